@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What fs/vring_core.c expects from the kernel, rebuilt from the C library
+ * so that the very same file runs in the unit tests and the fuzz target.
+ * Every definition here must mean what the kernel's does; a helper that
+ * only pretends (a barrier that is not one, a min() that evaluates twice)
+ * would let the tests pass on code that is wrong in the module.
+ */
+#ifndef VRING_CORE_USER_H
+#define VRING_CORE_USER_H
+
+#include <endian.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/types.h>
+#include <linux/virtio_ring.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define U8_MAX		((u8)~0U)
+#define U16_MAX		((u16)~0U)
+#define U32_MAX		((u32)~0U)
+#define U64_MAX		((u64)~0ULL)
+#define S64_MAX		((s64)(U64_MAX >> 1))
+
+/* Ring words are little-endian whatever the host is. */
+#define le16_to_cpu(x)	((u16)le16toh((u16)(x)))
+#define le32_to_cpu(x)	((u32)le32toh((u32)(x)))
+#define le64_to_cpu(x)	((u64)le64toh((u64)(x)))
+#define cpu_to_le16(x)	((__le16)htole16((u16)(x)))
+#define cpu_to_le32(x)	((__le32)htole32((u32)(x)))
+#define cpu_to_le64(x)	((__le64)htole64((u64)(x)))
+
+/*
+ * The other side of the ring is another thread (or, in the module, another
+ * process): each access must happen exactly once, as written.
+ */
+#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, val)	(*(volatile __typeof__(x) *)&(x) = (val))
+
+#define smp_mb()	atomic_thread_fence(memory_order_seq_cst)
+#define smp_rmb()	atomic_thread_fence(memory_order_acquire)
+#define smp_wmb()	atomic_thread_fence(memory_order_release)
+#define virt_mb()	smp_mb()
+#define virt_rmb()	smp_rmb()
+#define virt_wmb()	smp_wmb()
+#define barrier()	__asm__ __volatile__("" : : : "memory")
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* Evaluate each argument once, like the kernel's. */
+#define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
+		     _a < _b ? _a : _b; })
+#define max(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
+		     _a > _b ? _a : _b; })
+#define min_t(type, a, b) ({ type _a = (a); type _b = (b); \
+			     _a < _b ? _a : _b; })
+#define max_t(type, a, b) ({ type _a = (a); type _b = (b); \
+			     _a > _b ? _a : _b; })
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define BUILD_BUG_ON(cond)	_Static_assert(!(cond), #cond)
+#define BIT(n)			(1UL << (n))
+#define BIT_ULL(n)		(1ULL << (n))
+#define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define ALIGN(x, a)		(((x) + ((__typeof__(x))(a) - 1)) & \
+				 ~((__typeof__(x))(a) - 1))
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+
+#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
+#define check_sub_overflow(a, b, d)	__builtin_sub_overflow(a, b, d)
+#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
+
+static inline size_t array_size(size_t n, size_t size)
+{
+	size_t bytes;
+
+	return __builtin_mul_overflow(n, size, &bytes) ? SIZE_MAX : bytes;
+}
+
+static inline bool is_power_of_2(unsigned long n)
+{
+	return n != 0 && (n & (n - 1)) == 0;
+}
+
+/* The module exports; a test program just links. */
+#define EXPORT_SYMBOL(sym)
+#define EXPORT_SYMBOL_GPL(sym)
+
+#ifndef fallthrough
+#define fallthrough	__attribute__((__fallthrough__))
+#endif
+#define __must_check	__attribute__((__warn_unused_result__))
+#ifndef __always_inline
+#define __always_inline	inline __attribute__((__always_inline__))
+#endif
+#define noinline	__attribute__((__noinline__))
+
+#endif /* VRING_CORE_USER_H */
