@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vringfd: /dev/vring, a file descriptor over a virtio split ring that
+ * lives in the memory of the process holding the fd.
+ *
+ *R:200 Why a file descriptor?  A ring in user memory is just bytes; what
+ * the kernel adds is somebody on the other end.  The fd is the handle by
+ * which the owner describes its ring (VRINGSETUP), wakes that somebody
+ * (write), waits for it (poll), and hands the ring to it (tun_vring, or
+ * the echo test module, take the fd and attach).  The consumer then walks
+ * the ring in place with copy_from_user()/copy_to_user(): no page is
+ * pinned, nothing is copied through the owner, and a ring that lies about
+ * itself can only break itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vringfd.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+struct vring {
+	/* Serialises configuration, attach/detach and kicks. */
+	struct mutex lock;
+	struct vring_core core;
+	bool configured;
+	u64 last_used;			/* user address of *last_used, or 0 */
+	struct mm_struct *mm;		/* the owner's address space */
+
+	/* poll() waiters, woken by vring_signal() and when the ring breaks. */
+	wait_queue_head_t waiters;
+
+	/* The call eventfd: signalled with the poll waiters. */
+	spinlock_t call_lock;
+	struct eventfd_ctx *call;
+
+	/* The kick eventfd: its wake-up queues kick_work. */
+	struct file *kick_file;
+	wait_queue_head_t *kick_head;
+	wait_queue_entry_t kick_wait;
+	poll_table kick_table;
+	struct work_struct kick_work;
+
+	/* The consumer, while one is attached. */
+	const struct vring_consumer_ops *ops;
+	void *priv;
+	struct file *file;
+};
+
+static struct workqueue_struct *vring_wq;
+static const struct file_operations vring_fops;
+
+static struct vring *vring_from_core(struct vring_core *core)
+{
+	return container_of(core, struct vring, core);
+}
+
+/*R:210 The core's two windows onto memory.  They are only ever called in
+ * the owner's address space: its own system calls check that, and our
+ * worker adopts the owner's mm before calling the consumer.
+ */
+int vring_core_read(struct vring_core *core, void *dst, u64 addr, size_t len)
+{
+	return copy_from_user(dst, u64_to_user_ptr(addr), len) ? -EFAULT : 0;
+}
+
+int vring_core_write(struct vring_core *core, u64 addr, const void *src,
+		     size_t len)
+{
+	return copy_to_user(u64_to_user_ptr(addr), src, len) ? -EFAULT : 0;
+}
+
+static void vring_signal_call(struct vring *vr)
+{
+	spin_lock(&vr->call_lock);
+	if (vr->call) {
+#ifdef VRING_EVENTFD_SIGNAL_NO_COUNT
+		eventfd_signal(vr->call);
+#else
+		eventfd_signal(vr->call, 1);
+#endif
+	}
+	spin_unlock(&vr->call_lock);
+}
+
+/*R:220 When the core finds the ring malformed it tells us once.  We say
+ * why in the kernel log (rate-limited: a hostile owner must not be able to
+ * flood it) and wake everybody waiting, who will now see EPOLLERR.
+ */
+void vring_core_report(struct vring_core *core)
+{
+	struct vring *vr = vring_from_core(core);
+
+	pr_warn_ratelimited("ring broken: %s\n", core->broken);
+	wake_up_interruptible_poll(&vr->waiters, EPOLLERR);
+	vring_signal_call(vr);
+}
+
+/* Runs a kick: the caller is in the owner's mm and holds vr->lock. */
+static void vring_run_consumer(struct vring *vr)
+{
+	lockdep_assert_held(&vr->lock);
+	if (vr->ops && vr->configured && !vr->core.broken)
+		vr->ops->kick(vr, vr->priv);
+}
+
+/*R:230 A kick that arrives through an eventfd (say, a guest's notify that
+ * lg.ko turned into an eventfd signal) lands in atomic context on whatever
+ * CPU signalled it.  We cannot touch user memory there, so a worker picks
+ * it up, borrows the owner's address space for the duration, and runs the
+ * consumer as if the owner had called write().
+ */
+static void vring_kick_work(struct work_struct *work)
+{
+	struct vring *vr = container_of(work, struct vring, kick_work);
+
+	/* An owner that has exited has no memory left to work on. */
+	if (!mmget_not_zero(vr->mm))
+		return;
+	kthread_use_mm(vr->mm);
+	mutex_lock(&vr->lock);
+	vring_run_consumer(vr);
+	mutex_unlock(&vr->lock);
+	kthread_unuse_mm(vr->mm);
+	mmput(vr->mm);
+}
+
+static int vring_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
+			   int sync, void *key)
+{
+	struct vring *vr = container_of(wait, struct vring, kick_wait);
+
+	if (key_to_poll(key) & EPOLLIN)
+		queue_work(vring_wq, &vr->kick_work);
+	return 0;
+}
+
+static void vring_kick_queue_proc(struct file *file, wait_queue_head_t *head,
+				  poll_table *table)
+{
+	struct vring *vr = container_of(table, struct vring, kick_table);
+
+	vr->kick_head = head;
+	add_wait_queue(head, &vr->kick_wait);
+}
+
+static void vring_clear_kickfd(struct vring *vr)
+{
+	if (!vr->kick_file)
+		return;
+	remove_wait_queue(vr->kick_head, &vr->kick_wait);
+	fput(vr->kick_file);
+	vr->kick_file = NULL;
+	vr->kick_head = NULL;
+}
+
+static int vring_set_kickfd(struct vring *vr, int fd)
+{
+	struct eventfd_ctx *ctx;
+	struct file *file;
+	__poll_t events;
+
+	vring_clear_kickfd(vr);
+	if (fd == -1)
+		return 0;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	/* Only an eventfd will do: anything else is refused here. */
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx)) {
+		fput(file);
+		return PTR_ERR(ctx);
+	}
+	eventfd_ctx_put(ctx);
+
+	vr->kick_file = file;
+	events = vfs_poll(file, &vr->kick_table);
+	/* Signalled before we listened?  Then that was a kick too. */
+	if (events & EPOLLIN)
+		queue_work(vring_wq, &vr->kick_work);
+	return 0;
+}
+
+static int vring_set_callfd(struct vring *vr, int fd)
+{
+	struct eventfd_ctx *ctx = NULL, *old;
+
+	if (fd != -1) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	spin_lock(&vr->call_lock);
+	old = vr->call;
+	vr->call = ctx;
+	spin_unlock(&vr->call_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+/*R:240 VRINGSETUP: the owner tells us where its ring is.  We check what can
+ * be checked now (sizes, alignment, that the addresses are user addresses)
+ * and keep a segment array big enough for the longest legal chain.  The
+ * ring's contents are not checked here: they will change under us anyway,
+ * so every field is checked when it is used.
+ */
+static int vring_setup(struct vring *vr, const struct vring_setup __user *arg)
+{
+	struct vring_core *core = &vr->core;
+	struct vring_seg *segs, *old;
+	struct vring_setup setup;
+	int err;
+
+	if (copy_from_user(&setup, arg, sizeof(setup)))
+		return -EFAULT;
+	if (setup.flags)
+		return -EINVAL;
+	err = vring_core_check_layout(setup.num, setup.features, setup.desc,
+				      setup.avail, setup.used);
+	if (err)
+		return err;
+	if (setup.last_used && !IS_ALIGNED(setup.last_used, 2))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(setup.desc),
+		       vring_core_desc_size(setup.num)) ||
+	    !access_ok(u64_to_user_ptr(setup.avail),
+		       vring_core_avail_size(setup.num)) ||
+	    !access_ok(u64_to_user_ptr(setup.used),
+		       vring_core_used_size(setup.num)) ||
+	    (setup.last_used &&
+	     !access_ok(u64_to_user_ptr(setup.last_used), sizeof(u16))))
+		return -EFAULT;
+
+	/* Memory we hold for the ring is charged to the owner's cgroup. */
+	segs = kvmalloc_array(setup.num, sizeof(*segs), GFP_KERNEL_ACCOUNT);
+	if (!segs)
+		return -ENOMEM;
+
+	mutex_lock(&vr->lock);
+	if (vr->ops) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	old = core->segs;
+	core->num = setup.num;
+	core->features = setup.features;
+	core->desc = setup.desc;
+	core->avail = setup.avail;
+	core->used = setup.used;
+	err = vring_core_init(core, segs);
+	if (err) {
+		core->segs = old;
+		vr->configured = false;
+		goto unlock;
+	}
+	vr->last_used = setup.last_used;
+	vr->configured = true;
+	mutex_unlock(&vr->lock);
+	kvfree(old);
+	return 0;
+
+unlock:
+	mutex_unlock(&vr->lock);
+	kvfree(segs);
+	return err;
+}
+
+static int vring_set_window(struct vring *vr, unsigned int cmd, u64 value)
+{
+	int err = 0;
+
+	mutex_lock(&vr->lock);
+	if (vr->ops)
+		err = -EBUSY;
+	else if (cmd == VRINGSETBASE)
+		vr->core.base = value;
+	else
+		vr->core.limit = value;
+	mutex_unlock(&vr->lock);
+	return err;
+}
+
+static int vring_get_status(struct vring *vr, struct vring_status __user *arg)
+{
+	struct vring_status status = { };
+	const char *reason;
+
+	mutex_lock(&vr->lock);
+	status.num = vr->configured ? vr->core.num : 0;
+	reason = vr->core.broken;
+	status.broken = reason ? 1 : 0;
+	status.last_avail = vr->core.last_avail;
+	status.used_idx = vr->core.used_idx;
+	status.attached = vr->ops ? 1 : 0;
+	status.base = vr->core.base;
+	status.limit = vr->core.limit;
+	if (reason)
+		strscpy(status.reason, reason, sizeof(status.reason));
+	mutex_unlock(&vr->lock);
+
+	return copy_to_user(arg, &status, sizeof(status)) ? -EFAULT : 0;
+}
+
+static long vring_ioctl(struct file *file, unsigned int cmd,
+			unsigned long arg)
+{
+	struct vring *vr = file->private_data;
+	int err;
+
+	/* The ring's addresses only mean something in the owner's memory. */
+	if (current->mm != vr->mm)
+		return -EPERM;
+
+	switch (cmd) {
+	case VRINGSETUP:
+		return vring_setup(vr, (void __user *)arg);
+	case VRINGSETBASE:
+	case VRINGSETLIMIT:
+		return vring_set_window(vr, cmd, arg);
+	case VRINGSETKICKFD:
+		mutex_lock(&vr->lock);
+		err = vring_set_kickfd(vr, (int)arg);
+		mutex_unlock(&vr->lock);
+		return err;
+	case VRINGSETCALLFD:
+		return vring_set_callfd(vr, (int)arg);
+	case VRINGGETSTATUS:
+		return vring_get_status(vr, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+/*
+ * 32-bit callers: the structures are laid out the same (only __u64 fields
+ * after the first two __u32s), so pointers just need widening, and the
+ * by-value arguments pass through as they are.
+ */
+static long vring_compat_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	if (cmd == VRINGSETUP || cmd == VRINGGETSTATUS)
+		arg = (unsigned long)compat_ptr(arg);
+	else if (cmd == VRINGSETKICKFD || cmd == VRINGSETCALLFD)
+		arg = (unsigned long)(int)(u32)arg;
+	return vring_ioctl(file, cmd, arg);
+}
+#endif
+
+/*R:250 write() is the kick, as in the 2008 proposal: "I have added
+ * buffers, go and look".  The consumer runs right here, in the owner's
+ * context, so a single-threaded owner gets its buffers processed before
+ * write() returns.  A broken ring refuses kicks with EIO.
+ */
+static ssize_t vring_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct vring *vr = file->private_data;
+	ssize_t ret = count;
+
+	if (current->mm != vr->mm)
+		return -EPERM;
+	mutex_lock(&vr->lock);
+	if (!vr->configured)
+		ret = -EINVAL;
+	else if (vr->core.broken)
+		ret = -EIO;
+	else
+		vring_run_consumer(vr);
+	if (ret >= 0 && vr->core.broken)
+		ret = -EIO;
+	mutex_unlock(&vr->lock);
+	return ret;
+}
+
+/*R:260 poll() answers "has the consumer used buffers I have not looked
+ * at?" by comparing used->idx with the owner's *last_used, both read from
+ * the owner's memory now.  That is the whole of the original semantics:
+ * the kernel keeps no count of its own, so the owner can catch up by
+ * simply advancing its index.
+ */
+static __poll_t vring_poll(struct file *file, poll_table *wait)
+{
+	struct vring *vr = file->private_data;
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+	u16 __user *used_idx;
+	u16 __user *last_used;
+	u16 used, seen;
+
+	poll_wait(file, &vr->waiters, wait);
+	if (!READ_ONCE(vr->configured))
+		return mask;
+	if (READ_ONCE(vr->core.broken))
+		return mask | EPOLLERR;
+	last_used = u64_to_user_ptr(READ_ONCE(vr->last_used));
+	used_idx = u64_to_user_ptr(READ_ONCE(vr->core.used) + 2);
+	if (!last_used || current->mm != vr->mm)
+		return mask;
+	if (get_user(used, used_idx) || get_user(seen, last_used))
+		return mask | EPOLLERR;
+	if (used != seen)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}
+
+static int vring_open(struct inode *inode, struct file *file)
+{
+	struct vring *vr;
+
+	if (!current->mm)
+		return -EPERM;
+	vr = kzalloc(sizeof(*vr), GFP_KERNEL_ACCOUNT);
+	if (!vr)
+		return -ENOMEM;
+	mutex_init(&vr->lock);
+	init_waitqueue_head(&vr->waiters);
+	spin_lock_init(&vr->call_lock);
+	init_waitqueue_func_entry(&vr->kick_wait, vring_kick_wake);
+	init_poll_funcptr(&vr->kick_table, vring_kick_queue_proc);
+	INIT_WORK(&vr->kick_work, vring_kick_work);
+	vr->core.limit = TASK_SIZE_MAX;
+	vr->mm = current->mm;
+	mmgrab(vr->mm);
+	file->private_data = vr;
+	return 0;
+}
+
+/*
+ * The last reference is gone: no consumer holds the file any more, so
+ * nothing can start a kick except a late eventfd wake-up, which we stop
+ * listening to before waiting out the worker.
+ */
+static int vring_release(struct inode *inode, struct file *file)
+{
+	struct vring *vr = file->private_data;
+
+	vring_clear_kickfd(vr);
+	cancel_work_sync(&vr->kick_work);
+	vring_set_callfd(vr, -1);
+	kvfree(vr->core.segs);
+	mmdrop(vr->mm);
+	kfree(vr);
+	return 0;
+}
+
+static const struct file_operations vring_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vring_open,
+	.release	= vring_release,
+	.write		= vring_write,
+	.poll		= vring_poll,
+	.unlocked_ioctl	= vring_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= vring_compat_ioctl,
+#endif
+	.llseek		= noop_llseek,
+};
+
+/*R:300 The consumer API.  A consumer (the echo test module, tun_vring)
+ * gets a ring fd from its own user, attaches, and from then on is called
+ * back on every kick.  Attaching takes a reference on the file, so the
+ * ring outlives the owner closing its fd; detaching waits for a running
+ * kick to finish and drops that reference.
+ */
+struct vring *vring_attach(struct file *file,
+			   const struct vring_consumer_ops *ops, void *priv)
+{
+	struct vring *vr;
+	int err = 0;
+
+	if (!file || file->f_op != &vring_fops)
+		return ERR_PTR(-EINVAL);
+	vr = file->private_data;
+	mutex_lock(&vr->lock);
+	if (!vr->configured)
+		err = -ENXIO;
+	else if (vr->ops)
+		err = -EBUSY;
+	if (!err) {
+		vr->ops = ops;
+		vr->priv = priv;
+		vr->file = get_file(file);
+	}
+	mutex_unlock(&vr->lock);
+	return err ? ERR_PTR(err) : vr;
+}
+EXPORT_SYMBOL_GPL(vring_attach);
+
+/* Must not be called from the ring's own ->kick(). */
+void vring_detach(struct vring *vr)
+{
+	struct file *file;
+
+	mutex_lock(&vr->lock);
+	vr->ops = NULL;
+	vr->priv = NULL;
+	file = vr->file;
+	vr->file = NULL;
+	mutex_unlock(&vr->lock);
+	if (file)
+		fput(file);
+}
+EXPORT_SYMBOL_GPL(vring_detach);
+
+void vring_queue_kick(struct vring *vr)
+{
+	queue_work(vring_wq, &vr->kick_work);
+}
+EXPORT_SYMBOL_GPL(vring_queue_kick);
+
+int vring_get_chain(struct vring *vr, struct vring_chain *chain)
+{
+	return vring_core_next_avail(&vr->core, chain);
+}
+EXPORT_SYMBOL_GPL(vring_get_chain);
+
+void vring_unget_chains(struct vring *vr, unsigned int n)
+{
+	vring_core_discard(&vr->core, n);
+}
+EXPORT_SYMBOL_GPL(vring_unget_chains);
+
+long vring_copy_from_chain(struct vring *vr, const struct vring_chain *chain,
+			   size_t offset, void *dst, size_t len)
+{
+	return vring_core_copy_from_chain(&vr->core, chain, offset, dst, len);
+}
+EXPORT_SYMBOL_GPL(vring_copy_from_chain);
+
+long vring_copy_to_chain(struct vring *vr, const struct vring_chain *chain,
+			 size_t offset, const void *src, size_t len)
+{
+	return vring_core_copy_to_chain(&vr->core, chain, offset, src, len);
+}
+EXPORT_SYMBOL_GPL(vring_copy_to_chain);
+
+int vring_add_used(struct vring *vr, u16 head, u32 len)
+{
+	return vring_core_push_used(&vr->core, head, len);
+}
+EXPORT_SYMBOL_GPL(vring_add_used);
+
+bool vring_should_signal(struct vring *vr)
+{
+	return vring_core_need_signal(&vr->core);
+}
+EXPORT_SYMBOL_GPL(vring_should_signal);
+
+/*R:310 Signalling the owner: wake whoever sleeps in poll() and, if the
+ * owner gave us one, signal the call eventfd.  That eventfd is how the
+ * signal leaves the owner's hands entirely: lg.ko can turn it straight
+ * into a guest interrupt.
+ */
+void vring_signal(struct vring *vr)
+{
+	wake_up_interruptible_poll(&vr->waiters, EPOLLIN | EPOLLRDNORM);
+	vring_signal_call(vr);
+}
+EXPORT_SYMBOL_GPL(vring_signal);
+
+void vring_signal_if_needed(struct vring *vr)
+{
+	if (vring_should_signal(vr))
+		vring_signal(vr);
+}
+EXPORT_SYMBOL_GPL(vring_signal_if_needed);
+
+int vring_disable_kicks(struct vring *vr)
+{
+	return vring_core_disable_kicks(&vr->core);
+}
+EXPORT_SYMBOL_GPL(vring_disable_kicks);
+
+int vring_enable_kicks(struct vring *vr)
+{
+	return vring_core_enable_kicks(&vr->core);
+}
+EXPORT_SYMBOL_GPL(vring_enable_kicks);
+
+bool vring_is_broken(struct vring *vr)
+{
+	return READ_ONCE(vr->core.broken);
+}
+EXPORT_SYMBOL_GPL(vring_is_broken);
+
+void vring_mark_broken(struct vring *vr, const char *why)
+{
+	vring_core_break(&vr->core, why);
+}
+EXPORT_SYMBOL_GPL(vring_mark_broken);
+
+u32 vring_num(struct vring *vr)
+{
+	return vr->core.num;
+}
+EXPORT_SYMBOL_GPL(vring_num);
+
+static struct miscdevice vring_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "vring",
+	.fops	= &vring_fops,
+	.mode	= 0666,
+};
+
+static int __init vring_init(void)
+{
+	int err;
+
+	vring_wq = alloc_workqueue("vringfd", WQ_UNBOUND, 0);
+	if (!vring_wq)
+		return -ENOMEM;
+	err = misc_register(&vring_misc);
+	if (err)
+		goto destroy_wq;
+	return 0;
+
+destroy_wq:
+	destroy_workqueue(vring_wq);
+	return err;
+}
+
+static void __exit vring_exit(void)
+{
+	misc_deregister(&vring_misc);
+	destroy_workqueue(vring_wq);
+}
+
+module_init(vring_init);
+module_exit(vring_exit);
+
+MODULE_DESCRIPTION("vringfd: file descriptors over virtio rings in user memory");
+MODULE_AUTHOR("lguest developers");
+MODULE_LICENSE("GPL");
