@@ -2,8 +2,9 @@
 /*
  * vringfd: /dev/vring, a file descriptor over a virtio split ring that
  * lives in the memory of the process holding the fd.
- *
- *R:200 Why a file descriptor?  A ring in user memory is just bytes; what
+ */
+
+/*R:200 Why a file descriptor?  A ring in user memory is just bytes; what
  * the kernel adds is somebody on the other end.  The fd is the handle by
  * which the owner describes its ring (VRINGSETUP), wakes that somebody
  * (write), waits for it (poll), and hands the ring to it (tun_vring, or

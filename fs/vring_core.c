@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ring-walking core of vringfd.
- *
- *R:010 A virtio split ring is three arrays in the driver's memory: a table
+ */
+
+/*R:010 A virtio split ring is three arrays in the driver's memory: a table
  * of descriptors (address, length, flags, next), an "available" ring where
  * the driver lists the heads of chains it wants the device to process, and
  * a "used" ring where the device hands heads back with the number of bytes
