@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The fake ring the unit tests drive: see ring_fixture.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ring_fixture.h"
+
+#define GUARD_BYTE	0xa5
+
+static void *alloc_or_die(size_t size)
+{
+	void *p = aligned_alloc(FIXTURE_ALIGN,
+				(size + FIXTURE_ALIGN - 1) & ~(size_t)(FIXTURE_ALIGN - 1));
+
+	if (!p) {
+		perror("aligned_alloc");
+		exit(1);
+	}
+	memset(p, 0, size);
+	return p;
+}
+
+u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p)
+{
+	return FIXTURE_RING_ADDR + (u64)((const u8 *)p - fx->ring_bytes);
+}
+
+static void fixture_map_ring(struct ring_fixture *fx, u32 num)
+{
+	struct vring *ring = &fx->ring;
+
+	fake_mem_map(&fx->mem, "desc", fixture_ring_addr(fx, ring->desc),
+		     vring_core_desc_size(num), ring->desc, FAKE_READ);
+	fake_mem_map(&fx->mem, "avail", fixture_ring_addr(fx, ring->avail),
+		     vring_core_avail_size(num), ring->avail, FAKE_READ);
+	fake_mem_map(&fx->mem, "used", fixture_ring_addr(fx, ring->used),
+		     vring_core_used_size(num), ring->used,
+		     FAKE_READ | FAKE_WRITE);
+}
+
+struct ring_fixture *fixture_new_uninit(u32 num, u64 features)
+{
+	struct ring_fixture *fx = alloc_or_die(sizeof(*fx));
+	size_t buf_size = FIXTURE_LIMIT + 2 * FIXTURE_GUARD;
+
+	fake_mem_init(&fx->mem);
+	fx->ring_bytes = alloc_or_die(vring_size(num, FIXTURE_ALIGN));
+	vring_init(&fx->ring, num, fx->ring_bytes, FIXTURE_ALIGN);
+	fixture_map_ring(fx, num);
+
+	fx->buf_bytes = alloc_or_die(buf_size);
+	memset(fx->buf_bytes, GUARD_BYTE, buf_size);
+	memset(fx->buf_bytes + FIXTURE_GUARD, 0, FIXTURE_LIMIT);
+	fake_mem_map(&fx->mem, "buffers", FIXTURE_BASE - FIXTURE_GUARD,
+		     buf_size, fx->buf_bytes, FAKE_READ | FAKE_WRITE);
+
+	fx->segs = alloc_or_die(sizeof(*fx->segs) * num);
+	fx->vr.num = num;
+	fx->vr.features = features;
+	fx->vr.desc = fixture_ring_addr(fx, fx->ring.desc);
+	fx->vr.avail = fixture_ring_addr(fx, fx->ring.avail);
+	fx->vr.used = fixture_ring_addr(fx, fx->ring.used);
+	fx->vr.base = FIXTURE_BASE;
+	fx->vr.limit = FIXTURE_LIMIT;
+	fx->vr.mem = &fx->mem;
+	return fx;
+}
+
+struct ring_fixture *fixture_new(u32 num, u64 features)
+{
+	struct ring_fixture *fx = fixture_new_uninit(num, features);
+
+	fx->init_result = vring_core_init(&fx->vr, fx->segs);
+	return fx;
+}
+
+void fixture_free(struct ring_fixture *fx)
+{
+	free(fx->segs);
+	free(fx->buf_bytes);
+	free(fx->ring_bytes);
+	free(fx);
+}
+
+void *fixture_buf(struct ring_fixture *fx, u64 offset)
+{
+	return fx->buf_bytes + FIXTURE_GUARD + offset;
+}
+
+static void fill_desc(struct vring_desc *desc, u64 addr, u32 len, u16 flags,
+		      u16 next)
+{
+	desc->addr = htole64(addr);
+	desc->len = htole32(len);
+	desc->flags = htole16(flags);
+	desc->next = htole16(next);
+}
+
+void fixture_desc(struct ring_fixture *fx, u16 i, u64 addr, u32 len,
+		  u16 flags, u16 next)
+{
+	fill_desc(&fx->ring.desc[i], addr, len, flags, next);
+}
+
+void fixture_table_desc(struct ring_fixture *fx, u64 table, u16 i, u64 addr,
+			u32 len, u16 flags, u16 next)
+{
+	struct vring_desc *t = fixture_buf(fx, table);
+
+	fill_desc(&t[i], addr, len, flags, next);
+}
+
+void fixture_publish(struct ring_fixture *fx, u16 head)
+{
+	fx->ring.avail->ring[fx->avail_idx & (fx->ring.num - 1)] = htole16(head);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	fixture_set_avail_idx(fx, fx->avail_idx + 1);
+}
+
+void fixture_set_avail_idx(struct ring_fixture *fx, u16 idx)
+{
+	fx->avail_idx = idx;
+	fx->ring.avail->idx = htole16(idx);
+}
+
+void fixture_set_used_event(struct ring_fixture *fx, u16 idx)
+{
+	vring_used_event(&fx->ring) = htole16(idx);
+}
+
+u16 fixture_avail_event(const struct ring_fixture *fx)
+{
+	return le16toh(vring_avail_event(&fx->ring));
+}
+
+u16 fixture_used_idx(const struct ring_fixture *fx)
+{
+	return le16toh(fx->ring.used->idx);
+}
+
+u16 fixture_used_flags(const struct ring_fixture *fx)
+{
+	return le16toh(fx->ring.used->flags);
+}
+
+void fixture_used_elem(const struct ring_fixture *fx, u16 idx, u32 *id,
+		       u32 *len)
+{
+	const struct vring_used_elem *elem =
+		&fx->ring.used->ring[idx & (fx->ring.num - 1)];
+
+	*id = le32toh(elem->id);
+	*len = le32toh(elem->len);
+}
+
+bool fixture_guards_intact(const struct ring_fixture *fx)
+{
+	const u8 *after = fx->buf_bytes + FIXTURE_GUARD + FIXTURE_LIMIT;
+	u64 i;
+
+	for (i = 0; i < FIXTURE_GUARD; i++)
+		if (fx->buf_bytes[i] != GUARD_BYTE || after[i] != GUARD_BYTE)
+			return false;
+	return true;
+}
+
+bool fixture_memory_clean(struct ring_fixture *fx)
+{
+	bool clean = !fx->mem.faults && !fx->mem.escapes &&
+		     fixture_guards_intact(fx);
+
+	if (!clean)
+		printf("#   memory: %lu faults, %lu escapes, guards %s; %s\n",
+		       fx->mem.faults, fx->mem.escapes,
+		       fixture_guards_intact(fx) ? "intact" : "overwritten",
+		       fx->mem.first_problem);
+	return clean;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A ring in fake memory, and the driver's side of it, for the unit tests.
+ *
+ * The fixture lays the ring out with the legacy vring_init() layout from
+ * <linux/virtio_ring.h>, maps its three parts as separate regions (desc
+ * and avail read-only: the device never writes them), and maps a buffer
+ * window [FIXTURE_BASE, FIXTURE_BASE + FIXTURE_LIMIT) with guard bytes on
+ * both sides.  The test then plays the driver through the host view
+ * (fx->ring) and the core through fx->vr.
+ */
+#ifndef RING_FIXTURE_H
+#define RING_FIXTURE_H
+
+#include "fake_mem.h"
+
+#define FIXTURE_RING_ADDR	0x10000000ULL
+#define FIXTURE_BASE		0x40000000ULL
+#define FIXTURE_LIMIT		0x10000ULL
+#define FIXTURE_GUARD		0x1000ULL
+#define FIXTURE_ALIGN		4096
+
+#define FEAT_INDIRECT	(1ULL << VIRTIO_RING_F_INDIRECT_DESC)
+#define FEAT_EVENT_IDX	(1ULL << VIRTIO_RING_F_EVENT_IDX)
+
+struct ring_fixture {
+	struct fake_mem mem;
+	struct vring_core vr;
+	struct vring_seg *segs;
+	struct vring ring;	/* the driver's (host) view of the parts */
+	u8 *ring_bytes;
+	u8 *buf_bytes;		/* FIXTURE_GUARD bytes, the window, a guard */
+	u16 avail_idx;		/* the driver's next avail->idx */
+	u16 last_used;		/* the driver's last seen used->idx */
+	int init_result;
+};
+
+/* Builds the ring; fx->init_result holds vring_core_init()'s answer. */
+struct ring_fixture *fixture_new(u32 num, u64 features);
+/* Builds it but stops before vring_core_init(), to preset indices. */
+struct ring_fixture *fixture_new_uninit(u32 num, u64 features);
+void fixture_free(struct ring_fixture *fx);
+
+/* Core address of ring part 'p' (a host pointer inside fx->ring). */
+u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p);
+/* Host pointer to the buffer window at an offset (descriptor address). */
+void *fixture_buf(struct ring_fixture *fx, u64 offset);
+
+/* Driver: fill descriptor i in the table, or in a table in buffer memory. */
+void fixture_desc(struct ring_fixture *fx, u16 i, u64 addr, u32 len,
+		  u16 flags, u16 next);
+void fixture_table_desc(struct ring_fixture *fx, u64 table, u16 i, u64 addr,
+			u32 len, u16 flags, u16 next);
+/* Driver: put head in the next avail slot and move avail->idx. */
+void fixture_publish(struct ring_fixture *fx, u16 head);
+void fixture_set_avail_idx(struct ring_fixture *fx, u16 idx);
+void fixture_set_used_event(struct ring_fixture *fx, u16 idx);
+u16 fixture_avail_event(const struct ring_fixture *fx);
+u16 fixture_used_idx(const struct ring_fixture *fx);
+u16 fixture_used_flags(const struct ring_fixture *fx);
+/* The used element at slot index idx (mod num). */
+void fixture_used_elem(const struct ring_fixture *fx, u16 idx, u32 *id,
+		       u32 *len);
+
+/* True when no access faulted, escaped the window, or hit a guard byte. */
+bool fixture_memory_clean(struct ring_fixture *fx);
+/* True when the guard bytes around the window are untouched. */
+bool fixture_guards_intact(const struct ring_fixture *fx);
+
+#endif /* RING_FIXTURE_H */
