@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lguest: one Makefile for the modules, the userspace code, the tests and
+# the demo.  Everything built lands in build/.
+#
+#   make                 modules + userspace + test programs + VM initramfs
+#   make run             boot the test host VM with our modules, get a shell
+#   make check           every test; ends with "N passed, N failed"
+#   make bench           the benchmark VM suites
+#   make modules         vringfd.ko, vring_echo.ko for $(KVER) (6.1)
+#   make modules-6.12    the same against the newest installed 6.12 headers
+#   make checkpatch      checkpatch.pl --strict on every kernel source file
+#   make vm-suite SUITE=smoke   one VM suite (VM_KVER=... to pick the kernel)
+#   make deps            install (as root) or list the Debian packages needed
+#   make clean
+#
+# Each test area adds its rules in a fragment included below; the variables
+# before the includes are the contract between them.
+
+BUILD := build
+CC := gcc
+USER_CFLAGS := -Wall -Wextra -Werror -O2 -g -Iinclude/uapi -Ilib -Itests/kmod
+VM_CFLAGS := $(USER_CFLAGS) -static
+LIBVRINGFD := $(BUILD)/lib/libvringfd.a
+
+# Fragments append to these.
+VM_PROGS :=
+VM_SUITES := smoke
+HOST_TESTS :=
+BENCH_SUITES :=
+# Debian kernel modules a VM suite needs (e.g. tun), packed with their
+# dependencies into the initramfs so that `modprobe <name>` works there.
+VM_KMODS :=
+
+# The kernels.  Both are picked from what is installed, newest first, so a
+# Debian point release changing the ABI number needs no edit here.
+newest_kernel = $(shell ls /lib/modules 2>/dev/null | grep '^$(subst .,\.,$(1))\.' | sort -V | tail -1)
+KVER ?= $(call newest_kernel,6.1)
+KVER612 ?= $(call newest_kernel,6.12)
+KDIR ?= /lib/modules/$(KVER)/build
+KDIR612 ?= /lib/modules/$(KVER612)/build
+# The kernel the VM suites boot (make check VM_KVER=$(KVER612) for 6.12).
+VM_KVER ?= $(KVER)
+
+-include $(wildcard tests/unit/unit.mk tests/fuzz/fuzz.mk tests/vring/vring.mk \
+		   bench/bench.mk tests/conformance/conformance.mk)
+
+.DEFAULT_GOAL := all
+.PHONY: all modules modules-6.12 userspace vm-initramfs check run bench \
+	checkpatch clean deps vm-suite FORCE
+
+# --- kernel modules --------------------------------------------------------
+#
+# Kbuild runs in build/kmod-<kver>/, a copy of the kernel sources, so the
+# 6.1 and 6.12 builds never share objects.  The copy is made with checksums:
+# only files whose contents changed get a new mtime, so Kbuild rebuilds
+# exactly what changed, and nothing at all when nothing did.
+
+KMOD_DIRS := $(wildcard fs tests/kmod include drivers)
+KMOD_SRCS := $(wildcard Kbuild) \
+	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[ch]' \) 2>/dev/null)
+KMOD_NAMES := fs/vringfd.ko tests/kmod/vring_echo.ko
+kmod_dir = $(BUILD)/kmod-$(1)
+kmods_of = $(addprefix $(BUILD)/kmod-$(1)/,$(KMOD_NAMES))
+kdir_of = $(if $(filter $(KVER),$(1)),$(KDIR),$(if $(filter $(KVER612),$(1)),$(KDIR612),/lib/modules/$(1)/build))
+
+# One grouped rule per kernel version: Kbuild builds all modules at once.
+$(BUILD)/kmod-%/fs/vringfd.ko $(BUILD)/kmod-%/tests/kmod/vring_echo.ko: $(KMOD_SRCS)
+	@test -d $(call kdir_of,$*) || \
+		{ echo "no kernel headers in $(call kdir_of,$*) (see 'make deps')"; exit 1; }
+	@mkdir -p $(BUILD)/kmod-$*
+	rsync -rcR --delete --filter='+ */' --filter='+ Kbuild' --filter='+ *.[ch]' \
+		--filter='- *' Kbuild $(KMOD_DIRS) $(BUILD)/kmod-$*/
+	$(MAKE) -C $(call kdir_of,$*) M=$(abspath $(BUILD)/kmod-$*) modules
+
+modules: $(call kmods_of,$(KVER))
+
+ifeq ($(KVER612),)
+modules-6.12:
+	@echo "no 6.12 kernel in /lib/modules (see 'make deps')"; exit 1
+else
+modules-6.12: $(call kmods_of,$(KVER612))
+endif
+
+# --- userspace and the test host VM ----------------------------------------
+
+userspace: $(if $(wildcard tests/vring/vring.mk),$(LIBVRINGFD)) $(VM_PROGS)
+
+INITRAMFS = $(BUILD)/vm/initramfs-$(VM_KVER).cpio.gz
+VM_INPUTS := tests/vm/init tests/vm/mkinitramfs.sh $(wildcard tests/vm/suites/*.sh)
+
+# VM_ALLOW_PARTIAL=1 packs whatever did build (make check uses it after a
+# failed build, so that the suites which can still run do run).
+ifeq ($(VM_ALLOW_PARTIAL),1)
+$(INITRAMFS): FORCE
+	@mkdir -p $(dir $@)
+	tests/vm/mkinitramfs.sh --allow-missing --out $@ --kver $(VM_KVER) \
+		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
+		$(addprefix --kmod ,$(sort $(VM_KMODS))) $(VM_PROGS)
+else
+$(INITRAMFS): $(call kmods_of,$(VM_KVER)) $(VM_PROGS) $(VM_INPUTS) Makefile
+	@mkdir -p $(dir $@)
+	tests/vm/mkinitramfs.sh --out $@ --kver $(VM_KVER) \
+		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
+		$(addprefix --kmod ,$(sort $(VM_KMODS))) $(VM_PROGS)
+endif
+
+vm-initramfs: $(INITRAMFS)
+
+all: modules userspace vm-initramfs
+
+vm-suite: vm-initramfs
+	@test -n "$(SUITE)" || { echo "usage: make vm-suite SUITE=<name>"; exit 1; }
+	@INITRAMFS=$(INITRAMFS) tests/vm/run-suite.sh $(SUITE) $(VM_KVER)
+
+# --- tests ------------------------------------------------------------------
+
+# scripts/check.sh runs every part, keeps going after failures and ends with
+# the one "N passed, N failed" line; logs in build/check/.
+check:
+	+@MAKE="$(MAKE)" BUILD=$(BUILD) KVER=$(KVER) KVER612=$(KVER612) \
+		VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \
+		HOST_TESTS="$(HOST_TESTS)" VM_SUITES="$(VM_SUITES)" \
+		scripts/check.sh check
+
+bench:
+	+@MAKE="$(MAKE)" BUILD=$(BUILD) VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \
+		BENCH_SUITES="$(BENCH_SUITES)" scripts/check.sh bench
+
+checkpatch:
+	@scripts/checkpatch.sh
+
+# --- the demo and packages ------------------------------------------------
+
+deps:
+	@scripts/install-deps.sh
+
+run:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory vm-initramfs
+	@tests/vm/run-shell.sh $(VM_KVER) $(INITRAMFS)
+
+clean:
+	rm -rf $(BUILD)

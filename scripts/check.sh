@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The driver behind `make check` and `make bench` (run it through make,
+# which passes the variables below).
+#
+#   check: build the modules for 6.1 and 6.12, the userspace code and test
+#          programs, run checkpatch, every HOST_TESTS target on this
+#          machine, then every VM_SUITES suite in the test host VM.
+#   bench: run every BENCH_SUITES suite in the VM and list its "bench:"
+#          lines.
+#
+# Every part keeps going after a failure so the totals are complete.  A
+# build counts as one TAP test; a part that exits non-zero without saying
+# "not ok", or that prints no TAP line at all, counts as one failure.  The
+# terminal shows TAP and comment lines; everything else is in
+# build/check/<part>.log (build/bench/ for bench).  The last line is
+# "N passed, N failed"; the exit status is non-zero if anything failed.
+set -uo pipefail
+
+mode=${1:-check}
+MAKE=${MAKE:-make}
+BUILD=${BUILD:-build}
+logdir=$BUILD/$mode
+rm -rf "$logdir"
+mkdir -p "$logdir"
+summary=$logdir/summary.log
+total_passed=0
+total_failed=0
+
+say() { echo "$*" | tee -a "$summary"; }
+
+# What the terminal shows of a part's output: TAP lines, comments and
+# benchmark lines, but never a part's own "N passed, N failed" total, so
+# that ours is the only one.
+show() {
+	grep --line-buffered -E '^(ok|not ok)( |$)|^#|^bench:' |
+		grep --line-buffered -vE '^#? *[0-9]+ passed, [0-9]+ failed' |
+		tee -a "$summary"
+}
+
+show_log_tail() {
+	tail -n "${2:-15}" "$1" | sed 's/^/#   /' | tee -a "$summary"
+}
+
+count() {
+	total_passed=$((total_passed + $1))
+	total_failed=$((total_failed + $2))
+}
+
+# build_part NAME DESCRIPTION COMMAND...: one TAP line from the exit status.
+build_part() {
+	local name=$1 desc=$2 log=$logdir/$1.log
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		say "ok - $desc"
+		count 1 0
+	else
+		say "not ok - $desc (log: $log)"
+		show_log_tail "$log"
+		count 0 1
+	fi
+}
+
+# tap_part NAME COMMAND...: the command prints TAP; count its lines.
+tap_part() {
+	local name=$1 log=$logdir/$1.log status passed failed
+	shift
+	say "# $name"
+	{ "$@" 2>&1; echo $? >"$log.status"; } | tee "$log" | show
+	status=$(cat "$log.status")
+	rm -f "$log.status"
+	passed=$(grep -cE '^ok( |$)' "$log")
+	failed=$(grep -cE '^not ok( |$)' "$log")
+	if [[ $status -ne 0 && $failed -eq 0 ]]; then
+		say "not ok - $name exited with status $status (log: $log)"
+		show_log_tail "$log"
+		failed=1
+	elif [[ $((passed + failed)) -eq 0 ]]; then
+		say "not ok - $name printed no TAP result (log: $log)"
+		show_log_tail "$log"
+		failed=1
+	fi
+	count "$passed" "$failed"
+}
+
+# The initramfs for the VM suites.  If something it packs failed to build
+# (already counted above), pack what exists so the other suites still run.
+build_initramfs() {
+	local log=$logdir/vm-initramfs.log
+	if $MAKE --no-print-directory vm-initramfs >"$log" 2>&1; then
+		return
+	fi
+	say "# the initramfs is missing parts that failed to build; packing what exists"
+	if ! $MAKE --no-print-directory vm-initramfs VM_ALLOW_PARTIAL=1 >>"$log" 2>&1; then
+		say "not ok - test VM initramfs builds (log: $log)"
+		show_log_tail "$log"
+		count 0 1
+	fi
+}
+
+run_vm_suites() {
+	local suite
+	for suite in "$@"; do
+		tap_part "vm-$suite" env INITRAMFS="$INITRAMFS" VM_QUIET=1 \
+			tests/vm/run-suite.sh "$suite" "$VM_KVER"
+		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
+			"$logdir/" 2>/dev/null
+	done
+}
+
+start=$SECONDS
+case "$mode" in
+check)
+	say "# lguest make check: modules for $KVER and ${KVER612:-<no 6.12>}, VM suites on $VM_KVER"
+	build_part modules-6.1 "modules build against 6.1 headers ($KVER)" \
+		$MAKE --no-print-directory modules
+	build_part modules-6.12 "modules build against 6.12 headers (${KVER612:-not installed})" \
+		$MAKE --no-print-directory modules-6.12
+	build_part userspace "userspace library and test programs build" \
+		$MAKE --no-print-directory -k userspace
+	tap_part checkpatch scripts/checkpatch.sh
+	for target in $HOST_TESTS; do
+		tap_part "$target" $MAKE --no-print-directory "$target"
+	done
+	build_initramfs
+	# shellcheck disable=SC2086
+	run_vm_suites $VM_SUITES
+	;;
+bench)
+	build_initramfs
+	# shellcheck disable=SC2086
+	run_vm_suites $BENCH_SUITES
+	say "# benchmark results:"
+	cat "$logdir"/vm-*.log 2>/dev/null | grep '^bench:' | tee -a "$summary"
+	;;
+*)
+	echo "usage: $0 check|bench" >&2
+	exit 2
+	;;
+esac
+
+say "# $mode took $((SECONDS - start))s; logs in $logdir/"
+say "$total_passed passed, $total_failed failed"
+[[ $total_failed -eq 0 ]]

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test host VM and run one VM suite in it:
+#
+#   tests/vm/run-suite.sh <suite> [KVER]
+#
+# <suite> is tests/vm/suites/<suite>.sh.  KVER is the kernel to boot
+# (/boot/vmlinuz-KVER; default: the newest installed 6.1).  The initramfs is
+# built first with `make vm-initramfs` unless INITRAMFS names one.
+#
+# The VM's console (kernel messages) goes to build/vm/<suite>.console.log,
+# the suite's stdout and stderr (the result stream, ttyS1) to
+# build/vm/<suite>.result.  We print the result stream, then judge what
+# came back, never QEMU's exit status.  A failure line is added when:
+#   - the completion sentinel is missing (hang, panic, timeout),
+#   - the suite script exited non-zero,
+#   - the suite printed no TAP result at all,
+#   - the kernel logged BUG:, WARNING:, Oops, KASAN or a panic.
+# The last line is "# suite <name> done: N ok, N not ok, ...".  Exit status
+# 0 when nothing failed.
+#
+# Environment: VM_TIMEOUT (seconds; default: the suite's
+# "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
+# (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
+# VM_QUIET=1 (print only TAP and comment lines of the result stream).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+
+suite=${1:?usage: $0 <suite> [KVER]}
+default_kver() {
+	ls /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -1
+}
+kver=${2:-${VM_KVER:-$(default_kver)}}
+script=tests/vm/suites/$suite.sh
+kernel=/boot/vmlinuz-$kver
+outdir=build/vm
+console=$outdir/$suite.console.log
+result=$outdir/$suite.result
+mkdir -p "$outdir"
+
+fail() { echo "not ok - suite $suite: $*"; }
+
+if [[ ! -f $script ]]; then
+	fail "no such suite ($script)"
+	exit 1
+fi
+if [[ -z $kver || ! -r $kernel ]]; then
+	fail "no kernel to boot (${kernel}; install linux-image-amd64, see 'make deps')"
+	exit 1
+fi
+
+if [[ -z ${INITRAMFS:-} ]]; then
+	INITRAMFS=$outdir/initramfs-$kver.cpio.gz
+	if ! make --no-print-directory -s vm-initramfs VM_KVER="$kver" >&2; then
+		fail "could not build the initramfs for $kver"
+		exit 1
+	fi
+fi
+if [[ ! -r $INITRAMFS ]]; then
+	fail "no initramfs $INITRAMFS"
+	exit 1
+fi
+
+timeout_s=${VM_TIMEOUT:-$(sed -n 's/^# lguest-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -1)}
+timeout_s=${timeout_s:-600}
+memory=${VM_MEMORY:-1G}
+smp=${VM_SMP:-$(nproc)}
+
+append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic quiet"
+append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
+
+rm -f "$console" "$result"
+: >"$console"
+: >"$result"
+start=$(date +%s.%N)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-M q35 -cpu EPYC -m "$memory" -smp "$smp" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$console" -serial "file:$result" \
+	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
+	>"$outdir/$suite.qemu.log" 2>&1
+qemu_status=$?
+seconds=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
+
+# The guest tty turns \n into \r\n; the host wants plain lines.
+tr -d '\r' <"$result" >"$result.txt" && mv "$result.txt" "$result"
+
+if [[ ${VM_QUIET:-0} == 1 ]]; then
+	grep -E '^(ok|not ok)( |$)|^#|^bench:' "$result"
+else
+	cat "$result"
+fi
+
+passed=$(grep -cE '^ok( |$)' "$result")
+failed=$(grep -cE '^not ok( |$)' "$result")
+
+sentinel=$(grep -E "^# suite $suite complete, exit status [0-9]+$" "$result" | tail -1)
+if [[ -z $sentinel ]]; then
+	if [[ $qemu_status -eq 124 || $qemu_status -eq 137 ]]; then
+		why="timed out after ${timeout_s}s"
+	elif grep -q 'Kernel panic' "$console"; then
+		why="the kernel panicked"
+	else
+		why="the VM stopped early (QEMU status $qemu_status, see $outdir/$suite.qemu.log)"
+	fi
+	fail "did not complete: $why; console log: $console"
+	failed=$((failed + 1))
+	echo "# last 30 lines of $console:"
+	tr -d '\r' <"$console" | tail -30 | sed 's/^/#   /'
+else
+	status=${sentinel##* }
+	if [[ $status -ne 0 ]]; then
+		fail "script exited with status $status"
+		failed=$((failed + 1))
+	fi
+	if [[ $((passed + failed)) -eq 0 ]]; then
+		fail "printed no TAP result"
+		failed=$((failed + 1))
+	fi
+fi
+
+kernel_errors=$(tr -d '\r' <"$console" |
+	grep -E 'BUG:|WARNING:|Oops|KASAN|Kernel panic|general protection fault' |
+	head -5)
+if [[ -n $kernel_errors ]]; then
+	fail "the kernel reported errors (see $console):"
+	failed=$((failed + 1))
+	echo "$kernel_errors" | sed 's/^/#   /'
+fi
+
+echo "# suite $suite done: $passed ok, $failed not ok, ${seconds}s wall (kernel $kver)"
+[[ $failed -eq 0 ]]
