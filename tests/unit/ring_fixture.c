@@ -20,9 +20,49 @@ static void *alloc_or_die(size_t size)
 	return p;
 }
 
+static bool host_within(const void *p, const u8 *block, size_t size)
+{
+	uintptr_t at = (uintptr_t)p, start = (uintptr_t)block;
+
+	return at >= start && at - start < size;
+}
+
+/* Which part a host pointer is in, so we can translate it. */
 u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p)
 {
-	return FIXTURE_RING_ADDR + (u64)((const u8 *)p - fx->ring_bytes);
+	u32 num = fx->ring.num;
+
+	if (fx->avail_bytes &&
+	    host_within(p, fx->avail_bytes, vring_core_avail_size(num)))
+		return fx->ring_addr[1] + (u64)((const u8 *)p - fx->avail_bytes);
+	if (fx->used_bytes &&
+	    host_within(p, fx->used_bytes, vring_core_used_size(num)))
+		return fx->ring_addr[2] + (u64)((const u8 *)p - fx->used_bytes);
+	return fx->ring_addr[0] + (u64)((const u8 *)p - fx->ring_bytes);
+}
+
+/* One block: vring_init() decides where avail and used go. */
+static void fixture_lay_out_legacy(struct ring_fixture *fx, u32 num)
+{
+	fx->ring_bytes = alloc_or_die(vring_size(num, FIXTURE_ALIGN));
+	vring_init(&fx->ring, num, fx->ring_bytes, FIXTURE_ALIGN);
+	fx->ring_addr[0] = FIXTURE_RING_ADDR;
+}
+
+/* Three blocks, FIXTURE_PART_GAP apart in the core's address space. */
+static void fixture_lay_out_apart(struct ring_fixture *fx, u32 num)
+{
+	unsigned int i;
+
+	fx->ring_bytes = alloc_or_die(vring_core_desc_size(num));
+	fx->avail_bytes = alloc_or_die(vring_core_avail_size(num));
+	fx->used_bytes = alloc_or_die(vring_core_used_size(num));
+	for (i = 0; i < 3; i++)
+		fx->ring_addr[i] = FIXTURE_RING_ADDR + i * FIXTURE_PART_GAP;
+	fx->ring.num = num;
+	fx->ring.desc = (struct vring_desc *)fx->ring_bytes;
+	fx->ring.avail = (struct vring_avail *)fx->avail_bytes;
+	fx->ring.used = (struct vring_used *)fx->used_bytes;
 }
 
 static void fixture_map_ring(struct ring_fixture *fx, u32 num)
@@ -38,14 +78,16 @@ static void fixture_map_ring(struct ring_fixture *fx, u32 num)
 		     FAKE_READ | FAKE_WRITE);
 }
 
-struct ring_fixture *fixture_new_uninit(u32 num, u64 features)
+struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy)
 {
 	struct ring_fixture *fx = alloc_or_die(sizeof(*fx));
 	size_t buf_size = FIXTURE_LIMIT + 2 * FIXTURE_GUARD;
 
 	fake_mem_init(&fx->mem);
-	fx->ring_bytes = alloc_or_die(vring_size(num, FIXTURE_ALIGN));
-	vring_init(&fx->ring, num, fx->ring_bytes, FIXTURE_ALIGN);
+	if (legacy)
+		fixture_lay_out_legacy(fx, num);
+	else
+		fixture_lay_out_apart(fx, num);
 	fixture_map_ring(fx, num);
 
 	fx->buf_bytes = alloc_or_die(buf_size);
@@ -66,18 +108,28 @@ struct ring_fixture *fixture_new_uninit(u32 num, u64 features)
 	return fx;
 }
 
-struct ring_fixture *fixture_new(u32 num, u64 features)
+static struct ring_fixture *fixture_start(struct ring_fixture *fx)
 {
-	struct ring_fixture *fx = fixture_new_uninit(num, features);
-
 	fx->init_result = vring_core_init(&fx->vr, fx->segs);
 	return fx;
+}
+
+struct ring_fixture *fixture_new_legacy(u32 num, u64 features)
+{
+	return fixture_start(fixture_new_uninit(num, features, true));
+}
+
+struct ring_fixture *fixture_new(u32 num, u64 features)
+{
+	return fixture_start(fixture_new_uninit(num, features, false));
 }
 
 void fixture_free(struct ring_fixture *fx)
 {
 	free(fx->segs);
 	free(fx->buf_bytes);
+	free(fx->used_bytes);
+	free(fx->avail_bytes);
 	free(fx->ring_bytes);
 	free(fx);
 }

@@ -2,12 +2,15 @@
 /*
  * A ring in fake memory, and the driver's side of it, for the unit tests.
  *
- * The fixture lays the ring out with the legacy vring_init() layout from
- * <linux/virtio_ring.h>, maps its three parts as separate regions (desc
- * and avail read-only: the device never writes them), and maps a buffer
- * window [FIXTURE_BASE, FIXTURE_BASE + FIXTURE_LIMIT) with guard bytes on
- * both sides.  The test then plays the driver through the host view
- * (fx->ring) and the core through fx->vr.
+ * The fixture puts the ring's three parts far apart, as virtio 1.x allows,
+ * with unmapped gaps between them, so that reading a descriptor past the
+ * table (or any part past its end) faults instead of landing in the next
+ * part.  fixture_new_legacy() uses the single-block vring_init() layout of
+ * <linux/virtio_ring.h> instead.  Either way each part is its own region,
+ * desc and avail read-only (the device never writes them), and a buffer
+ * window [FIXTURE_BASE, FIXTURE_BASE + FIXTURE_LIMIT) is mapped with guard
+ * bytes on both sides.  The test then plays the driver through the host
+ * view (fx->ring) and the core through fx->vr.
  */
 #ifndef RING_FIXTURE_H
 #define RING_FIXTURE_H
@@ -15,6 +18,7 @@
 #include "fake_mem.h"
 
 #define FIXTURE_RING_ADDR	0x10000000ULL
+#define FIXTURE_PART_GAP	0x01000000ULL	/* between parts, unmapped */
 #define FIXTURE_BASE		0x40000000ULL
 #define FIXTURE_LIMIT		0x10000ULL
 #define FIXTURE_GUARD		0x1000ULL
@@ -28,7 +32,10 @@ struct ring_fixture {
 	struct vring_core vr;
 	struct vring_seg *segs;
 	struct vring ring;	/* the driver's (host) view of the parts */
-	u8 *ring_bytes;
+	u8 *ring_bytes;		/* legacy: the block; else desc, avail, used */
+	u8 *avail_bytes;
+	u8 *used_bytes;
+	u64 ring_addr[3];	/* core address of ring_bytes, avail, used */
 	u8 *buf_bytes;		/* FIXTURE_GUARD bytes, the window, a guard */
 	u16 avail_idx;		/* the driver's next avail->idx */
 	u16 last_used;		/* the driver's last seen used->idx */
@@ -38,7 +45,9 @@ struct ring_fixture {
 /* Builds the ring; fx->init_result holds vring_core_init()'s answer. */
 struct ring_fixture *fixture_new(u32 num, u64 features);
 /* Builds it but stops before vring_core_init(), to preset indices. */
-struct ring_fixture *fixture_new_uninit(u32 num, u64 features);
+struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy);
+/* The same ring in one block laid out by vring_init(). */
+struct ring_fixture *fixture_new_legacy(u32 num, u64 features);
 void fixture_free(struct ring_fixture *fx);
 
 /* Core address of ring part 'p' (a host pointer inside fx->ring). */

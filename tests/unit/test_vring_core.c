@@ -172,6 +172,32 @@ static void test_legacy_vring_init_layout(void)
 	}
 }
 
+/* A ring laid out by vring_init() works: chains in, used entries out. */
+static void test_legacy_layout_ring(void)
+{
+	struct ring_fixture *fx = fixture_new_legacy(16, FEAT_EVENT_IDX);
+	struct vring_chain chain;
+	u32 id, len;
+
+	fixture_ok(fx);
+	fixture_desc(fx, 15, 0x100, 32, VRING_DESC_F_NEXT, 14);
+	fixture_desc(fx, 14, 0x200, 64, VRING_DESC_F_WRITE, 0);
+	fixture_publish(fx, 15);
+	CHECK_EQ(take(fx, &chain), 1);
+	CHECK_EQ(chain.head, 15);
+	CHECK_EQ(chain.readable_len, 32);
+	CHECK_EQ(chain.writable_len, 64);
+	CHECK_EQ(vring_core_push_used(&fx->vr, chain.head, 48), 0);
+	CHECK_EQ(fixture_used_idx(fx), 1);
+	fixture_used_elem(fx, 0, &id, &len);
+	CHECK_EQ(id, 15);
+	CHECK_EQ(len, 48);
+	CHECK_EQ(vring_core_enable_kicks(&fx->vr), 0);
+	CHECK_EQ(fixture_avail_event(fx), 1);
+	CHECK(fixture_memory_clean(fx));
+	fixture_free(fx);
+}
+
 /* ---- Setup -------------------------------------------------------- */
 
 static void test_init_fresh_ring(void)
@@ -191,7 +217,7 @@ static void test_init_fresh_ring(void)
 /* A ring handed over mid-stream carries on from used->idx. */
 static void test_init_resumes_from_used_idx(void)
 {
-	struct ring_fixture *fx = fixture_new_uninit(8, 0);
+	struct ring_fixture *fx = fixture_new_uninit(8, 0, false);
 	const u16 start = 0xfffe;
 	struct vring_chain chain;
 	u32 id, len;
@@ -227,7 +253,7 @@ static void test_init_resumes_from_used_idx(void)
 /* A setup the core cannot read is the caller's error: -EFAULT, no log. */
 static void test_init_unreadable_used_ring(void)
 {
-	struct ring_fixture *fx = fixture_new_uninit(8, 0);
+	struct ring_fixture *fx = fixture_new_uninit(8, 0, false);
 
 	fake_mem_region(&fx->mem, "used")->perms = 0;
 	CHECK_EQ(vring_core_init(&fx->vr, fx->segs), -EFAULT);
@@ -442,6 +468,39 @@ static void test_push_used(void)
 	fixture_used_elem(fx, 1, &id, &len);
 	CHECK_EQ(id, 2);
 	CHECK_EQ(len, 22);
+	CHECK(fixture_memory_clean(fx));
+	fixture_free(fx);
+}
+
+/*
+ * A driver polling used->idx must never see it cover an element not yet
+ * written.  The hook looks at the ring at the moment used->idx is stored.
+ */
+static void check_elem_before_idx(struct fake_mem *mem, u64 addr, size_t len)
+{
+	struct ring_fixture *fx = mem->hook_data;
+	u16 idx = fixture_used_idx(fx);
+	u32 id, elem_len;
+
+	(void)len;
+	if (addr != fixture_ring_addr(fx, &fx->ring.used->idx) || !idx)
+		return;
+	fixture_used_elem(fx, (u16)(idx - 1), &id, &elem_len);
+	CHECK_EQ(id, (u32)(idx - 1) * 3 % 8);
+	CHECK_EQ(elem_len, 100 + idx - 1);
+}
+
+static void test_push_used_element_before_index(void)
+{
+	struct ring_fixture *fx = fixture_new(8, 0);
+	u16 i;
+
+	fixture_ok(fx);
+	fx->mem.hook_data = fx;
+	fx->mem.after_write = check_elem_before_idx;
+	for (i = 0; i < 12; i++)
+		CHECK_EQ(vring_core_push_used(&fx->vr, i * 3 % 8, 100 + i), 0);
+	CHECK_EQ(fixture_used_idx(fx), 12);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
 }
@@ -1321,6 +1380,7 @@ static const struct tap_test tests[] = {
 	T(test_layout_features),
 	T(test_part_sizes),
 	T(test_legacy_vring_init_layout),
+	T(test_legacy_layout_ring),
 	T(test_init_fresh_ring),
 	T(test_init_resumes_from_used_idx),
 	T(test_init_unreadable_used_ring),
@@ -1332,6 +1392,7 @@ static const struct tap_test tests[] = {
 	T(test_indirect_table),
 	T(test_indirect_table_of_num_entries),
 	T(test_push_used),
+	T(test_push_used_element_before_index),
 	T(test_discard_returns_chains_again),
 	T(test_index_wraparound),
 	T(test_index_wraparound_event_idx),
