@@ -24,6 +24,6 @@ echo "The shell that follows runs inside the VM.  Quit with 'exit', or press"
 echo "Ctrl-A then X to stop QEMU at any time."
 
 exec qemu-system-x86_64 -M q35 -cpu EPYC -m "${VM_MEMORY:-1G}" \
-	-smp "${VM_SMP:-$(nproc)}" -nographic -no-reboot \
+	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
 	-append "console=ttyS0 panic=-1 quiet lguest.mode=shell lguest.kver=$kver ${VM_APPEND:-}"

@@ -78,7 +78,7 @@ rm -f "$console" "$result"
 start=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-M q35 -cpu EPYC -m "$memory" -smp "$smp" \
-	-display none -monitor none -no-reboot \
+	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
 	>"$outdir/$suite.qemu.log" 2>&1
