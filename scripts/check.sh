@@ -105,7 +105,7 @@ run_vm_suites() {
 		tap_part "vm-$suite" env INITRAMFS="$INITRAMFS" VM_QUIET=1 \
 			tests/vm/run-suite.sh "$suite" "$VM_KVER"
 		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
-			"$logdir/" 2>/dev/null
+			"$BUILD/vm/$suite.qemu.log" "$logdir/" 2>/dev/null
 	done
 }
 

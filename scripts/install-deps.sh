@@ -17,8 +17,9 @@ PACKAGES=(
 	linux-image-amd64 linux-headers-amd64
 	# The second kernel our modules must keep building against.
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	# checkpatch.pl and, later, the minimal guest kernel come from here.
-	linux-source-6.1 flex bison bc libelf-dev libssl-dev
+	# checkpatch.pl (a perl script) and, later, the minimal guest kernel
+	# come from here.
+	linux-source-6.1 perl flex bison bc libelf-dev libssl-dev
 	# Userspace, unit tests and fuzzing (libclang-rt-14-dev holds
 	# clang 14's libFuzzer runtime, libclang_rt.fuzzer-x86_64.a).
 	gcc make libc6-dev clang libclang-rt-14-dev

@@ -23,7 +23,8 @@
 # Environment: VM_TIMEOUT (seconds; default: the suite's
 # "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
 # (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
-# VM_QUIET=1 (print only TAP and comment lines of the result stream).
+# VM_QEMU_ARGS (extra QEMU arguments), VM_QUIET=1 (print only TAP and
+# comment lines of the result stream).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -81,7 +82,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
-	>"$outdir/$suite.qemu.log" 2>&1
+	${VM_QEMU_ARGS:-} >"$outdir/$suite.qemu.log" 2>&1
 qemu_status=$?
 seconds=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
 
