@@ -89,6 +89,14 @@ userspace: $(if $(wildcard tests/vring/vring.mk),$(LIBVRINGFD)) $(VM_PROGS)
 INITRAMFS = $(BUILD)/vm/initramfs-$(VM_KVER).cpio.gz
 VM_INPUTS := tests/vm/init tests/vm/mkinitramfs.sh $(wildcard tests/vm/suites/*.sh)
 
+# What goes into the initramfs besides files: rewritten only when it
+# changes, so adding a program or a Debian module repacks it.
+INITRAMFS_SPEC = $(BUILD)/vm/initramfs-$(VM_KVER).spec
+initramfs_spec = $(sort $(VM_KMODS)) $(VM_PROGS)
+$(INITRAMFS_SPEC): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(initramfs_spec)' | cmp -s - $@ || echo '$(initramfs_spec)' >$@
+
 # VM_ALLOW_PARTIAL=1 packs whatever did build (make check uses it after a
 # failed build, so that the suites which can still run do run).
 ifeq ($(VM_ALLOW_PARTIAL),1)
@@ -98,7 +106,7 @@ $(INITRAMFS): FORCE
 		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
 		$(addprefix --kmod ,$(sort $(VM_KMODS))) $(VM_PROGS)
 else
-$(INITRAMFS): $(call kmods_of,$(VM_KVER)) $(VM_PROGS) $(VM_INPUTS) Makefile
+$(INITRAMFS): $(call kmods_of,$(VM_KVER)) $(VM_PROGS) $(VM_INPUTS) $(INITRAMFS_SPEC)
 	@mkdir -p $(dir $@)
 	tests/vm/mkinitramfs.sh --out $@ --kver $(VM_KVER) \
 		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
@@ -142,3 +150,6 @@ run:
 
 clean:
 	rm -rf $(BUILD)
+
+# Prerequisite of rules that must always run.
+FORCE:
