@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+#
+# vringfd: the /dev/vring ABI in the test host VM.  Loads vringfd.ko and
+# vring_echo.ko, runs the 2008 test program (test_vring) and the ABI tests
+# through the echo consumer (test_vringfd), then unloads both modules, which
+# also proves that nothing kept a reference.  Run by /init with busybox ash;
+# TAP on stdout (each program numbers its own checks).
+
+n=0
+check() {
+	n=$((n + 1))
+	desc=$1
+	shift
+	if "$@"; then
+		echo "ok $n - vringfd suite: $desc"
+	else
+		echo "not ok $n - vringfd suite: $desc"
+	fi
+}
+
+loads() {
+	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	return $status
+}
+unloads() {
+	out=$(rmmod "$1" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	[ $status -eq 0 ] && ! grep -q "^$1 " /proc/modules
+}
+
+# A program's own TAP lines carry its results; here we only add a failure
+# when it did not run to the end (crash, bail out, missing binary).
+runs() {
+	echo "# running $*"
+	"$@"
+	status=$?
+	echo "# $1 exited with status $status"
+	[ $status -le 1 ]
+}
+
+check "vringfd.ko loads" loads vringfd
+check "vring_echo.ko loads" loads vring_echo
+check "/dev/vring and /dev/vring_echo exist" \
+	test -c /dev/vring -a -c /dev/vring_echo
+
+check "test_vring ran to the end" runs test_vring
+check "test_vringfd ran to the end" runs test_vringfd
+
+check "vring_echo unloads" unloads vring_echo
+check "vringfd unloads (no reference left behind)" unloads vringfd
+exit 0

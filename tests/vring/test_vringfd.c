@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_vringfd: the /dev/vring ABI through the vring_echo consumer.
+ *
+ *   test_vringfd            every group
+ *   test_vringfd NAME...    only the named groups (setup, echo, ...)
+ *
+ * Needs vringfd.ko and vring_echo.ko loaded, and root (for the kernel log
+ * and /proc/slabinfo).  Prints TAP; exits 0 when every check passed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vringfd_tests.h"
+
+struct group {
+	const char *name;
+	void (*fn)(void);
+	unsigned int timeout;	/* seconds, generous for TCG */
+};
+
+static const struct group groups[] = {
+	{ "setup", test_setup, 60 },
+	{ "window", test_window, 60 },
+	{ "echo", test_echo, 120 },
+	{ "pair", test_pair, 120 },
+	{ "big_ring", test_big_ring, 180 },
+	{ "notify", test_notify, 120 },
+	{ "suppress", test_suppress, 120 },
+	{ "hostile", test_hostile, 180 },
+	{ "lifetime", test_lifetime, 120 },
+	{ "leaks", test_leaks, 300 },
+	{ "kernel_log", test_kernel_log, 30 },
+};
+
+static bool wanted(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	tap_init();
+	if (access("/dev/vring", R_OK | W_OK) || access("/dev/vring_echo", R_OK | W_OK)) {
+		printf("Bail out! /dev/vring or /dev/vring_echo missing: load vringfd.ko and vring_echo.ko\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (wanted(groups[i].name, argc, argv))
+			tap_group(groups[i].name, groups[i].fn,
+				  groups[i].timeout);
+	return tap_finish();
+}

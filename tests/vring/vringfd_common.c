@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the test_vringfd groups.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <unistd.h>
+
+#include "vringfd.h"
+#include "vringfd_tests.h"
+
+#define ROUNDTRIP_SLACK 16
+
+bool echo_roundtrip(struct test_ring *r, uint8_t *in, uint8_t *out,
+		    uint32_t len, unsigned int seed)
+{
+	struct seg segs[2] = {
+		{ in, len, false },
+		{ out, len + ROUNDTRIP_SLACK, true },
+	};
+	uint16_t head, want = r->last_used + 1;
+	uint32_t id, used_len;
+	uint32_t i;
+
+	pattern_fill(in, len, seed);
+	memset(out, 0, len + ROUNDTRIP_SLACK);
+	head = ring_add_chain(r, segs, 2);
+	ring_publish(r);
+	if (write(r->fd, "kick", 4) != 4) {
+		tap_diag("  kick: %s", strerror(errno));
+		return false;
+	}
+	if (ring_used_idx(r) != want) {
+		tap_diag("  used->idx %u after the kick, want %u",
+			 ring_used_idx(r), want);
+		return false;
+	}
+	ring_get_used(r, &id, &used_len);
+	if (id != head || used_len != len) {
+		tap_diag("  used entry {id %u, len %u}, want {%u, %u}",
+			 id, used_len, head, len);
+		return false;
+	}
+	if (!pattern_check(out, len, seed)) {
+		tap_diag("  the bytes that came back differ from those sent");
+		return false;
+	}
+	for (i = len; i < len + ROUNDTRIP_SLACK; i++) {
+		if (out[i]) {
+			tap_diag("  byte %u past the echoed data was written", i);
+			return false;
+		}
+	}
+	if (!pattern_check(in, len, seed)) {
+		tap_diag("  the readable buffer was changed");
+		return false;
+	}
+	return true;
+}
+
+bool wait_used_idx(const struct test_ring *r, uint16_t want, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+
+	while (ring_used_idx(r) != want) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+bool status_reason_has(const struct vring_status *st, const char *word)
+{
+	char reason[VRINGFD_REASON_LEN + 1];
+
+	memcpy(reason, st->reason, VRINGFD_REASON_LEN);
+	reason[VRINGFD_REASON_LEN] = '\0';
+	return strcasestr(reason, word) != NULL;
+}
+
+char *kernel_log(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf;
+	int n;
+
+	if (size <= 0)
+		return NULL;
+	buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+long meminfo_kb(const char *field)
+{
+	size_t flen = strlen(field);
+	char line[256];
+	long value = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			value = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
