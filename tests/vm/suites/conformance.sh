@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 600
+#
+# conformance: the virtio 1.2 split-ring statements against vringfd and the
+# echo consumer (tests/conformance/ring_conformance.c).  Loads vringfd.ko
+# and vring_echo.ko, runs the program, then unloads both modules (which
+# also shows no test left a reference behind).  Run by /init with busybox
+# ash; TAP on stdout.  The "# row|..." lines the program prints are what
+# tests/conformance/gen-doc.sh turns into Documentation/ring-conformance.md.
+
+result() {
+	if [ "$2" -eq 0 ]; then
+		echo "ok - conformance suite: $1"
+	else
+		echo "not ok - conformance suite: $1"
+	fi
+}
+
+loads() {
+	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	result "$1.ko loads" $status
+	return $status
+}
+
+unloads() {
+	out=$(rmmod "$1" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	[ $status -eq 0 ] && grep -q "^$1 " /proc/modules && status=1
+	result "$1 unloads" $status
+}
+
+loads vringfd || exit 0
+loads vring_echo || exit 0
+
+# The program's TAP lines carry the results; a status above 1 means it
+# did not get to the end (a crash, or "Bail out!").
+echo "# running ring_conformance on $(nproc) CPU(s)"
+start=$(cut -d' ' -f1 /proc/uptime)
+ring_conformance
+status=$?
+end=$(cut -d' ' -f1 /proc/uptime)
+echo "# ring_conformance exited with status $status after $start..${end}s uptime"
+[ $status -le 1 ]
+result "ring_conformance ran to the end" $?
+
+unloads vring_echo
+unloads vringfd
+exit 0
