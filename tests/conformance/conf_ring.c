@@ -144,6 +144,8 @@ int ring_new(struct conf_ring *r, struct conf_arena *ar,
 	r->avail_event = (uint16_t *)(ar->drv + r->used_off + 4 + 8 * num);
 	ring_init_memory(r, o->start_idx);
 	ring_alloc_driver_state(r, o->max_table);
+	if (o->no_device)
+		return 0;
 	return ring_setup_fd(r);
 }
 

@@ -186,6 +186,7 @@ struct conf_ring_opts {
 	size_t desc_in_page, avail_in_page, used_in_page;
 	bool parts_at_end;	/* each part ends right before a guard page */
 	uint64_t limit;		/* VRINGSETLIMIT; 0: the arena's size */
+	bool no_device;		/* driver side only (the self-test) */
 };
 
 int ring_new(struct conf_ring *r, struct conf_arena *ar,
@@ -259,6 +260,8 @@ int conf_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int conf_failed;
+extern int conf_quiet;		/* fail() records but does not print */
+int conf_selftest(void);
 #define CHECK(cond, ...) do {			\
 	if (!(cond)) {				\
 		fail(__VA_ARGS__);		\

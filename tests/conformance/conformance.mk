@@ -4,6 +4,7 @@
 # against vringfd and vring_echo in the test host VM.
 #
 #   $(BUILD)/vm/bin/ring_conformance   the test program (static)
+#   make conformance-selftest          its own machinery, on the host
 #   make conformance-doc               run the VM suite "conformance" and
 #                                      regenerate the results table in
 #                                      Documentation/ring-conformance.md
@@ -25,6 +26,13 @@ $(BUILD)/vm/bin/ring_conformance: $(CONF_OBJS)
 
 VM_PROGS += $(BUILD)/vm/bin/ring_conformance
 VM_SUITES += conformance
+
+# On the host: the suite's own audit, harvest and guard pages, checked
+# against a device this program fakes (no /dev/vring needed).
+.PHONY: conformance-selftest
+conformance-selftest: $(BUILD)/vm/bin/ring_conformance
+	$(BUILD)/vm/bin/ring_conformance -S
+HOST_TESTS += conformance-selftest
 
 .PHONY: conformance-doc
 conformance-doc: vm-initramfs

@@ -7,6 +7,7 @@
  *   ring_conformance            run everything, TAP on stdout
  *   ring_conformance -k WORD    run the statements whose id contains WORD
  *   ring_conformance -l         list the statements
+ *   ring_conformance -S         check the suite's own machinery (host)
  *
  * Besides the TAP lines it prints one "# row|..." line per statement,
  * tested or not; tests/conformance/gen-doc.sh turns those into the table
@@ -306,6 +307,7 @@ const unsigned int conf_nstatements =
 /* ---- Reporting ---- */
 
 int conf_failed;
+int conf_quiet;
 static char conf_first_failure[240];
 
 void fail(const char *fmt, ...)
@@ -316,7 +318,8 @@ void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	printf("# FAIL: %s\n", buf);
+	if (!conf_quiet)
+		printf("# FAIL: %s\n", buf);
 	if (!conf_failed)
 		snprintf(conf_first_failure, sizeof(conf_first_failure),
 			 "%.230s", buf);
@@ -474,7 +477,7 @@ int main(int argc, char **argv)
 
 	if (conf_nstatements > 256)
 		die("too many statements");
-	while ((opt = getopt(argc, argv, "k:l")) != -1) {
+	while ((opt = getopt(argc, argv, "k:lS")) != -1) {
 		switch (opt) {
 		case 'k':
 			filter = optarg;
@@ -482,8 +485,11 @@ int main(int argc, char **argv)
 		case 'l':
 			conf_list();
 			return 0;
+		case 'S':
+			return conf_selftest();
 		default:
-			fprintf(stderr, "usage: %s [-k WORD] [-l]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-k WORD] [-l] [-S]\n",
+				argv[0]);
 			return 2;
 		}
 	}

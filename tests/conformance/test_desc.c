@@ -109,39 +109,49 @@ out:
 int test_zero_length(void)
 {
 	struct conf_env e;
-	struct conf_seg s[8];
 	int rc = -1;
 
 	if (desc_open(&e, 32, CONF_F_INDIRECT, false))
 		goto out;
-	s[0] = seg_zero(&e, false);
-	s[1] = seg_r(&e, 10, CONF_AT_END);
-	s[2] = seg_zero(&e, false);
-	s[3] = seg_zero(&e, true);
-	s[4] = seg_w(&e, 10, CONF_AT_START);
-	s[5] = seg_zero(&e, true);
-	ring_post(&e.r, s, 6, CONF_DIRECT, 1);		/* len 10 */
-	ring_post(&e.r, s, 1, CONF_DIRECT, 2);		/* R0: len 0 */
-	ring_post(&e.r, s + 3, 1, CONF_DIRECT, 3);	/* W0: len 0 */
-	s[6] = seg_zero(&e, true);
-	s[7] = seg_w(&e, 10, CONF_AT_END);
-	{
-		struct conf_seg t[4] = { s[1], s[3], s[6], s[7] };
+	{	/* R0 R10 R0 | W0 W10 W0: len 10 */
+		struct conf_seg t[6] = {
+			seg_zero(&e, false), seg_r(&e, 10, CONF_AT_END),
+			seg_zero(&e, false), seg_zero(&e, true),
+			seg_w(&e, 10, CONF_AT_START), seg_zero(&e, true),
+		};
 
-		ring_post(&e.r, t, 4, CONF_DIRECT, 4);	/* len 10 */
+		ring_post(&e.r, t, 6, CONF_DIRECT, 1);
 	}
-	{
-		struct conf_seg t[3] = { s[0], s[2], seg_w(&e, 5, CONF_AT_END) };
+	{	/* a lone R0, a lone W0: len 0 */
+		struct conf_seg r0 = seg_zero(&e, false);
+		struct conf_seg w0 = seg_zero(&e, true);
 
-		ring_post(&e.r, t, 3, CONF_DIRECT, 5);	/* len 0 */
+		ring_post(&e.r, &r0, 1, CONF_DIRECT, 2);
+		ring_post(&e.r, &w0, 1, CONF_DIRECT, 3);
 	}
-	{
+	{	/* R10 | W0 W0 W10: len 10 */
+		struct conf_seg t[4] = {
+			seg_r(&e, 10, CONF_AT_START), seg_zero(&e, true),
+			seg_zero(&e, true), seg_w(&e, 10, CONF_AT_END),
+		};
+
+		ring_post(&e.r, t, 4, CONF_DIRECT, 4);
+	}
+	{	/* R0 R0 | W5: len 0 */
+		struct conf_seg t[3] = {
+			seg_zero(&e, false), seg_zero(&e, false),
+			seg_w(&e, 5, CONF_AT_END),
+		};
+
+		ring_post(&e.r, t, 3, CONF_DIRECT, 5);
+	}
+	{	/* in a table: R0 R7 | W0 W7: len 7 */
 		struct conf_seg t[4] = {
 			seg_zero(&e, false), seg_r(&e, 7, CONF_AT_END),
 			seg_zero(&e, true), seg_w(&e, 7, CONF_AT_START),
 		};
 
-		ring_post(&e.r, t, 4, CONF_INDIRECT, 6);	/* len 7 */
+		ring_post(&e.r, t, 4, CONF_INDIRECT, 6);
 	}
 	if (env_run(&e, 6, "zero-length descriptors"))
 		goto out;
@@ -447,8 +457,9 @@ int test_indirect(void)
 	static const uint32_t r_40[] = { 40, 0 };
 	static const uint32_t r_1234[] = { 1, 2, 3, 4, 0 };
 	static const uint32_t w_5555[] = { 5, 5, 5, 5, 0 };
-	static const uint32_t x15[] = {
-		10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0,
+	static const uint32_t x8[] = { 10, 10, 10, 10, 10, 10, 10, 10, 0 };
+	static const uint32_t x16[] = {
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0,
 	};
 	struct conf_env e;
 	int rc = -1, h;
@@ -458,7 +469,7 @@ int test_indirect(void)
 	desc_post(&e, &e.r, r_40, NULL, 0, 1);		/* 1 entry: len 0 */
 	desc_post(&e, &e.r, r_40, r_40, 0, 2);		/* 2 entries */
 	desc_post(&e, &e.r, r_1234, w_5555, 0, 3);	/* 8 entries */
-	desc_post(&e, &e.r, x15, x15, 0, 4);		/* 30 entries */
+	desc_post(&e, &e.r, x8, x8, 0, 4);		/* 16: the ring's size */
 	h = desc_post(&e, &e.r, r_1234, w_5555, 0, 5);
 	desc_move_table(&e, &e.r, h, CONF_AT_END);
 	h = desc_post(&e, &e.r, r_1234, w_5555, 0, 6);
@@ -469,10 +480,10 @@ int test_indirect(void)
 
 	if (desc_open(&e, 16, CONF_F_INDIRECT, true))
 		goto out;
-	desc_post(&e, &e.r, x15, NULL, 0, 7);
+	desc_post(&e, &e.r, x16, NULL, 0, 7);
 	desc_post(&e, &e.out, NULL, w_5555, 0, 0);
 	desc_post(&e, &e.r, r_1234, NULL, 0, 8);
-	desc_post(&e, &e.out, NULL, x15, 0, 0);
+	desc_post(&e, &e.out, NULL, x16, 0, 0);
 	if (env_run(&e, 2, "pair mode"))
 		goto out;
 	rc = 0;

@@ -37,6 +37,7 @@ loads vring_echo || exit 0
 
 # The program's TAP lines carry the results; a status above 1 means it
 # did not get to the end (a crash, or "Bail out!").
+echo "# kernel: $(uname -r)"
 echo "# running ring_conformance on $(nproc) CPU(s)"
 start=$(cut -d' ' -f1 /proc/uptime)
 ring_conformance
