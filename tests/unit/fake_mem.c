@@ -106,8 +106,9 @@ static u8 *fake_access(struct vring_core *vr, u64 addr, size_t len,
 	struct fake_mem *mem = vr->mem;
 	struct fake_region *region;
 	unsigned int need = write ? FAKE_WRITE : FAKE_READ;
+	bool ring = fake_is_ring(vr, addr, len);
 
-	if (!fake_is_ring(vr, addr, len) && !fake_in_window(vr, addr, len)) {
+	if (!ring && !fake_in_window(vr, addr, len)) {
 		mem->escapes++;
 		fake_problem(mem, "outside the ring and [base, base+limit)",
 			     addr, len, write);
@@ -115,6 +116,7 @@ static u8 *fake_access(struct vring_core *vr, u64 addr, size_t len,
 	region = fake_mem_find(mem, addr, len);
 	if (!region || !(region->perms & need)) {
 		mem->faults++;
+		mem->ring_faults += ring;
 		fake_problem(mem, region ? "not permitted" : "unmapped",
 			     addr, len, write);
 		return NULL;

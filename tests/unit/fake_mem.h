@@ -44,6 +44,7 @@ struct fake_mem {
 	unsigned long reads;
 	unsigned long writes;
 	unsigned long faults;	/* refused: no region, or not permitted */
+	unsigned long ring_faults;	/* of those, inside a ring part */
 	unsigned long escapes;	/* buffer access outside [base, base+limit) */
 	unsigned long reports;	/* vring_core_report() calls */
 	const char *reported;	/* vr->broken when it was reported */

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs saved fuzz inputs through LLVMFuzzerTestOneInput() without
+ * libFuzzer, so the corpus doubles as a regression test built with gcc.
+ * Prints one TAP line per file; a broken invariant aborts, and the
+ * caller's wrapper turns that into "not ok".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int replay(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *data = NULL;
+	size_t size = 0, cap = 0, n;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	do {
+		if (size == cap) {
+			cap = cap ? 2 * cap : 4096;
+			data = realloc(data, cap);
+			if (!data) {
+				perror("realloc");
+				exit(1);
+			}
+		}
+		n = fread(data + size, 1, cap - size, f);
+		size += n;
+	} while (n);
+	fclose(f);
+	LLVMFuzzerTestOneInput(data, size);
+	free(data);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i, failed = 0;
+
+	printf("1..%d\n", argc - 1);
+	for (i = 1; i < argc; i++) {
+		const char *name = strrchr(argv[i], '/');
+
+		fflush(stdout);
+		if (replay(argv[i])) {
+			printf("not ok %d - replay %s (unreadable)\n", i, argv[i]);
+			failed++;
+			continue;
+		}
+		printf("ok %d - fuzz input %s replays clean\n", i,
+		       name ? name + 1 : argv[i]);
+	}
+	return failed ? 1 : 0;
+}
