@@ -84,7 +84,7 @@ size_t vring_core_used_size(u32 num);
 
 /*
  * Reset indices for a freshly set-up ring. segs must hold num entries.
- * Reads used->idx and avail->idx so that a ring set up mid-stream (after a
+ * Reads used->idx so that a ring set up mid-stream (after a
  * launcher restart, say) carries on where it was.
  */
 int vring_core_init(struct vring_core *vr, struct vring_seg *segs);
