@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# gen-doc.sh RESULT DOC: put the statement table of a conformance run into
-# DOC (Documentation/ring-conformance.md), between its
-# "<!-- BEGIN RESULTS" and "<!-- END RESULTS -->" lines.
+# gen-doc.sh RESULT DOC [OTHER...]: put the statement table of a
+# conformance run into DOC (Documentation/ring-conformance.md), between its
+# "<!-- BEGIN RESULTS" and "<!-- END RESULTS -->" lines.  OTHER result
+# files (runs on other kernels) add one line each: their verdict counts
+# and the statements whose verdict differs from RESULT's.
 #
 # RESULT is the result stream of the VM suite "conformance"
 # (build/vm/conformance.result after tests/vm/run-suite.sh conformance):
@@ -12,8 +14,9 @@
 # table is made only from those lines: nothing in it is typed by hand.
 set -euo pipefail
 
-result=${1:?usage: $0 RESULT DOC}
-doc=${2:?usage: $0 RESULT DOC}
+result=${1:?usage: $0 RESULT DOC [OTHER...]}
+doc=${2:?usage: $0 RESULT DOC [OTHER...]}
+shift 2
 
 if ! grep -q '^# row|' "$result"; then
 	echo "gen-doc: no '# row|' lines in $result (did the suite run?)" >&2
@@ -24,7 +27,21 @@ if ! grep -q '^<!-- BEGIN RESULTS' "$doc" || ! grep -q '^<!-- END RESULTS -->' "
 	exit 1
 fi
 
-kernel=$(sed -n 's/^# kernel: //p' "$result" | head -1)
+kernel_of() { sed -n 's/^# kernel: //p' "$1" | head -1; }
+verdicts_of() {
+	grep '^# row|' "$1" | awk -F'|' '
+		{ n[$7]++ }
+		END {
+			printf "%d PASS, %d FAIL, %d NOT-APPLICABLE", \
+				n["PASS"], n["FAIL"], n["NOT-APPLICABLE"]
+			if (n["NOT RUN"])
+				printf ", %d NOT RUN", n["NOT RUN"]
+		}'
+}
+# "id verdict" per statement, to compare runs.
+ids_of() { grep '^# row|' "$1" | awk -F'|' '{ print $3 " " $7 }'; }
+
+kernel=$(kernel_of "$result")
 cpus=$(sed -n 's/^# running ring_conformance on \([0-9]*\) CPU.*/\1/p' "$result" | head -1)
 summary=$(sed -n 's/^# ring_conformance: //p' "$result" | tail -1)
 
@@ -37,15 +54,15 @@ trap 'rm -f "$table"' EXIT
 	echo "Run in the test VM: kernel ${kernel:-unknown}, ${cpus:-?} CPU(s), $(date -u +%Y-%m-%d)."
 	echo "ring_conformance: ${summary:-no summary line}."
 	echo
-	grep '^# row|' "$result" | awk -F'|' '
-		{ n[$7]++ }
-		END {
-			printf "Verdicts: %d PASS, %d FAIL, %d NOT-APPLICABLE", \
-				n["PASS"], n["FAIL"], n["NOT-APPLICABLE"]
-			if (n["NOT RUN"])
-				printf ", %d NOT RUN", n["NOT RUN"]
-			printf ".\n"
-		}'
+	echo "Verdicts: $(verdicts_of "$result")."
+	for other in "$@"; do
+		grep -q '^# row|' "$other" || continue
+		differ=$(join <(ids_of "$result" | sort) <(ids_of "$other" | sort) |
+			awk '$2 != $3 { printf "%s%s (%s here)", sep, $1, $3; sep = ", " }')
+		echo
+		echo "The same suite on kernel $(kernel_of "$other"): $(verdicts_of "$other");" \
+			"${differ:+differences: $differ.}${differ:-the same verdict for every statement.}"
+	done
 	echo
 	echo "| Section | Id | Who | Statement (paraphrased) | Test | Result | Notes |"
 	echo "|---|---|---|---|---|---|---|"

@@ -354,11 +354,12 @@ static int flags_run(uint64_t features, uint16_t allowed_mask)
 		die("pthread_create failed");
 	started = true;
 	for (i = 0; i < 300; i++) {
+		uint16_t f;
+
 		snprintf(what, sizeof(what), "kick %u", i);
 		if (notify_kick(&n, 1 + i % 8, what) < 0)
 			goto out;
-		uint16_t f = ring_used_flags(&n.e.r);
-
+		f = ring_used_flags(&n.e.r);
 		CHECK_OUT(f == 0 || (f == 1 && allowed_mask == 3),
 			  "used flags %u after %s", f, what);
 	}
@@ -545,7 +546,7 @@ static int driver_wait(struct conf_ring *r)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ring_used_idx(r) != r->used_seen)
 		return 0;
-	if (poll(&p, 1, 3000) == 1) {
+	if (poll(&p, 1, 10000) == 1) {
 		ring_calls(r);
 		return 0;
 	}
