@@ -147,7 +147,6 @@ int vring_core_init(struct vring_core *vr, struct vring_seg *segs)
 	vr->segs = segs;
 	vr->broken = NULL;
 	vr->used_flags = 0;
-	vr->signalled_valid = false;
 	/*R:040 We pick up where used->idx says the device left off, which is
 	 * 0 for a ring the driver just zeroed (as the spec asks it to) and
 	 * the right place for a ring handed over by a restarted owner.
@@ -158,6 +157,10 @@ int vring_core_init(struct vring_core *vr, struct vring_seg *segs)
 	vr->used_idx = le16_to_cpu(used_idx);
 	vr->last_avail = vr->used_idx;
 	vr->avail_seen = vr->used_idx;
+	/*
+	 * As if we had just signalled at this index: the first batch is then
+	 * judged against used_event like any other (virtio 1.2, 2.7.7.2).
+	 */
 	vr->signalled_used = vr->used_idx;
 	return 0;
 }
@@ -398,7 +401,6 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
 bool vring_core_need_signal(struct vring_core *vr)
 {
 	u16 old, event, flags;
-	bool valid;
 
 	if (vr->broken)
 		return false;
@@ -410,13 +412,9 @@ bool vring_core_need_signal(struct vring_core *vr)
 		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 	}
 	old = vr->signalled_used;
-	valid = vr->signalled_valid;
 	if (vring_core_read16(vr, vring_used_event_addr(vr), &event))
 		return false;
 	vr->signalled_used = vr->used_idx;
-	vr->signalled_valid = true;
-	if (!valid)
-		return true;
 	return vring_need_event(event, vr->used_idx, old);
 }
 

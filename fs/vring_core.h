@@ -55,9 +55,8 @@ struct vring_core {
 	u16 avail_seen;		/* avail->idx when we last read it */
 	u16 used_idx;
 	u16 used_flags;
-	/* used->idx at the last signal, for EVENT_IDX. */
+	/* used->idx when we last decided whether to signal (EVENT_IDX). */
 	u16 signalled_used;
-	bool signalled_valid;
 
 	/* Why the ring is unusable, or NULL while it is sound. */
 	const char *broken;

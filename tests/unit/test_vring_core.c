@@ -633,13 +633,23 @@ static void test_signal_without_event_idx(void)
 	fixture_free(fx);
 }
 
-/* The first batch always signals: there is no "last signal" to compare. */
+/*
+ * The first batch is judged against used_event like any other: a fresh
+ * ring behaves as if the device had just signalled at used->idx.
+ */
 static void test_signal_event_idx_first(void)
 {
 	struct ring_fixture *fx = fixture_new(8, FEAT_EVENT_IDX);
 
 	fixture_ok(fx);
 	fixture_set_used_event(fx, 0x8000);
+	use_one(fx, 0);
+	CHECK(!vring_core_need_signal(&fx->vr));
+	fixture_free(fx);
+
+	fx = fixture_new(8, FEAT_EVENT_IDX);
+	fixture_ok(fx);
+	fixture_set_used_event(fx, 0);		/* "tell me when 0 is used" */
 	use_one(fx, 0);
 	CHECK(vring_core_need_signal(&fx->vr));
 	use_one(fx, 1);
