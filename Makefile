@@ -119,7 +119,7 @@ all: modules userspace vm-initramfs
 
 vm-suite: vm-initramfs
 	@test -n "$(SUITE)" || { echo "usage: make vm-suite SUITE=<name>"; exit 1; }
-	@INITRAMFS=$(INITRAMFS) tests/vm/run-suite.sh $(SUITE) $(VM_KVER)
+	@BUILD=$(BUILD) INITRAMFS=$(INITRAMFS) tests/vm/run-suite.sh $(SUITE) $(VM_KVER)
 
 # --- tests ------------------------------------------------------------------
 

@@ -102,7 +102,7 @@ build_initramfs() {
 run_vm_suites() {
 	local suite
 	for suite in "$@"; do
-		tap_part "vm-$suite" env INITRAMFS="$INITRAMFS" VM_QUIET=1 \
+		tap_part "vm-$suite" env BUILD="$BUILD" INITRAMFS="$INITRAMFS" VM_QUIET=1 \
 			tests/vm/run-suite.sh "$suite" "$VM_KVER"
 		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
 			"$BUILD/vm/$suite.qemu.log" "$logdir/" 2>/dev/null

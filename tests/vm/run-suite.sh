@@ -9,10 +9,11 @@
 # (/boot/vmlinuz-KVER; default: the newest installed 6.1).  The initramfs is
 # built first with `make vm-initramfs` unless INITRAMFS names one.
 #
-# The VM's console (kernel messages) goes to build/vm/<suite>.console.log,
+# The VM's console (kernel messages) goes to $BUILD/vm/<suite>.console.log,
 # the suite's stdout and stderr (the result stream, ttyS1) to
-# build/vm/<suite>.result.  We print the result stream, then judge what
-# came back, never QEMU's exit status.  A failure line is added when:
+# $BUILD/vm/<suite>.result ($BUILD defaults to build).  We print the
+# result stream, then judge what came back, never QEMU's exit status.  A
+# failure line is added when:
 #   - the completion sentinel is missing (hang, panic, timeout),
 #   - the suite script exited non-zero,
 #   - the suite printed no TAP result at all,
@@ -37,7 +38,7 @@ default_kver() {
 kver=${2:-${VM_KVER:-$(default_kver)}}
 script=tests/vm/suites/$suite.sh
 kernel=/boot/vmlinuz-$kver
-outdir=build/vm
+outdir=${BUILD:-build}/vm
 console=$outdir/$suite.console.log
 result=$outdir/$suite.result
 mkdir -p "$outdir"
@@ -55,7 +56,8 @@ fi
 
 if [[ -z ${INITRAMFS:-} ]]; then
 	INITRAMFS=$outdir/initramfs-$kver.cpio.gz
-	if ! make --no-print-directory -s vm-initramfs VM_KVER="$kver" >&2; then
+	if ! make --no-print-directory -s vm-initramfs VM_KVER="$kver" \
+		BUILD="${BUILD:-build}" >&2; then
 		fail "could not build the initramfs for $kver"
 		exit 1
 	fi
@@ -77,7 +79,9 @@ rm -f "$console" "$result"
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
-timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+# --foreground keeps QEMU in our process group, so Ctrl-C (or killing the
+# make that runs us) stops it too.
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-M q35 -cpu EPYC -m "$memory" -smp "$smp" \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
