@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 		printf("Bail out! /dev/vring or /dev/vring_echo missing: load vringfd.ko and vring_echo.ko\n");
 		return 2;
 	}
+	kernel_log_start = kernel_log_now();
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (wanted(groups[i].name, argc, argv))
 			tap_group(groups[i].name, groups[i].fn,

@@ -103,6 +103,34 @@ char *kernel_log(void)
 	return buf;
 }
 
+double kernel_log_start;
+
+double kernel_log_stamp(const char *line)
+{
+	const char *open = strchr(line, '[');
+
+	if (!open || open - line > 8)
+		return -1;
+	return strtod(open + 1, NULL);
+}
+
+double kernel_log_now(void)
+{
+	char *log = kernel_log(), *line;
+	double now = 0;
+
+	if (!log)
+		return 0;
+	for (line = log; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (kernel_log_stamp(line) > now)
+			now = kernel_log_stamp(line);
+	}
+	free(log);
+	return now;
+}
+
 long meminfo_kb(const char *field)
 {
 	size_t flen = strlen(field);

@@ -46,6 +46,16 @@ bool status_reason_has(const struct vring_status *st, const char *word);
 /* The kernel log as text (malloc'd, NUL-terminated), or NULL. */
 char *kernel_log(void);
 
+/*
+ * The kernel log's clock (seconds) when test_vringfd started: only lines
+ * stamped after it are ours to judge.
+ */
+extern double kernel_log_start;
+/* The timestamp of a kernel log line ("<4>[   12.345678] ..."), or -1. */
+double kernel_log_stamp(const char *line);
+/* The newest timestamp in the log, or 0. */
+double kernel_log_now(void);
+
 /* One field of /proc/meminfo in kB, or -1. */
 long meminfo_kb(const char *field);
 
