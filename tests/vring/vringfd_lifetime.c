@@ -184,6 +184,21 @@ static void test_attach_errors(void)
 	ring_free(&r2);
 }
 
+/*
+ * The echo's attach kicks once from a worker.  Wait until that run has
+ * used our first chain and gone idle (used->flags back to asking for
+ * kicks), so that a later chain can only move if somebody kicks.
+ */
+static bool attach_settled(struct test_ring *r)
+{
+	if (!wait_used_idx(r, 1, 5000))
+		return false;
+	while (r->vr.used->flags & VRING_USED_F_NO_NOTIFY)
+		usleep(1000);
+	usleep(50000);
+	return true;
+}
+
 /* A ring belongs to the address space that opened it. */
 static void test_other_process(struct arena *a)
 {
@@ -192,8 +207,10 @@ static void test_other_process(struct arena *a)
 	pid_t pid;
 
 	ring_create(&r, 16, 0, RING_LEGACY);
-	echo_attach(echo, r.fd, -1);
 	offer_pair(&r, a, 0);
+	echo_attach(echo, r.fd, -1);
+	tap_ok(attach_settled(&r), "the attach echoed the chain that waited");
+	offer_pair(&r, a, 1);
 	pid = fork();
 	if (pid == 0) {
 		struct vring_status st;
@@ -213,7 +230,8 @@ static void test_other_process(struct arena *a)
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "a forked child gets EPERM for ioctl and write on the parent's ring (%#x)",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	tap_ok(ring_used_idx(&r) == 0, "and its kick did not run the echo");
+	tap_ok(ring_used_idx(&r) == 1, "and its kick did not run the echo (used->idx %u)",
+	       ring_used_idx(&r));
 	close(echo);
 	ring_free(&r);
 }
@@ -390,19 +408,6 @@ static long slab_worst(const struct slab_snapshot *a, const struct slab_snapshot
 	return worst;
 }
 
-static long open_files(void)
-{
-	FILE *f = fopen("/proc/sys/fs/file-nr", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 static void run_cycles(struct arena *a, unsigned int n)
 {
 	unsigned int i;
@@ -417,7 +422,7 @@ void test_leaks(void)
 {
 	static struct slab_snapshot s0, s1, s2;
 	const unsigned int n = 800;
-	long refs0, files0, sunreclaim0, avail0, grew, grew2;
+	long refs0, sunreclaim0, avail0, grew, grew2;
 	const char *cache, *cache2;
 	struct arena a;
 	double t0;
@@ -425,7 +430,6 @@ void test_leaks(void)
 	arena_create(&a, 65536);
 	run_cycles(&a, 100);		/* warm the caches up */
 	refs0 = module_refs();
-	files0 = open_files();
 	sunreclaim0 = meminfo_kb("SUnreclaim");
 	avail0 = meminfo_kb("MemAvailable");
 	if (!tap_ok(slab_snapshot(&s0), "read /proc/slabinfo"))
@@ -453,8 +457,6 @@ void test_leaks(void)
 	tap_ok(avail0 - meminfo_kb("MemAvailable") < 16384,
 	       "MemAvailable fell by less than 16 MiB (%ld -> %ld kB)", avail0,
 	       meminfo_kb("MemAvailable"));
-	tap_ok(open_files() - files0 < 50, "open files: %ld before, %ld after", files0,
-	       open_files());
 	tap_ok(module_refs() == refs0, "vringfd module references: %ld before, %ld after",
 	       refs0, module_refs());
 	arena_destroy(&a);
