@@ -44,6 +44,7 @@ done
 # package version when it came from one.
 tarball_id() {
 	local version
+	# shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
 	version=$(dpkg -S "$tarball" 2>/dev/null | cut -d: -f1 | head -1 |
 		xargs -r dpkg-query -W -f='${Version}' 2>/dev/null || true)
 	stat -c '%n %s %Y' "$tarball"
