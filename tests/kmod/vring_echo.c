@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vringfd.h>
@@ -104,41 +105,60 @@ static bool vring_echo_one_pair(struct vring_echo *echo)
 	return vring_add_used(echo->out, out_chain.head, len) == 0;
 }
 
-static bool vring_echo_drain(struct vring_echo *echo)
+/* Chains echoed per run before we hand over to the worker and return. */
+#define VRING_ECHO_BUDGET	65536
+
+static unsigned int vring_echo_drain(struct vring_echo *echo,
+				     unsigned int budget)
 {
 	bool self = echo->in == echo->out;
-	bool any = false;
+	unsigned int done = 0;
 
-	while (self ? vring_echo_one_self(echo) : vring_echo_one_pair(echo))
-		any = true;
-	return any;
+	while (done < budget &&
+	       (self ? vring_echo_one_self(echo) : vring_echo_one_pair(echo)))
+		done++;
+	return done;
 }
 
 /*
  * The echo loop in the shape every consumer has: turn kicks off while
  * draining, turn them back on, and look once more in case a buffer raced
- * in before the owner saw kicks were wanted again.  In pair mode we may
- * stop for want of either ring, so both ask to be kicked.
+ * in before the owner saw kicks were wanted again.
+ *
+ * In pair mode an echo needs a buffer on both rings, so both ask to be
+ * kicked and we go round again only if both have work: chains waiting on
+ * one ring alone are not work (the kick that brings their partner is).
+ * An owner that keeps feeding us cannot keep us here forever: after a
+ * budget we leave the rest to the worker and return.
  */
 static void vring_echo_run(struct vring_echo *echo)
 {
-	bool more;
+	unsigned int budget = VRING_ECHO_BUDGET, done;
+	bool pair = echo->out != echo->in;
+	int in_more, out_more;
 
 	echo->stats.kicks++;
-	do {
+	for (;;) {
 		if (vring_disable_kicks(echo->in) ||
-		    (echo->out != echo->in && vring_disable_kicks(echo->out)))
+		    (pair && vring_disable_kicks(echo->out)))
 			return;
-		if (vring_echo_drain(echo)) {
+		done = vring_echo_drain(echo, budget);
+		if (done) {
 			vring_signal_if_needed(echo->in);
-			if (echo->out != echo->in)
+			if (pair)
 				vring_signal_if_needed(echo->out);
 		}
-		more = vring_enable_kicks(echo->in) > 0;
-		if (echo->out != echo->in)
-			more |= vring_enable_kicks(echo->out) > 0;
-	} while (more && !vring_is_broken(echo->in) &&
-		 !vring_is_broken(echo->out));
+		budget -= done;
+		in_more = vring_enable_kicks(echo->in);
+		out_more = pair ? vring_enable_kicks(echo->out) : 1;
+		if (in_more <= 0 || out_more <= 0)
+			return;
+		if (!budget) {
+			vring_queue_kick(echo->in);
+			return;
+		}
+		cond_resched();
+	}
 }
 
 static void vring_echo_kick(struct vring *vr, void *priv)
