@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * /dev/lguest: the interface between lg.ko, which runs an x86-64 guest with
+ * AMD SVM and nested paging, and the launcher, which loads the guest and
+ * provides its devices.  One open file is one guest with one CPU.
+ *
+ * The launcher maps the guest's RAM in its own address space and tells
+ * lg.ko where (LHREQ_INITIALIZE); guest-physical address p is launcher
+ * address mem_base + p for p < mem_size, and anything above is MMIO that
+ * comes back to the launcher.  It sets the boot registers (LHREQ_SETREGS)
+ * and calls LHREQ_RUN in a loop: RUN returns whenever the launcher is
+ * needed (port I/O or MMIO it must emulate, the guest halted for good or
+ * reset, the guest was killed), or -EINTR when a signal arrived.
+ *
+ * lg.ko emulates the two 8259 PICs (ports 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1)
+ * and the 8254 PIT (0x40-0x43, 0x61) itself, so timer ticks never wake the
+ * launcher.  Documentation/lguest.rst describes the ABI in full.
+ */
+#ifndef _UAPI_LINUX_LGUEST_H
+#define _UAPI_LINUX_LGUEST_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* 0xBD is unused in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define LGUEST_IOCTL_MAGIC	0xBD
+
+/* Guest RAM limits lg.ko accepts. */
+#define LGUEST_MIN_MEM		(4ULL << 20)
+#define LGUEST_MAX_MEM		(3ULL << 30)	/* RAM ends below the MMIO hole */
+
+/**
+ * struct lguest_init - the guest's memory, for LHREQ_INITIALIZE
+ * @mem_base: launcher address of guest-physical 0 (page aligned)
+ * @mem_size: bytes of RAM (page multiple, LGUEST_MIN_MEM..LGUEST_MAX_MEM)
+ * @flags:    0
+ * @pad:      0
+ */
+struct lguest_init {
+	__u64 mem_base;
+	__u64 mem_size;
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct lguest_segment - a segment register as SVM holds it
+ * @base:     linear base
+ * @limit:    limit in bytes - 1 (granularity already applied)
+ * @selector: the visible selector
+ * @attrib:   SVM's packed attributes: type(4) S DPL(2) P AVL L DB G
+ * @pad:      0
+ */
+struct lguest_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 attrib;
+	__u64 pad;
+};
+
+/**
+ * struct lguest_dtable - GDTR or IDTR
+ * @base:  linear base
+ * @limit: limit in bytes - 1
+ * @pad:   0
+ */
+struct lguest_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/**
+ * struct lguest_regs - the guest CPU state LHREQ_GETREGS/SETREGS move
+ *
+ * General registers, rip and rflags, control registers, EFER, segments
+ * and descriptor tables.  Everything else (MSRs Linux sets up itself, the
+ * FPU) starts in its reset state and is not exposed.
+ */
+struct lguest_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	struct lguest_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct lguest_dtable gdt, idt;
+};
+
+/* Why LHREQ_RUN returned (struct lguest_run.exit_reason). */
+enum lguest_exit_reason {
+	LGUEST_EXIT_NONE = 0,
+	LGUEST_EXIT_IO = 1,	/* port I/O: fill io.data for a read, RUN again */
+	LGUEST_EXIT_MMIO = 2,	/* MMIO: fill mmio.data for a read, RUN again */
+	LGUEST_EXIT_HALT = 3,	/* HLT with interrupts off: halted for good */
+	LGUEST_EXIT_RESET = 4,	/* triple fault (the guest's way to reboot) */
+	LGUEST_EXIT_KILLED = 5,	/* killed by lg.ko: see reason */
+};
+
+#define LGUEST_REASON_LEN	128
+
+/**
+ * struct lguest_run - in and out of LHREQ_RUN
+ * @exit_reason: out: enum lguest_exit_reason
+ * @pad:         0
+ * @io:          LGUEST_EXIT_IO: @port, @size (1, 2 or 4), @is_write and,
+ *               for a write, @data; for a read the launcher puts the value
+ *               in @data before the next RUN, which completes the IN.
+ * @mmio:        LGUEST_EXIT_MMIO: guest-physical @addr, @len (1, 2, 4 or
+ *               8), @is_write, @data (little-endian bytes); reads are
+ *               completed like port reads.
+ * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence.
+ */
+struct lguest_run {
+	__u32 exit_reason;
+	__u32 pad;
+	union {
+		struct {
+			__u16 port;
+			__u8 size;
+			__u8 is_write;
+			__u32 data;
+		} io;
+		struct {
+			__u64 addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		char reason[LGUEST_REASON_LEN];
+	};
+};
+
+/**
+ * struct lguest_irq - raise or lower an interrupt line, for LHREQ_IRQ
+ * @line:  0-15, the PIC input
+ * @level: 1 raise, 0 lower, LGUEST_IRQ_PULSE both (an edge)
+ */
+struct lguest_irq {
+	__u32 line;
+	__u32 level;
+};
+#define LGUEST_IRQ_PULSE	2
+
+/**
+ * struct lguest_ioeventfd - bind a guest MMIO write to an eventfd
+ * @addr:      guest-physical address (outside RAM)
+ * @len:       access size that matches: 1, 2, 4 or 8
+ * @fd:        the eventfd; LGUEST_IOEVENTFD_DEASSIGN removes the binding
+ * @flags:     LGUEST_IOEVENTFD_*
+ * @datamatch: with LGUEST_IOEVENTFD_DATAMATCH, only writes of this value
+ *
+ * A matching write signals the eventfd inside lg.ko and the guest goes on:
+ * the launcher never sees it.  This is how a virtio queue notify reaches
+ * a vringfd kick (VRINGSETKICKFD) without the launcher.
+ */
+struct lguest_ioeventfd {
+	__u64 addr;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;
+	__u32 pad;
+	__u64 datamatch;
+};
+#define LGUEST_IOEVENTFD_DATAMATCH	(1U << 0)
+#define LGUEST_IOEVENTFD_DEASSIGN	(1U << 1)
+
+/**
+ * struct lguest_irqfd - bind an eventfd to a guest interrupt line
+ * @fd:    the eventfd; each signal pulses @line
+ * @line:  0-15
+ * @flags: LGUEST_IRQFD_DEASSIGN removes the binding
+ * @pad:   0
+ *
+ * With VRINGSETCALLFD on the same eventfd, a ring's "used" progress
+ * interrupts the guest without the launcher.
+ */
+struct lguest_irqfd {
+	__s32 fd;
+	__u32 line;
+	__u32 flags;
+	__u32 pad;
+};
+#define LGUEST_IRQFD_DEASSIGN		(1U << 0)
+
+/* Exit counters, indexed by enum lguest_stat. */
+enum lguest_stat {
+	LGUEST_STAT_EXITS,		/* all VM exits */
+	LGUEST_STAT_EXIT_IO,		/* port I/O exits (in kernel or not) */
+	LGUEST_STAT_EXIT_IO_USER,	/* ... of which went to the launcher */
+	LGUEST_STAT_EXIT_MMIO,		/* nested page faults outside RAM */
+	LGUEST_STAT_EXIT_MMIO_USER,	/* ... of which went to the launcher */
+	LGUEST_STAT_EXIT_NPF,		/* nested page faults inside RAM */
+	LGUEST_STAT_EXIT_HLT,
+	LGUEST_STAT_EXIT_CPUID,
+	LGUEST_STAT_EXIT_MSR,
+	LGUEST_STAT_EXIT_INTR,		/* host interrupts */
+	LGUEST_STAT_EXIT_VINTR,		/* interrupt windows */
+	LGUEST_STAT_EXIT_EXCEPTION,
+	LGUEST_STAT_EXIT_OTHER,
+	LGUEST_STAT_IRQS_INJECTED,
+	LGUEST_STAT_HALTS,		/* HLTs that slept */
+	LGUEST_STAT_IOEVENTFD,		/* writes turned into eventfd signals */
+	LGUEST_STAT_IRQFD,		/* eventfd signals turned into irqs */
+	LGUEST_STAT_RUNS,		/* LHREQ_RUN calls */
+	LGUEST_STAT_MAX = 32
+};
+
+struct lguest_stats {
+	__u64 count[LGUEST_STAT_MAX];
+};
+
+#define LHREQ_INITIALIZE _IOW(LGUEST_IOCTL_MAGIC, 0x00, struct lguest_init)
+#define LHREQ_GETREGS	_IOR(LGUEST_IOCTL_MAGIC, 0x01, struct lguest_regs)
+#define LHREQ_SETREGS	_IOW(LGUEST_IOCTL_MAGIC, 0x02, struct lguest_regs)
+#define LHREQ_RUN	_IOWR(LGUEST_IOCTL_MAGIC, 0x03, struct lguest_run)
+#define LHREQ_IRQ	_IOW(LGUEST_IOCTL_MAGIC, 0x04, struct lguest_irq)
+#define LHREQ_IOEVENTFD	_IOW(LGUEST_IOCTL_MAGIC, 0x05, struct lguest_ioeventfd)
+#define LHREQ_IRQFD	_IOW(LGUEST_IOCTL_MAGIC, 0x06, struct lguest_irqfd)
+#define LHREQ_GETSTATS	_IOR(LGUEST_IOCTL_MAGIC, 0x07, struct lguest_stats)
+
+#endif /* _UAPI_LINUX_LGUEST_H */

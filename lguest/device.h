@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a device model in the launcher sees of the rest of it: the guest's
+ * memory, a way to claim a range of MMIO space, interrupt lines, and the
+ * launcher's I/O loop.  The launcher core (launcher.c, boot.c, the CPU
+ * backends) implements these; devices (uart.c, virtio_*.c) use them, and
+ * unit tests implement them over fake memory.
+ */
+#ifndef LGUEST_DEVICE_H
+#define LGUEST_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Guest RAM: guest-physical 0 .. size lives at base in our memory. */
+struct guest_mem {
+	uint8_t *base;
+	uint64_t size;
+};
+
+/*
+ * A pointer to guest-physical [gpa, gpa + len), or NULL if any of it lies
+ * outside RAM (or the sum wraps).  Everything a guest hands us goes
+ * through here before we touch it.
+ */
+void *guest_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/* A device's MMIO window.  Offsets are relative to base. */
+struct mmio_ops {
+	/* Fill data[0..len) for a read of len (1, 2, 4 or 8) bytes. */
+	void (*read)(void *opaque, uint64_t offset, void *data, unsigned int len);
+	void (*write)(void *opaque, uint64_t offset, const void *data,
+		      unsigned int len);
+};
+
+/* Claim [base, base + len) of guest-physical MMIO space; 0 or -1. */
+int mmio_register(uint64_t base, uint64_t len, const struct mmio_ops *ops,
+		  void *opaque);
+
+/* Port I/O, for the UART and friends.  Same shape. */
+int pio_register(uint16_t base, uint16_t len, const struct mmio_ops *ops,
+		 void *opaque);
+
+/* Pulse (edge) or set the level of a PIC input line (0-15). */
+void irq_pulse(unsigned int line);
+void irq_set_level(unsigned int line, int level);
+
+/*
+ * The I/O thread's poll loop: call fn(opaque) whenever fd is readable.
+ * Device callbacks run on the I/O thread; MMIO callbacks on the vCPU
+ * thread.  A device that needs both takes its own lock.
+ */
+int io_watch(int fd, void (*fn)(void *opaque), void *opaque);
+
+/*
+ * Devices announce themselves on the guest's kernel command line
+ * (virtio_mmio.device=4K@0x...:IRQ, console=..., ...).
+ */
+void cmdline_append(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* Where virtio-mmio devices go: one 4 KiB window each, from here up. */
+#define VIRTIO_MMIO_BASE	0xfeb00000ULL
+#define VIRTIO_MMIO_SIZE	0x1000ULL
+
+/* Die with a clear one-line message (the launcher's err(1, ...) habit). */
+void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* LGUEST_DEVICE_H */
