@@ -79,15 +79,49 @@ rm -f "$console" "$result"
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
-# --foreground keeps QEMU in our process group, so Ctrl-C (or killing the
-# make that runs us) stops it too.
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+qemu-system-x86_64 \
 	-M q35 -cpu EPYC -m "$memory" -smp "$smp" \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
-	${VM_QEMU_ARGS:-} >"$outdir/$suite.qemu.log" 2>&1
+	${VM_QEMU_ARGS:-} >"$outdir/$suite.qemu.log" 2>&1 &
+qemu_pid=$!
+trap 'kill -KILL $qemu_pid 2>/dev/null; exit 130' INT TERM HUP
+
+stop_vm() {
+	kill -TERM $qemu_pid 2>/dev/null
+	for _ in $(seq 25); do
+		kill -0 $qemu_pid 2>/dev/null || return
+		sleep 0.2
+	done
+	kill -KILL $qemu_pid 2>/dev/null
+}
+
+# Wait for the VM to end.  It ends itself right after the sentinel; should
+# it not (a reboot that hangs), it is stopped 10 s later, since the results
+# are all in.  At the time limit it is stopped whatever it is doing.
+deadline=$((SECONDS + timeout_s))
+sentinel_at=
+ended=itself
+while kill -0 $qemu_pid 2>/dev/null; do
+	if [[ -z $sentinel_at ]] && grep -q "^# suite $suite complete" "$result"; then
+		sentinel_at=$SECONDS
+	fi
+	if [[ -n $sentinel_at && $SECONDS -ge $((sentinel_at + 10)) ]]; then
+		ended=after-sentinel
+		stop_vm
+		break
+	fi
+	if [[ $SECONDS -ge $deadline ]]; then
+		ended=timeout
+		stop_vm
+		break
+	fi
+	sleep 0.2
+done
+wait $qemu_pid
 qemu_status=$?
+trap - INT TERM HUP
 seconds=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
 
 # The guest tty turns \n into \r\n; the host wants plain lines.
@@ -104,7 +138,7 @@ failed=$(grep -cE '^not ok( |$)' "$result")
 
 sentinel=$(grep -E "^# suite $suite complete, exit status [0-9]+$" "$result" | tail -1)
 if [[ -z $sentinel ]]; then
-	if [[ $qemu_status -eq 124 || $qemu_status -eq 137 ]]; then
+	if [[ $ended == timeout ]]; then
 		why="timed out after ${timeout_s}s"
 	elif grep -q 'Kernel panic' "$console"; then
 		why="the kernel panicked"
@@ -116,6 +150,9 @@ if [[ -z $sentinel ]]; then
 	echo "# last 30 lines of $console:"
 	tr -d '\r' <"$console" | tail -30 | sed 's/^/#   /'
 else
+	if [[ $ended == after-sentinel ]]; then
+		echo "# the VM did not end by itself within 10 s of the suite; stopped it (see $console)"
+	fi
 	status=${sentinel##* }
 	if [[ $status -ne 0 ]]; then
 		fail "script exited with status $status"
