@@ -38,7 +38,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 	exit 0
 fi
 
-install_cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 
 if [[ ${1:-} == --check ]]; then
 	echo "deps: missing packages: ${missing[*]}" >&2
@@ -57,4 +57,4 @@ echo "deps: installing ${missing[*]}"
 if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
 	apt-get update
 fi
-eval "$install_cmd"
+DEBIAN_FRONTEND=noninteractive $install_cmd
