@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's virtio devices, as the rest of the launcher sees them: one
+ * constructor per device.  Each constructor takes the next free 4 KiB
+ * window at VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE and the next free
+ * interrupt line (5, 6, 7, 9, 10, 11, 12, 14, 15, 3), registers the window
+ * with mmio_register() and announces the device on the guest's command line
+ * with cmdline_append("virtio_mmio.device=4K@0x...:IRQ").  Call them before
+ * the command line is written into the guest; they die() on a setup error
+ * (a disk image that won't open), never on anything the guest does.
+ *
+ * Device-internal interfaces (the transport's ops for a device model) are
+ * in virtio_device.h; nothing outside the virtio files needs them.
+ */
+#ifndef LGUEST_VIRTIO_MMIO_H
+#define LGUEST_VIRTIO_MMIO_H
+
+#include <stdbool.h>
+
+#include "device.h"
+
+/*
+ * A block device backed by the file (or block device) at path, opened
+ * read-write, or read-only if read_only (the guest then sees a read-only
+ * disk and its writes fail with an I/O error).
+ */
+void virtio_blk_create(const struct guest_mem *mem, const char *path,
+		       bool read_only);
+
+/*
+ * A console (hvc0 in the guest).  What the guest writes goes to out_fd
+ * (e.g. STDOUT_FILENO); what can be read from in_fd goes to the guest
+ * (in_fd < 0: no input).  The fds stay the caller's: not closed by us.
+ */
+void virtio_console_create(const struct guest_mem *mem, int out_fd,
+			   int in_fd);
+
+/* An entropy source (hwrng in the guest) fed from getrandom(). */
+void virtio_rng_create(const struct guest_mem *mem);
+
+/*
+ * Free every virtio device and close the files they opened.  Only once the
+ * guest is gone (the MMIO windows stay registered with the launcher).
+ */
+void virtio_destroy_all(void);
+
+#endif /* LGUEST_VIRTIO_MMIO_H */
