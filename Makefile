@@ -72,6 +72,7 @@ $(BUILD)/kmod-%/fs/vringfd.ko $(BUILD)/kmod-%/tests/kmod/vring_echo.ko: $(KMOD_S
 	rsync -rcR --delete --filter='+ */' --filter='+ Kbuild' --filter='+ *.[ch]' \
 		--filter='- *' Kbuild $(KMOD_DIRS) $(BUILD)/kmod-$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(abspath $(BUILD)/kmod-$*) modules
+	@touch $(call kmods_of,$*)
 
 modules: $(call kmods_of,$(KVER))
 
