@@ -23,8 +23,9 @@ PACKAGES=(
 	# Userspace, unit tests and fuzzing (libclang-rt-14-dev holds
 	# clang 14's libFuzzer runtime, libclang_rt.fuzzer-x86_64.a).
 	gcc make libc6-dev clang libclang-rt-14-dev
-	# Tools the test programs and benchmarks use.
-	strace iperf3
+	# Tools the test programs and benchmarks use (mkfs.ext4 makes the
+	# guest test disk).
+	strace iperf3 e2fsprogs
 )
 
 missing=()
