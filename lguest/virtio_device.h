@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Between the virtio-mmio transport (virtio_mmio.c) and the device models
+ * (virtio_blk.c, virtio_console.c, virtio_rng.c).  A model describes
+ * itself in a struct virtio_device_model; the transport does the
+ * registers, the feature handshake, the queues' setup and the interrupts,
+ * and calls the model when the guest kicks one of its queues.
+ */
+#ifndef LGUEST_VIRTIO_DEVICE_H
+#define LGUEST_VIRTIO_DEVICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "virtqueue.h"
+
+#define VIRTIO_DEVICE_MAX_QUEUES	2
+
+struct virtio_device;
+
+struct virtio_device_model {
+	const char *name;		/* for messages: "virtio-blk" */
+	uint32_t device_id;		/* VIRTIO_ID_BLOCK, ... */
+	uint64_t features;		/* device-specific feature bits */
+	unsigned int queue_count;
+	/*
+	 * The guest kicked queue (or a queue had buffers when the driver
+	 * became ready).  Called with the device lock held; take chains
+	 * with virtqueue_pop(), give them back with virtqueue_push(), then
+	 * call virtio_queue_done().
+	 */
+	void (*queue_notify)(struct virtio_device *dev, unsigned int queue);
+	/* The driver reset the device (optional). */
+	void (*reset)(struct virtio_device *dev);
+	/* Free what the model allocated in priv (optional). */
+	void (*destroy)(struct virtio_device *dev);
+};
+
+struct virtio_device {
+	const struct virtio_device_model *model;
+	void *priv;			/* the model's own state */
+	const struct guest_mem *mem;
+	/* MMIO on the vCPU thread, fd input on the I/O thread: both lock. */
+	pthread_mutex_t lock;
+	uint64_t mmio_base;
+	unsigned int irq;
+
+	/* The transport registers (virtio 1.2, 4.2.2). */
+	uint32_t status;
+	uint32_t device_features_select;
+	uint32_t driver_features_select;
+	uint64_t driver_features;
+	uint32_t queue_select;
+	uint32_t interrupt_status;
+	uint32_t config_generation;
+	/* Set once a broken queue was reported, until the next reset. */
+	bool needs_reset_reported;
+
+	/* Device config space (offset 0x100 up), little-endian. */
+	void *config;
+	size_t config_size;
+
+	struct virtqueue queues[VIRTIO_DEVICE_MAX_QUEUES];
+};
+
+/*
+ * Create a device: picks its MMIO window and IRQ, registers and announces
+ * it.  config (config_size bytes) stays owned by the caller (usually
+ * inside priv).
+ */
+struct virtio_device *virtio_device_create(const struct virtio_device_model *model,
+					   const struct guest_mem *mem,
+					   void *priv, void *config,
+					   size_t config_size);
+
+/*
+ * After a model used chains of queue: raise the used-buffer interrupt if
+ * the guest wants one, or flag the device as needing a reset if the queue
+ * broke.  Device lock held.
+ */
+void virtio_queue_done(struct virtio_device *dev, unsigned int queue);
+
+/* Whether the driver set DRIVER_OK and the device isn't in need of reset. */
+bool virtio_device_running(const struct virtio_device *dev);
+
+#endif /* LGUEST_VIRTIO_DEVICE_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's side of a virtio split ring living in guest memory: take
+ * the guest's descriptor chains, hand back used buffers, decide whether
+ * the guest wants to hear about it.  Everything here treats the ring as
+ * hostile: every address goes through guest_ptr(), every chain is bounded,
+ * and a ring that breaks the rules is marked broken rather than trusted.
+ */
+#ifndef LGUEST_VIRTQUEUE_H
+#define LGUEST_VIRTQUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "device.h"
+
+/* The largest queue we offer (QueueNumMax); chains are at most this long. */
+#define VIRTQUEUE_MAX_SIZE	256
+
+struct virtqueue {
+	const struct guest_mem *mem;
+	/* What the driver wrote into the transport's queue registers. */
+	uint16_t size;
+	bool ready;
+	uint64_t desc_gpa;
+	uint64_t avail_gpa;
+	uint64_t used_gpa;
+	/* Negotiated features that change how the ring is read. */
+	bool event_idx;
+	bool indirect;
+	/* Our place in the ring: next avail entry to take, next used slot. */
+	uint16_t last_avail;
+	uint16_t used_idx;
+	/* used_idx when we last decided about an interrupt. */
+	uint16_t signalled_used;
+	/* Set once the guest broke the ring rules; why, for the warning. */
+	bool broken;
+	const char *broken_reason;
+};
+
+/*
+ * One descriptor chain, mapped: out[] are the buffers the device reads
+ * (driver -> device), in[] those it writes.  The iovecs point straight
+ * into guest memory, each already bounds-checked.
+ */
+struct virtqueue_chain {
+	uint16_t head;
+	unsigned int out_count, in_count;
+	uint64_t out_bytes, in_bytes;
+	struct iovec out[VIRTQUEUE_MAX_SIZE];
+	struct iovec in[VIRTQUEUE_MAX_SIZE];
+};
+
+/* Forget everything: the state after a device reset. */
+void virtqueue_reset(struct virtqueue *vq, const struct guest_mem *mem);
+
+/*
+ * The driver set QueueReady: check the size and the ring's addresses and
+ * start from the ring's current used->idx.  false (and vq->broken) if the
+ * ring can't be used.
+ */
+bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect);
+
+/*
+ * Take the next available chain: 1 and *chain filled, 0 if there is none,
+ * -1 if the ring is broken (vq->broken_reason says why).
+ */
+int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain);
+
+/* Give a chain back: written = bytes the device wrote into its in[]. */
+void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t written);
+
+/*
+ * After a batch of pushes: does the guest want an interrupt for them?
+ * Also tells the guest (EVENT_IDX) from which avail index on we want a
+ * kick.  Call once per batch, then raise the interrupt if true.
+ */
+bool virtqueue_needs_interrupt(struct virtqueue *vq);
+
+/* Copy between an iovec array and a flat buffer, from byte offset skip. */
+size_t iov_copy_from(const struct iovec *iov, unsigned int count,
+		     size_t skip, void *buf, size_t len);
+size_t iov_copy_to(const struct iovec *iov, unsigned int count,
+		   size_t skip, const void *buf, size_t len);
+
+/*
+ * Fill dst[] (room for dst_max) with the part [skip, skip + len) of
+ * src[]; returns how many entries were used.
+ */
+unsigned int iov_slice(const struct iovec *src, unsigned int count,
+		       size_t skip, size_t len, struct iovec *dst,
+		       unsigned int dst_max);
+
+#endif /* LGUEST_VIRTQUEUE_H */
