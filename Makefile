@@ -150,7 +150,7 @@ run:
 	@tests/vm/run-shell.sh $(VM_KVER) $(INITRAMFS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) .checkpatch-camelcase.*
 
 # Prerequisite of rules that must always run.
 FORCE:
