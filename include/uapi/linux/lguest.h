@@ -141,6 +141,7 @@ struct lguest_irq {
 	__u32 line;
 	__u32 level;
 };
+
 #define LGUEST_IRQ_PULSE	2
 
 /**
@@ -163,6 +164,7 @@ struct lguest_ioeventfd {
 	__u32 pad;
 	__u64 datamatch;
 };
+
 #define LGUEST_IOEVENTFD_DATAMATCH	(1U << 0)
 #define LGUEST_IOEVENTFD_DEASSIGN	(1U << 1)
 
@@ -182,6 +184,7 @@ struct lguest_irqfd {
 	__u32 flags;
 	__u32 pad;
 };
+
 #define LGUEST_IRQFD_DEASSIGN		(1U << 0)
 
 /* Exit counters, indexed by enum lguest_stat. */
