@@ -31,7 +31,9 @@ struct lg_pic_chip {
 	u8 read_isr;		/* OCW3: reads of the command port give ISR */
 	u8 special_mask;
 	u8 poll;
-	u8 priority_base;	/* lowest priority line - 1 (rotation) */
+	u8 priority_base;	/* the lowest-priority line (7; rotation) */
+	u8 single;		/* ICW1 SNGL: no ICW3 in the init sequence */
+	u8 rotate_on_aeoi;	/* OCW2 "rotate in automatic EOI mode" */
 };
 
 struct lg_pic {
@@ -67,15 +69,21 @@ struct lg_pit_channel {
 	u8 gate;
 	u8 armed;		/* a count was loaded since the mode was set */
 	u64 start_ns;		/* when counting (re)started */
+	u16 start_count;	/* the count at start_ns (0 means 65536) */
+	u8 paused;		/* gate low (or mode 1/5 not triggered yet) */
+	u8 expired;		/* mode 0: output went high before start_ns */
+	u8 write_lsb;		/* rw_mode 3: the low byte waiting for its msb */
 };
 
 struct lg_pit {
 	struct lg_pit_channel ch[3];
 	u64 irq_due_ns;		/* channel 0: next output edge, or U64_MAX */
+	u8 port61;		/* port 0x61 bits 0-3 as last written */
 };
 
 void lg_pit_reset(struct lg_pit *pit);
 bool lg_pit_owns_port(u16 port);
+/* Also updates irq_due_ns when the guest reprograms channel 0. */
 int lg_pit_io(struct lg_pit *pit, u16 port, bool is_write, u8 *val,
 	      u64 now_ns);
 /*
@@ -101,7 +109,8 @@ struct lg_mmio_insn {
 	bool is_write;
 	bool has_imm;		/* writes an immediate, not a register */
 	s8 reg;			/* 0 rax .. 15 r15, for the register operand */
-	bool high_byte;		/* ah/ch/dh/bh (no REX, reg 4-7, size 1) */
+	/* ah/ch/dh/bh (no REX, reg 4-7, size 1): reg is then 0-3 (rax-rbx) */
+	bool high_byte;
 	enum lg_mmio_extend extend;
 	u64 imm;
 };
