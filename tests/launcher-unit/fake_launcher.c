@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fake launcher: lguest/device.h over a malloc'd "guest RAM", with
+ * every call the devices make recorded for the tests to look at.  The
+ * buffer is exactly GUEST_RAM_SIZE bytes, so AddressSanitizer catches a
+ * device touching one byte past the guest's memory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher_unit.h"
+#include "virtio_mmio.h"
+
+struct guest_mem test_mem;
+struct fake_window fake_windows[16];
+unsigned int fake_window_count;
+unsigned int irq_pulses[16];
+char fake_cmdline[1024];
+struct fake_watch fake_watches[4];
+unsigned int fake_watch_count;
+
+static uint64_t next_free_gpa;
+jmp_buf die_jump;
+bool die_armed;
+char die_message[256];
+
+void *guest_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	if (gpa > mem->size || len > mem->size - gpa)
+		return NULL;
+	return mem->base + gpa;
+}
+
+int mmio_register(uint64_t base, uint64_t len, const struct mmio_ops *ops,
+		  void *opaque)
+{
+	if (fake_window_count == 16)
+		return -1;
+	fake_windows[fake_window_count++] = (struct fake_window){
+		base, len, ops, opaque };
+	return 0;
+}
+
+int pio_register(uint16_t base, uint16_t len, const struct mmio_ops *ops,
+		 void *opaque)
+{
+	(void)base, (void)len, (void)ops, (void)opaque;
+	return -1;
+}
+
+void irq_pulse(unsigned int line)
+{
+	if (line < 16)
+		irq_pulses[line]++;
+}
+
+void irq_set_level(unsigned int line, int level)
+{
+	(void)line, (void)level;
+}
+
+int io_watch(int fd, void (*fn)(void *opaque), void *opaque)
+{
+	if (fake_watch_count == 4)
+		return -1;
+	fake_watches[fake_watch_count++] = (struct fake_watch){ fd, fn, opaque };
+	return 0;
+}
+
+void cmdline_append(const char *fmt, ...)
+{
+	size_t used = strlen(fake_cmdline);
+	va_list ap;
+
+	if (used)
+		fake_cmdline[used++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(fake_cmdline + used, sizeof(fake_cmdline) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* A device dying on guest input is a failed test, not a crashed run. */
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(die_message, sizeof(die_message), fmt, ap);
+	va_end(ap);
+	if (!die_armed) {
+		printf("Bail out! die() outside a test: %s\n", die_message);
+		exit(1);
+	}
+	longjmp(die_jump, 1);
+}
+
+void fake_reset(void)
+{
+	virtio_destroy_all();
+	free(test_mem.base);
+	test_mem.base = aligned_alloc(4096, GUEST_RAM_SIZE);
+	if (!test_mem.base) {
+		printf("Bail out! no memory for the fake guest\n");
+		exit(1);
+	}
+	memset(test_mem.base, 0, GUEST_RAM_SIZE);
+	test_mem.size = GUEST_RAM_SIZE;
+	next_free_gpa = 0x1000;
+	fake_window_count = 0;
+	fake_watch_count = 0;
+	memset(irq_pulses, 0, sizeof(irq_pulses));
+	fake_cmdline[0] = '\0';
+}
+
+uint64_t guest_alloc(uint64_t bytes)
+{
+	uint64_t gpa = next_free_gpa;
+
+	next_free_gpa += (bytes + 4095) & ~4095ULL;
+	if (next_free_gpa > GUEST_RAM_SIZE) {
+		printf("Bail out! fake guest memory exhausted\n");
+		exit(1);
+	}
+	return gpa;
+}
+
+void *host(uint64_t gpa)
+{
+	return test_mem.base + gpa;
+}
+
+uint32_t mmio_read32(struct fake_window *win, uint64_t offset)
+{
+	uint32_t value;
+
+	win->ops->read(win->opaque, offset, &value, 4);
+	return value;
+}
+
+void mmio_write32(struct fake_window *win, uint64_t offset, uint32_t value)
+{
+	win->ops->write(win->opaque, offset, &value, 4);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host unit tests of the launcher's virtio devices: the device code runs
+ * against fake guest memory (a malloc'd buffer) and a fake launcher
+ * (fake_launcher.c implements lguest/device.h), and the tests play the
+ * guest's driver by hand: registers through the recorded MMIO ops, rings
+ * and descriptor chains built in the fake memory.
+ */
+#ifndef LAUNCHER_UNIT_H
+#define LAUNCHER_UNIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+
+#define GUEST_RAM_SIZE		(1024 * 1024)
+#define TEST_QUEUE_SIZE		16
+
+/* --- the fake launcher ---------------------------------------------- */
+
+extern struct guest_mem test_mem;
+
+struct fake_window {
+	uint64_t base, len;
+	const struct mmio_ops *ops;
+	void *opaque;
+};
+
+struct fake_watch {
+	int fd;
+	void (*fn)(void *opaque);
+	void *opaque;
+};
+
+extern struct fake_window fake_windows[16];
+extern unsigned int fake_window_count;
+extern unsigned int irq_pulses[16];
+extern char fake_cmdline[1024];
+extern struct fake_watch fake_watches[4];
+extern unsigned int fake_watch_count;
+
+/* Fresh guest memory, no devices, no recorded calls. */
+void fake_reset(void);
+/* Guest-physical memory, page-aligned, from the fake guest's allocator. */
+uint64_t guest_alloc(uint64_t bytes);
+void *host(uint64_t gpa);
+
+uint32_t mmio_read32(struct fake_window *win, uint64_t offset);
+void mmio_write32(struct fake_window *win, uint64_t offset, uint32_t value);
+
+/* --- the test's guest driver ------------------------------------------ */
+
+struct test_queue {
+	uint16_t size;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t avail_idx, last_used, next_desc;
+};
+
+struct test_driver {
+	struct fake_window *win;
+	uint64_t features;
+	struct test_queue queues[2];
+};
+
+struct test_buf {
+	uint64_t gpa;
+	uint32_t len;
+	bool writable;
+};
+
+/*
+ * Probe as Linux's virtio_mmio + a virtio driver do: reset, ACKNOWLEDGE,
+ * DRIVER, features (wanted & offered), FEATURES_OK, queues, DRIVER_OK.
+ * false if the device refused (FEATURES_OK didn't stick).
+ */
+bool driver_probe(struct test_driver *drv, struct fake_window *win,
+		  uint64_t wanted, unsigned int queue_count);
+/* Put a chain into the descriptor table and the avail ring; its head. */
+uint16_t driver_add(struct test_driver *drv, unsigned int queue,
+		    const struct test_buf *bufs, unsigned int count);
+void driver_kick(struct test_driver *drv, unsigned int queue);
+/* Take the next used entry; false if there is none. */
+bool driver_used(struct test_driver *drv, unsigned int queue, uint32_t *id,
+		 uint32_t *len);
+uint16_t *avail_ring_field(struct test_driver *drv, unsigned int queue,
+			   unsigned int index);
+uint16_t *used_ring_field(struct test_driver *drv, unsigned int queue,
+			  unsigned int index);
+struct vring_desc *desc_entry(struct test_driver *drv, unsigned int queue,
+			      unsigned int index);
+
+/* --- TAP --------------------------------------------------------------- */
+
+/* Record a failed expectation (the first one names the test's failure). */
+#define expect(cond) expect_at((cond), #cond, __FILE__, __LINE__)
+bool expect_at(bool ok, const char *what, const char *file, int line);
+
+struct unit_test {
+	const char *name;
+	void (*run)(void);
+};
+
+extern const struct unit_test transport_tests[], blk_tests[], rng_tests[],
+	console_tests[], notify_tests[], hostile_tests[];
+
+#endif /* LAUNCHER_UNIT_H */
