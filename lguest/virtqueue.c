@@ -85,7 +85,7 @@ static void *virtqueue_break_null(struct virtqueue *vq, const char *reason)
 	return NULL;
 }
 
-/*L:540
+/*L:525
  * When the driver sets QueueReady, it has told us the queue's size and
  * where its three parts are.  We check all of that once, here: the size is
  * a power of two we support, each part is aligned as the spec demands
@@ -158,16 +158,19 @@ static int virtqueue_pending_or_arm(struct virtqueue *vq)
 /*
  * One buffer of the chain.  The copy of the descriptor is ours: the guest
  * can scribble on its table while we look, and we must judge and use the
- * same values.
+ * same values.  limit bounds the chain's length: the queue size, or our
+ * own maximum inside an indirect table (Linux sizes those by the device's
+ * seg_max, not by the queue size it picked).  Either way it is no more
+ * than the iovec arrays hold.
  */
 static bool chain_add(struct virtqueue *vq, struct virtqueue_chain *chain,
-		      const struct vring_desc *desc)
+		      const struct vring_desc *desc, unsigned int limit)
 {
 	void *host;
 	struct iovec *iov;
 
-	if (chain->out_count + chain->in_count >= vq->size)
-		return virtqueue_break(vq, "descriptor chain longer than queue (loop?)");
+	if (chain->out_count + chain->in_count >= limit)
+		return virtqueue_break(vq, "descriptor chain too long (loop?)");
 	host = guest_ptr(vq->mem, desc->addr, desc->len);
 	if (!host)
 		return virtqueue_break(vq, "buffer outside guest memory");
@@ -243,7 +246,8 @@ static bool walk_chain(struct virtqueue *vq, struct virtqueue_chain *chain)
 			i = 0;
 			continue;
 		}
-		if (!chain_add(vq, chain, &desc))
+		if (!chain_add(vq, chain, &desc,
+			       in_indirect ? VIRTQUEUE_MAX_SIZE : vq->size))
 			return false;
 		if (!(desc.flags & VRING_DESC_F_NEXT))
 			return true;
