@@ -310,7 +310,7 @@ static u8 *chain_byte(struct fuzz_ring *fr, bool writable, size_t pos)
 
 static void op_copy_from(struct fuzz_ring *fr, struct fuzz_input *in)
 {
-	size_t offset = take16(in) % (fr->chain.readable_len + 16);
+	size_t offset = take16(in) % ((size_t)fr->chain.readable_len + 16);
 	size_t len = take16(in) % FUZZ_COPY_MAX, i;
 	u8 dst[FUZZ_COPY_MAX];
 	long ret;
@@ -348,7 +348,7 @@ static bool writable_overlap(const struct vring_chain *chain)
 
 static void op_copy_to(struct fuzz_ring *fr, struct fuzz_input *in)
 {
-	size_t offset = take16(in) % (fr->chain.writable_len + 16);
+	size_t offset = take16(in) % ((size_t)fr->chain.writable_len + 16);
 	size_t len = take16(in) % FUZZ_COPY_MAX, i;
 	u8 src[FUZZ_COPY_MAX], seed = take8(in);
 	long ret;
