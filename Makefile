@@ -43,7 +43,8 @@ KDIR612 ?= /lib/modules/$(KVER612)/build
 VM_KVER ?= $(KVER)
 
 -include $(wildcard tests/unit/unit.mk tests/fuzz/fuzz.mk tests/vring/vring.mk \
-		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk)
+		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk \
+		   tests/launcher-unit/launcher-unit.mk)
 
 .DEFAULT_GOAL := all
 .PHONY: all modules modules-6.12 userspace vm-initramfs check run bench \
