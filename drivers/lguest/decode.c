@@ -102,7 +102,7 @@ static int lg_parse_prefixes(const u8 *bytes, unsigned int avail,
  * with a 32-bit displacement, and a SIB byte whose base is 101 under
  * mod=00 has a 32-bit displacement and no base.  The address-size prefix
  * changes none of this.  Register operands (mod=11) are no memory access:
- * -EINVAL.
+ * -EINVAL, as is a displacement cut off by the end of the bytes we have.
  */
 static int lg_modrm_length(const u8 *bytes, unsigned int avail,
 			   unsigned int pos)
@@ -130,6 +130,8 @@ static int lg_modrm_length(const u8 *bytes, unsigned int avail,
 		len += 1;
 	else if (mod == 2)
 		len += 4;
+	if (pos + len > avail)
+		return -EINVAL;
 	return len;
 }
 

@@ -130,26 +130,11 @@ static int lg_pic_slave_pending(const struct lg_pic *pic)
 	return lg_pic_chip_pending(slave, slave->irr & ~slave->imr);
 }
 
-/*
- * The master's requests: its own latched lines, and line 2 whenever the
- * slave is raising its output.  Line 2 is not latched: it follows the
- * slave, as the wire does.
- */
-static u8 lg_pic_master_irr(const struct lg_pic *pic)
-{
-	u8 irr = pic->chip[0].irr & ~BIT(LG_PIC_CASCADE_LINE);
-
-	if (lg_pic_slave_pending(pic) >= 0)
-		irr |= BIT(LG_PIC_CASCADE_LINE);
-	return irr;
-}
-
 static int lg_pic_master_pending(const struct lg_pic *pic)
 {
 	const struct lg_pic_chip *master = &pic->chip[0];
 
-	return lg_pic_chip_pending(master,
-				   lg_pic_master_irr(pic) & ~master->imr);
+	return lg_pic_chip_pending(master, master->irr & ~master->imr);
 }
 
 bool lg_pic_has_interrupt(const struct lg_pic *pic)
@@ -184,12 +169,26 @@ static void lg_pic_chip_set_line(struct lg_pic_chip *chip, unsigned int line,
 		chip->line_level &= ~bit;
 }
 
+/*
+ * The slave's output is an input of the master, line 2, edge-triggered
+ * like the others: when the slave starts asking, the master latches a
+ * request on line 2 and keeps it even if the slave's request goes away
+ * (which is how a spurious IRQ 15 happens).  Every change to the slave's
+ * state passes through here.
+ */
+static void lg_pic_update_cascade(struct lg_pic *pic)
+{
+	lg_pic_chip_set_line(&pic->chip[0], LG_PIC_CASCADE_LINE,
+			     lg_pic_slave_pending(pic) >= 0);
+}
+
 void lg_pic_set_line(struct lg_pic *pic, unsigned int line, int level)
 {
 	/* Line 2 is the slave's wire; nothing else can drive it. */
 	if (line > 15 || line == LG_PIC_CASCADE_LINE)
 		return;
 	lg_pic_chip_set_line(&pic->chip[line >> 3], line & 7, level);
+	lg_pic_update_cascade(pic);
 }
 
 /*
@@ -234,10 +233,15 @@ u8 lg_pic_ack(struct lg_pic *pic)
 	}
 	slave_line = lg_pic_slave_pending(pic);
 	lg_pic_chip_accept(master, LG_PIC_CASCADE_LINE);
-	if (slave_line < 0)
-		return slave->vector_base | 7;
-	lg_pic_chip_accept(slave, slave_line);
-	return slave->vector_base | slave_line;
+	if (slave_line >= 0)
+		lg_pic_chip_accept(slave, slave_line);
+	/*
+	 * The slave lowers its output for the acknowledge: if it still has
+	 * something to say afterwards, that is a new edge for the master.
+	 */
+	master->line_level &= ~BIT(LG_PIC_CASCADE_LINE);
+	lg_pic_update_cascade(pic);
+	return slave->vector_base | (slave_line < 0 ? 7 : slave_line);
 }
 
 /*
@@ -377,7 +381,7 @@ static u8 lg_pic_read(struct lg_pic *pic, unsigned int which, bool data)
 		return chip->imr;
 	if (chip->read_isr)
 		return chip->isr;
-	return which == 0 ? lg_pic_master_irr(pic) : chip->irr;
+	return chip->irr;
 }
 
 bool lg_pic_owns_port(u16 port)
@@ -419,6 +423,7 @@ int lg_pic_io(struct lg_pic *pic, u16 port, bool is_write, u8 *val)
 						  LG_PIC_ELCR_MASTER_BITS);
 		else
 			*val = pic->chip[which].elcr;
+		lg_pic_update_cascade(pic);
 		return 0;
 	case LG_PIC_MASTER_CMD:
 	case LG_PIC_MASTER_DATA:
@@ -429,6 +434,8 @@ int lg_pic_io(struct lg_pic *pic, u16 port, bool is_write, u8 *val)
 			lg_pic_write(pic, which, port & 1, *val);
 		else
 			*val = lg_pic_read(pic, which, port & 1);
+		/* Even a read can change the slave (poll, or its ELCR). */
+		lg_pic_update_cascade(pic);
 		return 0;
 	}
 	return -EINVAL;
