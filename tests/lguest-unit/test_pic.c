@@ -237,6 +237,30 @@ static void test_cascade(void)
 	CHECK(!lg_pic_has_interrupt(&pic));
 }
 
+/*
+ * With the slave in auto-EOI and two requests, the slave keeps asking
+ * after the first acknowledge: the master must see that as a new edge.
+ */
+static void test_cascade_aeoi(void)
+{
+	struct lg_pic pic;
+
+	pic_linux_init(&pic, true);
+	pic_out(&pic, 0xa0, 0x11);
+	pic_out(&pic, 0xa1, 0x38);
+	pic_out(&pic, 0xa1, 0x02);
+	pic_out(&pic, 0xa1, 0x03);
+	pic_out(&pic, 0xa1, 0xf9);	/* 9 and 10 open */
+	lg_pic_set_line(&pic, 10, 1);
+	lg_pic_set_line(&pic, 9, 1);
+	CHECK_EQ(lg_pic_ack(&pic), 0x39);
+	CHECK(lg_pic_has_interrupt(&pic));
+	CHECK_EQ(lg_pic_ack(&pic), 0x3a);
+	CHECK(!lg_pic_has_interrupt(&pic));
+	CHECK_EQ(read_isr(&pic, 0x20), 0);
+	CHECK_EQ(read_isr(&pic, 0xa0), 0);
+}
+
 static void test_spurious_master(void)
 {
 	struct lg_pic pic;
@@ -375,6 +399,16 @@ static void test_reinit_and_single(void)
 	CHECK_EQ(pic_in(&pic, 0x21), 0x00);
 	pulse(&pic, 0);
 	CHECK_EQ(lg_pic_ack(&pic), 0x50);
+	lgtap_case("a high level-triggered line still asks after ICW1");
+	pic_out(&pic, 0x4d0, 0x08);
+	lg_pic_set_line(&pic, 3, 1);
+	pic_out(&pic, 0x20, 0x11);
+	pic_out(&pic, 0x21, 0x50);
+	pic_out(&pic, 0x21, 0x04);
+	pic_out(&pic, 0x21, 0x01);
+	CHECK_EQ(lg_pic_ack(&pic), 0x53);
+	pic_out(&pic, 0x4d0, 0x00);
+	lg_pic_set_line(&pic, 3, 0);
 	lgtap_case("single mode without ICW4: ICW2 ends the sequence");
 	pic_out(&pic, 0x20, 0x12);
 	pic_out(&pic, 0x21, 0x67);	/* low three bits ignored */
@@ -393,6 +427,7 @@ const struct lgtap_test pic_tests[] = {
 	{ "pic: specific and non-specific EOI", test_eoi },
 	{ "pic: priorities and rotation", test_priority },
 	{ "pic: slave cascaded on master line 2", test_cascade },
+	{ "pic: slave in auto-EOI with two requests", test_cascade_aeoi },
 	{ "pic: spurious IRQ 7", test_spurious_master },
 	{ "pic: spurious IRQ 15 via the slave", test_spurious_slave },
 	{ "pic: ELCR level-triggered lines", test_elcr_level },

@@ -254,6 +254,43 @@ static void test_gate(void)
 	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(156)) & 0x20, 0x20);
 }
 
+/* Modes 2 and 1 on channel 2: a rising gate (re)starts from the count. */
+static void test_gate_restart(void)
+{
+	struct lg_pit pit;
+	u64 t1 = T0 + at_clock(30), t2 = t1 + 1000000;
+
+	lg_pit_reset(&pit);
+	out(&pit, 0x61, 0x01, T0);
+	out(&pit, 0x43, 0xb4, T0);
+	out(&pit, 0x42, 100, T0);
+	out(&pit, 0x42, 0, T0);
+	CHECK_EQ(in16(&pit, 0x42, t1), 70);
+	out(&pit, 0x61, 0x00, t1);
+	CHECK_EQ(in16(&pit, 0x42, t2), 70);
+	CHECK_EQ(in(&pit, 0x61, t2) & 0x20, 0x20);
+	out(&pit, 0x61, 0x01, t2);
+	CHECK_EQ(in16(&pit, 0x42, t2), 100);
+	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(10)), 90);
+	lgtap_case("mode 1 waits for the gate's edge, then counts once");
+	out(&pit, 0x43, 0xb2, T0);
+	out(&pit, 0x42, 100, T0);
+	out(&pit, 0x42, 0, T0);
+	CHECK_EQ(in(&pit, 0x61, t1) & 0x20, 0x20);
+	CHECK_EQ(in16(&pit, 0x42, t1), 100);
+	out(&pit, 0x61, 0x00, t1);
+	out(&pit, 0x61, 0x01, t2);
+	CHECK_EQ(in(&pit, 0x61, t2) & 0x20, 0);
+	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(40)), 60);
+	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(100) - 1) & 0x20, 0);
+	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(100)) & 0x20, 0x20);
+	lgtap_case("mode 1 retriggers from the full count");
+	out(&pit, 0x61, 0x00, t2 + at_clock(150));
+	out(&pit, 0x61, 0x01, t2 + at_clock(150));
+	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(150)), 100);
+	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(200)) & 0x20, 0);
+}
+
 static void test_square_wave(void)
 {
 	struct lg_pit pit;
@@ -321,6 +358,7 @@ const struct lgtap_test pit_tests[] = {
 	{ "pit: pit_calibrate_tsc on channel 2 and port 0x61", test_tsc_calibration },
 	{ "pit: quick_pit_calibrate msb reads", test_quick_calibration },
 	{ "pit: channel 2 gate", test_gate },
+	{ "pit: channel 2 gate restarts modes 2 and 1", test_gate_restart },
 	{ "pit: mode 3 square wave", test_square_wave },
 	{ "pit: lsb-only, msb-only, mode 0 reload, BCD", test_access_modes },
 };
