@@ -44,7 +44,7 @@ VM_KVER ?= $(KVER)
 
 -include $(wildcard tests/unit/unit.mk tests/fuzz/fuzz.mk tests/vring/vring.mk \
 		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk \
-		   tests/launcher-unit/launcher-unit.mk)
+		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk)
 
 .DEFAULT_GOAL := all
 .PHONY: all modules modules-6.12 userspace vm-initramfs check run bench \
