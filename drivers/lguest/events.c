@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Things that happen to a guest from outside the RUN loop: interrupt lines
+ * raised by the launcher, by eventfds (irqfd) and by the PIT's hrtimer, and
+ * guest MMIO writes turned into eventfd signals (ioeventfd).
+ */
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
+#include "lg.h"
+
+#ifdef LG_EVENTFD_SIGNAL_NO_COUNT
+#define lg_eventfd_signal(ctx) eventfd_signal(ctx)
+#else
+#define lg_eventfd_signal(ctx) eventfd_signal(ctx, 1)
+#endif
+
+struct lg_ioeventfd {
+	struct list_head list;
+	u64 addr;
+	u32 len;
+	u32 flags;
+	u64 datamatch;
+	struct eventfd_ctx *ctx;
+};
+
+struct lg_irqfd {
+	struct list_head list;
+	struct lguest *lg;
+	struct eventfd_ctx *ctx;
+	unsigned int line;
+	wait_queue_entry_t wait;
+	wait_queue_head_t *wqh;
+	poll_table pt;
+};
+
+/*H:300
+ * Interrupts.  The guest has no local APIC: its interrupts come from the
+ * pair of 8259 PICs we emulate (pic.c).  Anyone may raise a line: the
+ * launcher with LHREQ_IRQ from any thread, an irqfd from whatever context
+ * signals its eventfd, and our own PIT timer from hard interrupt context.
+ * So the PIC lives under a spinlock taken with interrupts off, and after
+ * changing a line we wake the vCPU if it sleeps in HLT, and kick it if it
+ * is running the guest on another CPU: kick_process() sends that CPU an
+ * interrupt, which makes it leave the guest (#VMEXIT(INTR)), and on its way
+ * back in svm.c sees the new request.
+ */
+static void lg_kick(struct lguest *lg)
+{
+	struct task_struct *task = READ_ONCE(lg->task);
+
+	wake_up(&lg->wq);
+	if (task && task != current)
+		kick_process(task);
+}
+
+void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&lg->lock, flags);
+	if (level == LGUEST_IRQ_PULSE) {
+		lg_pic_set_line(&lg->pic, line, 1);
+		lg_pic_set_line(&lg->pic, line, 0);
+	} else {
+		lg_pic_set_line(&lg->pic, line, level);
+	}
+	spin_unlock_irqrestore(&lg->lock, flags);
+	lg_kick(lg);
+}
+
+bool lg_interrupt_pending(struct lguest *lg)
+{
+	unsigned long flags;
+	bool pending;
+
+	spin_lock_irqsave(&lg->lock, flags);
+	pending = lg_pic_has_interrupt(&lg->pic);
+	spin_unlock_irqrestore(&lg->lock, flags);
+	return pending;
+}
+
+/*H:310
+ * The PIT.  pit.c only computes: given the time, how many ticks went by and
+ * when the next one is due.  The hrtimer is what makes time pass: it fires
+ * at irq_due_ns, pulses IRQ 0 for the ticks that happened (several missed
+ * ticks become one edge, as they would on a real PIC) and sets itself for
+ * the next one.  Time is CLOCK_MONOTONIC in nanoseconds throughout.
+ */
+static enum hrtimer_restart lg_pit_timer_fn(struct hrtimer *timer)
+{
+	struct lguest *lg = container_of(timer, struct lguest, pit_timer);
+	enum hrtimer_restart restart = HRTIMER_NORESTART;
+	unsigned long flags;
+	unsigned int ticks;
+
+	spin_lock_irqsave(&lg->lock, flags);
+	ticks = lg_pit_ticks(&lg->pit, ktime_get_ns());
+	if (ticks) {
+		lg_pic_set_line(&lg->pic, 0, 1);
+		lg_pic_set_line(&lg->pic, 0, 0);
+	}
+	if (lg->pit.irq_due_ns != U64_MAX) {
+		hrtimer_set_expires(timer, ns_to_ktime(lg->pit.irq_due_ns));
+		restart = HRTIMER_RESTART;
+	}
+	spin_unlock_irqrestore(&lg->lock, flags);
+	if (ticks)
+		lg_kick(lg);
+	return restart;
+}
+
+/* After the guest programs the PIT: (re)arm or stop the timer.  Under lock. */
+void lg_pit_update_timer(struct lguest *lg)
+{
+	if (lg->pit.irq_due_ns == U64_MAX)
+		hrtimer_try_to_cancel(&lg->pit_timer);
+	else
+		hrtimer_start(&lg->pit_timer, ns_to_ktime(lg->pit.irq_due_ns),
+			      HRTIMER_MODE_ABS);
+}
+
+void lg_events_init(struct lguest *lg)
+{
+	spin_lock_init(&lg->lock);
+	init_waitqueue_head(&lg->wq);
+	mutex_init(&lg->events_lock);
+	INIT_LIST_HEAD(&lg->ioeventfds);
+	INIT_LIST_HEAD(&lg->irqfds);
+	lg_pic_reset(&lg->pic);
+	lg_pit_reset(&lg->pit);
+	hrtimer_init(&lg->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	lg->pit_timer.function = lg_pit_timer_fn;
+}
+
+/*H:320
+ * ioeventfd.  A virtio device's queue notify is a guest MMIO write of the
+ * queue number to a known address.  If the launcher bound that address to
+ * an eventfd, we signal the eventfd right here and let the guest go on: the
+ * launcher never wakes, and if the eventfd is a vringfd kick, neither does
+ * anything else in userspace.
+ */
+int lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd *args)
+{
+	struct lg_ioeventfd *ev, *tmp;
+	struct eventfd_ctx *ctx;
+	int ret = -ENOENT;
+
+	if (args->pad || (args->flags & ~(LGUEST_IOEVENTFD_DATAMATCH |
+					  LGUEST_IOEVENTFD_DEASSIGN)))
+		return -EINVAL;
+	if (args->len != 1 && args->len != 2 && args->len != 4 && args->len != 8)
+		return -EINVAL;
+	if (lg_gpa_is_ram(lg, args->addr) || args->addr > U64_MAX - args->len)
+		return -EINVAL;
+	ctx = eventfd_ctx_fdget(args->fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+
+	mutex_lock(&lg->events_lock);
+	if (args->flags & LGUEST_IOEVENTFD_DEASSIGN) {
+		list_for_each_entry_safe(ev, tmp, &lg->ioeventfds, list) {
+			if (ev->ctx != ctx || ev->addr != args->addr ||
+			    ev->len != args->len)
+				continue;
+			list_del(&ev->list);
+			eventfd_ctx_put(ev->ctx);
+			kfree(ev);
+			ret = 0;
+		}
+		goto out;
+	}
+	list_for_each_entry(ev, &lg->ioeventfds, list) {
+		if (ev->addr == args->addr && ev->len == args->len &&
+		    (!(ev->flags & LGUEST_IOEVENTFD_DATAMATCH) ||
+		     !(args->flags & LGUEST_IOEVENTFD_DATAMATCH) ||
+		     ev->datamatch == args->datamatch)) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
+	if (!ev) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ev->addr = args->addr;
+	ev->len = args->len;
+	ev->flags = args->flags;
+	ev->datamatch = args->datamatch;
+	ev->ctx = ctx;
+	ctx = NULL;
+	list_add_tail(&ev->list, &lg->ioeventfds);
+	ret = 0;
+out:
+	mutex_unlock(&lg->events_lock);
+	if (ctx)
+		eventfd_ctx_put(ctx);
+	return ret;
+}
+
+/* Called from the RUN loop for every guest MMIO write: true if consumed. */
+bool lg_ioeventfd_signal(struct lguest *lg, u64 addr, u32 len, u64 value)
+{
+	struct lg_ioeventfd *ev;
+	bool found = false;
+
+	mutex_lock(&lg->events_lock);
+	list_for_each_entry(ev, &lg->ioeventfds, list) {
+		if (ev->addr != addr || ev->len != len)
+			continue;
+		if ((ev->flags & LGUEST_IOEVENTFD_DATAMATCH) &&
+		    ev->datamatch != value)
+			continue;
+		lg_eventfd_signal(ev->ctx);
+		found = true;
+		break;
+	}
+	mutex_unlock(&lg->events_lock);
+	return found;
+}
+
+/*H:330
+ * irqfd is the other direction: each signal of the eventfd pulses a guest
+ * interrupt line.  We put ourselves on the eventfd's wait queue, the way
+ * poll() would, so our wakeup function runs inside eventfd_signal() itself,
+ * with the eventfd's lock held and interrupts off: we empty the counter,
+ * pulse the line under the PIC's spinlock and kick the vCPU.  Nothing
+ * sleeps, nothing is deferred.  When the eventfd is closed we are told with
+ * EPOLLHUP; we hold our own reference to its context, so we just stay
+ * quiet until the binding is removed.
+ */
+static int lg_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+			   int sync, void *key)
+{
+	struct lg_irqfd *irqfd = container_of(wait, struct lg_irqfd, wait);
+	__poll_t events = key_to_poll(key);
+	u64 count;
+
+	if (!(events & EPOLLIN))
+		return 0;
+	eventfd_ctx_do_read(irqfd->ctx, &count);
+	irqfd->lg->stats[LGUEST_STAT_IRQFD]++;
+	lg_set_irq(irqfd->lg, irqfd->line, LGUEST_IRQ_PULSE);
+	return 0;
+}
+
+static void lg_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
+			   poll_table *pt)
+{
+	struct lg_irqfd *irqfd = container_of(pt, struct lg_irqfd, pt);
+
+	irqfd->wqh = wqh;
+	add_wait_queue(wqh, &irqfd->wait);
+}
+
+static void lg_irqfd_free(struct lg_irqfd *irqfd)
+{
+	u64 count;
+
+	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
+	eventfd_ctx_put(irqfd->ctx);
+	kfree(irqfd);
+}
+
+static int lg_irqfd_deassign(struct lguest *lg, const struct lguest_irqfd *args)
+{
+	struct lg_irqfd *irqfd, *tmp;
+	struct eventfd_ctx *ctx;
+	int ret = -ENOENT;
+
+	ctx = eventfd_ctx_fdget(args->fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	mutex_lock(&lg->events_lock);
+	list_for_each_entry_safe(irqfd, tmp, &lg->irqfds, list) {
+		if (irqfd->ctx != ctx || irqfd->line != args->line)
+			continue;
+		list_del(&irqfd->list);
+		lg_irqfd_free(irqfd);
+		ret = 0;
+	}
+	mutex_unlock(&lg->events_lock);
+	eventfd_ctx_put(ctx);
+	return ret;
+}
+
+int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args)
+{
+	struct lg_irqfd *irqfd;
+	struct file *file;
+	__poll_t events;
+	int ret;
+
+	if (args->pad || (args->flags & ~LGUEST_IRQFD_DEASSIGN) ||
+	    args->line > 15)
+		return -EINVAL;
+	if (args->flags & LGUEST_IRQFD_DEASSIGN)
+		return lg_irqfd_deassign(lg, args);
+
+	file = fget(args->fd);
+	if (!file)
+		return -EBADF;
+	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	if (!irqfd) {
+		ret = -ENOMEM;
+		goto out_fput;
+	}
+	irqfd->ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(irqfd->ctx)) {
+		ret = PTR_ERR(irqfd->ctx);
+		goto out_free;
+	}
+	irqfd->lg = lg;
+	irqfd->line = args->line;
+	init_waitqueue_func_entry(&irqfd->wait, lg_irqfd_wakeup);
+	init_poll_funcptr(&irqfd->pt, lg_irqfd_queue);
+
+	mutex_lock(&lg->events_lock);
+	list_add_tail(&irqfd->list, &lg->irqfds);
+	events = vfs_poll(file, &irqfd->pt);
+	mutex_unlock(&lg->events_lock);
+	/* A signal that came before we were listening still counts. */
+	if (events & EPOLLIN) {
+		u64 count;
+
+		eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
+		add_wait_queue(irqfd->wqh, &irqfd->wait);
+		lg_set_irq(lg, irqfd->line, LGUEST_IRQ_PULSE);
+	}
+	fput(file);
+	return 0;
+
+out_free:
+	kfree(irqfd);
+out_fput:
+	fput(file);
+	return ret;
+}
+
+/*H:340 When the guest goes, so do its bindings and its timer. */
+void lg_events_release(struct lguest *lg)
+{
+	struct lg_ioeventfd *ev, *ev_tmp;
+	struct lg_irqfd *irqfd, *irqfd_tmp;
+
+	list_for_each_entry_safe(irqfd, irqfd_tmp, &lg->irqfds, list) {
+		list_del(&irqfd->list);
+		lg_irqfd_free(irqfd);
+	}
+	hrtimer_cancel(&lg->pit_timer);
+	list_for_each_entry_safe(ev, ev_tmp, &lg->ioeventfds, list) {
+		list_del(&ev->list);
+		eventfd_ctx_put(ev->ctx);
+		kfree(ev);
+	}
+}

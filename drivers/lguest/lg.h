@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lg.ko's private header: one struct lguest per open /dev/lguest, and the
+ * functions the four files of the module offer each other.
+ *
+ *   main.c    the misc device, the ioctls, module load and unload
+ *   svm.c     the VMCB, the world switch and the exits
+ *   mem.c     guest memory: pinned launcher pages behind nested page tables
+ *   events.c  ioeventfd and irqfd, the PIT's hrtimer, interrupt lines
+ */
+#ifndef LG_H
+#define LG_H
+
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <asm/svm.h>
+
+#include "../../include/uapi/linux/lguest.h"
+#include "lg_emul.h"
+
+/* Guest general registers in the instruction encoding's order. */
+enum lg_reg {
+	LG_RAX, LG_RCX, LG_RDX, LG_RBX, LG_RSP, LG_RBP, LG_RSI, LG_RDI,
+	LG_R8, LG_R9, LG_R10, LG_R11, LG_R12, LG_R13, LG_R14, LG_R15,
+	LG_NR_REGS
+};
+
+/* What the launcher owes us before the guest can go on. */
+enum lg_pending {
+	LG_PENDING_NONE,
+	LG_PENDING_IN,		/* an IN: run.io.data goes into rax */
+	LG_PENDING_MMIO_READ,	/* an MMIO read: run.mmio.data into a reg */
+};
+
+/* The guest's x87/SSE registers, as FXSAVE lays them out. */
+struct lg_fxsave {
+	u8 bytes[512];
+} __aligned(16);
+
+struct lguest {
+	/* Serialises RUN, SETREGS, GETREGS and INITIALIZE. */
+	struct mutex run_lock;
+	bool initialized;
+
+	/* Guest RAM: launcher address of guest-physical 0, and its size. */
+	unsigned long mem_base;
+	u64 mem_size;
+	struct page **pinned;		/* one slot per guest page, or NULL */
+	unsigned long nr_pinned;
+	u64 *npt_root;			/* the nested PML4 */
+	unsigned long nr_npt_pages;
+
+	/* The guest CPU. */
+	struct vmcb *vmcb;
+	u64 regs[LG_NR_REGS];		/* rax and rsp live in the VMCB */
+	struct lg_fxsave *fpu;
+	struct task_struct *task;	/* who is in RUN, for kicks */
+	bool halted;			/* in HLT, waiting for an interrupt */
+	enum lg_pending pending;
+	struct lg_mmio_insn pending_insn;
+	u8 pending_io_size;
+	u64 pending_next_rip;
+	u64 misc_enable;
+
+	/* Set when the guest dies; RUN gives this back for ever after. */
+	char kill_reason[LGUEST_REASON_LEN];
+	bool dead;
+
+	/*
+	 * The interrupt controller and the timer.  lock is taken from the
+	 * hrtimer, from irqfd wakeups (interrupts off) and from ioctls on
+	 * other threads, so always with interrupts disabled.
+	 */
+	spinlock_t lock;
+	struct lg_pic pic;
+	struct lg_pit pit;
+	struct hrtimer pit_timer;
+	wait_queue_head_t wq;		/* HLT sleeps here */
+
+	/* Event bindings (events.c), under events_lock. */
+	struct mutex events_lock;
+	struct list_head ioeventfds;
+	struct list_head irqfds;
+
+	u64 stats[LGUEST_STAT_MAX];
+};
+
+/* main.c */
+void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
+
+/* svm.c */
+int lg_svm_check_cpu(void);
+int lg_svm_init(void);
+void lg_svm_exit(void);
+int lg_vcpu_create(struct lguest *lg);
+void lg_vcpu_destroy(struct lguest *lg);
+void lg_get_regs(struct lguest *lg, struct lguest_regs *regs);
+void lg_set_regs(struct lguest *lg, const struct lguest_regs *regs);
+int lg_run(struct lguest *lg, struct lguest_run *run);
+
+/* mem.c */
+int lg_mem_init(struct lguest *lg, const struct lguest_init *init);
+void lg_mem_release(struct lguest *lg);
+bool lg_gpa_is_ram(struct lguest *lg, u64 gpa);
+int lg_map_guest_page(struct lguest *lg, u64 gpa);
+int lg_read_phys(void *ctx, u64 gpa, void *buf, unsigned int len);
+
+/* events.c */
+void lg_events_init(struct lguest *lg);
+void lg_events_release(struct lguest *lg);
+int lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd *args);
+int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args);
+bool lg_ioeventfd_signal(struct lguest *lg, u64 addr, u32 len, u64 value);
+void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level);
+bool lg_interrupt_pending(struct lguest *lg);
+void lg_pit_update_timer(struct lguest *lg);
+
+#endif /* LG_H */

@@ -1,0 +1,1071 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest CPU: AMD SVM's VMCB, the world switch, and what we do when the
+ * guest leaves it (a "#VMEXIT").
+ */
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
+
+#include "lg.h"
+
+/*H:100
+ * The guest's CPU is a VMCB, one page of memory the SVM hardware reads when
+ * we enter the guest with VMRUN and writes when the guest leaves: the
+ * "control area" says which guest actions must come back to us
+ * (intercepts) and why the guest left (exit code and information), the
+ * "save area" holds the guest's registers.  VMRUN also wants a page per
+ * CPU where it parks the host's state while the guest runs (VM_HSAVE_PA),
+ * and we keep a second page per CPU for the host state VMRUN does not save
+ * (see H:410).
+ */
+struct lg_host_cpu {
+	void *hsave;		/* VM_HSAVE_PA: VMRUN's own host save area */
+	void *host_state;	/* our VMSAVE/VMLOAD area for the host */
+};
+
+static DEFINE_PER_CPU(struct lg_host_cpu, lg_host_cpus);
+
+/* The I/O and MSR permission maps: every bit set, so everything exits. */
+#define LG_IOPM_ORDER	2	/* 12 KiB used */
+#define LG_MSRPM_ORDER	1	/* 8 KiB */
+static unsigned long lg_iopm, lg_msrpm;
+static u32 lg_asid;
+
+#define LG_VM_CR_SVMDIS		BIT_ULL(4)
+#define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
+#define LG_CPUID_NPT		BIT(0)		/* 0x8000000A EDX */
+
+#define LG_EXCP_UD	6
+#define LG_EXCP_GP	13
+
+/*H:010
+ * Our story starts when the module loads: can this CPU run a guest at all?
+ * It needs SVM (CPUID 0x80000001 ECX bit 2), SVM must not be switched off
+ * by the firmware (VM_CR.SVMDIS), and we rely on nested paging (CPUID
+ * 0x8000000A EDX bit 0), since building shadow page tables is a book of its
+ * own.  We only look; we change nothing on the CPU until a guest runs.
+ */
+int lg_svm_check_cpu(void)
+{
+	u64 vm_cr;
+
+	if (cpuid_eax(0x80000000) < 0x8000000a ||
+	    !(cpuid_ecx(0x80000001) & LG_CPUID_SVM)) {
+		pr_err("lguest: this CPU has no AMD SVM\n");
+		return -ENODEV;
+	}
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & LG_VM_CR_SVMDIS) {
+		pr_err("lguest: SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
+		return -ENODEV;
+	}
+	if (!(cpuid_edx(0x8000000a) & LG_CPUID_NPT)) {
+		pr_err("lguest: this CPU's SVM has no nested paging (NPT)\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*H:020
+ * Coexisting with kvm_amd.  KVM turns SVM on (EFER.SVME) and points
+ * VM_HSAVE_PA at its own page while it has guests.  We do not keep either
+ * while idle: we set them just before each VMRUN and put back whatever was
+ * there just after (H:420), with preemption and interrupts off, so both
+ * hypervisors can be loaded and run guests, one after the other, on the
+ * same CPU.  All we keep are a few pages per CPU, and an address space
+ * identifier (ASID) for our guest's TLB entries: the last one the CPU has,
+ * as KVM hands them out from the bottom.
+ */
+int lg_svm_init(void)
+{
+	struct lg_host_cpu *hc;
+	u32 nr_asids;
+	int cpu;
+
+	nr_asids = cpuid_ebx(0x8000000a);
+	lg_asid = nr_asids > 1 ? nr_asids - 1 : 1;
+
+	lg_iopm = __get_free_pages(GFP_KERNEL, LG_IOPM_ORDER);
+	lg_msrpm = __get_free_pages(GFP_KERNEL, LG_MSRPM_ORDER);
+	if (!lg_iopm || !lg_msrpm)
+		goto fail;
+	memset((void *)lg_iopm, 0xff, PAGE_SIZE << LG_IOPM_ORDER);
+	memset((void *)lg_msrpm, 0xff, PAGE_SIZE << LG_MSRPM_ORDER);
+
+	for_each_possible_cpu(cpu) {
+		hc = per_cpu_ptr(&lg_host_cpus, cpu);
+		hc->hsave = (void *)get_zeroed_page(GFP_KERNEL);
+		hc->host_state = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!hc->hsave || !hc->host_state)
+			goto fail;
+	}
+	return 0;
+fail:
+	lg_svm_exit();
+	return -ENOMEM;
+}
+
+void lg_svm_exit(void)
+{
+	struct lg_host_cpu *hc;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		hc = per_cpu_ptr(&lg_host_cpus, cpu);
+		free_page((unsigned long)hc->hsave);
+		free_page((unsigned long)hc->host_state);
+		hc->hsave = NULL;
+		hc->host_state = NULL;
+	}
+	if (lg_iopm)
+		free_pages(lg_iopm, LG_IOPM_ORDER);
+	if (lg_msrpm)
+		free_pages(lg_msrpm, LG_MSRPM_ORDER);
+	lg_iopm = 0;
+	lg_msrpm = 0;
+}
+
+static void lg_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+/*H:110
+ * What comes back to us.  Host interrupts and NMIs (so the host keeps
+ * control of its CPU), a triple fault (SHUTDOWN: the guest wants a reset),
+ * every port and every MSR (the permission maps are all ones), CPUID (we
+ * edit what the guest sees), HLT (so an idle guest sleeps in the host),
+ * and every SVM instruction: the guest cannot use SVM itself, and VMRUN
+ * must be intercepted or the CPU refuses to run the guest at all.  MONITOR,
+ * MWAIT and XSETBV are not for the guest either (CPUID hides them).
+ * Nested paging is on with our tables' root in N_CR3.
+ */
+int lg_vcpu_create(struct lguest *lg)
+{
+	static const unsigned int intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SHUTDOWN,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_CPUID,
+		INTERCEPT_HLT, INTERCEPT_INVLPGA, INTERCEPT_VMRUN,
+		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
+		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
+		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
+	};
+	struct vmcb *vmcb;
+	unsigned int i;
+
+	vmcb = (struct vmcb *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmcb)
+		return -ENOMEM;
+	lg->fpu = kzalloc(sizeof(*lg->fpu), GFP_KERNEL_ACCOUNT);
+	if (!lg->fpu) {
+		free_page((unsigned long)vmcb);
+		return -ENOMEM;
+	}
+	/* The x87 control word and MXCSR as after reset. */
+	*(u16 *)&lg->fpu->bytes[0] = 0x37f;
+	*(u32 *)&lg->fpu->bytes[24] = 0x1f80;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		lg_intercept(vmcb, intercepts[i]);
+	vmcb->control.iopm_base_pa = __pa(lg_iopm);
+	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
+	vmcb->control.asid = lg_asid;
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.tsc_offset = -rdtsc();
+
+	/* Until SETREGS: a CPU just out of reset, with SVME set as required. */
+	vmcb->save.cs.selector = 0xf000;
+	vmcb->save.cs.base = 0xffff0000;
+	vmcb->save.rip = 0xfff0;
+	vmcb->save.cr0 = X86_CR0_ET;
+	vmcb->save.efer = EFER_SVME;
+	vmcb->save.rflags = X86_EFLAGS_FIXED;
+	vmcb->save.dr6 = 0xffff0ff0;
+	vmcb->save.dr7 = 0x400;
+	vmcb->save.g_pat = 0x0007040600070406ULL;
+	lg->vmcb = vmcb;
+	return 0;
+}
+
+void lg_vcpu_destroy(struct lguest *lg)
+{
+	free_page((unsigned long)lg->vmcb);
+	kfree(lg->fpu);
+}
+
+/* ---- registers in and out (LHREQ_GETREGS / LHREQ_SETREGS) ---- */
+
+static void lg_seg_out(const struct vmcb_seg *s, struct lguest_segment *u)
+{
+	u->base = s->base;
+	u->limit = s->limit;
+	u->selector = s->selector;
+	u->attrib = s->attrib;
+	u->pad = 0;
+}
+
+static void lg_seg_in(struct vmcb_seg *s, const struct lguest_segment *u)
+{
+	s->base = u->base;
+	s->limit = u->limit;
+	s->selector = u->selector;
+	s->attrib = u->attrib;
+}
+
+static void lg_dt_out(const struct vmcb_seg *s, struct lguest_dtable *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->base = s->base;
+	u->limit = s->limit;
+}
+
+void lg_get_regs(struct lguest *lg, struct lguest_regs *r)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	u64 *g = lg->regs;
+
+	r->rax = s->rax;
+	r->rbx = g[LG_RBX];
+	r->rcx = g[LG_RCX];
+	r->rdx = g[LG_RDX];
+	r->rsi = g[LG_RSI];
+	r->rdi = g[LG_RDI];
+	r->rbp = g[LG_RBP];
+	r->rsp = s->rsp;
+	r->r8 = g[LG_R8];
+	r->r9 = g[LG_R9];
+	r->r10 = g[LG_R10];
+	r->r11 = g[LG_R11];
+	r->r12 = g[LG_R12];
+	r->r13 = g[LG_R13];
+	r->r14 = g[LG_R14];
+	r->r15 = g[LG_R15];
+	r->rip = s->rip;
+	r->rflags = s->rflags;
+	r->cr0 = s->cr0;
+	r->cr2 = s->cr2;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer & ~(u64)EFER_SVME;
+	lg_seg_out(&s->cs, &r->cs);
+	lg_seg_out(&s->ds, &r->ds);
+	lg_seg_out(&s->es, &r->es);
+	lg_seg_out(&s->fs, &r->fs);
+	lg_seg_out(&s->gs, &r->gs);
+	lg_seg_out(&s->ss, &r->ss);
+	lg_seg_out(&s->tr, &r->tr);
+	lg_seg_out(&s->ldtr, &r->ldtr);
+	lg_dt_out(&s->gdtr, &r->gdt);
+	lg_dt_out(&s->idtr, &r->idt);
+}
+
+void lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	u64 *g = lg->regs;
+
+	s->rax = r->rax;
+	g[LG_RBX] = r->rbx;
+	g[LG_RCX] = r->rcx;
+	g[LG_RDX] = r->rdx;
+	g[LG_RSI] = r->rsi;
+	g[LG_RDI] = r->rdi;
+	g[LG_RBP] = r->rbp;
+	s->rsp = r->rsp;
+	g[LG_R8] = r->r8;
+	g[LG_R9] = r->r9;
+	g[LG_R10] = r->r10;
+	g[LG_R11] = r->r11;
+	g[LG_R12] = r->r12;
+	g[LG_R13] = r->r13;
+	g[LG_R14] = r->r14;
+	g[LG_R15] = r->r15;
+	s->rip = r->rip;
+	s->rflags = r->rflags | X86_EFLAGS_FIXED;
+	s->cr0 = r->cr0;
+	s->cr2 = r->cr2;
+	s->cr3 = r->cr3;
+	s->cr4 = r->cr4;
+	s->efer = r->efer | EFER_SVME;
+	lg_seg_in(&s->cs, &r->cs);
+	lg_seg_in(&s->ds, &r->ds);
+	lg_seg_in(&s->es, &r->es);
+	lg_seg_in(&s->fs, &r->fs);
+	lg_seg_in(&s->gs, &r->gs);
+	lg_seg_in(&s->ss, &r->ss);
+	lg_seg_in(&s->tr, &r->tr);
+	lg_seg_in(&s->ldtr, &r->ldtr);
+	s->gdtr.base = r->gdt.base;
+	s->gdtr.limit = r->gdt.limit;
+	s->idtr.base = r->idt.base;
+	s->idtr.limit = r->idt.limit;
+	/* The privilege level is the stack segment's DPL. */
+	s->cpl = (r->ss.attrib >> 5) & 3;
+	/* New registers: whatever we were in the middle of is void. */
+	lg->pending = LG_PENDING_NONE;
+	lg->halted = false;
+	lg->vmcb->control.event_inj = 0;
+}
+
+/* ---- the world switch ---- */
+
+/*H:410
+ * The switch itself.  VMRUN saves the host's RIP, RSP, RAX, flags, control
+ * registers, EFER and the four classic segments in the VM_HSAVE_PA page,
+ * and loads the same from the guest's VMCB; #VMEXIT does the reverse.
+ * Everything else is ours to move:
+ *
+ * - The other general registers.  We push the host's callee-saved ones
+ *   (the compiler saves the rest around this function because we name them
+ *   as clobbered), load the guest's from lg->regs, and store them back
+ *   after the exit.  RAX holds the VMCB's physical address for VMRUN, and
+ *   the guest's RAX and RSP live in the VMCB.
+ *
+ * - FS, GS (with their bases), KernelGSBase, TR, LDTR, the SYSCALL and
+ *   SYSENTER MSRs.  VMSAVE stores exactly these from the CPU into a page
+ *   and VMLOAD loads them, so: VMSAVE the host's into our per-CPU page,
+ *   VMLOAD the guest's from its VMCB, VMRUN, VMSAVE the guest's, VMLOAD the
+ *   host's.  Between the first VMLOAD and the last, GS is the guest's, so
+ *   no C code may run there: it is all one asm block.
+ *
+ * - Interrupts.  CLGI clears the Global Interrupt Flag, which holds off
+ *   every interrupt and NMI until STGI.  We then set IF with STI, because
+ *   with V_INTR_MASKING the host's IF at VMRUN decides whether a host
+ *   interrupt may stop the guest: VMRUN sets GIF, the interrupt arrives,
+ *   the guest exits with SVM_EXIT_INTR and GIF clear again.  We CLI, STGI,
+ *   and the interrupt stays pending until our caller enables interrupts,
+ *   when the host services it as if it had come a moment later.
+ */
+static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
+			      u64 *regs)
+{
+	unsigned long rax = vmcb_pa, rdx = host_pa;
+	u64 *rcx = regs;
+
+	asm volatile("push %%rbp\n\t"
+		     "push %%rcx\n\t"
+		     "push %%rdx\n\t"
+		     "push %%rax\n\t"
+		     "clgi\n\t"
+		     "sti\n\t"
+		     "mov %%rdx, %%rax\n\t"
+		     "vmsave %%rax\n\t"
+		     "mov (%%rsp), %%rax\n\t"
+		     "vmload %%rax\n\t"
+		     "mov %c[rbx](%%rcx), %%rbx\n\t"
+		     "mov %c[rdx](%%rcx), %%rdx\n\t"
+		     "mov %c[rsi](%%rcx), %%rsi\n\t"
+		     "mov %c[rdi](%%rcx), %%rdi\n\t"
+		     "mov %c[rbp](%%rcx), %%rbp\n\t"
+		     "mov %c[r8](%%rcx), %%r8\n\t"
+		     "mov %c[r9](%%rcx), %%r9\n\t"
+		     "mov %c[r10](%%rcx), %%r10\n\t"
+		     "mov %c[r11](%%rcx), %%r11\n\t"
+		     "mov %c[r12](%%rcx), %%r12\n\t"
+		     "mov %c[r13](%%rcx), %%r13\n\t"
+		     "mov %c[r14](%%rcx), %%r14\n\t"
+		     "mov %c[r15](%%rcx), %%r15\n\t"
+		     "mov %c[rcx](%%rcx), %%rcx\n\t"
+		     "vmrun %%rax\n\t"
+		     "vmsave %%rax\n\t"
+		     "mov 16(%%rsp), %%rax\n\t"
+		     "mov %%rcx, %c[rcx](%%rax)\n\t"
+		     "mov %%rdx, %c[rdx](%%rax)\n\t"
+		     "mov %%rbx, %c[rbx](%%rax)\n\t"
+		     "mov %%rsi, %c[rsi](%%rax)\n\t"
+		     "mov %%rdi, %c[rdi](%%rax)\n\t"
+		     "mov %%rbp, %c[rbp](%%rax)\n\t"
+		     "mov %%r8, %c[r8](%%rax)\n\t"
+		     "mov %%r9, %c[r9](%%rax)\n\t"
+		     "mov %%r10, %c[r10](%%rax)\n\t"
+		     "mov %%r11, %c[r11](%%rax)\n\t"
+		     "mov %%r12, %c[r12](%%rax)\n\t"
+		     "mov %%r13, %c[r13](%%rax)\n\t"
+		     "mov %%r14, %c[r14](%%rax)\n\t"
+		     "mov %%r15, %c[r15](%%rax)\n\t"
+		     "mov 8(%%rsp), %%rax\n\t"
+		     "vmload %%rax\n\t"
+		     "cli\n\t"
+		     "stgi\n\t"
+		     "add $24, %%rsp\n\t"
+		     "pop %%rbp\n\t"
+		     : "+a" (rax), "+d" (rdx), "+c" (rcx)
+		     : [rbx] "i" (LG_RBX * 8), [rdx] "i" (LG_RDX * 8),
+		       [rcx] "i" (LG_RCX * 8), [rsi] "i" (LG_RSI * 8),
+		       [rdi] "i" (LG_RDI * 8), [rbp] "i" (LG_RBP * 8),
+		       [r8] "i" (LG_R8 * 8), [r9] "i" (LG_R9 * 8),
+		       [r10] "i" (LG_R10 * 8), [r11] "i" (LG_R11 * 8),
+		       [r12] "i" (LG_R12 * 8), [r13] "i" (LG_R13 * 8),
+		       [r14] "i" (LG_R14 * 8), [r15] "i" (LG_R15 * 8)
+		     : "rbx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
+		       "r13", "r14", "r15", "memory", "cc");
+}
+
+static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
+{
+	lg->vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
+		vector | (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	lg->vmcb->control.event_inj_err = 0;
+}
+
+/*H:400
+ * Just before entering: interrupts.  If the PIC has a request and the
+ * guest can take it now (interrupts enabled, not in the one-instruction
+ * shadow after STI or MOV SS, nothing else being injected), we do the
+ * PIC's acknowledge cycle and put the vector in EVENTINJ: the CPU delivers
+ * it through the guest's IDT as it enters.  If the guest cannot take it
+ * yet, we ask the CPU to tell us when it can: a virtual interrupt request
+ * (V_IRQ) with the VINTR intercept makes the guest exit the moment it
+ * would accept an interrupt, and then we come round here again.  This runs
+ * with host interrupts off, so a request raised after we looked comes with
+ * a kick that arrives as soon as the guest runs (H:300).
+ */
+static void lg_prepare_interrupts(struct lguest *lg)
+{
+	struct vmcb *vmcb = lg->vmcb;
+	bool can_inject;
+
+	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK |
+				   V_IGN_TPR_MASK);
+	lg_no_intercept(vmcb, INTERCEPT_VINTR);
+
+	spin_lock(&lg->lock);
+	if (lg_pic_has_interrupt(&lg->pic)) {
+		can_inject = !(vmcb->control.event_inj & SVM_EVTINJ_VALID) &&
+			(vmcb->save.rflags & X86_EFLAGS_IF) &&
+			!(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK);
+		if (can_inject) {
+			vmcb->control.event_inj = SVM_EVTINJ_VALID |
+				SVM_EVTINJ_TYPE_INTR | lg_pic_ack(&lg->pic);
+			lg->stats[LGUEST_STAT_IRQS_INJECTED]++;
+		} else {
+			vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+				(0xf << V_INTR_PRIO_SHIFT);
+			lg_intercept(vmcb, INTERCEPT_VINTR);
+		}
+	}
+	spin_unlock(&lg->lock);
+}
+
+static void lg_fxrstor(struct lg_fxsave *fx)
+{
+	asm volatile("fxrstorq %0" : : "m" (*fx));
+}
+
+static void lg_fxsave(struct lg_fxsave *fx)
+{
+	asm volatile("fxsaveq %0" : "=m" (*fx));
+}
+
+/*H:420
+ * Around the switch.  kernel_fpu_begin() saves the launcher's own FPU
+ * registers (they are restored on its way back to userspace) and keeps us
+ * on this CPU; then the guest's x87/SSE registers go in with FXRSTOR and
+ * come out with FXSAVE.  The guest sees no XSAVE or AVX in CPUID and XSETBV
+ * is intercepted, so those 512 bytes are all of its FPU; and whatever it
+ * does to other state, the launcher's is safe in its task struct.  We do
+ * this once per VMRUN, not for a whole RUN call, so the host can schedule
+ * and take interrupts between exits as usual.
+ *
+ * Then, with interrupts off, the two MSRs KVM may also be using: EFER.SVME
+ * must be set for VMRUN, and VM_HSAVE_PA must point at our page for this
+ * CPU.  Both are put back before interrupts come on again.  Finally, the
+ * TLB: our guest's entries are tagged with our ASID, but KVM might have
+ * used the same one, and this CPU cannot flush one ASID alone, so we ask
+ * VMRUN to flush everything each time.  It costs the guest its TLB on every
+ * exit; under QEMU's TCG that is the case anyway.
+ */
+static void lg_world_switch(struct lguest *lg)
+{
+	struct lg_host_cpu *hc;
+	u64 host_efer, host_hsave;
+
+	kernel_fpu_begin();
+	lg_fxrstor(lg->fpu);
+	local_irq_disable();
+	lg_prepare_interrupts(lg);
+	hc = this_cpu_ptr(&lg_host_cpus);
+	rdmsrl(MSR_EFER, host_efer);
+	rdmsrl(MSR_VM_HSAVE_PA, host_hsave);
+	wrmsrl(MSR_EFER, host_efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
+	lg->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+
+	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
+
+	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
+	wrmsrl(MSR_EFER, host_efer);
+	lg_fxsave(lg->fpu);
+	local_irq_enable();
+	kernel_fpu_end();
+}
+
+/* ---- the exits ---- */
+
+static void lg_skip(struct lguest *lg, unsigned int len)
+{
+	lg->vmcb->save.rip += len;
+}
+
+/*H:430
+ * CPUID.  The guest sees the host's processor, family and model, with the
+ * parts we do not give it taken out: SVM and VMX, the local APIC and
+ * x2APIC, MONITOR/MWAIT, XSAVE and everything that needs it (AVX and its
+ * friends), machine checks, and the speculation-control MSRs we do not
+ * emulate.  It does see the "hypervisor" bit, and our name at 0x40000000.
+ * Leaves beyond the ones we vetted read as zero.
+ */
+#define LG_CPUID1_ECX_HIDE (BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | \
+	BIT(7) | BIT(8) | BIT(12) | BIT(15) | BIT(18) | BIT(21) | BIT(24) | \
+	BIT(26) | BIT(27) | BIT(28) | BIT(29))
+#define LG_CPUID1_EDX_HIDE (BIT(7) | BIT(9) | BIT(14) | BIT(21) | BIT(22) | \
+	BIT(28) | BIT(29) | BIT(31))
+#define LG_CPUID7_EBX_HIDE (BIT(1) | BIT(5) | BIT(16) | BIT(17) | BIT(21) | \
+	BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define LG_CPUID7_ECX_KEEP (BIT(0) | BIT(2))
+#define LG_CPUIDX1_ECX_HIDE (BIT(2) | BIT(3) | BIT(10) | BIT(12) | \
+	BIT(13) | BIT(15) | BIT(22) | BIT(23) | BIT(24) | BIT(26) | \
+	BIT(28) | BIT(29))
+#define LG_CPUIDX1_EDX_HIDE BIT(27)
+#define LG_CPUID_HYPERVISOR BIT(31)
+#define LG_MAX_BASIC_LEAF 7
+#define LG_MAX_EXT_LEAF 0x80000008
+
+static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	*a = 0;
+	*b = 0;
+	*c = 0;
+	*d = 0;
+	if (leaf == 0x40000000) {
+		*a = 0x40000000;
+		memcpy(b, "Lgue", 4);
+		memcpy(c, "stLg", 4);
+		memcpy(d, "uest", 4);
+		return;
+	}
+	if (leaf > LG_MAX_EXT_LEAF ||
+	    (leaf > LG_MAX_BASIC_LEAF && leaf < 0x80000000) ||
+	    leaf == 5 || leaf == 6)
+		return;
+	if (leaf < 0x80000000 && leaf > cpuid_eax(0))
+		return;
+	if (leaf >= 0x80000000 && leaf > cpuid_eax(0x80000000))
+		return;
+	cpuid_count(leaf, sub, a, b, c, d);
+
+	switch (leaf) {
+	case 0:
+		*a = min_t(u32, *a, LG_MAX_BASIC_LEAF);
+		break;
+	case 1:
+		*b = (*b & 0xffff) | (1 << 16);	/* APIC ID 0, one CPU */
+		*c = (*c & ~LG_CPUID1_ECX_HIDE) | LG_CPUID_HYPERVISOR;
+		*d &= ~LG_CPUID1_EDX_HIDE;
+		break;
+	case 7:
+		if (sub) {
+			*a = 0;
+			*b = 0;
+			*c = 0;
+		}
+		*a = 0;
+		*b &= ~LG_CPUID7_EBX_HIDE;
+		*c &= LG_CPUID7_ECX_KEEP;
+		*d = 0;
+		break;
+	case 0x80000000:
+		*a = min_t(u32, *a, LG_MAX_EXT_LEAF);
+		break;
+	case 0x80000001:
+		*c &= ~LG_CPUIDX1_ECX_HIDE;
+		*d &= ~LG_CPUIDX1_EDX_HIDE;
+		break;
+	case 0x80000007:
+		*a = 0;
+		*b = 0;
+		*c = 0;
+		*d &= BIT(8);			/* invariant TSC */
+		break;
+	case 0x80000008:
+		*b = 0;
+		*c = 0;
+		*d = 0;
+		break;
+	}
+}
+
+static int lg_handle_cpuid(struct lguest *lg)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	u32 a, b, c, d;
+
+	lg_cpuid_leaf(s->rax, lg->regs[LG_RCX], &a, &b, &c, &d);
+	s->rax = a;
+	lg->regs[LG_RBX] = b;
+	lg->regs[LG_RCX] = c;
+	lg->regs[LG_RDX] = d;
+	lg_skip(lg, 2);
+	return 0;
+}
+
+/*H:440
+ * MSRs.  The guest's copies of the MSRs VMLOAD/VMSAVE move live in its
+ * VMCB, and so do EFER (where SVME must stay set, though the guest never
+ * sees it) and PAT.  The TSC is the host's plus the VMCB's offset, and a
+ * write moves the offset.  The memory-type range registers read as "none"
+ * and ignore writes.  There is no local APIC, so its base MSR does not
+ * exist; nor does anything else: #GP, as on a CPU that lacks it.
+ */
+#define LG_MSR_MTRR_CAP		0xfe
+#define LG_MSR_MTRR_DEF_TYPE	0x2ff
+#define LG_EFER_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+
+static bool lg_msr_is_mtrr(u32 msr)
+{
+	return msr == LG_MSR_MTRR_CAP || msr == LG_MSR_MTRR_DEF_TYPE ||
+		(msr >= 0x200 && msr <= 0x20f) || msr == 0x250 ||
+		msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26f);
+}
+
+static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:
+		return &s->star;
+	case MSR_LSTAR:
+		return &s->lstar;
+	case MSR_CSTAR:
+		return &s->cstar;
+	case MSR_SYSCALL_MASK:
+		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:
+		return &s->kernel_gs_base;
+	case MSR_FS_BASE:
+		return &s->fs.base;
+	case MSR_GS_BASE:
+		return &s->gs.base;
+	case MSR_IA32_SYSENTER_CS:
+		return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:
+		return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:
+		return &s->sysenter_eip;
+	case MSR_IA32_CR_PAT:
+		return &s->g_pat;
+	case MSR_IA32_MISC_ENABLE:
+		return &lg->misc_enable;
+	}
+	return NULL;
+}
+
+static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
+{
+	u64 *slot = lg_msr_slot(lg, msr);
+
+	if (slot)
+		*val = *slot;
+	else if (msr == MSR_EFER)
+		*val = lg->vmcb->save.efer & ~(u64)EFER_SVME;
+	else if (msr == MSR_IA32_TSC)
+		*val = rdtsc() + lg->vmcb->control.tsc_offset;
+	else if (lg_msr_is_mtrr(msr))
+		*val = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
+{
+	u64 *slot = lg_msr_slot(lg, msr);
+
+	if (slot)
+		*slot = val;
+	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
+		lg->vmcb->save.efer = val | EFER_SVME;
+	else if (msr == MSR_IA32_TSC)
+		lg->vmcb->control.tsc_offset = val - rdtsc();
+	else if (!lg_msr_is_mtrr(msr))
+		return -EINVAL;
+	return 0;
+}
+
+static int lg_handle_msr(struct lguest *lg)
+{
+	struct vmcb *vmcb = lg->vmcb;
+	u32 msr = lg->regs[LG_RCX];
+	u64 val;
+	int err;
+
+	if (vmcb->control.exit_info_1) {
+		val = (vmcb->save.rax & 0xffffffff) |
+			(lg->regs[LG_RDX] << 32);
+		err = lg_wrmsr(lg, msr, val);
+	} else {
+		err = lg_rdmsr(lg, msr, &val);
+		if (!err) {
+			vmcb->save.rax = (u32)val;
+			lg->regs[LG_RDX] = val >> 32;
+		}
+	}
+	if (err)
+		lg_inject_exception(lg, LG_EXCP_GP, true);
+	else
+		lg_skip(lg, 2);
+	return 0;
+}
+
+/*H:450
+ * HLT.  With interrupts disabled a halted CPU never wakes: that is how a
+ * guest says "I am done" (poweroff ends that way without ACPI), so the
+ * launcher hears LGUEST_EXIT_HALT.  With interrupts enabled, the guest is
+ * idle until the next interrupt: we note that and sleep in the RUN loop
+ * until the PIC has something for it.
+ */
+static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
+{
+	lg_skip(lg, 1);
+	if (!(lg->vmcb->save.rflags & X86_EFLAGS_IF)) {
+		run->exit_reason = LGUEST_EXIT_HALT;
+		return 1;
+	}
+	if (!lg_interrupt_pending(lg))
+		lg->halted = true;
+	return 0;
+}
+
+/*H:460
+ * Port I/O.  The exit information tells us everything: port, size,
+ * direction, and where the next instruction starts (EXITINFO2), which is
+ * how we step over IN and OUT without decoding them.  The PIC and PIT
+ * ports we handle here under the lock; every other port goes to the
+ * launcher.  An IN is finished when the launcher calls RUN again with the
+ * value.  String I/O (INS, OUTS, REP) would need the guest's memory and
+ * segment state; Linux's drivers for our devices do not use it, so a guest
+ * that does is killed with a clear reason rather than half-served.
+ */
+static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
+{
+	struct vmcb *vmcb = lg->vmcb;
+	u64 info = vmcb->control.exit_info_1;
+	u16 port = info >> 16;
+	bool is_in = info & SVM_IOIO_TYPE_MASK;
+	unsigned int size = (info & BIT(4)) ? 1 : (info & BIT(5)) ? 2 : 4;
+	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+	unsigned long flags;
+	u8 val;
+
+	lg->stats[LGUEST_STAT_EXIT_IO]++;
+	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK)) {
+		lg_kill(lg, "string or REP port I/O on port %#x is not supported",
+			port);
+		return 0;
+	}
+	if (lg_pic_owns_port(port) || lg_pit_owns_port(port)) {
+		val = vmcb->save.rax;
+		spin_lock_irqsave(&lg->lock, flags);
+		if (lg_pic_owns_port(port)) {
+			lg_pic_io(&lg->pic, port, !is_in, &val);
+		} else {
+			lg_pit_io(&lg->pit, port, !is_in, &val, ktime_get_ns());
+			lg_pit_update_timer(lg);
+		}
+		spin_unlock_irqrestore(&lg->lock, flags);
+		if (is_in)
+			vmcb->save.rax = (vmcb->save.rax & ~mask) | (mask & ~0xffULL) | val;
+		vmcb->save.rip = vmcb->control.exit_info_2;
+		return 0;
+	}
+
+	lg->stats[LGUEST_STAT_EXIT_IO_USER]++;
+	run->exit_reason = LGUEST_EXIT_IO;
+	run->io.port = port;
+	run->io.size = size;
+	run->io.is_write = !is_in;
+	run->io.data = is_in ? 0 : vmcb->save.rax & mask;
+	if (is_in) {
+		lg->pending = LG_PENDING_IN;
+		lg->pending_io_size = size;
+		lg->pending_next_rip = vmcb->control.exit_info_2;
+	} else {
+		vmcb->save.rip = vmcb->control.exit_info_2;
+	}
+	return 1;
+}
+
+/*H:470
+ * MMIO.  A nested page fault above the end of RAM is a device access.  The
+ * CPU tells us the guest-physical address but not what the instruction
+ * wanted to do (this CPU has no decode assists), so we read the instruction
+ * ourselves: the guest's RIP is a virtual address, which we translate with
+ * the guest's own page tables (walk.c), reading guest memory through the
+ * launcher's mapping.  decode.c tells us the size, direction, register and
+ * length.  A write bound to an ioeventfd is signalled here and the guest
+ * continues; anything else goes to the launcher as LGUEST_EXIT_MMIO, and a
+ * read is completed into the right register on the next RUN.
+ */
+static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
+			      unsigned int len)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	unsigned int done = 0, chunk;
+	u64 gpa;
+
+	while (done < len) {
+		if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva + done,
+			    lg_read_phys, lg, &gpa))
+			break;
+		chunk = min_t(unsigned int, len - done,
+			      PAGE_SIZE - ((gva + done) & ~PAGE_MASK));
+		if (lg_read_phys(lg, gpa, buf + done, chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct lg_mmio_insn insn;
+	u64 rip = s->rip, value;
+	u8 bytes[15];
+	int avail;
+
+	lg->stats[LGUEST_STAT_EXIT_MMIO]++;
+	if (!(s->efer & EFER_LMA) || !(s->cs.attrib & SVM_SELECTOR_L_MASK))
+		rip += s->cs.base;
+	avail = lg_read_guest_virt(lg, rip, bytes, sizeof(bytes));
+	if (avail <= 0) {
+		lg_kill(lg, "MMIO at %#llx by an instruction at %#llx that cannot be read",
+			gpa, rip);
+		return 0;
+	}
+	if (lg_decode_mmio(bytes, avail, &insn)) {
+		lg_kill(lg, "cannot decode the MMIO instruction at %#llx (%*ph) touching %#llx",
+			rip, min(avail, 8), bytes, gpa);
+		return 0;
+	}
+	lg->regs[LG_RAX] = s->rax;
+	lg->regs[LG_RSP] = s->rsp;
+	if (insn.is_write) {
+		value = lg_mmio_write_value(&insn, lg->regs);
+		s->rip += insn.length;
+		if (lg_ioeventfd_signal(lg, gpa, insn.size, value)) {
+			lg->stats[LGUEST_STAT_IOEVENTFD]++;
+			return 0;
+		}
+	} else {
+		value = 0;
+		lg->pending = LG_PENDING_MMIO_READ;
+		lg->pending_insn = insn;
+	}
+	lg->stats[LGUEST_STAT_EXIT_MMIO_USER]++;
+	run->exit_reason = LGUEST_EXIT_MMIO;
+	run->mmio.addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.is_write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	memcpy(run->mmio.data, &value, sizeof(run->mmio.data));	/* x86: LE */
+	return 1;
+}
+
+static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
+{
+	u64 gpa = lg->vmcb->control.exit_info_2;
+	int err;
+
+	if (!lg_gpa_is_ram(lg, gpa))
+		return lg_handle_mmio(lg, gpa, run);
+	lg->stats[LGUEST_STAT_EXIT_NPF]++;
+	err = lg_map_guest_page(lg, gpa);
+	if (err == -EEXIST)
+		lg_kill(lg, "nested page fault at mapped RAM %#llx (error %#llx)",
+			gpa, lg->vmcb->control.exit_info_1);
+	else if (err == -ENOMEM)
+		return -ENOMEM;
+	else if (err)
+		lg_kill(lg, "guest RAM at %#llx is not backed by the launcher (%d)",
+			gpa, err);
+	return 0;
+}
+
+/*H:480
+ * After every exit, first things first: if the guest left in the middle of
+ * delivering an event (say the IDT or the stack touched a page we had not
+ * mapped yet), the CPU tells us in EXITINTINFO, and we inject the same
+ * event again on the next entry.  Software interrupts (INT n) are not
+ * replayed: the guest's RIP still points at the instruction, which simply
+ * runs again.
+ */
+static void lg_requeue_event(struct lguest *lg)
+{
+	struct vmcb_control_area *c = &lg->vmcb->control;
+
+	c->event_inj = 0;
+	if (!(c->exit_int_info & SVM_EXITINTINFO_VALID))
+		return;
+	if ((c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) ==
+	    SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	c->event_inj = c->exit_int_info;
+	c->event_inj_err = c->exit_int_info_err;
+}
+
+/* Returns 1 to go back to the launcher, 0 to enter the guest again. */
+static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
+{
+	struct vmcb *vmcb = lg->vmcb;
+	u32 code = vmcb->control.exit_code;
+
+	lg->stats[LGUEST_STAT_EXITS]++;
+	lg_requeue_event(lg);
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+		lg->stats[LGUEST_STAT_EXIT_INTR]++;
+		return 0;
+	case SVM_EXIT_VINTR:
+		lg->stats[LGUEST_STAT_EXIT_VINTR]++;
+		return 0;
+	case SVM_EXIT_CPUID:
+		lg->stats[LGUEST_STAT_EXIT_CPUID]++;
+		return lg_handle_cpuid(lg);
+	case SVM_EXIT_MSR:
+		lg->stats[LGUEST_STAT_EXIT_MSR]++;
+		return lg_handle_msr(lg);
+	case SVM_EXIT_HLT:
+		lg->stats[LGUEST_STAT_EXIT_HLT]++;
+		return lg_handle_hlt(lg, run);
+	case SVM_EXIT_IOIO:
+		return lg_handle_io(lg, run);
+	case SVM_EXIT_NPF:
+		return lg_handle_npf(lg, run);
+	case SVM_EXIT_SHUTDOWN:
+		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
+		run->exit_reason = LGUEST_EXIT_RESET;
+		return 1;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_XSETBV:
+		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_inject_exception(lg, LG_EXCP_UD, false);
+		return 0;
+	case (u32)SVM_EXIT_ERR:
+		lg_kill(lg,
+			"the CPU refused the guest's state (VMRUN failed): check SETREGS");
+		return 0;
+	}
+	lg->stats[LGUEST_STAT_EXIT_OTHER]++;
+	lg_kill(lg, "unexpected exit %#x (info %#llx, %#llx) at rip %#llx",
+		code, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
+		vmcb->save.rip);
+	return 0;
+}
+
+/*H:490
+ * Coming back into RUN after the launcher did its part: an IN gets its
+ * value (a 4-byte IN clears the top of RAX, as the CPU would), an MMIO read
+ * gets its data in whatever register the instruction named, and the guest
+ * steps past the instruction.
+ */
+static void lg_complete_pending(struct lguest *lg, const struct lguest_run *run)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	u64 mask;
+
+	switch (lg->pending) {
+	case LG_PENDING_IN:
+		if (lg->pending_io_size == 4) {
+			s->rax = run->io.data;
+		} else {
+			mask = (1ULL << (lg->pending_io_size * 8)) - 1;
+			s->rax = (s->rax & ~mask) | (run->io.data & mask);
+		}
+		s->rip = lg->pending_next_rip;
+		break;
+	case LG_PENDING_MMIO_READ:
+		lg->regs[LG_RAX] = s->rax;
+		lg->regs[LG_RSP] = s->rsp;
+		lg_mmio_complete_read(&lg->pending_insn, lg->regs,
+				      run->mmio.data);
+		s->rax = lg->regs[LG_RAX];
+		s->rsp = lg->regs[LG_RSP];
+		s->rip += lg->pending_insn.length;
+		break;
+	case LG_PENDING_NONE:
+		break;
+	}
+	lg->pending = LG_PENDING_NONE;
+}
+
+/*H:050
+ * The RUN loop.  Each time round: if the guest is idle in HLT, sleep until
+ * an interrupt is pending; if a signal is waiting for the launcher, go back
+ * to it with -EINTR (everything about the guest is in the VMCB and in
+ * struct lguest, so RUN simply picks up where it left off); let the
+ * scheduler in if it wants; switch to the guest; and handle its exit.
+ * Most exits are dealt with right here and the loop goes round again; the
+ * rest fill in struct lguest_run for the launcher.
+ */
+int lg_run(struct lguest *lg, struct lguest_run *run)
+{
+	int ret = 0;
+
+	lg_complete_pending(lg, run);
+	memset(run, 0, sizeof(*run));
+	WRITE_ONCE(lg->task, current);
+	while (!lg->dead) {
+		if (lg->halted) {
+			lg->stats[LGUEST_STAT_HALTS]++;
+			if (wait_event_interruptible(lg->wq,
+						     lg_interrupt_pending(lg))) {
+				ret = -EINTR;
+				break;
+			}
+			lg->halted = false;
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		lg_world_switch(lg);
+		ret = lg_handle_exit(lg, run);
+		if (ret)
+			break;
+	}
+	WRITE_ONCE(lg->task, NULL);
+	if (ret < 0)
+		return ret;
+	if (lg->dead) {
+		memset(run, 0, sizeof(*run));
+		run->exit_reason = LGUEST_EXIT_KILLED;
+		strscpy(run->reason, lg->kill_reason, sizeof(run->reason));
+	}
+	return 0;
+}

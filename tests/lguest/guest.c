@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Setting up a tiny long-mode guest on /dev/lguest: see guest.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+/* Guest-physical layout of the fixed parts. */
+#define PML4		0x1000UL
+#define PDPT		0x2000UL
+#define PD_LOW		0x3000UL	/* 0..1 GiB */
+#define PD_HIGH		0x4000UL	/* 3..4 GiB, for the MMIO window */
+#define GDT		0x5000UL
+#define IDT		0x6000UL
+#define TSS		0x7000UL
+
+/*
+ * The handlers.  Each is copied to GUEST_HANDLERS + 256 * slot; they use
+ * only relative jumps, so they run anywhere.
+ */
+GUEST_BLOB(h_default);
+GUEST_BLOB(h_gp);
+GUEST_BLOB(h_irq0);
+GUEST_BLOB(h_irq5);
+GUEST_BLOB(h_spurious);
+asm(".pushsection .rodata\n"
+    "h_default_start:\n"
+    "	mov $0x3f8, %dx\n"
+    "	mov $'X', %al\n"
+    "	out %al, %dx\n"
+    "	cli\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "h_default_end:\n"
+    "h_gp_start:\n"
+    "	mov $0x3f8, %dx\n"
+    "	mov $'G', %al\n"
+    "	out %al, %dx\n"
+    "	cli\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "h_gp_end:\n"
+    "h_irq0_start:\n"
+    "	push %rax\n"
+    "	incl 0x9000\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x20\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "h_irq0_end:\n"
+    "h_irq5_start:\n"
+    "	push %rax\n"
+    "	push %rdx\n"
+    "	mov $0x3f8, %dx\n"
+    "	mov $'I', %al\n"
+    "	out %al, %dx\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x20\n"
+    "	pop %rdx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "h_irq5_end:\n"
+    "h_spurious_start:\n"
+    "	iretq\n"
+    "h_spurious_end:\n"
+    ".popsection\n");
+
+static void put64(struct guest *g, uint64_t gpa, uint64_t val)
+{
+	memcpy(g->mem + gpa, &val, sizeof(val));
+}
+
+static void load(struct guest *g, uint64_t gpa, struct guest_code code)
+{
+	memcpy(g->mem + gpa, code.start, code.end - code.start);
+}
+
+static uint64_t handler_addr(enum guest_handler h)
+{
+	return GUEST_HANDLERS + 256 * h;
+}
+
+static void set_gate(struct guest *g, unsigned int vector, uint64_t addr)
+{
+	uint64_t lo, hi;
+
+	lo = (addr & 0xffff) | (0x8ULL << 16) | (0x8eULL << 40) |
+		((addr >> 16 & 0xffff) << 48);
+	hi = addr >> 32;
+	put64(g, IDT + vector * 16, lo);
+	put64(g, IDT + vector * 16 + 8, hi);
+}
+
+static void build_memory(struct guest *g, struct guest_code code)
+{
+	unsigned int v;
+
+	put64(g, PML4, PDPT | 3);
+	put64(g, PDPT, PD_LOW | 3);
+	put64(g, PDPT + 3 * 8, PD_HIGH | 3);
+	put64(g, PD_LOW, 0x000000 | 0x83);
+	put64(g, PD_LOW + 8, 0x200000 | 0x83);
+	put64(g, PD_HIGH + ((GUEST_MMIO >> 21) & 511) * 8,
+	      (GUEST_MMIO & ~0x1fffffUL) | 0x83);
+
+	put64(g, GDT + 8, 0x00209a0000000000ULL);	/* 0x08: 64-bit code */
+	put64(g, GDT + 16, 0x00cf92000000ffffULL);	/* 0x10: data */
+
+	load(g, handler_addr(HANDLER_DEFAULT), GUEST_CODE_OF(h_default));
+	load(g, handler_addr(HANDLER_GP), GUEST_CODE_OF(h_gp));
+	load(g, handler_addr(HANDLER_IRQ0), GUEST_CODE_OF(h_irq0));
+	load(g, handler_addr(HANDLER_IRQ5), GUEST_CODE_OF(h_irq5));
+	load(g, handler_addr(HANDLER_SPURIOUS), GUEST_CODE_OF(h_spurious));
+	for (v = 0; v < 256; v++)
+		set_gate(g, v, handler_addr(HANDLER_DEFAULT));
+	set_gate(g, 13, handler_addr(HANDLER_GP));
+	set_gate(g, 0x20, handler_addr(HANDLER_IRQ0));
+	set_gate(g, 0x25, handler_addr(HANDLER_IRQ5));
+	set_gate(g, 0x27, handler_addr(HANDLER_SPURIOUS));
+	set_gate(g, 0x2f, handler_addr(HANDLER_SPURIOUS));
+
+	load(g, GUEST_CODE, code);
+}
+
+static struct lguest_segment segment(uint16_t sel, uint16_t attrib,
+				     uint64_t base, uint32_t limit)
+{
+	struct lguest_segment s = {
+		.base = base, .limit = limit, .selector = sel, .attrib = attrib,
+	};
+	return s;
+}
+
+/* Long mode, paging on, CPL 0, interrupts off. */
+static void build_regs(struct lguest_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->rip = GUEST_CODE;
+	r->rsp = GUEST_STACK;
+	r->rflags = 0x2;
+	r->cr0 = 0x80050033;	/* PG WP NE ET MP PE */
+	r->cr3 = PML4;
+	r->cr4 = 0x620;		/* OSXMMEXCPT OSFXSR PAE */
+	r->efer = 0x500;	/* LMA LME */
+	r->cs = segment(0x08, 0x29b, 0, 0xffffffff);	/* L P S code */
+	r->ds = segment(0x10, 0xc93, 0, 0xffffffff);
+	r->es = r->ds;
+	r->ss = r->ds;
+	r->fs = r->ds;
+	r->gs = r->ds;
+	r->tr = segment(0x18, 0x8b, TSS, 0x67);	/* busy 64-bit TSS */
+	r->ldtr = segment(0, 0x82, 0, 0xffff);
+	r->gdt.base = GDT;
+	r->gdt.limit = 3 * 8 - 1;
+	r->idt.base = IDT;
+	r->idt.limit = 256 * 16 - 1;
+}
+
+int guest_create(struct guest *g, struct guest_code code)
+{
+	struct lguest_init init;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = open("/dev/lguest", O_RDWR);
+	if (g->fd < 0)
+		return -1;
+	g->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->mem == MAP_FAILED)
+		goto fail_close;
+	build_memory(g, code);
+	init = (struct lguest_init){
+		.mem_base = (uintptr_t)g->mem, .mem_size = GUEST_MEM,
+	};
+	if (ioctl(g->fd, LHREQ_INITIALIZE, &init))
+		goto fail_unmap;
+	build_regs(&g->regs);
+	if (ioctl(g->fd, LHREQ_SETREGS, &g->regs))
+		goto fail_unmap;
+	return 0;
+
+fail_unmap:
+	munmap(g->mem, GUEST_MEM);
+fail_close:
+	close(g->fd);
+	g->fd = -1;
+	return -1;
+}
+
+void guest_destroy(struct guest *g)
+{
+	if (g->fd < 0)
+		return;
+	close(g->fd);
+	munmap(g->mem, GUEST_MEM);
+	g->fd = -1;
+}
+
+int guest_run(struct guest *g, struct lguest_run *run)
+{
+	return ioctl(g->fd, LHREQ_RUN, run);
+}
+
+int guest_run_expect_io(struct guest *g, struct lguest_run *run,
+			uint16_t port, int is_write)
+{
+	if (guest_run(g, run))
+		return -1;
+	if (run->exit_reason != LGUEST_EXIT_IO || run->io.port != port ||
+	    run->io.is_write != is_write)
+		return -1;
+	return 0;
+}
+
+uint32_t guest_read32(struct guest *g, uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, g->mem + gpa, sizeof(v));
+	return v;
+}
+
+void guest_write32(struct guest *g, uint64_t gpa, uint32_t val)
+{
+	memcpy(g->mem + gpa, &val, sizeof(val));
+}

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lg.ko's VM tests: tiny guests driven through /dev/lguest.
+#
+#   $(BUILD)/vm/bin/test_lguest   the /dev/lguest ABI with hand-built guests
+#   $(BUILD)/vm/bin/test_kvm      a tiny KVM guest, for the kvm_amd checks
+#
+# Both run in the VM suite "lguest" (tests/vm/suites/lguest.sh), which needs
+# kvm_amd from Debian's kernel for the coexistence checks.
+
+LGUEST_TEST_HDRS := tests/lguest/guest.h include/uapi/linux/lguest.h \
+	tests/vring/tap.h
+
+$(BUILD)/lguest-tests/%.o: tests/lguest/%.c $(LGUEST_TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -pthread -c $< -o $@
+
+$(BUILD)/vm/bin/test_lguest: $(BUILD)/lguest-tests/test_lguest.o \
+		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
+
+$(BUILD)/vm/bin/test_kvm: $(BUILD)/lguest-tests/test_kvm.o $(BUILD)/vring/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $^
+
+VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
+VM_SUITES += lguest
+VM_KMODS += kvm_amd

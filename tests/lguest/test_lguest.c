@@ -1,0 +1,902 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/lguest from a test launcher's point of view: tiny guests that do
+ * port I/O, MMIO, CPUID, MSRs, HLT, triple faults and interrupts, and the
+ * ABI's error cases.  TAP on stdout.
+ *
+ *   test_lguest          every group
+ *   test_lguest quick    one guest doing port I/O (for the kvm_amd checks)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cpuid.h>
+
+#include "guest.h"
+#include "../vring/tap.h"
+
+/* ---- the guests ---------------------------------------------------------- */
+
+GUEST_BLOB(g_out);
+GUEST_BLOB(g_in);
+GUEST_BLOB(g_mmio);
+GUEST_BLOB(g_cpuid);
+GUEST_BLOB(g_msr);
+GUEST_BLOB(g_halt);
+GUEST_BLOB(g_int3);
+GUEST_BLOB(g_pit);
+GUEST_BLOB(g_irq5);
+GUEST_BLOB(g_spin);
+GUEST_BLOB(g_idle);
+GUEST_BLOB(g_touch);
+GUEST_BLOB(g_badmmio);
+GUEST_BLOB(g_ioeventfd);
+
+#define PIC_INIT(mask) \
+	"	mov $0x11, %al\n	out %al, $0x20\n" \
+	"	mov $0x20, %al\n	out %al, $0x21\n" \
+	"	mov $0x04, %al\n	out %al, $0x21\n" \
+	"	mov $0x01, %al\n	out %al, $0x21\n" \
+	"	mov $0x11, %al\n	out %al, $0xa0\n" \
+	"	mov $0x28, %al\n	out %al, $0xa1\n" \
+	"	mov $0x02, %al\n	out %al, $0xa1\n" \
+	"	mov $0x01, %al\n	out %al, $0xa1\n" \
+	"	mov $0xff, %al\n	out %al, $0xa1\n" \
+	"	mov $" #mask ", %al\n	out %al, $0x21\n"
+
+#define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
+
+asm(".pushsection .rodata\n"
+    "g_out_start:\n"
+    "	mov $0x3f8, %dx\n"
+    "	mov $'A', %al\n"
+    "	out %al, %dx\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_out_end:\n"
+
+    "g_in_start:\n"
+    "	mov $0x11223344, %eax\n"
+    "	mov $0x3f9, %dx\n"
+    "	in %dx, %al\n"
+    OUT_EAX
+    "	mov $0x500, %dx\n"
+    "	in %dx, %eax\n"
+    OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_in_end:\n"
+
+    "g_mmio_start:\n"
+    "	mov $0xfeb00000, %ebx\n"
+    "	movl $0xdeadbeef, (%rbx)\n"
+    "	mov $0x1122334455667788, %rax\n"
+    "	mov %rax, 8(%rbx)\n"
+    "	mov 0x10(%rbx), %ecx\n"
+    "	mov %ecx, %eax\n"
+    OUT_EAX
+    "	mov 0x18(%rbx), %r9\n"
+    "	mov %r9, %rax\n"
+    OUT_EAX
+    "	shr $32, %rax\n"
+    OUT_EAX
+    "	movzbl 0x20(%rbx), %eax\n"
+    OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_mmio_end:\n"
+
+    "g_cpuid_start:\n"
+    "	mov $1, %eax\n	cpuid\n	mov %ecx, %eax\n" OUT_EAX
+    "	mov $1, %eax\n	cpuid\n	mov %edx, %eax\n" OUT_EAX
+    "	mov $1, %eax\n	cpuid\n" OUT_EAX
+    "	mov $0x80000001, %eax\n	cpuid\n	mov %ecx, %eax\n" OUT_EAX
+    "	mov $0x40000000, %eax\n	cpuid\n	mov %edx, %esi\n"
+    "	mov %ebx, %eax\n" OUT_EAX
+    "	mov %ecx, %eax\n" OUT_EAX
+    "	mov %esi, %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_cpuid_end:\n"
+
+    "g_msr_start:\n"
+    "	mov $0xc0000080, %ecx\n	rdmsr\n" OUT_EAX
+    "	mov $0x277, %ecx\n	rdmsr\n" OUT_EAX
+    "	mov $0xc0000102, %ecx\n	mov $0x12345678, %eax\n	xor %edx, %edx\n"
+    "	wrmsr\n	xor %eax, %eax\n	rdmsr\n" OUT_EAX
+    "	mov $0x4b564d00, %ecx\n	rdmsr\n"
+    "	mov $'N', %al\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_msr_end:\n"
+
+    "g_halt_start:\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_halt_end:\n"
+
+    "g_int3_start:\n"
+    "	int3\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_int3_end:\n"
+
+    "g_pit_start:\n"
+    PIC_INIT(0xfe)
+    "	mov $0x34, %al\n	out %al, $0x43\n"
+    "	mov $0x9c, %al\n	out %al, $0x40\n"
+    "	mov $0x2e, %al\n	out %al, $0x40\n"
+    "	sti\n"
+    "1:	hlt\n"
+    "	cmpl $10, 0x9000\n"
+    "	jb 1b\n"
+    "	cli\n"
+    "	mov 0x9000, %eax\n" OUT_EAX
+    "	hlt\n"
+    "g_pit_end:\n"
+
+    "g_irq5_start:\n"
+    PIC_INIT(0xdf)
+    "	sti\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "g_irq5_end:\n"
+
+    "g_spin_start:\n"
+    "1:	cmpl $0, 0x9000\n"
+    "	je 1b\n"
+    "	mov $'S', %al\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_spin_end:\n"
+
+    "g_idle_start:\n"
+    "	sti\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "g_idle_end:\n"
+
+    "g_touch_start:\n"
+    "	mov $0x100000, %edi\n"
+    "1:	movb $1, (%rdi)\n"
+    "	add $0x1000, %rdi\n"
+    "	cmp $0x400000, %rdi\n"
+    "	jb 1b\n"
+    "	mov $'T', %al\n" OUT_EAX
+    "2:	jmp 2b\n"
+    "g_touch_end:\n"
+
+    "g_badmmio_start:\n"
+    "	mov $0xfeb00000, %ebx\n"
+    "	add (%rbx), %eax\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_badmmio_end:\n"
+
+    "g_ioeventfd_start:\n"
+    "	mov $0xfeb00000, %ebx\n"
+    "	movl $7, 0x50(%rbx)\n"
+    "	movl $8, 0x50(%rbx)\n"
+    "	mov $'E', %al\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_ioeventfd_end:\n"
+    ".popsection\n");
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool new_guest(struct guest *g, struct guest_code code)
+{
+	if (guest_create(g, code) == 0)
+		return true;
+	tap_ok(false, "set up a guest (%s)", strerror(errno));
+	return false;
+}
+
+static const char *exit_name(unsigned int reason)
+{
+	static const char * const names[] = {
+		"NONE", "IO", "MMIO", "HALT", "RESET", "KILLED",
+	};
+
+	return reason < 6 ? names[reason] : "?";
+}
+
+static bool run_expect(struct guest *g, struct lguest_run *run,
+		       unsigned int reason, const char *what)
+{
+	int ret = guest_run(g, run);
+
+	if (ret) {
+		tap_ok(false, "%s: RUN failed: %s", what, strerror(errno));
+		return false;
+	}
+	if (run->exit_reason != reason) {
+		tap_diag("%s: exit %s, port %#x, data %#x%s%s", what,
+			 exit_name(run->exit_reason), run->io.port, run->io.data,
+			 run->exit_reason == LGUEST_EXIT_KILLED ? ": " : "",
+			 run->exit_reason == LGUEST_EXIT_KILLED ? run->reason : "");
+		tap_ok(false, "%s: exit %s", what, exit_name(reason));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * RUN (with *run as filled in by the last exit, to complete a read) until
+ * an OUT to 0x3f8: its value, or -1.
+ */
+static int64_t run_out_after(struct guest *g, struct lguest_run *run,
+			     const char *what)
+{
+	if (!run_expect(g, run, LGUEST_EXIT_IO, what))
+		return -1;
+	if (run->io.port != GUEST_PORT || !run->io.is_write) {
+		tap_diag("%s: I/O to port %#x, write %d", what, run->io.port,
+			 run->io.is_write);
+		return -1;
+	}
+	return run->io.data;
+}
+
+static int64_t run_out(struct guest *g, const char *what)
+{
+	struct lguest_run run = { 0 };
+
+	return run_out_after(g, &run, what);
+}
+
+static bool get_stats(struct guest *g, struct lguest_stats *st)
+{
+	return ioctl(g->fd, LHREQ_GETSTATS, st) == 0;
+}
+
+/* ---- port I/O, MMIO, CPUID, MSRs, HLT, reset ----------------------------- */
+
+static void test_out(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_out)))
+		return;
+	if (run_expect(&g, &run, LGUEST_EXIT_IO, "OUT"))
+		tap_ok(run.io.port == 0x3f8 && run.io.size == 1 &&
+		       run.io.is_write && run.io.data == 'A',
+		       "OUT %%al to 0x3f8 arrives as EXIT_IO with the byte (port %#x size %u data %#x)",
+		       run.io.port, run.io.size, run.io.data);
+	if (run_expect(&g, &run, LGUEST_EXIT_HALT, "HLT with IF=0"))
+		tap_ok(true, "HLT with interrupts off gives LGUEST_EXIT_HALT");
+	guest_destroy(&g);
+}
+
+static void test_in(void)
+{
+	struct lguest_run run;
+	struct guest g;
+	int64_t v;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_in)))
+		return;
+	if (run_expect(&g, &run, LGUEST_EXIT_IO, "IN")) {
+		tap_ok(run.io.port == 0x3f9 && run.io.size == 1 &&
+		       !run.io.is_write,
+		       "IN from 0x3f9 arrives as an EXIT_IO read of 1 byte");
+		run.io.data = 0x5a;
+		if (guest_run(&g, &run) == 0 &&
+		    run.exit_reason == LGUEST_EXIT_IO && run.io.is_write)
+			tap_ok(run.io.data == 0x1122335a,
+			       "IN %%al completes with the launcher's byte, rest of eax kept (%#x)",
+			       run.io.data);
+		else
+			tap_ok(false, "IN %%al completes");
+	}
+	if (run_expect(&g, &run, LGUEST_EXIT_IO, "IN eax")) {
+		tap_ok(run.io.port == 0x500 && run.io.size == 4,
+		       "IN %%eax arrives with size 4");
+		run.io.data = 0x12345678;
+		v = run_out_after(&g, &run, "IN eax completion");
+		tap_ok(v == 0x12345678, "IN %%eax completes with 0x12345678 (%#llx)",
+		       (long long)v);
+	}
+	guest_destroy(&g);
+}
+
+static bool mmio_is(struct lguest_run *run, uint64_t addr, unsigned int len,
+		    int is_write)
+{
+	return run->exit_reason == LGUEST_EXIT_MMIO && run->mmio.addr == addr &&
+		run->mmio.len == len && run->mmio.is_write == is_write;
+}
+
+static void test_mmio(void)
+{
+	struct lguest_run run;
+	uint64_t v64 = 0x0123456789abcdefULL;
+	uint32_t v32;
+	struct guest g;
+	int64_t lo, hi, b;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_mmio)))
+		return;
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO, 4, 1)) {
+		memcpy(&v32, run.mmio.data, 4);
+		tap_ok(v32 == 0xdeadbeef,
+		       "MMIO write of an immediate: EXIT_MMIO at 0xfeb00000, len 4, data %#x",
+		       v32);
+	} else {
+		tap_ok(false, "MMIO write arrives as EXIT_MMIO (exit %s)",
+		       exit_name(run.exit_reason));
+	}
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 8, 8, 1)) {
+		memcpy(&v64, run.mmio.data, 8);
+		tap_ok(v64 == 0x1122334455667788ULL,
+		       "MMIO write of %%rax: len 8, data %#llx",
+		       (unsigned long long)v64);
+	} else {
+		tap_ok(false, "8-byte MMIO write arrives");
+	}
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x10, 4, 0)) {
+		v32 = 0xcafef00d;
+		memcpy(run.mmio.data, &v32, 4);
+		tap_ok(run_out_after(&g, &run, "MMIO read") == 0xcafef00d,
+		       "MMIO read into %%ecx completes with the launcher's value");
+	} else {
+		tap_ok(false, "MMIO read arrives as EXIT_MMIO");
+	}
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x18, 8, 0)) {
+		v64 = 0x0123456789abcdefULL;
+		memcpy(run.mmio.data, &v64, 8);
+		lo = run_out_after(&g, &run, "MMIO read r9 low");
+		hi = run_out(&g, "MMIO read r9 high");
+		tap_ok(lo == 0x89abcdef && hi == 0x01234567,
+		       "8-byte MMIO read into %%r9 completes (%#llx %#llx)",
+		       (long long)hi, (long long)lo);
+	} else {
+		tap_ok(false, "8-byte MMIO read arrives");
+	}
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x20, 1, 0)) {
+		memset(run.mmio.data, 0, 8);
+		run.mmio.data[0] = 0xf0;
+		b = run_out_after(&g, &run, "movzbl");
+		tap_ok(b == 0xf0, "movzbl MMIO read zero-extends (%#llx)",
+		       (long long)b);
+	} else {
+		tap_ok(false, "1-byte MMIO read arrives");
+	}
+	guest_destroy(&g);
+}
+
+static void test_cpuid(void)
+{
+	unsigned int a, b, c, d;
+	int64_t ecx1, edx1, eax1, ecx8, sig[3];
+	struct guest g;
+	char name[13];
+	int i;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_cpuid)))
+		return;
+	ecx1 = run_out(&g, "cpuid 1 ecx");
+	edx1 = run_out(&g, "cpuid 1 edx");
+	eax1 = run_out(&g, "cpuid 1 eax");
+	ecx8 = run_out(&g, "cpuid 0x80000001 ecx");
+	for (i = 0; i < 3; i++)
+		sig[i] = run_out(&g, "cpuid 0x40000000");
+	tap_ok(ecx1 >= 0 && (ecx1 & (1U << 31)),
+	       "CPUID 1: hypervisor bit set (ecx %#llx)", (long long)ecx1);
+	tap_ok(edx1 >= 0 && !(edx1 & (1 << 9)),
+	       "CPUID 1: APIC bit clear (edx %#llx)", (long long)edx1);
+	tap_ok(ecx1 >= 0 && !(ecx1 & (1 << 21)) && !(ecx1 & (1 << 3)),
+	       "CPUID 1: x2APIC and MONITOR clear");
+	tap_ok(ecx8 >= 0 && !(ecx8 & (1 << 2)),
+	       "CPUID 0x80000001: SVM clear (ecx %#llx)", (long long)ecx8);
+	__cpuid(1, a, b, c, d);
+	tap_ok(eax1 == a, "CPUID 1: the host's family/model/stepping (%#llx, host %#x)",
+	       (long long)eax1, a);
+	for (i = 0; i < 3; i++)
+		memcpy(name + 4 * i, &sig[i], 4);
+	name[12] = 0;
+	tap_ok(!strcmp(name, "LguestLguest"),
+	       "CPUID 0x40000000: signature \"%s\"", name);
+	guest_destroy(&g);
+}
+
+static void test_msr(void)
+{
+	int64_t efer, pat, kgs, gp;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_msr)))
+		return;
+	efer = run_out(&g, "rdmsr EFER");
+	pat = run_out(&g, "rdmsr PAT");
+	kgs = run_out(&g, "wrmsr/rdmsr KERNEL_GS_BASE");
+	gp = run_out(&g, "rdmsr unknown");
+	tap_ok(efer == 0x500, "rdmsr EFER: LME|LMA, SVME hidden (%#llx)",
+	       (long long)efer);
+	tap_ok(pat == 0x00070406, "rdmsr PAT: the reset value (%#llx)",
+	       (long long)pat);
+	tap_ok(kgs == 0x12345678, "wrmsr then rdmsr KERNEL_GS_BASE (%#llx)",
+	       (long long)kgs);
+	tap_ok(gp == 'G', "rdmsr of an unknown MSR raises #GP in the guest (got %#llx)",
+	       (long long)gp);
+	guest_destroy(&g);
+}
+
+static void test_reset(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_int3)))
+		return;
+	g.regs.idt.base = 0;
+	g.regs.idt.limit = 0;
+	if (ioctl(g.fd, LHREQ_SETREGS, &g.regs)) {
+		tap_ok(false, "SETREGS with an empty IDT");
+	} else if (run_expect(&g, &run, LGUEST_EXIT_RESET, "triple fault")) {
+		tap_ok(true, "int3 with an empty IDT: triple fault gives LGUEST_EXIT_RESET");
+	}
+	guest_destroy(&g);
+}
+
+static void test_getregs(void)
+{
+	struct lguest_regs r;
+	struct lguest_run run;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_halt)))
+		return;
+	if (!run_expect(&g, &run, LGUEST_EXIT_HALT, "halt guest"))
+		goto out;
+	if (ioctl(g.fd, LHREQ_GETREGS, &r)) {
+		tap_ok(false, "GETREGS: %s", strerror(errno));
+		goto out;
+	}
+	tap_ok(r.rip == GUEST_CODE + 2 && r.cr3 == g.regs.cr3 &&
+	       r.efer == 0x500 && r.cs.attrib == 0x29b && r.rsp == GUEST_STACK,
+	       "GETREGS after HLT: rip past the hlt (%#llx), cr3, efer, cs as set",
+	       (unsigned long long)r.rip);
+out:
+	guest_destroy(&g);
+}
+
+static void test_killed(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_badmmio)))
+		return;
+	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "undecodable MMIO")) {
+		tap_diag("kill reason: %s", run.reason);
+		tap_ok(strstr(run.reason, "decode") != NULL,
+		       "an undecodable MMIO instruction kills the guest with a reason");
+	}
+	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "killed again"))
+		tap_ok(strstr(run.reason, "decode") != NULL,
+		       "a killed guest stays dead: RUN gives the same reason");
+	guest_destroy(&g);
+}
+
+/* ---- interrupts ---------------------------------------------------------- */
+
+static void test_pit(void)
+{
+	struct lguest_stats st;
+	struct guest g;
+	double t0, t;
+	int64_t count;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_pit)))
+		return;
+	t0 = now();
+	count = run_out(&g, "PIT count");
+	t = now() - t0;
+	tap_ok(count >= 10 && count < 1000,
+	       "PIT at 100 Hz: the guest's IRQ 0 handler ran %lld times",
+	       (long long)count);
+	tap_ok(t >= 0.08 && t < 10,
+	       "10 ticks at 100 Hz took about 0.1 s (%.3f s)", t);
+	if (get_stats(&g, &st))
+		tap_ok(st.count[LGUEST_STAT_IRQS_INJECTED] >= 10 &&
+		       st.count[LGUEST_STAT_HALTS] >= 1,
+		       "stats: %llu irqs injected, %llu halts slept",
+		       (unsigned long long)st.count[LGUEST_STAT_IRQS_INJECTED],
+		       (unsigned long long)st.count[LGUEST_STAT_HALTS]);
+	else
+		tap_ok(false, "GETSTATS");
+	guest_destroy(&g);
+}
+
+struct delayed {
+	int fd;
+	unsigned long request;
+	void *arg;
+	int eventfd;
+	int ret;
+};
+
+static void *delayed_thread(void *p)
+{
+	struct delayed *d = p;
+	uint64_t one = 1;
+
+	usleep(300 * 1000);
+	if (d->eventfd >= 0)
+		d->ret = write(d->eventfd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+	else
+		d->ret = ioctl(d->fd, d->request, d->arg);
+	return NULL;
+}
+
+static void run_woken(struct guest *g, struct delayed *d, const char *what)
+{
+	pthread_t thread;
+	int64_t v;
+	double t0;
+
+	t0 = now();
+	pthread_create(&thread, NULL, delayed_thread, d);
+	v = run_out(g, what);
+	pthread_join(thread, NULL);
+	tap_ok(v == 'I' && d->ret == 0 && now() - t0 >= 0.25,
+	       "%s wakes the halted guest into its IRQ 5 handler (%.3f s)",
+	       what, now() - t0);
+}
+
+static void test_irq(void)
+{
+	struct lguest_irq irq = { .line = 5, .level = LGUEST_IRQ_PULSE };
+	struct delayed d;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_irq5)))
+		return;
+	d = (struct delayed){ .fd = g.fd, .request = LHREQ_IRQ, .arg = &irq,
+			      .eventfd = -1 };
+	run_woken(&g, &d, "LHREQ_IRQ from another thread");
+	guest_destroy(&g);
+}
+
+static void test_irqfd(void)
+{
+	struct lguest_irqfd irqfd = { .line = 5 };
+	struct lguest_stats st;
+	struct delayed d;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_irq5)))
+		return;
+	irqfd.fd = eventfd(0, EFD_CLOEXEC);
+	if (!TAP_OK_CALL(ioctl(g.fd, LHREQ_IRQFD, &irqfd), "LHREQ_IRQFD binds an eventfd to line 5"))
+		goto out;
+	d = (struct delayed){ .eventfd = irqfd.fd };
+	run_woken(&g, &d, "an irqfd eventfd write");
+	tap_ok(get_stats(&g, &st) && st.count[LGUEST_STAT_IRQFD] == 1,
+	       "stats: one irqfd signal");
+	irqfd.flags = LGUEST_IRQFD_DEASSIGN;
+	TAP_OK_CALL(ioctl(g.fd, LHREQ_IRQFD, &irqfd), "LHREQ_IRQFD deassign");
+	TAP_ERRNO(ioctl(g.fd, LHREQ_IRQFD, &irqfd), ENOENT,
+		  "deassigning again: ENOENT");
+out:
+	close(irqfd.fd);
+	guest_destroy(&g);
+}
+
+static void test_ioeventfd(void)
+{
+	struct lguest_ioeventfd io = {
+		.addr = GUEST_MMIO + 0x50, .len = 4,
+		.flags = LGUEST_IOEVENTFD_DATAMATCH, .datamatch = 7,
+	};
+	struct lguest_stats st;
+	struct lguest_run run;
+	uint64_t count = 0;
+	struct guest g;
+	uint32_t v;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_ioeventfd)))
+		return;
+	io.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!TAP_OK_CALL(ioctl(g.fd, LHREQ_IOEVENTFD, &io),
+			 "LHREQ_IOEVENTFD binds 0xfeb00050 (value 7)"))
+		goto out;
+	/* The write of 7 matches and never reaches us; 8 does. */
+	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x50, 4, 1)) {
+		memcpy(&v, run.mmio.data, 4);
+		tap_ok(v == 8, "the matching write was consumed; the next one (%u) came to the launcher",
+		       v);
+	} else {
+		tap_ok(false, "the non-matching MMIO write comes to the launcher (exit %s)",
+		       exit_name(run.exit_reason));
+	}
+	tap_ok(read(io.fd, &count, sizeof(count)) == sizeof(count) && count == 1,
+	       "the eventfd was signalled once (%llu)", (unsigned long long)count);
+	tap_ok(run_out(&g, "after ioeventfd") == 'E', "the guest went on");
+	tap_ok(get_stats(&g, &st) && st.count[LGUEST_STAT_IOEVENTFD] == 1 &&
+	       st.count[LGUEST_STAT_EXIT_MMIO] == 2 &&
+	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 1,
+	       "stats: 2 MMIO exits, 1 to the launcher, 1 ioeventfd");
+	io.flags |= LGUEST_IOEVENTFD_DEASSIGN;
+	TAP_OK_CALL(ioctl(g.fd, LHREQ_IOEVENTFD, &io), "LHREQ_IOEVENTFD deassign");
+out:
+	close(io.fd);
+	guest_destroy(&g);
+}
+
+/* ---- signals, stats, release --------------------------------------------- */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void arm_alarm(unsigned int ms)
+{
+	struct itimerval it = { .it_value = { 0, ms * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void test_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct lguest_run run;
+	struct guest g;
+	int ret, err;
+
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
+	if (!new_guest(&g, GUEST_CODE_OF(g_spin)))
+		return;
+	arm_alarm(200);
+	ret = guest_run(&g, &run);
+	err = errno;
+	tap_ok(ret == -1 && err == EINTR,
+	       "SIGALRM interrupts RUN of a spinning guest with EINTR");
+	guest_write32(&g, GUEST_DATA, 1);
+	tap_ok(run_out(&g, "spin released") == 'S',
+	       "RUN continues after EINTR and the guest sees our memory write");
+	guest_destroy(&g);
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_idle)))
+		return;
+	arm_alarm(200);
+	ret = guest_run(&g, &run);
+	err = errno;
+	tap_ok(ret == -1 && err == EINTR,
+	       "SIGALRM interrupts RUN of a guest sleeping in HLT with EINTR");
+	arm_alarm(100);
+	ret = guest_run(&g, &run);
+	err = errno;
+	tap_ok(ret == -1 && err == EINTR, "and again after RUN resumed the sleep");
+	guest_destroy(&g);
+}
+
+static void test_stats(void)
+{
+	struct lguest_stats st;
+	struct guest g;
+	int i;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_in)))
+		return;
+	for (i = 0; i < 4; i++) {
+		struct lguest_run run;
+
+		if (guest_run(&g, &run))
+			break;
+	}
+	if (!get_stats(&g, &st)) {
+		tap_ok(false, "GETSTATS: %s", strerror(errno));
+	} else {
+		tap_ok(st.count[LGUEST_STAT_RUNS] == 4 &&
+		       st.count[LGUEST_STAT_EXIT_IO_USER] == 4 &&
+		       st.count[LGUEST_STAT_EXIT_IO] == 4 &&
+		       st.count[LGUEST_STAT_EXITS] >= 4 &&
+		       st.count[LGUEST_STAT_EXIT_NPF] >= 3,
+		       "stats: 4 runs, 4 I/O exits to the launcher, %llu exits, %llu NPF",
+		       (unsigned long long)st.count[LGUEST_STAT_EXITS],
+		       (unsigned long long)st.count[LGUEST_STAT_EXIT_NPF]);
+	}
+	guest_destroy(&g);
+}
+
+/*
+ * Pages pinned system-wide (FOLL_PIN), from /proc/vmstat.  The counters
+ * are per-CPU and batched, so fold them first (stat_refresh), and read
+ * both from one snapshot.
+ */
+static long pinned_now(void)
+{
+	long acquired = -1, released = -1;
+	char line[128];
+	FILE *f;
+	int fd;
+
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			tap_diag("stat_refresh: %s", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "nr_foll_pin_acquired ", 21))
+			acquired = atol(line + 21);
+		if (!strncmp(line, "nr_foll_pin_released ", 21))
+			released = atol(line + 21);
+	}
+	fclose(f);
+	return acquired - released;
+}
+
+/* A child runs a guest that touches all its RAM; we SIGKILL it mid-run. */
+static void test_sigkill(void)
+{
+	long before, during = 0, after;
+	int pipefd[2], status, i;
+	char c;
+
+	before = pinned_now();
+	for (i = 0; i < 3; i++) {
+		pid_t pid;
+
+		if (pipe(pipefd))
+			return;
+		pid = fork();
+		if (pid == 0) {
+			struct lguest_run run;
+			struct guest g;
+
+			if (guest_create(&g, GUEST_CODE_OF(g_touch)) ||
+			    guest_run(&g, &run) || run.io.data != 'T')
+				_exit(1);
+			c = 'T';
+			if (write(pipefd[1], &c, 1) != 1)
+				_exit(1);
+			guest_run(&g, &run);	/* spins until killed */
+			_exit(2);
+		}
+		close(pipefd[1]);
+		if (read(pipefd[0], &c, 1) != 1) {
+			tap_ok(false, "child guest touched its RAM");
+			waitpid(pid, &status, 0);
+			close(pipefd[0]);
+			return;
+		}
+		usleep(100 * 1000);
+		if (i == 0)
+			during = pinned_now();
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(pipefd[0]);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+			tap_ok(false, "child was in RUN when killed (status %#x)",
+			       status);
+			return;
+		}
+	}
+	after = pinned_now();
+	tap_diag("pinned pages: before %ld, during a run %ld, after %ld",
+		 before, during, after);
+	tap_ok(during - before >= 768,
+	       "a running guest that touched 3 MiB has about 768 pages pinned (%ld)",
+	       during - before);
+	tap_ok(after == before,
+	       "3 launchers killed mid-RUN with SIGKILL leave no page pinned");
+}
+
+/* ---- bad input ----------------------------------------------------------- */
+
+static void test_bad_input(void)
+{
+	struct lguest_init init = { 0 };
+	struct lguest_irq irq = { .line = 16, .level = 1 };
+	struct lguest_ioeventfd io = { .addr = GUEST_MMIO, .len = 3 };
+	struct lguest_run run;
+	void *mem;
+	int fd;
+
+	fd = open("/dev/lguest", O_RDWR);
+	if (!TAP_OK_CALL(fd, "open /dev/lguest"))
+		return;
+	mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TAP_ERRNO(ioctl(fd, LHREQ_RUN, &run), EINVAL,
+		  "RUN before INITIALIZE: EINVAL");
+	init.mem_base = (uintptr_t)mem;
+	init.mem_size = 1 << 20;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EINVAL,
+		  "INITIALIZE with 1 MiB (below LGUEST_MIN_MEM): EINVAL");
+	init.mem_size = GUEST_MEM + 100;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EINVAL,
+		  "INITIALIZE with a size not a page multiple: EINVAL");
+	init.mem_size = LGUEST_MAX_MEM + 4096;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EINVAL,
+		  "INITIALIZE above LGUEST_MAX_MEM: EINVAL");
+	init.mem_size = GUEST_MEM;
+	init.mem_base = (uintptr_t)mem + 8;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EINVAL,
+		  "INITIALIZE with an unaligned base: EINVAL");
+	init.mem_base = (uintptr_t)mem;
+	init.flags = 1;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EINVAL,
+		  "INITIALIZE with unknown flags: EINVAL");
+	init.flags = 0;
+	init.mem_base = 0xffff800000000000ULL;
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EFAULT,
+		  "INITIALIZE with a kernel address: EFAULT");
+	init.mem_base = (uintptr_t)mem;
+	TAP_OK_CALL(ioctl(fd, LHREQ_INITIALIZE, &init), "INITIALIZE 4 MiB");
+	TAP_ERRNO(ioctl(fd, LHREQ_INITIALIZE, &init), EBUSY,
+		  "a second INITIALIZE: EBUSY");
+	TAP_ERRNO(ioctl(fd, LHREQ_IRQ, &irq), EINVAL, "LHREQ_IRQ line 16: EINVAL");
+	io.fd = eventfd(0, 0);
+	TAP_ERRNO(ioctl(fd, LHREQ_IOEVENTFD, &io), EINVAL,
+		  "LHREQ_IOEVENTFD with len 3: EINVAL");
+	io.len = 4;
+	io.addr = 0x1000;
+	TAP_ERRNO(ioctl(fd, LHREQ_IOEVENTFD, &io), EINVAL,
+		  "LHREQ_IOEVENTFD inside RAM: EINVAL");
+	close(io.fd);
+	TAP_ERRNO(ioctl(fd, _IO(LGUEST_IOCTL_MAGIC, 0x7f)), ENOTTY,
+		  "an unknown ioctl: ENOTTY");
+	close(fd);
+	munmap(mem, GUEST_MEM);
+}
+
+static void test_quick(void)
+{
+	test_out();
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tap_init();
+	if (argc > 1 && !strcmp(argv[1], "quick")) {
+		tap_group("lguest guest does port I/O", test_quick, 60);
+		return tap_finish();
+	}
+	tap_group("bad input", test_bad_input, 30);
+	tap_group("OUT and HLT", test_out, 60);
+	tap_group("IN", test_in, 60);
+	tap_group("MMIO", test_mmio, 60);
+	tap_group("CPUID", test_cpuid, 60);
+	tap_group("MSRs", test_msr, 60);
+	tap_group("triple fault", test_reset, 60);
+	tap_group("GETREGS", test_getregs, 60);
+	tap_group("kill", test_killed, 60);
+	tap_group("stats", test_stats, 60);
+	tap_group("PIT", test_pit, 120);
+	tap_group("LHREQ_IRQ", test_irq, 60);
+	tap_group("irqfd", test_irqfd, 60);
+	tap_group("ioeventfd", test_ioeventfd, 60);
+	tap_group("signals", test_signal, 60);
+	tap_group("SIGKILL mid-run", test_sigkill, 120);
+	return tap_finish();
+}

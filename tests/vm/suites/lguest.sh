@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 600
+#
+# lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
+# and shares the CPU with kvm_amd in both orders (test_kvm).
+# Run by /init with busybox ash; TAP on stdout.
+
+n=0
+check() {
+	n=$((n + 1))
+	desc=$1
+	shift
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+	fi
+}
+
+loads() {
+	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	return $status
+}
+
+# The one-guest check test_kvm runs while its own VM exists; its TAP lines
+# go to a file and count as the command's success.
+quick_lguest() {
+	/bin/test_lguest quick >/tmp/quick.tap 2>&1
+	status=$?
+	sed 's/^/# quick: /' /tmp/quick.tap
+	[ $status -eq 0 ] && grep -q '^ok ' /tmp/quick.tap && ! grep -q '^not ok' /tmp/quick.tap
+}
+
+check "lg.ko loads" loads lg
+check "/dev/lguest is a character device" test -c /dev/lguest
+dmesg | grep -i lguest | sed 's/^/# dmesg: /'
+
+# Each program numbers its own TAP lines; we renumber them to follow ours
+# (the stream stays live: a hang still shows how far it got).
+run_tap() {
+	"$@" 2>&1 | awk -v base="$n" '
+		/^(not )?ok [0-9]+/ {
+			base++
+			sub(/^ok [0-9]+/, "ok " base)
+			sub(/^not ok [0-9]+/, "not ok " base)
+		}
+		/^1\.\./ { next }
+		{ print; fflush() }
+		END { print base >"/tmp/tap.base" }'
+	n=$(cat /tmp/tap.base)
+}
+
+run_tap /bin/test_lguest
+
+if modprobe kvm_amd 2>/dev/null; then
+	echo "# kvm_amd loaded: $(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null) npt"
+	run_tap /bin/test_kvm
+	check "with kvm_amd loaded, lg.ko still runs a guest" quick_lguest
+	run_tap /bin/test_kvm
+	run_tap /bin/test_kvm "/bin/test_lguest quick >/dev/null"
+else
+	echo "not ok $((n + 1)) - modprobe kvm_amd"
+	n=$((n + 1))
+fi
+
+check "lg.ko unloads" rmmod lg
+check "/dev/lguest is gone" test ! -e /dev/lguest
+check "lg.ko loads again" loads lg
+check "and unloads" rmmod lg
