@@ -52,7 +52,15 @@ run_tap() {
 	n=$(cat /tmp/tap.base)
 }
 
+before=$(dmesg | wc -l)
 run_tap /bin/test_lguest
+# Killed launchers, killed guests, bad input: lg.ko keeps quiet about all
+# of it (at most one line).
+new_lines() {
+	dmesg | tail -n +$((before + 1)) | sed 's/^/# dmesg: /'
+	[ "$(dmesg | wc -l)" -le $((before + 1)) ]
+}
+check "test_lguest left at most one kernel message" new_lines
 
 if modprobe kvm_amd 2>/dev/null; then
 	echo "# kvm_amd loaded: $(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null) npt"
