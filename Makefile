@@ -48,6 +48,8 @@ VM_KVER ?= $(KVER)
 		   tests/lguest/lguest.mk)
 
 .DEFAULT_GOAL := all
+
+.PHONY: journey journey-check
 .PHONY: all modules modules-6.12 userspace vm-initramfs check run bench \
 	checkpatch clean deps vm-suite FORCE
 
@@ -141,6 +143,27 @@ bench:
 
 checkpatch:
 	@scripts/checkpatch.sh
+
+# The numbered tour through the sources (see STYLE.md): scripts/journey.pl
+# gathers every /*R:NNN, /*H:NNN, /*L:NNN ... comment in chapter order.
+JOURNEY_SRCS = $(sort $(shell grep -rlE '/\*[A-Z]:[0-9]{3}' fs drivers lguest \
+	--include='*.c' --include='*.h' 2>/dev/null))
+journey:
+	@mkdir -p $(BUILD)
+	@perl scripts/journey.pl $(JOURNEY_SRCS) >$(BUILD)/journey.txt
+	@echo "journey: $(BUILD)/journey.txt ($$(grep -c '^\[' $(BUILD)/journey.txt) stops)"
+
+# make check: the tour must extract cleanly (no unknown chapter, no stop
+# numbered twice, every comment closed).
+HOST_TESTS += journey-check
+journey-check:
+	@mkdir -p $(BUILD)
+	@if perl scripts/journey.pl $(JOURNEY_SRCS) >$(BUILD)/journey.txt \
+		2>$(BUILD)/journey.err; then \
+		echo "ok 1 - journey: $$(grep -c '^\[' $(BUILD)/journey.txt) stops extract in order"; \
+	else \
+		echo "not ok 1 - journey: extraction failed"; sed 's/^/# /' $(BUILD)/journey.err; \
+	fi
 
 # --- the demo and packages ------------------------------------------------
 
