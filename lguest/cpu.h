@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's view of a virtual CPU.  Two backends implement it:
+ * cpu_lguest.c over /dev/lguest (our own lg.ko) and cpu_kvm.c over
+ * /dev/kvm.  Both keep the PIC and PIT in the kernel, so the launcher only
+ * ever sees the exits it has to emulate.
+ */
+#ifndef LGUEST_CPU_H
+#define LGUEST_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "device.h"
+
+/* Why cpu_run() returned. */
+enum cpu_exit_kind {
+	CPU_EXIT_IO,		/* port I/O: see exit.io */
+	CPU_EXIT_MMIO,		/* MMIO outside RAM: see exit.mmio */
+	CPU_EXIT_HALT,		/* HLT with interrupts off: halted for good */
+	CPU_EXIT_RESET,		/* triple fault: the guest rebooted */
+	CPU_EXIT_KILLED,	/* the hypervisor gave up: see exit.reason */
+	CPU_EXIT_SIGNAL,	/* a signal arrived; run again or stop */
+};
+
+#define CPU_REASON_LEN 128
+
+/*
+ * One exit.  For a read (io or mmio with is_write false) the launcher
+ * fills in data before the next cpu_run(), which completes the access.
+ */
+struct cpu_exit {
+	enum cpu_exit_kind kind;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;		/* 1, 2 or 4 */
+			bool is_write;
+			uint32_t data;
+		} io;
+		struct {
+			uint64_t addr;
+			uint8_t data[8];	/* little-endian */
+			uint32_t len;		/* 1, 2, 4 or 8 */
+			bool is_write;
+		} mmio;
+		char reason[CPU_REASON_LEN];
+	};
+};
+
+/* A flat 64-bit segment, as boot.c describes it to a backend. */
+struct cpu_segment {
+	uint64_t base;
+	uint32_t limit;		/* bytes - 1, granularity applied */
+	uint16_t selector;
+	uint8_t type;		/* descriptor type (4 bits) */
+	bool s, present, l, db, g;
+	uint8_t dpl;
+};
+
+/* The registers the 64-bit boot protocol fixes; everything else is 0. */
+struct cpu_boot_regs {
+	uint64_t rip, rsi, rsp, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+	struct cpu_segment cs, ds, tr, ldtr;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+};
+
+struct cpu;
+
+struct cpu_ops {
+	const char *name;
+	int (*set_boot_regs)(struct cpu *cpu, const struct cpu_boot_regs *r);
+	/* Run until an exit the launcher handles; 0, or -1 with errno. */
+	int (*run)(struct cpu *cpu, struct cpu_exit *exit);
+	/* level: 0 low, 1 high, 2 a pulse (both). */
+	int (*irq_line)(struct cpu *cpu, unsigned int line, int level);
+	/* A guest write of len bytes to addr signals fd (no launcher exit). */
+	int (*bind_ioeventfd)(struct cpu *cpu, uint64_t addr, unsigned int len,
+			      int fd);
+	/* Signalling fd pulses interrupt line. */
+	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line);
+	void (*print_stats)(struct cpu *cpu, FILE *out);
+};
+
+struct cpu {
+	const struct cpu_ops *ops;
+	struct guest_mem *mem;
+};
+
+/*
+ * The backends' constructors.  On failure they print one line saying what
+ * was wrong and return NULL (the launcher then exits with status 1).
+ */
+struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose);
+struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose);
+
+/* The running CPU, for irq_pulse() and friends in launcher.c. */
+extern struct cpu *the_cpu;
+
+#endif /* LGUEST_CPU_H */

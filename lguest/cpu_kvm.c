@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*L:300
+ * The KVM backend.  KVM is not what lguest is about, but it offers the very
+ * same shape as our lg.ko (a file per VM, an ioctl to run the CPU that
+ * returns when userspace must emulate something), it runs on Intel hosts
+ * too, and it gives us a second opinion: a guest that boots under KVM but
+ * not under lg.ko points at lg.ko, not at the launcher.
+ *
+ * We ask KVM for the same platform lg.ko gives: the PIC and the PIT in the
+ * kernel, and no local APIC.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+#define MSR_IA32_APICBASE		0x1b
+#define APICBASE_DEFAULT		0xfee00000ULL
+#define APICBASE_BSP			(1ULL << 8)
+#define CPUID_1_EDX_APIC		(1U << 9)
+#define CPUID_1_ECX_X2APIC		(1U << 21)
+#define KVM_TSS_ADDRESS			0xfffbd000UL
+#define X86_EFLAGS_IF			(1ULL << 9)
+
+enum kvm_stat {
+	KSTAT_RUNS, KSTAT_IO, KSTAT_MMIO, KSTAT_INTR, KSTAT_OTHER, KSTAT_MAX
+};
+
+struct cpu_kvm {
+	struct cpu cpu;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	unsigned long long stats[KSTAT_MAX];
+	/* A port read with count > 1 (rep insb) in progress: next index. */
+	unsigned int io_index;
+	bool io_pending_read, mmio_pending_read;
+};
+
+static struct cpu_kvm *to_kvm(struct cpu *cpu)
+{
+	return (struct cpu_kvm *)cpu;
+}
+
+/*L:310
+ * KVM_GET_SUPPORTED_CPUID tells us what the host can offer; we hand almost
+ * all of it to the guest, but take away the APIC (and x2APIC) bits.  A
+ * Linux that finds no APIC in CPUID stays in "PIC mode" and takes its
+ * timer interrupt on IRQ 0 of the 8259, which is the platform we promise.
+ */
+static void kvm_setup_cpuid(struct cpu_kvm *k)
+{
+	struct kvm_cpuid2 *cpuid;
+	unsigned int n = 64, i;
+
+	for (;;) {
+		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			die("out of memory");
+		cpuid->nent = n;
+		if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG)
+			die("KVM_GET_SUPPORTED_CPUID: %m");
+		free(cpuid);
+		n *= 2;
+	}
+	for (i = 0; i < cpuid->nent; i++) {
+		if (cpuid->entries[i].function == 1) {
+			cpuid->entries[i].edx &= ~CPUID_1_EDX_APIC;
+			cpuid->entries[i].ecx &= ~CPUID_1_ECX_X2APIC;
+		}
+	}
+	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+		die("KVM_SET_CPUID2: %m");
+	free(cpuid);
+}
+
+/*L:320
+ * With an in-kernel irqchip KVM gives every vCPU a local APIC, whatever
+ * CPUID says.  An APIC that is disabled in its base MSR (bit 11 clear) is
+ * as good as absent: KVM then delivers the PIC's output straight to the
+ * CPU, as a real 8259 wired to the INTR pin would.
+ */
+static void kvm_disable_apic(struct cpu_kvm *k)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} msrs = {
+		.hdr.nmsrs = 1,
+		.entry.index = MSR_IA32_APICBASE,
+		.entry.data = APICBASE_DEFAULT | APICBASE_BSP,
+	};
+
+	if (ioctl(k->vcpu_fd, KVM_SET_MSRS, &msrs) != 1)
+		die("KVM_SET_MSRS (disabling the local APIC): %m");
+}
+
+static void kvm_segment_from(struct kvm_segment *to,
+			     const struct cpu_segment *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->base = from->base;
+	to->limit = from->limit;
+	to->selector = from->selector;
+	to->type = from->type;
+	to->present = from->present;
+	to->dpl = from->dpl;
+	to->db = from->db;
+	to->s = from->s;
+	to->l = from->l;
+	to->g = from->g;
+	to->unusable = !from->present;
+}
+
+static int kvm_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
+{
+	struct cpu_kvm *k = to_kvm(cpu);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	kvm_segment_from(&sregs.cs, &r->cs);
+	kvm_segment_from(&sregs.ds, &r->ds);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	kvm_segment_from(&sregs.tr, &r->tr);
+	kvm_segment_from(&sregs.ldt, &r->ldtr);
+	sregs.gdt.base = r->gdt_base;
+	sregs.gdt.limit = r->gdt_limit;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = r->cr0;
+	sregs.cr3 = r->cr3;
+	sregs.cr4 = r->cr4;
+	sregs.efer = r->efer;
+	sregs.apic_base = APICBASE_DEFAULT | APICBASE_BSP;
+	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return -1;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = r->rip;
+	regs.rsi = r->rsi;
+	regs.rsp = r->rsp;
+	regs.rflags = r->rflags;
+	return ioctl(k->vcpu_fd, KVM_SET_REGS, &regs);
+}
+
+/*L:330
+ * KVM handles HLT itself when the irqchip is in the kernel: the vCPU just
+ * sleeps until an interrupt comes.  A guest that halts with interrupts off
+ * (which is how `poweroff -f` ends on a machine without ACPI) would sleep
+ * forever, so once a second a timer signal pulls us out of KVM_RUN and we
+ * look: halted, and IF clear, means the guest is done.
+ */
+static bool kvm_halted_for_good(struct cpu_kvm *k)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	    mp.mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return false;
+	return !(regs.rflags & X86_EFLAGS_IF);
+}
+
+static void kvm_tick(int sig)
+{
+	(void)sig;
+}
+
+static void kvm_start_halt_watch(void)
+{
+	struct sigaction sa = { .sa_handler = kvm_tick };
+	struct itimerval every_second = {
+		.it_interval = { .tv_sec = 1 },
+		.it_value = { .tv_sec = 1 },
+	};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns */
+	setitimer(ITIMER_REAL, &every_second, NULL);
+}
+
+/* Hand back the data of a completed read before running on. */
+static void kvm_complete_read(struct cpu_kvm *k, const struct cpu_exit *exit)
+{
+	struct kvm_run *run = k->run;
+
+	if (k->io_pending_read) {
+		memcpy((uint8_t *)run + run->io.data_offset +
+		       k->io_index * run->io.size, &exit->io.data, run->io.size);
+		k->io_pending_read = false;
+	}
+	if (k->mmio_pending_read) {
+		memcpy(run->mmio.data, exit->mmio.data, run->mmio.len);
+		k->mmio_pending_read = false;
+	}
+}
+
+/*
+ * A port exit may carry count > 1 accesses (rep outsb / insb): we hand
+ * them to the launcher one at a time, and only go back into KVM_RUN when
+ * all are done.
+ */
+static void kvm_io_exit(struct cpu_kvm *k, struct cpu_exit *exit)
+{
+	struct kvm_run *run = k->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset +
+			k->io_index * run->io.size;
+
+	exit->kind = CPU_EXIT_IO;
+	exit->io.port = run->io.port;
+	exit->io.size = run->io.size;
+	exit->io.is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	exit->io.data = 0;
+	if (exit->io.is_write)
+		memcpy(&exit->io.data, data, run->io.size);
+	else
+		k->io_pending_read = true;
+}
+
+static int kvm_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
+{
+	struct cpu_kvm *k = to_kvm(cpu);
+	struct kvm_run *run = k->run;
+
+	kvm_complete_read(k, exit);
+	if (run->exit_reason == KVM_EXIT_IO && k->io_index + 1 < run->io.count) {
+		k->io_index++;
+		kvm_io_exit(k, exit);
+		return 0;
+	}
+	for (;;) {
+		k->stats[KSTAT_RUNS]++;
+		k->io_index = 0;
+		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN)
+				return -1;
+			k->stats[KSTAT_INTR]++;
+			run->exit_reason = KVM_EXIT_INTR;
+			if (kvm_halted_for_good(k)) {
+				exit->kind = CPU_EXIT_HALT;
+				return 0;
+			}
+			exit->kind = CPU_EXIT_SIGNAL;
+			return 0;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			k->stats[KSTAT_IO]++;
+			kvm_io_exit(k, exit);
+			return 0;
+		case KVM_EXIT_MMIO:
+			k->stats[KSTAT_MMIO]++;
+			exit->kind = CPU_EXIT_MMIO;
+			exit->mmio.addr = run->mmio.phys_addr;
+			exit->mmio.len = run->mmio.len;
+			exit->mmio.is_write = run->mmio.is_write;
+			memcpy(exit->mmio.data, run->mmio.data, 8);
+			k->mmio_pending_read = !run->mmio.is_write;
+			return 0;
+		case KVM_EXIT_HLT:
+			exit->kind = CPU_EXIT_HALT;
+			return 0;
+		case KVM_EXIT_SHUTDOWN:
+			exit->kind = CPU_EXIT_RESET;
+			return 0;
+		case KVM_EXIT_INTR:
+			k->stats[KSTAT_INTR]++;
+			continue;
+		case KVM_EXIT_FAIL_ENTRY:
+			exit->kind = CPU_EXIT_KILLED;
+			snprintf(exit->reason, sizeof(exit->reason),
+				 "KVM could not enter the guest (hardware reason %#llx)",
+				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			return 0;
+		case KVM_EXIT_INTERNAL_ERROR:
+			exit->kind = CPU_EXIT_KILLED;
+			snprintf(exit->reason, sizeof(exit->reason),
+				 "KVM internal error %u (data %#llx %#llx %#llx)",
+				 run->internal.suberror,
+				 (unsigned long long)run->internal.data[0],
+				 (unsigned long long)run->internal.data[1],
+				 (unsigned long long)run->internal.data[2]);
+			return 0;
+		default:
+			k->stats[KSTAT_OTHER]++;
+			exit->kind = CPU_EXIT_KILLED;
+			snprintf(exit->reason, sizeof(exit->reason),
+				 "unexpected KVM exit %u", run->exit_reason);
+			return 0;
+		}
+	}
+}
+
+static int kvm_irq_line(struct cpu *cpu, unsigned int line, int level)
+{
+	struct cpu_kvm *k = to_kvm(cpu);
+	struct kvm_irq_level irq = { .irq = line };
+
+	if (level == 2) {
+		irq.level = 1;
+		if (ioctl(k->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+			return -1;
+		level = 0;
+	}
+	irq.level = level;
+	return ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+static int kvm_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
+			      unsigned int len, int fd)
+{
+	struct kvm_ioeventfd ioeventfd = {
+		.addr = addr, .len = len, .fd = fd,
+	};
+
+	return ioctl(to_kvm(cpu)->vm_fd, KVM_IOEVENTFD, &ioeventfd);
+}
+
+static int kvm_bind_irqfd(struct cpu *cpu, int fd, unsigned int line)
+{
+	struct kvm_irqfd irqfd = { .fd = fd, .gsi = line };
+
+	return ioctl(to_kvm(cpu)->vm_fd, KVM_IRQFD, &irqfd);
+}
+
+static void kvm_print_stats(struct cpu *cpu, FILE *out)
+{
+	struct cpu_kvm *k = to_kvm(cpu);
+
+	fprintf(out, "lguest: kvm: %llu runs, %llu port I/O exits, %llu MMIO exits, %llu signal exits, %llu other\n",
+		k->stats[KSTAT_RUNS], k->stats[KSTAT_IO], k->stats[KSTAT_MMIO],
+		k->stats[KSTAT_INTR], k->stats[KSTAT_OTHER]);
+}
+
+static const struct cpu_ops kvm_ops = {
+	.name = "kvm",
+	.set_boot_regs = kvm_set_boot_regs,
+	.run = kvm_run_cpu,
+	.irq_line = kvm_irq_line,
+	.bind_ioeventfd = kvm_bind_ioeventfd,
+	.bind_irqfd = kvm_bind_irqfd,
+	.print_stats = kvm_print_stats,
+};
+
+static int kvm_vm_ioctl(struct cpu_kvm *k, unsigned long req, void *arg,
+			const char *what)
+{
+	if (ioctl(k->vm_fd, req, arg) < 0) {
+		fprintf(stderr, "lguest: %s: %m\n", what);
+		return -1;
+	}
+	return 0;
+}
+
+/*L:340
+ * Making a KVM guest: a VM, its memory as slot 0 at guest-physical 0, the
+ * PIC pair (KVM_CREATE_IRQCHIP also makes an I/O APIC, which we never
+ * program, so it stays masked) and the PIT, then the one vCPU and the
+ * shared kvm_run page through which KVM_RUN reports its exits.
+ */
+struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose_on)
+{
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = mem->size,
+		.userspace_addr = (uintptr_t)mem->base,
+	};
+	struct kvm_pit_config pit = { .flags = 0 };
+	struct cpu_kvm *k = calloc(1, sizeof(*k));
+	int run_size;
+
+	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (k->kvm_fd < 0) {
+		fprintf(stderr, "lguest: cannot open /dev/kvm: %m (is kvm_amd or kvm_intel loaded?)\n");
+		return NULL;
+	}
+	if (ioctl(k->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		fprintf(stderr, "lguest: /dev/kvm has an unknown API version\n");
+		return NULL;
+	}
+	k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
+	if (k->vm_fd < 0) {
+		fprintf(stderr, "lguest: KVM_CREATE_VM: %m\n");
+		return NULL;
+	}
+	ioctl(k->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDRESS);
+	if (kvm_vm_ioctl(k, KVM_SET_USER_MEMORY_REGION, &slot, "KVM_SET_USER_MEMORY_REGION") ||
+	    kvm_vm_ioctl(k, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") ||
+	    kvm_vm_ioctl(k, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2"))
+		return NULL;
+	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
+	if (k->vcpu_fd < 0) {
+		fprintf(stderr, "lguest: KVM_CREATE_VCPU: %m\n");
+		return NULL;
+	}
+	run_size = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	k->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      k->vcpu_fd, 0);
+	if (run_size <= 0 || k->run == MAP_FAILED) {
+		fprintf(stderr, "lguest: cannot map kvm_run: %m\n");
+		return NULL;
+	}
+	kvm_setup_cpuid(k);
+	kvm_disable_apic(k);
+	kvm_start_halt_watch();
+	k->cpu.ops = &kvm_ops;
+	k->cpu.mem = mem;
+	if (verbose_on)
+		fprintf(stderr, "lguest: kvm: VM with %llu MiB, in-kernel PIC and PIT, no local APIC\n",
+			(unsigned long long)(mem->size >> 20));
+	return &k->cpu;
+}

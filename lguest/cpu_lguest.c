@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*L:350
+ * The lguest backend: the same job as cpu_kvm.c, over our own /dev/lguest
+ * (include/uapi/linux/lguest.h).  It is shorter because lg.ko was built
+ * for exactly this platform: the PIC and PIT are always there, there is
+ * no APIC to switch off, and a guest that halts with interrupts off comes
+ * back to us as LGUEST_EXIT_HALT instead of sleeping forever.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/lguest.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+struct cpu_lguest {
+	struct cpu cpu;
+	int fd;
+	struct lguest_run run;
+};
+
+static struct cpu_lguest *to_lguest(struct cpu *cpu)
+{
+	return (struct cpu_lguest *)cpu;
+}
+
+/*L:360
+ * SVM keeps a segment's attributes packed in 12 bits: the descriptor's
+ * type, S, DPL and P in the low byte, then AVL, L, D/B and G.  It is the
+ * same information as the descriptor in our GDT, just squeezed.
+ */
+static void lguest_segment_from(struct lguest_segment *to,
+				const struct cpu_segment *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->base = from->base;
+	to->limit = from->limit;
+	to->selector = from->selector;
+	to->attrib = (from->type & 0xf) | (from->s << 4) |
+		     ((from->dpl & 3) << 5) | (from->present << 7) |
+		     (from->l << 9) | (from->db << 10) | (from->g << 11);
+}
+
+static int lguest_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
+{
+	struct lguest_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = r->rip;
+	regs.rsi = r->rsi;
+	regs.rsp = r->rsp;
+	regs.rflags = r->rflags;
+	regs.cr0 = r->cr0;
+	regs.cr3 = r->cr3;
+	regs.cr4 = r->cr4;
+	regs.efer = r->efer;
+	lguest_segment_from(&regs.cs, &r->cs);
+	lguest_segment_from(&regs.ds, &r->ds);
+	regs.es = regs.fs = regs.gs = regs.ss = regs.ds;
+	lguest_segment_from(&regs.tr, &r->tr);
+	lguest_segment_from(&regs.ldtr, &r->ldtr);
+	regs.gdt.base = r->gdt_base;
+	regs.gdt.limit = r->gdt_limit;
+	return ioctl(to_lguest(cpu)->fd, LHREQ_SETREGS, &regs);
+}
+
+static int lguest_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
+{
+	struct cpu_lguest *lg = to_lguest(cpu);
+	struct lguest_run *run = &lg->run;
+
+	/* A read's value goes back in the same structure RUN filled. */
+	if (run->exit_reason == LGUEST_EXIT_IO && !run->io.is_write)
+		run->io.data = exit->io.data;
+	if (run->exit_reason == LGUEST_EXIT_MMIO && !run->mmio.is_write)
+		memcpy(run->mmio.data, exit->mmio.data, sizeof(run->mmio.data));
+
+	if (ioctl(lg->fd, LHREQ_RUN, run) < 0) {
+		run->exit_reason = LGUEST_EXIT_NONE;
+		if (errno != EINTR)
+			return -1;
+		exit->kind = CPU_EXIT_SIGNAL;
+		return 0;
+	}
+	switch (run->exit_reason) {
+	case LGUEST_EXIT_IO:
+		exit->kind = CPU_EXIT_IO;
+		exit->io.port = run->io.port;
+		exit->io.size = run->io.size;
+		exit->io.is_write = run->io.is_write;
+		exit->io.data = run->io.is_write ? run->io.data : 0;
+		break;
+	case LGUEST_EXIT_MMIO:
+		exit->kind = CPU_EXIT_MMIO;
+		exit->mmio.addr = run->mmio.addr;
+		exit->mmio.len = run->mmio.len;
+		exit->mmio.is_write = run->mmio.is_write;
+		memcpy(exit->mmio.data, run->mmio.data, 8);
+		break;
+	case LGUEST_EXIT_HALT:
+		exit->kind = CPU_EXIT_HALT;
+		break;
+	case LGUEST_EXIT_RESET:
+		exit->kind = CPU_EXIT_RESET;
+		break;
+	case LGUEST_EXIT_KILLED:
+		exit->kind = CPU_EXIT_KILLED;
+		run->reason[sizeof(run->reason) - 1] = '\0';
+		snprintf(exit->reason, sizeof(exit->reason), "%s", run->reason);
+		break;
+	default:
+		exit->kind = CPU_EXIT_KILLED;
+		snprintf(exit->reason, sizeof(exit->reason),
+			 "lg.ko returned unknown exit reason %u",
+			 run->exit_reason);
+		break;
+	}
+	return 0;
+}
+
+static int lguest_irq_line(struct cpu *cpu, unsigned int line, int level)
+{
+	struct lguest_irq irq = {
+		.line = line,
+		.level = level == 2 ? LGUEST_IRQ_PULSE : (__u32)level,
+	};
+
+	return ioctl(to_lguest(cpu)->fd, LHREQ_IRQ, &irq);
+}
+
+static int lguest_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
+				 unsigned int len, int fd)
+{
+	struct lguest_ioeventfd ioeventfd = {
+		.addr = addr, .len = len, .fd = fd,
+	};
+
+	return ioctl(to_lguest(cpu)->fd, LHREQ_IOEVENTFD, &ioeventfd);
+}
+
+static int lguest_bind_irqfd(struct cpu *cpu, int fd, unsigned int line)
+{
+	struct lguest_irqfd irqfd = { .fd = fd, .line = line };
+
+	return ioctl(to_lguest(cpu)->fd, LHREQ_IRQFD, &irqfd);
+}
+
+static const char *const stat_names[] = {
+	[LGUEST_STAT_EXITS] = "exits",
+	[LGUEST_STAT_EXIT_IO] = "io",
+	[LGUEST_STAT_EXIT_IO_USER] = "io-user",
+	[LGUEST_STAT_EXIT_MMIO] = "mmio",
+	[LGUEST_STAT_EXIT_MMIO_USER] = "mmio-user",
+	[LGUEST_STAT_EXIT_NPF] = "npf",
+	[LGUEST_STAT_EXIT_HLT] = "hlt",
+	[LGUEST_STAT_EXIT_CPUID] = "cpuid",
+	[LGUEST_STAT_EXIT_MSR] = "msr",
+	[LGUEST_STAT_EXIT_INTR] = "intr",
+	[LGUEST_STAT_EXIT_VINTR] = "vintr",
+	[LGUEST_STAT_EXIT_EXCEPTION] = "exception",
+	[LGUEST_STAT_EXIT_OTHER] = "other",
+	[LGUEST_STAT_IRQS_INJECTED] = "irqs",
+	[LGUEST_STAT_HALTS] = "halts",
+	[LGUEST_STAT_IOEVENTFD] = "ioeventfd",
+	[LGUEST_STAT_IRQFD] = "irqfd",
+	[LGUEST_STAT_RUNS] = "runs",
+};
+
+static void lguest_print_stats(struct cpu *cpu, FILE *out)
+{
+	struct lguest_stats stats;
+	unsigned int i;
+
+	if (ioctl(to_lguest(cpu)->fd, LHREQ_GETSTATS, &stats) < 0) {
+		fprintf(out, "lguest: LHREQ_GETSTATS: %m\n");
+		return;
+	}
+	fprintf(out, "lguest: lg.ko:");
+	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
+		fprintf(out, " %s=%llu", stat_names[i],
+			(unsigned long long)stats.count[i]);
+	fprintf(out, "\n");
+}
+
+static const struct cpu_ops lguest_ops = {
+	.name = "lguest",
+	.set_boot_regs = lguest_set_boot_regs,
+	.run = lguest_run_cpu,
+	.irq_line = lguest_irq_line,
+	.bind_ioeventfd = lguest_bind_ioeventfd,
+	.bind_irqfd = lguest_bind_irqfd,
+	.print_stats = lguest_print_stats,
+};
+
+/*L:370
+ * One open of /dev/lguest is one guest.  LHREQ_INITIALIZE tells lg.ko
+ * where in our address space the guest's RAM lives; from then on lg.ko
+ * builds its nested page tables from our page tables, so a page the
+ * guest touches is whatever page our mapping has there.
+ */
+struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
+{
+	struct cpu_lguest *lg = calloc(1, sizeof(*lg));
+	struct lguest_init init = {
+		.mem_base = (uintptr_t)mem->base,
+		.mem_size = mem->size,
+	};
+
+	lg->fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
+	if (lg->fd < 0) {
+		fprintf(stderr, "lguest: cannot open /dev/lguest: %m (is lg.ko loaded? --hv=kvm uses /dev/kvm instead)\n");
+		return NULL;
+	}
+	if (ioctl(lg->fd, LHREQ_INITIALIZE, &init) < 0) {
+		fprintf(stderr, "lguest: LHREQ_INITIALIZE: %m\n");
+		return NULL;
+	}
+	lg->cpu.ops = &lguest_ops;
+	lg->cpu.mem = mem;
+	if (verbose_on)
+		fprintf(stderr, "lguest: lg.ko guest with %llu MiB\n",
+			(unsigned long long)(mem->size >> 20));
+	return &lg->cpu;
+}

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*L:010
+ * The launcher: the program you run to start a guest.
+ *
+ *	lguest [options] <mem> <bzImage> [kernel arguments...]
+ *
+ * A hypervisor is less magic than it sounds.  The kernel part (lg.ko
+ * behind /dev/lguest, or KVM behind /dev/kvm) knows how to run the guest's
+ * instructions on the real CPU and how to stop when the guest does
+ * something it cannot let it do on its own.  Everything else is this
+ * program: it makes the guest's memory, puts a kernel in it, builds the
+ * little bit of a PC that the guest's drivers talk to (a serial port and
+ * virtio devices), and then sits in a loop running the guest's CPU and
+ * doing what the guest asked for each time it comes back.
+ *
+ * This file holds main(), the command line and that loop.  The journey
+ * goes on in mem.c (memory), boot.c (loading the kernel), uart.c (the
+ * console), io.c (the I/O thread) and the CPU backends, cpu_lguest.c and
+ * cpu_kvm.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launcher.h"
+#ifdef LGUEST_HAVE_VIRTIO
+#include "virtio_mmio.h"
+#endif
+
+bool verbose;
+struct cpu *the_cpu;
+/* Until the guest runs, an error is most likely a usage error. */
+static bool setting_up = true;
+
+static const char usage_text[] =
+"usage: lguest [options] <mem> <bzImage> [kernel arguments...]\n"
+"\n"
+"Boot the x86-64 Linux kernel <bzImage> in a guest with <mem> of RAM:\n"
+"a number of MiB (64) or with a suffix (64m, 1g); 16m to 3g.\n"
+"The guest's console is this terminal (ttyS0); kernel arguments are\n"
+"appended to the guest's command line.\n"
+"\n"
+"options (anywhere before a lone --):\n"
+"  --initrd=FILE       load FILE as the initial ramdisk\n"
+"  --block=FILE[,ro]   a virtio block device backed by FILE\n"
+"  --block-ro=FILE     the same, read-only\n"
+"  --rng               a virtio entropy device (hwrng)\n"
+"  --hv=lguest|kvm     run the guest on /dev/lguest (lg.ko, the default)\n"
+"                      or on /dev/kvm\n"
+"  -v, --verbose       say what is loaded where, and exit statistics\n"
+"  -h, --help          this text\n"
+"\n"
+"Press Ctrl-C three times within a second to stop the guest.\n"
+"The guest can end itself with its exit code by writing a byte to I/O\n"
+"port 0xf4 (lguest-exit in the guest).\n"
+"\n"
+"exit status:\n"
+"  0    the guest powered off (halted with interrupts off)\n"
+"  1    a usage or setup error\n"
+"  2    the hypervisor killed the guest (the reason is printed)\n"
+"  3    the guest rebooted (a triple fault; also a panic, with panic=-1)\n"
+"  N    the guest wrote N to port 0xf4\n"
+"  130  three Ctrl-Cs\n";
+
+#define LGUEST_STATUS_REBOOT 3
+
+static void print_message(const char *fmt, va_list ap)
+{
+	terminal_restore();
+	fflush(stdout);
+	fprintf(stderr, "lguest: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_message(fmt, ap);
+	va_end(ap);
+	if (setting_up)
+		fprintf(stderr, "Try 'lguest --help' for more information.\n");
+	exit(LGUEST_STATUS_ERROR);
+}
+
+/*
+ * The end of the guest.  May be called from the I/O thread (three
+ * Ctrl-Cs); exit() takes the whole process down with it.
+ */
+void launcher_exit(int status)
+{
+	if (verbose && the_cpu)
+		the_cpu->ops->print_stats(the_cpu, stderr);
+	terminal_restore();
+	fflush(stdout);
+	exit(status);
+}
+
+/*L:020
+ * Devices claim ranges of the port space and of the physical address
+ * space above RAM.  There are only a handful, so a list searched in order
+ * is all the "bus" we need.
+ */
+struct io_region {
+	uint64_t base, len;
+	const struct mmio_ops *ops;
+	void *opaque;
+};
+
+#define MAX_REGIONS 32
+static struct io_region pio_regions[MAX_REGIONS], mmio_regions[MAX_REGIONS];
+static unsigned int nr_pio, nr_mmio;
+
+static int add_region(struct io_region *regions, unsigned int *nr,
+		      uint64_t base, uint64_t len, const struct mmio_ops *ops,
+		      void *opaque)
+{
+	unsigned int i;
+
+	if (*nr == MAX_REGIONS || !len || base + len < base)
+		return -1;
+	for (i = 0; i < *nr; i++)
+		if (base < regions[i].base + regions[i].len &&
+		    regions[i].base < base + len)
+			return -1;	/* overlaps a region already claimed */
+	regions[(*nr)++] = (struct io_region){ base, len, ops, opaque };
+	return 0;
+}
+
+int pio_register(uint16_t base, uint16_t len, const struct mmio_ops *ops,
+		 void *opaque)
+{
+	return add_region(pio_regions, &nr_pio, base, len, ops, opaque);
+}
+
+int mmio_register(uint64_t base, uint64_t len, const struct mmio_ops *ops,
+		  void *opaque)
+{
+	return add_region(mmio_regions, &nr_mmio, base, len, ops, opaque);
+}
+
+static struct io_region *find_region(struct io_region *regions,
+				     unsigned int nr, uint64_t addr,
+				     unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (addr >= regions[i].base &&
+		    addr + len <= regions[i].base + regions[i].len)
+			return &regions[i];
+	return NULL;
+}
+
+void irq_pulse(unsigned int line)
+{
+	if (the_cpu && the_cpu->ops->irq_line(the_cpu, line, 2) < 0)
+		die("raising interrupt line %u: %m", line);
+}
+
+void irq_set_level(unsigned int line, int level)
+{
+	if (the_cpu && the_cpu->ops->irq_line(the_cpu, line, !!level) < 0)
+		die("setting interrupt line %u: %m", line);
+}
+
+/*L:410
+ * Port I/O.  Most ports are nobody's: reads of an empty ISA bus float
+ * high (all ones), writes vanish, and Linux's probes take that for "no
+ * device here".  Two ports are special.  0x64 is the keyboard
+ * controller's command port, and 0xfe written there pulses the CPU's reset
+ * line: PCs have rebooted that way since the AT.  And 0xf4, where we
+ * put an exit door for the guest: whatever it writes there becomes our
+ * exit status, which is how a test in the guest tells the world outside
+ * whether it passed.
+ */
+static void handle_io(struct cpu_exit *exit)
+{
+	struct io_region *region;
+	uint16_t port = exit->io.port;
+
+	if (exit->io.is_write && port == LGUEST_EXIT_PORT) {
+		verbose_printf("guest wrote %u to the exit port\n",
+			       exit->io.data & 0xff);
+		launcher_exit(exit->io.data & 0xff);
+	}
+	if (exit->io.is_write && port == KBD_COMMAND_PORT &&
+	    (exit->io.data & 0xff) == KBD_COMMAND_RESET) {
+		fprintf(stderr, "lguest: guest rebooted (keyboard controller reset)\n");
+		launcher_exit(LGUEST_STATUS_REBOOT);
+	}
+	region = find_region(pio_regions, nr_pio, port, exit->io.size);
+	if (exit->io.is_write) {
+		if (region)
+			region->ops->write(region->opaque, port - region->base,
+					   &exit->io.data, exit->io.size);
+		return;
+	}
+	exit->io.data = 0xffffffff;
+	if (region)
+		region->ops->read(region->opaque, port - region->base,
+				  &exit->io.data, exit->io.size);
+}
+
+/*L:420
+ * MMIO: the guest touched an address above its RAM.  If a device claimed
+ * it (virtio-mmio windows live at 0xfeb00000 and up), the device answers;
+ * otherwise reads give all ones, as on a real bus with nothing there.
+ */
+static void handle_mmio(struct cpu_exit *exit)
+{
+	struct io_region *region;
+	uint64_t addr = exit->mmio.addr;
+
+	region = find_region(mmio_regions, nr_mmio, addr, exit->mmio.len);
+	if (exit->mmio.is_write) {
+		if (region)
+			region->ops->write(region->opaque, addr - region->base,
+					   exit->mmio.data, exit->mmio.len);
+		else
+			verbose_printf("write to %#llx: nothing there\n",
+				       (unsigned long long)addr);
+		return;
+	}
+	memset(exit->mmio.data, 0xff, sizeof(exit->mmio.data));
+	if (region)
+		region->ops->read(region->opaque, addr - region->base,
+				  exit->mmio.data, exit->mmio.len);
+}
+
+/*L:430
+ * The heart of the launcher: run the guest until it needs us, do what it
+ * needs, and run it again.  Timer ticks, interrupt delivery and HLT are
+ * all handled in the kernel, so in a quiet guest this loop barely turns;
+ * it wakes for the console, for device registers, and for the end.
+ */
+static void run_guest(struct cpu *cpu)
+{
+	struct cpu_exit exit;
+
+	memset(&exit, 0, sizeof(exit));
+	setting_up = false;
+	for (;;) {
+		if (cpu->ops->run(cpu, &exit) < 0)
+			die("running the guest: %m");
+		switch (exit.kind) {
+		case CPU_EXIT_IO:
+			handle_io(&exit);
+			break;
+		case CPU_EXIT_MMIO:
+			handle_mmio(&exit);
+			break;
+		case CPU_EXIT_SIGNAL:
+			break;
+		case CPU_EXIT_HALT:
+			verbose_printf("guest halted\n");
+			launcher_exit(LGUEST_STATUS_OK);
+		case CPU_EXIT_RESET:
+			fprintf(stderr, "lguest: guest rebooted\n");
+			launcher_exit(LGUEST_STATUS_REBOOT);
+		case CPU_EXIT_KILLED:
+			terminal_restore();
+			fprintf(stderr, "lguest: guest killed: %s\n", exit.reason);
+			launcher_exit(LGUEST_STATUS_KILLED);
+		}
+	}
+}
+
+/*L:030
+ * The command line.  Options may come anywhere before a lone "--" (so
+ * `lguest 64m bzImage --initrd=FILE quiet` works); the first two other
+ * words are the memory size and the kernel, and the rest are kernel
+ * arguments.  Every mistake ends here with one line saying what was
+ * wrong, a hint, and exit status 1.
+ */
+struct options {
+	uint64_t mem_size;
+	struct boot_config boot;
+	const char *hypervisor;
+	const char *blocks[8];
+	bool block_ro[8];
+	unsigned int nr_blocks;
+	bool rng;
+};
+
+static uint64_t parse_mem(const char *arg)
+{
+	unsigned long long n;
+	uint64_t shift = 20;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (end == arg || errno || arg[0] == '-')
+		die("bad memory size '%s' (try 64m or 1g)", arg);
+	if (*end == 'm' || *end == 'M')
+		end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
+	if (*end)
+		die("bad memory size '%s' (try 64m or 1g)", arg);
+	if (n > (GUEST_MEM_MAX >> shift) || (n << shift) > GUEST_MEM_MAX)
+		die("memory size %s is too large (at most 3g)", arg);
+	if ((n << shift) < GUEST_MEM_MIN)
+		die("memory size %s is too small (at least 16m)", arg);
+	return n << shift;
+}
+
+static void add_block(struct options *opts, const char *arg, bool ro)
+{
+	size_t len = strlen(arg);
+
+	if (opts->nr_blocks == 8)
+		die("too many block devices (at most 8)");
+	if (len > 3 && !strcmp(arg + len - 3, ",ro")) {
+		char *path = strndup(arg, len - 3);
+
+		if (!path)
+			die("out of memory");
+		arg = path;
+		ro = true;
+	}
+	if (!*arg)
+		die("--block needs a file name");
+	opts->blocks[opts->nr_blocks] = arg;
+	opts->block_ro[opts->nr_blocks++] = ro;
+}
+
+static char *join_args(char **args, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(args[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		strcat(s, args[i]);
+		if (i + 1 < n)
+			strcat(s, " ");
+	}
+	return s;
+}
+
+static void parse_args(int argc, char **argv, struct options *opts)
+{
+	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV };
+	static const struct option long_opts[] = {
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "block", required_argument, NULL, OPT_BLOCK },
+		{ "block-ro", required_argument, NULL, OPT_BLOCK_RO },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "hv", required_argument, NULL, OPT_HV },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	opts->hypervisor = "lguest";
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_INITRD:
+			opts->boot.initrd = optarg;
+			break;
+		case OPT_BLOCK:
+			add_block(opts, optarg, false);
+			break;
+		case OPT_BLOCK_RO:
+			add_block(opts, optarg, true);
+			break;
+		case OPT_RNG:
+			opts->rng = true;
+			break;
+		case OPT_HV:
+			if (strcmp(optarg, "lguest") && strcmp(optarg, "kvm"))
+				die("unknown hypervisor '%s' (--hv=lguest or --hv=kvm)",
+				    optarg);
+			opts->hypervisor = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(LGUEST_STATUS_OK);
+		case ':':
+			die("option %s needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				die("unknown option '-%c'", optopt);
+			die("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		die("need a memory size and a kernel");
+	opts->mem_size = parse_mem(argv[optind]);
+	opts->boot.kernel = argv[optind + 1];
+	opts->boot.user_args = join_args(argv + optind + 2, argc - optind - 2);
+}
+
+/*L:060
+ * A Ctrl-C that reaches us as a signal (stdin is not a terminal, or it
+ * came from kill) ends the launcher the usual way, but not before the
+ * terminal has its settings back.  SIGPIPE is ignored: a guest whose
+ * console nobody reads any more can go on running.
+ */
+static void fatal_signal(int sig)
+{
+	terminal_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_signals(void)
+{
+	signal(SIGINT, fatal_signal);
+	signal(SIGTERM, fatal_signal);
+	signal(SIGHUP, fatal_signal);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*L:070
+ * Devices.  The UART always exists; the virtio devices are what the user
+ * asked for.  Each takes the next virtio-mmio window and interrupt line
+ * and announces itself on the kernel command line, which is why they are
+ * made before the kernel is loaded.
+ */
+static void create_devices(struct guest_mem *mem, const struct options *opts)
+{
+	unsigned int i;
+
+	uart_create();
+#ifdef LGUEST_HAVE_VIRTIO
+	for (i = 0; i < opts->nr_blocks; i++)
+		virtio_blk_create(mem, opts->blocks[i], opts->block_ro[i]);
+	if (opts->rng)
+		virtio_rng_create(mem);
+#else
+	(void)mem;
+	(void)i;
+	if (opts->nr_blocks || opts->rng)
+		die("%s: this lguest was built without virtio devices",
+		    opts->nr_blocks ? "--block" : "--rng");
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts = { 0 };
+	struct cpu_boot_regs regs = { 0 };
+	struct guest_mem *mem;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	parse_args(argc, argv, &opts);
+	boot_check(&opts.boot, opts.mem_size);
+	setup_signals();
+
+	/*L:080
+	 * The order matters a little: the kernel was checked first, so a
+	 * wrong file name is reported before anything else happens; then
+	 * memory, since the backend needs it; the backend; then the
+	 * devices, whose command-line entries boot_load() writes into the
+	 * guest along with the kernel.
+	 */
+	mem = guest_mem_create(opts.mem_size);
+	if (!strcmp(opts.hypervisor, "kvm"))
+		the_cpu = cpu_kvm_create(mem, verbose);
+	else
+		the_cpu = cpu_lguest_create(mem, verbose);
+	if (!the_cpu) {
+		fprintf(stderr, "Try 'lguest --help' for more information.\n");
+		return LGUEST_STATUS_ERROR;
+	}
+	io_start();
+	create_devices(mem, &opts);
+	boot_load(mem, &opts.boot, &regs);
+	if (the_cpu->ops->set_boot_regs(the_cpu, &regs) < 0)
+		die("setting the boot registers: %m");
+	run_guest(the_cpu);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run inside the lguest guest by the launcher suite (lguest.run=): report
+# what the guest sees, one "launcher-test: " line per fact, for the test
+# VM to check.  Parameters from the kernel command line:
+#   launcher.token=T    echo T back (proves the command line and console)
+#   launcher.status=N   exit with status N (default 0)
+
+param() {
+	for word in $(cat /proc/cmdline); do
+		case $word in
+		"$1"=*) echo "${word#*=}"; return ;;
+		esac
+	done
+}
+
+say() {
+	echo "launcher-test: $*"
+}
+
+say "token $(param launcher.token)"
+say "uname $(uname -r)"
+# The timer must tick (PIT on IRQ 0 through the PIC): sleep needs it.
+before=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
+sleep 1
+after=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
+say "timer $before $after $(awk '$1 == "0:" { print $3 }' /proc/interrupts)"
+say "uart $(awk '$1 == "4:" { print $2, $3 }' /proc/interrupts)"
+say "serial $(cat /proc/tty/driver/serial 2>/dev/null | grep '^0:' | cut -d' ' -f2)"
+if [ -e /dev/hwrng ]; then
+	say "rng $(head -c 16 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
+fi
+if [ -e /dev/vda ]; then
+	say "vda $(head -c 65536 /dev/vda | md5sum | cut -d' ' -f1)"
+	if echo x | dd of=/dev/vda bs=1 count=1 conv=notrunc,fsync 2>/dev/null && sync; then
+		say "vda write ok"
+	else
+		say "vda write failed"
+	fi
+fi
+exit "$(param launcher.status)"

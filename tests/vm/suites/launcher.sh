@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 600
+#
+# launcher: the lguest launcher (/bin/lguest) in the test host VM.
+#   1. what it says and how it exits on bad input (no guest needed);
+#   2. tiny hand-made kernels (mkminikernel) on --hv=kvm: the boot
+#      protocol, the UART, the exit port, halt, reset, triple fault;
+#   3. the real guest (build/guest/bzImage + its initramfs) on --hv=kvm:
+#      boot to "ready", console both ways, timer interrupts, poweroff,
+#      virtio rng and block;
+#   4. the same real-guest boot on --hv=lguest when lg.ko is there.
+# Run by /init with busybox ash; TAP on stdout.
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/launcher
+mkdir -p $T
+rand() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+# Show a file in the TAP stream as comments.
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+
+# run_lguest NAME TIMEOUT ARGS...: output in $T/NAME.out (stdout and
+# stderr), exit status in $status.
+run_lguest() {
+	name=$1 secs=$2
+	shift 2
+	timeout "$secs" $LGUEST "$@" </dev/null >$T/$name.out 2>&1
+	status=$?
+}
+
+# expect_error NAME WANT_MESSAGE ARGS...: exit status 1, the message as
+# the first line, the --help hint as the second.
+expect_error() {
+	name=$1 want=$2
+	shift 2
+	run_lguest "$name" 30 "$@"
+	first=$(sed -n 1p $T/$name.out)
+	second=$(sed -n 2p $T/$name.out)
+	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
+	   [ "$second" = "Try 'lguest --help' for more information." ]; then
+		ok "$name: status 1, '$want'"
+	else
+		not_ok "$name: want status 1 and '$want'"
+		echo "#   got status $status:"
+		show $T/$name.out 5
+	fi
+}
+
+# --- 1. bad input -----------------------------------------------------------
+
+echo "# kernel $(uname -r); lguest $(ls -l $LGUEST | awk '{ print $5 }') bytes"
+check "lguest is in the test VM" test -x $LGUEST
+check "the guest kernel is in the test VM" test -s $KERNEL
+
+run_lguest help 10 --help
+check "--help exits 0 and documents exit statuses and Ctrl-C" \
+	sh -c "[ $status -eq 0 ] && grep -q '^exit status:' $T/help.out &&
+	       grep -q 'Ctrl-C three times' $T/help.out"
+
+expect_error no-args "lguest: need a memory size and a kernel"
+expect_error bad-mem "lguest: bad memory size '64q' (try 64m or 1g)" 64q $KERNEL
+expect_error bad-mem-word "lguest: bad memory size 'lots' (try 64m or 1g)" lots $KERNEL
+expect_error mem-too-small "lguest: memory size 8m is too small (at least 16m)" 8m $KERNEL
+expect_error mem-too-large "lguest: memory size 4g is too large (at most 3g)" 4g $KERNEL
+expect_error mem-huge "lguest: memory size 99999999999g is too large (at most 3g)" 99999999999g $KERNEL
+expect_error missing-kernel "lguest: cannot open kernel /nonexistent: No such file or directory" 64m /nonexistent
+expect_error not-bzimage "lguest: /init is not a bzImage (no HdrS boot header)" 64m /init
+expect_error unknown-option "lguest: unknown option '--frobnicate'" --frobnicate 64m $KERNEL
+expect_error unknown-hv "lguest: unknown hypervisor 'xen' (--hv=lguest or --hv=kvm)" --hv=xen 64m $KERNEL
+expect_error missing-initrd "lguest: cannot open initrd /nonexistent: No such file or directory" --initrd=/nonexistent 64m $KERNEL
+run_lguest kernel-needs-more 30 16m $KERNEL
+need=$(sed -n "s|^lguest: $KERNEL needs at least \([0-9]*\) MiB of guest memory$|\1|p" $T/kernel-needs-more.out)
+check "16m is too little for the real kernel: status 1, 'needs at least ${need:-?} MiB'" \
+	sh -c "[ $status -eq 1 ] && [ '${need:-0}' -gt 16 ]"
+if [ ! -e /dev/lguest ]; then
+	expect_error no-dev-lguest "lguest: cannot open /dev/lguest: No such file or directory (is lg.ko loaded? --hv=kvm uses /dev/kvm instead)" 64m $KERNEL
+fi
+if [ ! -e /dev/kvm ]; then
+	expect_error no-dev-kvm "lguest: cannot open /dev/kvm: No such file or directory (is kvm_amd or kvm_intel loaded?)" --hv=kvm 64m $KERNEL
+fi
+
+# --- 2. tiny kernels on KVM ---------------------------------------------------
+
+if ! modprobe kvm_amd 2>$T/modprobe.err || [ ! -c /dev/kvm ]; then
+	not_ok "modprobe kvm_amd gives /dev/kvm"
+	show $T/modprobe.err
+	echo "# no KVM: skipping the guest tests"
+	exit 0
+fi
+ok "modprobe kvm_amd gives /dev/kvm"
+
+mini() {
+	mode=$1 status_byte=$2
+	shift 2
+	mkminikernel "$mode" "$status_byte" $T/mini-$mode
+}
+
+mini exit 0x2a
+run_lguest mini-exit 60 --hv=kvm 32m $T/mini-exit
+check "exit port: status 42 and the UART's output" \
+	sh -c "[ $status -eq 42 ] && grep -qx 'mini: hello' $T/mini-exit.out"
+[ $status -eq 42 ] || show $T/mini-exit.out
+
+tok=$(rand)
+mini params 0x2b
+run_lguest mini-params 60 --hv=kvm 32m $T/mini-params launcher.token=$tok
+check "boot_params: RSI, HdrS, loader type, e820, and the command line ends with the user's arguments" \
+	sh -c "[ $status -eq 43 ] &&
+	       grep -qx 'mini: cmdline=console=ttyS0 .* launcher.token=$tok' $T/mini-params.out"
+[ $status -eq 43 ] || show $T/mini-params.out
+
+mini bus 0x2c
+run_lguest mini-bus 60 --hv=kvm 32m $T/mini-bus
+check "unclaimed MMIO and port reads return all ones" test $status -eq 44
+
+tok=$(rand)
+mini echo 0x2d
+echo "echo-$tok" | timeout 60 $LGUEST --hv=kvm 32m $T/mini-echo >$T/mini-echo.out 2>&1
+status=$?
+check "UART input from stdin reaches the guest (polled) and comes back" \
+	sh -c "[ $status -eq 45 ] && grep -qx 'echo-$tok' $T/mini-echo.out"
+
+mini halt 0
+run_lguest mini-halt 60 --hv=kvm 32m $T/mini-halt
+check "HLT with interrupts off ends the launcher with status 0" test $status -eq 0
+
+mini reset 0
+run_lguest mini-reset 60 --hv=kvm 32m $T/mini-reset
+check "0xfe to port 0x64 is a reboot: status 3" \
+	sh -c "[ $status -eq 3 ] && grep -q 'guest rebooted' $T/mini-reset.out"
+
+mini triple 0
+run_lguest mini-triple 60 --hv=kvm 32m $T/mini-triple
+check "a triple fault is a reboot: status 3" \
+	sh -c "[ $status -eq 3 ] && grep -qx 'lguest: guest rebooted' $T/mini-triple.out"
+[ $status -eq 3 ] || show $T/mini-triple.out
+
+# --- 3. the real guest on KVM ---------------------------------------------------
+
+# boot_guest NAME HV ARGS...: boot the guest with the probe script.
+boot_guest() {
+	name=$1 hv=$2
+	shift 2
+	start=$(cut -d' ' -f1 /proc/uptime)
+	run_lguest "$name" 300 --hv="$hv" 64m $KERNEL --initrd=$INITRD \
+		lguest.run=/test/guest-probe.sh "$@"
+	echo "# $name: status $status after $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
+}
+probe() { sed -n "s/^launcher-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
+
+guest_checks() {
+	name=$1 hv=$2 tok=$3
+	check "$hv: the guest says ready" grep -q '^lguest-guest: ready' $T/$name.out
+	check "$hv: a command's output comes back on the console" \
+		test "$(probe $name token)" = "$tok"
+	check "$hv: the guest runs our kernel build" \
+		test -n "$(probe $name uname)"
+	set -- $(probe $name timer)
+	check "$hv: the timer ticks on IRQ 0 through the PIC (XT-PIC, $1 -> $2)" \
+		sh -c "[ '$3' = XT-PIC ] && [ '${2:-0}' -gt '${1:-0}' ]"
+	check "$hv: the UART is a 16550A with interrupts on IRQ 4" \
+		sh -c "[ '$(probe $name serial)' = uart:16550A ] &&
+		       [ '$(probe $name uart | cut -d' ' -f1)' -gt 0 ]"
+	check "$hv: poweroff -f ends the launcher with status 0" \
+		sh -c "[ $status -eq 0 ] && grep -q 'lguest-guest: poweroff (status 0)' $T/$name.out"
+	grep -q '^lguest-guest: ready' $T/$name.out || show $T/$name.out 60
+}
+
+tok=$(rand)
+boot_guest kvm-boot kvm launcher.token=$tok
+guest_checks kvm-boot kvm "$tok"
+grep '^lguest-guest: up after\|^launcher-test:' $T/kvm-boot.out | tr -d '\r' | sed 's/^/#   /'
+
+# Console input with interrupts: drive the guest's shell through stdin.
+tok=$(rand)
+printf 'echo shell-%s-$((6 * 7))\nexit\n' "$tok" |
+	timeout 300 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD >$T/kvm-shell.out 2>&1
+status=$?
+check "kvm: the guest's shell reads commands from stdin (shell-...-42)" \
+	grep -q "^shell-$tok-42" $T/kvm-shell.out
+check "kvm: leaving the shell powers off: status 0" test $status -eq 0
+grep -q "^shell-$tok-42" $T/kvm-shell.out || show $T/kvm-shell.out 60
+
+# Virtio devices: an rng and a disk the guest reads.
+head -c 1048576 /dev/urandom >$T/disk.img
+want=$(head -c 65536 $T/disk.img | md5sum | cut -d' ' -f1)
+boot_guest kvm-virtio kvm --rng --block=$T/disk.img launcher.token=x
+check "kvm: --rng gives the guest /dev/hwrng with 16 bytes" \
+	sh -c "[ \$(probe kvm-virtio rng | wc -c) -eq 32 ]"
+check "kvm: --block: the guest reads the disk's bytes" \
+	test "$(probe kvm-virtio vda)" = "$want"
+check "kvm: --block: the guest's write reaches the file" \
+	sh -c "[ '$(probe kvm-virtio 'vda write')' = ok ] && [ \"\$(head -c 1 $T/disk.img)\" = x ]"
+
+boot_guest kvm-ro kvm --block-ro=$T/disk.img launcher.token=x
+check "kvm: --block-ro: the guest cannot write" \
+	test "$(probe kvm-ro 'vda write')" = failed
+
+# --- 4. lg.ko ---------------------------------------------------------------
+
+if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
+	tok=$(rand)
+	mini exit 0x2a
+	run_lguest lg-mini 60 32m $T/mini-exit
+	check "lguest: exit port from a tiny kernel" \
+		sh -c "[ $status -eq 42 ] && grep -qx 'mini: hello' $T/lg-mini.out"
+	[ $status -eq 42 ] || show $T/lg-mini.out
+	boot_guest lg-boot lguest launcher.token=$tok
+	guest_checks lg-boot lguest "$tok"
+else
+	echo "# lg.ko not available here: --hv=lguest not tried"
+fi
+exit 0
