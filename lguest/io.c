@@ -87,7 +87,7 @@ static void *io_thread(void *unused)
 	return NULL;
 }
 
-/*L:410
+/*L:405
  * The I/O thread blocks every signal: SIGINT, SIGTERM and our own timer
  * signal belong to the main thread, whose KVM_RUN or LHREQ_RUN they are
  * meant to interrupt.
