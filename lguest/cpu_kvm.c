@@ -27,6 +27,8 @@
 #define APICBASE_BSP			(1ULL << 8)
 #define CPUID_1_EDX_APIC		(1U << 9)
 #define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_XSAVE		(1U << 26)
+#define CPUID_1_ECX_OSXSAVE		(1U << 27)
 #define KVM_TSS_ADDRESS			0xfffbd000UL
 #define X86_EFLAGS_IF			(1ULL << 9)
 
@@ -75,7 +77,9 @@ static void kvm_setup_cpuid(struct cpu_kvm *k)
 	for (i = 0; i < cpuid->nent; i++) {
 		if (cpuid->entries[i].function == 1) {
 			cpuid->entries[i].edx &= ~CPUID_1_EDX_APIC;
-			cpuid->entries[i].ecx &= ~CPUID_1_ECX_X2APIC;
+			cpuid->entries[i].ecx &= ~(CPUID_1_ECX_X2APIC |
+						    CPUID_1_ECX_XSAVE |
+						    CPUID_1_ECX_OSXSAVE);
 		}
 	}
 	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)

@@ -40,7 +40,7 @@ LAUNCHER_GUEST_KERNEL := $(BUILD)/lguest/guest-bzImage
 LAUNCHER_GUEST_INITRAMFS := $(BUILD)/lguest/guest-initramfs.cpio.gz
 LAUNCHER_GUEST_FILES := $(wildcard tests/launcher/guest-*.sh)
 
-$(LAUNCHER_GUEST_KERNEL): $(GUEST_KERNEL)
+$(LAUNCHER_GUEST_KERNEL): $(BUILD)/guest/bzImage
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -39,4 +39,5 @@ if [ -e /dev/vda ]; then
 		say "vda write failed"
 	fi
 fi
-exit "$(param launcher.status)"
+status=$(param launcher.status)
+exit "${status:-0}"
