@@ -113,6 +113,14 @@ mini_checks() {
 		sh -c "[ $status -eq 42 ] && grep -qx 'mini: hello' $T/$hv-mini-exit.out"
 	[ $status -eq 42 ] || show $T/$hv-mini-exit.out
 
+	run_lguest $hv-mini-verbose 60 -v --hv=$hv 32m $T/mini-exit
+	check "$hv: -v says where the kernel went and prints exit counters" \
+		sh -c "[ $status -eq 42 ] &&
+		       grep -q '^lguest: kernel $T/mini-exit: boot protocol 2.15, .* at 0x1000000, entry 0x1000200' $T/$hv-mini-verbose.out &&
+		       grep -Eq '^lguest: (kvm: [1-9][0-9]* runs|lg.ko: exits=[1-9])' $T/$hv-mini-verbose.out"
+	[ $status -eq 42 ] && grep -q ' runs\|exits=' $T/$hv-mini-verbose.out ||
+		show $T/$hv-mini-verbose.out 10
+
 	tok=$(rand)
 	mini params 0x2b
 	run_lguest $hv-mini-params 60 --hv=$hv 32m $T/mini-params launcher.token=$tok
@@ -178,7 +186,11 @@ guest_checks() {
 		       [ '$(probe $name uart | cut -d' ' -f1)' -gt 0 ]"
 	check "$hv: poweroff -f ends the launcher with status 0" \
 		sh -c "[ $status -eq 0 ] && grep -q 'lguest-guest: poweroff (status 0)' $T/$name.out"
-	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic' $T/$name.out | head -3)
+	boot_guest $hv-reboot $hv lguest.end=reboot launcher.token=x
+	check "$hv: the guest's reboot -f (reboot=triple) ends the launcher with status 3" \
+		sh -c "[ $status -eq 3 ] && grep -q '^lguest: guest rebooted' $T/$hv-reboot.out"
+	[ $status -eq 3 ] || show $T/$hv-reboot.out 5
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic' $T/$name.out $T/$hv-reboot.out | head -3)
 	check "$hv: the guest kernel logged no warning" test -z "$warnings"
 	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
 	grep -q '^lguest-guest: ready' $T/$name.out || show $T/$name.out 60
