@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make run`: boot the test host VM with vringfd.ko and vring_echo.ko loaded
-# and an interactive busybox shell on its serial console, which is this
-# terminal.
+# `make run`: boot the test host VM with our modules loaded, boot the lguest
+# guest on lg.ko inside it with this terminal as its console, and when the
+# guest ends, give an interactive busybox shell in the test host VM.
 #
 #   tests/vm/run-shell.sh KVER INITRAMFS
 #
+# VM_MODE=shell skips the guest and goes straight to the test host's shell.
 # Environment: VM_MEMORY (default 1G), VM_SMP (default: host CPUs),
 # VM_APPEND (extra kernel arguments).
 set -euo pipefail
@@ -19,11 +20,11 @@ if [[ ! -r $kernel ]]; then
 	exit 1
 fi
 
-echo "Booting the lguest test host VM (kernel $kver, QEMU TCG, about 10 s)."
-echo "The shell that follows runs inside the VM.  Quit with 'exit', or press"
-echo "Ctrl-A then X to stop QEMU at any time."
+echo "Booting the lguest test host VM (kernel $kver, QEMU TCG, about 10 s),"
+echo "then the lguest guest inside it.  Press Ctrl-A then X to stop QEMU at"
+echo "any time."
 
 exec qemu-system-x86_64 -M q35 -cpu EPYC -m "${VM_MEMORY:-1G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=ttyS0 panic=-1 quiet lguest.mode=shell lguest.kver=$kver ${VM_APPEND:-}"
+	-append "console=ttyS0 panic=-1 quiet lguest.mode=${VM_MODE:-demo} lguest.kver=$kver ${VM_APPEND:-}"
