@@ -27,3 +27,4 @@ $(BUILD)/vm/bin/test_kvm: $(BUILD)/lguest-tests/test_kvm.o $(BUILD)/vring/tap.o
 VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
 VM_SUITES += lguest
 VM_KMODS += kvm_amd
+VM_SUITES += nosvm

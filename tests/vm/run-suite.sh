@@ -24,7 +24,8 @@
 # Environment: VM_TIMEOUT (seconds; default: the suite's
 # "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
 # (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
-# VM_QEMU_ARGS (extra QEMU arguments), VM_QUIET=1 (print only TAP and
+# VM_QEMU_ARGS (extra QEMU arguments), VM_CPU (default: the suite's
+# "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
 
@@ -69,6 +70,10 @@ fi
 
 timeout_s=${VM_TIMEOUT:-$(sed -n 's/^# lguest-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -1)}
 timeout_s=${timeout_s:-600}
+# "# lguest-cpu: MODEL" in a suite picks another QEMU CPU model (e.g.
+# EPYC,-svm to see how our modules behave without SVM); VM_CPU overrides.
+cpu=${VM_CPU:-$(sed -n 's/^# lguest-cpu: *\([^ ]*\).*/\1/p' "$script" | head -1)}
+cpu=${cpu:-EPYC}
 memory=${VM_MEMORY:-1G}
 smp=${VM_SMP:-$(nproc)}
 
@@ -80,7 +85,7 @@ rm -f "$console" "$result"
 : >"$result"
 start=$(date +%s.%N)
 qemu-system-x86_64 \
-	-M q35 -cpu EPYC -m "$memory" -smp "$smp" \
+	-M q35 -cpu "$cpu" -m "$memory" -smp "$smp" \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
