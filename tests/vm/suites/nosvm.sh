@@ -29,7 +29,7 @@ dmesg | grep "lguest:" | sed 's/^/# dmesg: /'
 # (busybox's insmod may try finit_module and then init_module: one line
 # per attempt, each giving the reason.)
 check "every lguest line in the kernel log is that reason" \
-	[ "$(dmesg | grep 'lguest' | grep -vc 'this CPU has no AMD SVM')" -eq 0 ]
+	[ "$(dmesg | grep 'lguest:' | grep -vc 'this CPU has no AMD SVM')" -eq 0 ]
 check "no /dev/lguest" [ ! -e /dev/lguest ]
 check "lg.ko is not loaded" sh -c '! grep -q "^lg " /proc/modules'
 
