@@ -54,6 +54,22 @@ void irq_set_level(unsigned int line, int level);
 int io_watch(int fd, void (*fn)(void *opaque), void *opaque);
 
 /*
+ * Stop watching fd (0, or -1 if it was not watched): what a device does
+ * at the fd's end of file, which poll() would report for ever.  Safe from
+ * the fd's own callback; from another thread the callback may still be
+ * running when this returns.
+ */
+int io_unwatch(int fd);
+
+/*
+ * A console device other than the UART (the virtio console) has started
+ * to write to the terminal.  The kernel writes its messages to every
+ * console it has, so from now on the UART's copy is dropped; before this,
+ * the UART's copy is the only one there is.
+ */
+void console_handover(void);
+
+/*
  * Devices announce themselves on the guest's kernel command line
  * (virtio_mmio.device=4K@0x...:IRQ, console=..., ...).
  */

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -32,6 +33,13 @@ static unsigned int nr_watchers;
 /* Writing to wake_pipe[1] makes the poll loop re-read the watch list. */
 static int wake_pipe[2] = { -1, -1 };
 
+static void wake_io_thread(void)
+{
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "", 1) < 0 &&
+	    errno != EAGAIN)
+		die("waking the I/O thread: %m");
+}
+
 int io_watch(int fd, void (*fn)(void *opaque), void *opaque)
 {
 	int ret = -1;
@@ -42,8 +50,33 @@ int io_watch(int fd, void (*fn)(void *opaque), void *opaque)
 		ret = 0;
 	}
 	pthread_mutex_unlock(&io_lock);
-	if (ret == 0 && wake_pipe[1] >= 0 && write(wake_pipe[1], "", 1) < 0)
-		ret = -1;
+	if (ret == 0)
+		wake_io_thread();
+	return ret;
+}
+
+/*L:402
+ * A device stops listening to an fd at its end of file: an fd at EOF is
+ * readable for ever, and poll() would hand it back to us at once, every
+ * time, with the I/O thread spinning on a CPU.  The entry is gone from
+ * the next poll() on.
+ */
+int io_unwatch(int fd)
+{
+	unsigned int i;
+	int ret = -1;
+
+	pthread_mutex_lock(&io_lock);
+	for (i = 0; i < nr_watchers; i++) {
+		if (watchers[i].fd != fd)
+			continue;
+		watchers[i] = watchers[--nr_watchers];
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&io_lock);
+	if (ret == 0)
+		wake_io_thread();
 	return ret;
 }
 
@@ -53,6 +86,23 @@ static void drain_wake_pipe(void)
 
 	while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
 		;
+}
+
+/*
+ * One callback may unwatch another fd that poll() also found ready in
+ * the same round; that one must not be called any more.
+ */
+static bool still_watched(const struct io_watcher *w)
+{
+	bool found = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&io_lock);
+	for (i = 0; i < nr_watchers && !found; i++)
+		found = watchers[i].fd == w->fd && watchers[i].fn == w->fn &&
+			watchers[i].opaque == w->opaque;
+	pthread_mutex_unlock(&io_lock);
+	return found;
 }
 
 static void *io_thread(void *unused)
@@ -79,7 +129,8 @@ static void *io_thread(void *unused)
 			die("poll: %m");
 		}
 		for (i = 0; i < n; i++)
-			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+			if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    still_watched(&copy[i]))
 				copy[i].fn(copy[i].opaque);
 		if (fds[n].revents & POLLIN)
 			drain_wake_pipe();
@@ -99,7 +150,9 @@ void io_start(void)
 
 	if (pipe(wake_pipe) < 0)
 		die("pipe: %m");
-	if (fcntl(wake_pipe[0], F_SETFL, O_NONBLOCK) < 0)
+	/* Neither end may block: a full pipe already says "wake up". */
+	if (fcntl(wake_pipe[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(wake_pipe[1], F_SETFL, O_NONBLOCK) < 0)
 		die("fcntl: %m");
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -42,14 +42,19 @@ static const char usage_text[] =
 "\n"
 "Boot the x86-64 Linux kernel <bzImage> in a guest with <mem> of RAM:\n"
 "a number of MiB (64) or with a suffix (64m, 1g); 16m to 3g.\n"
-"The guest's console is this terminal (ttyS0); kernel arguments are\n"
-"appended to the guest's command line.\n"
+"The guest's console is this terminal; kernel arguments are appended to\n"
+"the guest's command line.\n"
 "\n"
 "options (anywhere before a lone --):\n"
 "  --initrd=FILE       load FILE as the initial ramdisk\n"
 "  --block=FILE[,ro]   a virtio block device backed by FILE\n"
 "  --block-ro=FILE     the same, read-only\n"
 "  --rng               a virtio entropy device (hwrng)\n"
+"  --console=serial|virtio\n"
+"                      the guest's console on this terminal: the serial\n"
+"                      port ttyS0 (the default), or a virtio console,\n"
+"                      hvc0 (console=hvc0 is added to the command line;\n"
+"                      the serial port's output is shown until hvc0 starts)\n"
 "  --hv=lguest|kvm     run the guest on /dev/lguest (lg.ko, the default)\n"
 "                      or on /dev/kvm\n"
 "  -v, --verbose       say what is loaded where, and exit statistics\n"
@@ -288,6 +293,7 @@ struct options {
 	bool block_ro[8];
 	unsigned int nr_blocks;
 	bool rng;
+	bool virtio_console;
 };
 
 static uint64_t parse_mem(const char *arg)
@@ -354,13 +360,15 @@ static char *join_args(char **args, int n)
 
 static void parse_args(int argc, char **argv, struct options *opts)
 {
-	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV };
+	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
+	       OPT_CONSOLE };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
 		{ "block-ro", required_argument, NULL, OPT_BLOCK_RO },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "hv", required_argument, NULL, OPT_HV },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -388,6 +396,12 @@ static void parse_args(int argc, char **argv, struct options *opts)
 				die("unknown hypervisor '%s' (--hv=lguest or --hv=kvm)",
 				    optarg);
 			opts->hypervisor = optarg;
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
+				die("unknown console '%s' (--console=serial or --console=virtio)",
+				    optarg);
+			opts->virtio_console = !strcmp(optarg, "virtio");
 			break;
 		case 'v':
 			verbose = true;
@@ -436,13 +450,24 @@ static void setup_signals(void)
  * asked for.  Each takes the next virtio-mmio window and interrupt line
  * and announces itself on the kernel command line, which is why they are
  * made before the kernel is loaded.
+ *
+ * The console comes first, so it is always the first virtio device
+ * (0xfeb00000, IRQ 5).  "console=hvc0" after our "console=ttyS0" makes
+ * hvc0 the guest's /dev/console, where init and its shell talk.  The
+ * kernel's messages go to both; the UART's reach the terminal until hvc0
+ * starts writing, and hvc0's after that (uart.c).
  */
 static void create_devices(struct guest_mem *mem, const struct options *opts)
 {
 	unsigned int i;
+	int console_in;
 
-	uart_create();
+	console_in = uart_create(!opts->virtio_console);
 #ifdef LGUEST_HAVE_VIRTIO
+	if (opts->virtio_console) {
+		virtio_console_create(mem, STDOUT_FILENO, console_in);
+		cmdline_append("console=hvc0");
+	}
 	for (i = 0; i < opts->nr_blocks; i++)
 		virtio_blk_create(mem, opts->blocks[i], opts->block_ro[i]);
 	if (opts->rng)
@@ -450,9 +475,11 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 #else
 	(void)mem;
 	(void)i;
-	if (opts->nr_blocks || opts->rng)
+	(void)console_in;
+	if (opts->nr_blocks || opts->rng || opts->virtio_console)
 		die("%s: this lguest was built without virtio devices",
-		    opts->nr_blocks ? "--block" : "--rng");
+		    opts->nr_blocks ? "--block" :
+		    opts->rng ? "--rng" : "--console=virtio");
 #endif
 }
 

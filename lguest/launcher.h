@@ -57,8 +57,14 @@ const char *cmdline_get(void);
 /* io.c */
 void io_start(void);
 
-/* uart.c */
-void uart_create(void);
+/*
+ * uart.c: the UART at 0x3f8, and the terminal on stdin.  If is_console,
+ * the UART is the guest's console: its output goes to stdout and stdin
+ * comes to it.  If not, stdin goes to the fd returned, for the virtio
+ * console to read (-1 when is_console), and the UART's output goes to
+ * stdout only until console_handover().
+ */
+int uart_create(bool is_console);
 
 /* launcher.c: the end of the guest, from any thread. */
 void launcher_exit(int status) __attribute__((noreturn));

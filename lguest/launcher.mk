@@ -28,6 +28,12 @@ $(LAUNCHER_TEST_BIN): tests/launcher/mkminikernel.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $<
 
+# pty-run: the launcher on a pseudo-terminal (raw mode, Ctrl-C).
+LAUNCHER_PTY_BIN := $(BUILD)/lguest/pty-run
+$(LAUNCHER_PTY_BIN): tests/launcher/pty-run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $<
+
 LGUEST_EXIT_BIN := $(BUILD)/lguest/lguest-exit
 $(LGUEST_EXIT_BIN): tests/launcher/lguest-exit.c
 	@mkdir -p $(dir $@)
@@ -54,7 +60,7 @@ $(LAUNCHER_GUEST_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
 .PHONY: lguest
 lguest: $(LGUEST_BIN)
 
-VM_PROGS += $(LGUEST_BIN) $(LAUNCHER_TEST_BIN) \
+VM_PROGS += $(LGUEST_BIN) $(LAUNCHER_TEST_BIN) $(LAUNCHER_PTY_BIN) \
 	$(LAUNCHER_GUEST_KERNEL) $(LAUNCHER_GUEST_INITRAMFS)
 VM_KMODS += kvm_amd
 VM_SUITES += launcher

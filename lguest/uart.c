@@ -11,13 +11,24 @@
  * of the transmitter goes to our stdout; what we read from stdin (on the
  * I/O thread) goes into the receive FIFO.  Transmission is instant: the
  * transmit register is always empty.
+ *
+ * With --console=virtio the guest's console is hvc0 instead, and stdin
+ * goes to the virtio console, through a pipe.  The UART is still there,
+ * and the kernel still writes its messages to ttyS0 (the command line
+ * starts with console=ttyS0).  Until hvc0 first writes, that is the only
+ * copy there is: hvc0 drops what the kernel prints before its driver is
+ * up.  From then on each message comes both ways, so the UART's output
+ * is dropped (console_handover()).
  */
+#define _GNU_SOURCE		/* F_GETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,9 +85,14 @@ struct uart {
 	/* When the last two Ctrl-Cs came from the terminal. */
 	struct timespec ctrl_c[2];
 	unsigned long lost_output;
+	/* Another console writes to the terminal: drop our output. */
+	bool handed_over;
+	/* Not the console: stdin goes into this pipe for the one that is. */
+	int forward_fd;
 };
 
 static struct uart uart = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static int pipe_read_end = -1;
 static struct termios saved_termios;
 static bool termios_saved;
 
@@ -134,7 +150,7 @@ static void uart_transmit(struct uart *u, uint8_t c)
 	 */
 	if (u->mcr & MCR_LOOP)
 		rx_push(u, c);
-	else if (write(STDOUT_FILENO, &c, 1) < 0)
+	else if (!u->handed_over && write(STDOUT_FILENO, &c, 1) < 0)
 		u->lost_output++;	/* nobody listens; the guest cannot tell */
 	u->thr_pending = true;
 }
@@ -318,21 +334,60 @@ static void count_ctrl_c(struct uart *u)
 }
 
 /*
- * At the end of stdin we stop listening: fd 0 becomes the read end of a
- * pipe nobody writes to, so the poll loop does not spin on it.
+ * At the end of stdin we stop listening (an fd at EOF is readable for
+ * ever), and a console fed through the pipe sees its end of file too.
  */
-static void stdin_closed(void)
+static void stdin_closed(struct uart *u)
 {
-	int quiet[2];
+	io_unwatch(STDIN_FILENO);
+	if (u->forward_fd >= 0) {
+		close(u->forward_fd);
+		u->forward_fd = -1;
+	}
+}
 
-	if (pipe(quiet) == 0)
-		dup2(quiet[0], STDIN_FILENO);
+/*
+ * How much we may take from stdin now: what the receive FIFO, or the
+ * pipe to the virtio console, has room for.
+ */
+static size_t stdin_room(struct uart *u)
+{
+	int queued = 0, size;
+	size_t room;
+
+	if (u->forward_fd < 0) {
+		pthread_mutex_lock(&u->lock);
+		room = RX_SIZE - u->rx_count;
+		pthread_mutex_unlock(&u->lock);
+		return room;
+	}
+	size = fcntl(u->forward_fd, F_GETPIPE_SZ);
+	if (size < 0 || ioctl(pipe_read_end, FIONREAD, &queued) < 0)
+		return 0;
+	return queued < size ? (size_t)(size - queued) : 0;
+}
+
+static void forward_input(struct uart *u, const uint8_t *buf, size_t n)
+{
+	ssize_t wrote;
+
+	while (n && u->forward_fd >= 0) {
+		wrote = write(u->forward_fd, buf, n);
+		if (wrote < 0 && errno == EINTR)
+			continue;
+		if (wrote <= 0)
+			return;	/* the console stopped reading: drop it */
+		buf += wrote;
+		n -= wrote;
+	}
 }
 
 /*L:290
  * Called on the I/O thread when stdin has data.  We take only what fits
- * in the receive FIFO; the rest waits in the kernel's buffer, and the
- * guest gets an interrupt for what we took.
+ * in the receive FIFO (or the pipe to the virtio console); the rest waits
+ * in the kernel's buffer, and the guest gets an interrupt for what we
+ * took.  Every Ctrl-C from a terminal is counted on the way, whichever
+ * console it is for.
  */
 static void uart_stdin_ready(void *opaque)
 {
@@ -341,9 +396,7 @@ static void uart_stdin_ready(void *opaque)
 	size_t room, i;
 	ssize_t n;
 
-	pthread_mutex_lock(&u->lock);
-	room = RX_SIZE - u->rx_count;
-	pthread_mutex_unlock(&u->lock);
+	room = stdin_room(u);
 	if (!room) {
 		usleep(10000);	/* the guest is not reading; let it catch up */
 		return;
@@ -351,24 +404,44 @@ static void uart_stdin_ready(void *opaque)
 	n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
 	if (n <= 0) {
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
-			stdin_closed();
+			stdin_closed(u);
 		return;
 	}
 	pthread_mutex_lock(&u->lock);
 	for (i = 0; i < (size_t)n; i++) {
 		if (buf[i] == CTRL_C && termios_saved)
 			count_ctrl_c(u);
-		rx_push(u, buf[i]);
+		if (u->forward_fd < 0)
+			rx_push(u, buf[i]);
 	}
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
+	forward_input(u, buf, n);
 }
 
-void uart_create(void)
+void console_handover(void)
 {
+	pthread_mutex_lock(&uart.lock);
+	uart.handed_over = true;
+	pthread_mutex_unlock(&uart.lock);
+}
+
+int uart_create(bool is_console)
+{
+	int pipe_fds[2];
+
 	if (pio_register(UART_PORT, 8, &uart_ops, &uart))
 		die("cannot register the UART's ports");
+	uart.forward_fd = -1;
+	if (!is_console) {
+		if (pipe(pipe_fds) < 0 ||
+		    fcntl(pipe_fds[1], F_SETFL, O_NONBLOCK) < 0)
+			die("cannot make the console's input pipe: %m");
+		pipe_read_end = pipe_fds[0];
+		uart.forward_fd = pipe_fds[1];
+	}
 	terminal_raw();
 	if (io_watch(STDIN_FILENO, uart_stdin_ready, &uart))
 		die("cannot watch stdin");
+	return pipe_read_end;
 }

@@ -27,6 +27,7 @@ struct virtio_console {
 	int out_fd, in_fd;
 	bool input_ended;
 	bool output_failed;
+	bool output_started;
 	/* Input read from in_fd that no guest buffer has taken yet. */
 	uint8_t input[CONSOLE_INPUT_BUFFER];
 	size_t input_len;
@@ -37,7 +38,9 @@ struct virtio_console {
 /*L:635
  * Guest output: every readable byte of the chain, in order, to out_fd.  A
  * console that can't write (a closed pipe) loses output rather than
- * stopping the guest; we say so once.
+ * stopping the guest; we say so once.  The first time the guest writes,
+ * the launcher stops copying the UART's output to the terminal: the
+ * kernel's messages now come this way, and would come twice.
  */
 static void console_write_all(struct virtio_console *console,
 			      const struct iovec *iov)
@@ -68,6 +71,10 @@ static void console_transmit(struct virtio_device *dev)
 	struct virtqueue_chain *chain = &console->chain;
 
 	while (virtqueue_pop(vq, chain) == 1) {
+		if (!console->output_started && chain->out_count) {
+			console->output_started = true;
+			console_handover();
+		}
 		for (unsigned int i = 0; i < chain->out_count; i++)
 			console_write_all(console, &chain->out[i]);
 		virtqueue_push(vq, chain->head, 0);
@@ -112,9 +119,9 @@ static void console_queue_notify(struct virtio_device *dev, unsigned int queue)
  * The I/O thread calls this when in_fd is readable.  We always read, even
  * when our buffer is full and the guest has no receive buffer, dropping
  * what doesn't fit: otherwise in_fd would stay readable and the I/O
- * thread would call us again at once, forever.  (End of file is the one
- * case we can't silence without a way to stop watching an fd; launchers
- * give us a terminal or a pipe they keep open.)
+ * thread would call us again at once, forever.  End of file is the same
+ * story, so there we ask the I/O thread to stop watching in_fd: the guest
+ * simply gets no more input.
  */
 static void console_input_ready(void *opaque)
 {
@@ -130,8 +137,10 @@ static void console_input_ready(void *opaque)
 	room = sizeof(console->input) - console->input_len;
 	got = read(console->in_fd, room ? console->input + console->input_len :
 		   scratch, room ? room : sizeof(scratch));
-	if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN))
+	if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
 		console->input_ended = true;
+		io_unwatch(console->in_fd);
+	}
 	if (got > 0 && room)
 		console->input_len += got;
 	console_deliver(dev);

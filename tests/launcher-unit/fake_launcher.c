@@ -70,6 +70,25 @@ int io_watch(int fd, void (*fn)(void *opaque), void *opaque)
 	return 0;
 }
 
+/* The launcher's terminal bookkeeping: nothing to do here. */
+void console_handover(void)
+{
+}
+
+/* A device stops watching fd (at its end of file): forget it. */
+int io_unwatch(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < fake_watch_count; i++) {
+		if (fake_watches[i].fd == fd) {
+			fake_watches[i] = fake_watches[--fake_watch_count];
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void cmdline_append(const char *fmt, ...)
 {
 	size_t used = strlen(fake_cmdline);

@@ -8,7 +8,9 @@
 #   3. the real guest (build/guest/bzImage + its initramfs) on --hv=kvm:
 #      boot to "ready", console both ways, timer interrupts, poweroff,
 #      virtio rng and block;
-#   4. the same real-guest boot on --hv=lguest when lg.ko is there.
+#   4. the same real-guest boot on --hv=lguest when lg.ko is there;
+#   5. consoles: --console=virtio (hvc0 both ways), stdin's end, and
+#      Ctrl-C on a pseudo-terminal (pty-run).
 # Run by /init with busybox ash; TAP on stdout.
 
 n=0
@@ -260,4 +262,91 @@ if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 else
 	echo "# lg.ko not available here: --hv=lguest not tried"
 fi
+# --- 5. consoles: --console=virtio, Ctrl-C on a pty (helper "console") -----
+
+# The io thread's CPU time (clock ticks) of the one running launcher.
+io_thread_ticks() {
+	pid=$(pidof lguest | cut -d' ' -f1)
+	for task in /proc/$pid/task/*; do
+		[ "${task##*/}" = "$pid" ] && continue
+		awk '{ print $14 + $15 }' $task/stat
+		return
+	done
+	echo 9999
+}
+
+tok=$(rand)
+tok2=$(rand)
+rm -f $T/hvc-in
+mkfifo $T/hvc-in
+( timeout 180 $LGUEST --hv=kvm --console=virtio 64m $KERNEL --initrd=$INITRD \
+	lguest.run=/test/guest-hvc.sh launcher.token=$tok <$T/hvc-in \
+	>$T/kvm-hvc.out 2>$T/kvm-hvc.err; echo $? >$T/kvm-hvc.status ) &
+exec 3>$T/hvc-in
+wait_for_line 'launcher-test: hvc ready' 120 $T/kvm-hvc.out
+echo "hvc-$tok2" >&3
+exec 3>&-
+wait_for_line 'launcher-test: idle start' 60 $T/kvm-hvc.out
+before=$(io_thread_ticks)
+sleep 2
+after=$(io_thread_ticks)
+wait
+status=$(cat $T/kvm-hvc.status)
+check "virtio console: the guest's line to /dev/hvc0 arrives on stdout" \
+	grep -q "^hvc-line $tok" $T/kvm-hvc.out
+check "virtio console: hvc0 is the guest's console (/proc/consoles: $(probe kvm-hvc consoles))" \
+	grep -q '^launcher-test: consoles .*hvc0' $T/kvm-hvc.out
+check "virtio console: the kernel's early log reaches stdout (the UART's, until hvc0 starts)" \
+	grep -q 'Linux version' $T/kvm-hvc.out
+check "virtio console: once hvc0 writes, the UART's output is dropped (no serial-line, the log once)" \
+	sh -c "! grep -q 'serial-line' $T/kvm-hvc.out &&
+	       [ \$(grep -c 'Linux version' $T/kvm-hvc.out) -eq 1 ]"
+check "virtio console: a line from stdin reaches the guest's /dev/hvc0" \
+	test "$(probe kvm-hvc hvc-input)" = "hvc-$tok2"
+check "virtio console: after stdin's end the I/O thread sleeps (${before}->${after} ticks in 2 s)" \
+	test $((after - before)) -lt 50
+check "virtio console: the guest ends normally: status 0" test "$status" -eq 0
+[ "$status" -eq 0 ] && grep -q "^hvc-line $tok" $T/kvm-hvc.out ||
+	{ show $T/kvm-hvc.out 60; show $T/kvm-hvc.err 10; }
+
+# The same stdin EOF on the serial console: the guest waits on its shell.
+( timeout 120 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD </dev/null \
+	>$T/kvm-eof.out 2>&1; echo $? >$T/kvm-eof.status ) &
+wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-eof.out
+before=$(io_thread_ticks)
+sleep 2
+after=$(io_thread_ticks)
+kill "$(pidof lguest | cut -d' ' -f1)" 2>/dev/null
+wait
+check "serial console: stdin at EOF: the I/O thread sleeps (${before}->${after} ticks in 2 s)" \
+	test $((after - before)) -lt 50
+
+expect_error bad-console "lguest: unknown console 'vga' (--console=serial or --console=virtio)" \
+	--console=vga 64m $KERNEL
+
+# Ctrl-C on a terminal: pty-run types at the launcher on a pty.
+pty() {
+	name=$1
+	shift
+	pty-run "$@" >$T/$name.out 2>&1
+	pty_ok=$?
+	pty_status=$(sed -n 's/^status //p' $T/$name.out)
+	grep '^# ' $T/$name.out
+}
+mini echo 0x2d
+pty pty-once once $LGUEST --hv=kvm 32m $T/mini-echo
+check "pty: raw terminal; one ^C reaches the guest as 0x03; status 45; terminal restored" \
+	sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 45 ]"
+pty pty-pause pause $LGUEST --hv=kvm 32m $T/mini-echo
+check "pty: ^C ^C, a 1.5 s pause, ^C: the guest lives on (status 45); terminal restored" \
+	sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 45 ]"
+pty pty-three three $LGUEST --hv=kvm 32m $T/mini-echo
+check "pty: three ^Cs within a second: status 130, the message, terminal restored" \
+	sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 130 ]"
+if [ -c /dev/lguest ]; then
+	pty lg-pty-three three $LGUEST --hv=lguest 32m $T/mini-echo
+	check "lguest: pty: three ^Cs within a second: status 130, terminal restored" \
+		sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 130 ]"
+fi
+# --- end of block 5 ----------------------------------------------------------
 exit 0
