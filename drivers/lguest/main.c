@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
 #include "lg.h"
 
@@ -144,6 +145,23 @@ static long lguest_irq_ioctl(struct lguest *lg, void __user *arg)
 	return 0;
 }
 
+/*H:065
+ * The launcher builds the guest's kernel command line, and one thing it
+ * cannot find out for itself is how fast the guest's TSC ticks.  RDTSC is
+ * not intercepted: the guest reads the host's TSC plus the VMCB's offset,
+ * so its TSC runs at the host's frequency, which the host kernel measured
+ * at its own boot: tsc_khz.
+ * Without being told, the guest would measure it against the PIT, where
+ * every PIT read is a VM exit; slow enough under nested emulation that
+ * Linux gives up ("Unable to calibrate against PIT").
+ */
+static long lguest_info_ioctl(void __user *arg)
+{
+	struct lguest_info info = { .tsc_khz = tsc_khz };
+
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
 static long lguest_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long uarg)
 {
@@ -173,6 +191,8 @@ static long lguest_ioctl(struct file *file, unsigned int cmd,
 	case LHREQ_GETSTATS:
 		return copy_to_user(arg, lg->stats, sizeof(struct lguest_stats)) ?
 			-EFAULT : 0;
+	case LHREQ_GETINFO:
+		return lguest_info_ioctl(arg);
 	}
 	return -ENOTTY;
 }

@@ -214,6 +214,23 @@ struct lguest_stats {
 	__u64 count[LGUEST_STAT_MAX];
 };
 
+/**
+ * struct lguest_info - facts about the guest's platform, for LHREQ_GETINFO
+ * @tsc_khz:  the guest's TSC frequency in kHz (it is the host's TSC, so
+ *            the host's frequency), or 0 if lg.ko does not know it
+ * @pad:      0
+ * @reserved: 0; room for more facts without a new ioctl
+ *
+ * A guest kernel measures its TSC against the PIT at boot, which under
+ * lg.ko is a VM exit per PIT read and can fail; the launcher can pass
+ * tsc_early_khz=@tsc_khz on the guest's command line instead.
+ */
+struct lguest_info {
+	__u32 tsc_khz;
+	__u32 pad;
+	__u64 reserved[7];
+};
+
 #define LHREQ_INITIALIZE _IOW(LGUEST_IOCTL_MAGIC, 0x00, struct lguest_init)
 #define LHREQ_GETREGS	_IOR(LGUEST_IOCTL_MAGIC, 0x01, struct lguest_regs)
 #define LHREQ_SETREGS	_IOW(LGUEST_IOCTL_MAGIC, 0x02, struct lguest_regs)
@@ -222,5 +239,6 @@ struct lguest_stats {
 #define LHREQ_IOEVENTFD	_IOW(LGUEST_IOCTL_MAGIC, 0x05, struct lguest_ioeventfd)
 #define LHREQ_IRQFD	_IOW(LGUEST_IOCTL_MAGIC, 0x06, struct lguest_irqfd)
 #define LHREQ_GETSTATS	_IOR(LGUEST_IOCTL_MAGIC, 0x07, struct lguest_stats)
+#define LHREQ_GETINFO	_IOR(LGUEST_IOCTL_MAGIC, 0x08, struct lguest_info)
 
 #endif /* _UAPI_LINUX_LGUEST_H */
