@@ -100,14 +100,28 @@ const char *cmdline_get(void)
  * is no ACPI table to find, and reboot=triple makes a guest's reboot a
  * triple fault, which both backends report as a reset.  panic=-1 turns a
  * guest panic into a reboot at once rather than a hang.
+ *
+ * tsc_early_khz= tells the kernel how fast its TSC runs.  Left to itself
+ * it would time the TSC against the PIT, reading the PIT's counter
+ * thousands of times in a loop; every read is an exit to the hypervisor,
+ * and under emulation (our test host is QEMU) the loop is so slow that
+ * Linux gives up: "tsc: Unable to calibrate against PIT", and a kernel
+ * with no TSC.  The backend knows the frequency (the guest's TSC is the
+ * host's), so we just say it.
  */
 static void build_cmdline(const char *user_args, unsigned int max)
 {
+	char tsc_arg[32] = "";
+	unsigned int khz;
 	int n;
 
+	khz = the_cpu && the_cpu->ops->tsc_khz ?
+		the_cpu->ops->tsc_khz(the_cpu) : 0;
+	if (khz)
+		snprintf(tsc_arg, sizeof(tsc_arg), "tsc_early_khz=%u ", khz);
 	n = snprintf(full_cmdline, sizeof(full_cmdline),
-		     "console=ttyS0 acpi=off reboot=triple panic=-1 %s%s",
-		     device_args, user_args);
+		     "console=ttyS0 acpi=off reboot=triple panic=-1 %s%s%s",
+		     tsc_arg, device_args, user_args);
 	if (n < 0 || (size_t)n >= sizeof(full_cmdline) || (unsigned int)n > max)
 		die("the kernel command line is too long (%d bytes, the kernel takes %u)",
 		    n, max);

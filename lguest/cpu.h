@@ -83,6 +83,8 @@ struct cpu_ops {
 	/* Signalling fd pulses interrupt line. */
 	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line);
 	void (*print_stats)(struct cpu *cpu, FILE *out);
+	/* The guest's TSC frequency in kHz, or 0 if the backend cannot tell. */
+	unsigned int (*tsc_khz)(struct cpu *cpu);
 };
 
 struct cpu {

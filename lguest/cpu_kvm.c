@@ -349,6 +349,19 @@ static void kvm_print_stats(struct cpu *cpu, FILE *out)
 		k->stats[KSTAT_INTR], k->stats[KSTAT_OTHER]);
 }
 
+/*L:335
+ * KVM gives the guest a TSC at the host's frequency (or a scaled one, on
+ * CPUs that can, when asked with KVM_SET_TSC_KHZ; we never ask), and
+ * tells us which with KVM_GET_TSC_KHZ on the vCPU.  boot.c passes it to
+ * the guest kernel, which would otherwise measure it against the PIT.
+ */
+static unsigned int kvm_tsc_khz(struct cpu *cpu)
+{
+	int khz = ioctl(to_kvm(cpu)->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	return khz > 0 ? (unsigned int)khz : 0;
+}
+
 static const struct cpu_ops kvm_ops = {
 	.name = "kvm",
 	.set_boot_regs = kvm_set_boot_regs,
@@ -357,6 +370,7 @@ static const struct cpu_ops kvm_ops = {
 	.bind_ioeventfd = kvm_bind_ioeventfd,
 	.bind_irqfd = kvm_bind_irqfd,
 	.print_stats = kvm_print_stats,
+	.tsc_khz = kvm_tsc_khz,
 };
 
 static int kvm_vm_ioctl(struct cpu_kvm *k, unsigned long req, void *arg,

@@ -185,6 +185,16 @@ static void lguest_print_stats(struct cpu *cpu, FILE *out)
 	fprintf(out, "\n");
 }
 
+/* lg.ko knows the host's TSC frequency, which is the guest's (H:065). */
+static unsigned int lguest_tsc_khz(struct cpu *cpu)
+{
+	struct lguest_info info;
+
+	if (ioctl(to_lguest(cpu)->fd, LHREQ_GETINFO, &info) < 0)
+		return 0;
+	return info.tsc_khz;
+}
+
 static const struct cpu_ops lguest_ops = {
 	.name = "lguest",
 	.set_boot_regs = lguest_set_boot_regs,
@@ -193,6 +203,7 @@ static const struct cpu_ops lguest_ops = {
 	.bind_ioeventfd = lguest_bind_ioeventfd,
 	.bind_irqfd = lguest_bind_irqfd,
 	.print_stats = lguest_print_stats,
+	.tsc_khz = lguest_tsc_khz,
 };
 
 /*L:370
