@@ -57,6 +57,14 @@ build_key() {
 }
 
 mkdir -p "$out"
+# One build at a time: several make runs may ask for the kernel at once
+# (the tree is shared), and two kernel builds in one source tree trample
+# each other's files.  The second waits, then finds the key up to date.
+exec 9>"$out/.build-kernel.lock"
+if ! flock -n 9; then
+	echo "build-kernel: waiting for another build of $out/bzImage"
+	flock 9
+fi
 key=$(build_key)
 if [[ $force -eq 0 && -f $out/bzImage && -f $out/bzImage.key ]] &&
 	[[ $key == "$(cat "$out/bzImage.key")" ]]; then
