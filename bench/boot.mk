@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: guest boot time and idle exits on lg.ko against KVM.
+#
+#   $(BUILD)/vm/bin/boot_bench   boots the guest N times per hypervisor,
+#                                times launcher start -> "lguest-guest: ready",
+#                                counts an idle guest's exits
+#
+# The bench suite "bench-boot" (tests/vm/suites/bench-boot.sh) runs it on
+# the guest the launcher suite boots (lguest/launcher.mk).
+
+$(BUILD)/vm/bin/boot_bench: bench/boot_bench.c include/uapi/linux/lguest.h bench/boot.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $<
+
+VM_PROGS += $(BUILD)/vm/bin/boot_bench
+BENCH_SUITES += bench-boot
