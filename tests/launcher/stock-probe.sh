@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run inside Debian's stock kernel under lguest by the stock suite
+# (lguest.run=/test/stock-probe.sh lguest.end=shell): say what the guest
+# sees, one "stock-test: " line per fact, for the test VM to check.  The
+# shell follows; the suite ends the guest from there with lguest-exit.
+# Parameters from the kernel command line: stock.token=T (echoed back),
+# stock.a=A stock.b=B (their sum is printed).
+
+param() {
+	for word in $(cat /proc/cmdline); do
+		case $word in
+		"$1"=*) echo "${word#*=}"; return ;;
+		esac
+	done
+}
+
+say() {
+	echo "stock-test: $*"
+}
+
+say "token $(param stock.token)"
+say "uname $(uname -r)"
+# The timer must tick (PIT on IRQ 0 through the PIC): sleep needs it.
+before=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
+sleep 1
+after=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
+say "timer $before $after $(awk '$1 == "0:" { print $3 }' /proc/interrupts)"
+say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+say "sum $(($(param stock.a) + $(param stock.b)))"
+exit 0
