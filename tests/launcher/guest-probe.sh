@@ -5,7 +5,8 @@
 # what the guest sees, one "launcher-test: " line per fact, for the test
 # VM to check.  Parameters from the kernel command line:
 #   launcher.token=T    echo T back (proves the command line and console)
-#   launcher.status=N   exit with status N (default 0)
+#   launcher.status=N   exit with status N (default 0); init hands it to
+#                       the launcher through the exit port (0xf4)
 
 param() {
 	for word in $(cat /proc/cmdline); do
@@ -39,5 +40,15 @@ if [ -e /dev/vda ]; then
 		say "vda write failed"
 	fi
 fi
+# Time: the TSC frequency the launcher passed (tsc_early_khz=), the one
+# the kernel settled on (its last "tsc: Detected N.NNN MHz ..." line, in
+# kHz), how often it failed to calibrate against the PIT, and the
+# clocksource it runs on.
+say "tsc-arg $(param tsc_early_khz)"
+say "tsc-khz $(dmesg | sed -n 's/.*tsc: Detected \([0-9]*\)\.\([0-9]*\) MHz.*/\1\2/p' | tail -1)"
+say "tsc-pit-failures $(dmesg | grep -c 'Unable to calibrate against PIT')"
+say "tsc-unstable $(dmesg | sed -n 's/.*[Mm]arking TSC unstable due to //p' | head -1)"
+say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+say "clocksources $(cat /sys/devices/system/clocksource/clocksource0/available_clocksource)"
 status=$(param launcher.status)
 exit "${status:-0}"

@@ -349,4 +349,65 @@ if [ -c /dev/lguest ]; then
 		sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 130 ]"
 fi
 # --- end of block 5 ----------------------------------------------------------
+
+# --- guestcfg: the guest's exit port and its TSC (guest/ helper's block) -----
+#
+# init hands its program's exit status (and the shell's lguest-poweroff N)
+# to /sbin/lguest-exit, which writes it to port 0xf4: the launcher must end
+# with that status.  And the launcher tells the guest its TSC frequency
+# (tsc_early_khz=): it must be the test host's own tsc_khz (the guest's TSC
+# is the host's), the guest kernel must use it, and must not have tried,
+# and failed, to measure it against the PIT.
+
+# The host's tsc_khz as its kernel last reported it (a refined calibration
+# replaces the first one).
+host_tsc_khz=$(dmesg | sed -n \
+	-e 's/.*tsc: Detected \([0-9]*\)\.\([0-9]*\) MHz.*/\1\2/p' \
+	-e 's/.*tsc: Refined TSC clocksource calibration: \([0-9]*\)\.\([0-9]*\) MHz.*/\1\2/p' |
+	tail -1)
+echo "# test host tsc_khz: ${host_tsc_khz:-unknown}"
+guestcfg_hvs=kvm
+[ -e /dev/lguest ] && guestcfg_hvs="kvm lguest"
+for hv in $guestcfg_hvs; do
+	code=$((10 + $(od -An -N1 -tu1 /dev/urandom) % 100))
+	boot_guest $hv-exit-port $hv launcher.status=$code launcher.token=x
+	check "$hv: the guest program's status $code ends the launcher through the exit port" \
+		sh -c "[ $status -eq $code ] &&
+		       grep -q 'lguest-guest: poweroff (status $code)' $T/$hv-exit-port.out"
+	[ $status -eq $code ] || show $T/$hv-exit-port.out 60
+
+	name=$hv-exit-port
+	arg=$(probe $name tsc-arg)
+	khz=$(probe $name tsc-khz)
+	check "$hv: the launcher passes the host's TSC frequency: tsc_early_khz=$arg (host $host_tsc_khz)" \
+		sh -c "[ -n '$arg' ] && [ '$arg' = '$host_tsc_khz' ]"
+	check "$hv: the guest kernel runs its TSC at that frequency ($khz kHz)" \
+		sh -c "[ -n '$khz' ] && [ '$khz' = '$arg' ]"
+	check "$hv: the guest kernel did not try to calibrate against the PIT" \
+		sh -c "[ '$(probe $name tsc-pit-failures)' = 0 ] &&
+		       ! grep -q 'Unable to calibrate' $T/$name.out"
+	echo "# $hv: guest clocksource $(probe $name clocksource) (available: $(probe $name clocksources))"
+	unstable=$(probe $name tsc-unstable)
+	[ -z "$unstable" ] || echo "# $hv: guest marked its TSC unstable: $unstable"
+	grep 'tsc:\|clocksource' $T/$name.out | tr -d '\r' | head -12 | sed 's/^/#   /'
+
+	# The shell's lguest-poweroff N, typed on the console.
+	code=$((10 + $(od -An -N1 -tu1 /dev/urandom) % 100))
+	rm -f $T/in
+	mkfifo $T/in
+	( timeout 120 $LGUEST --hv=$hv 64m $KERNEL --initrd=$INITRD <$T/in \
+		>$T/$hv-poweroff.out 2>&1; echo $? >$T/$hv-poweroff.status ) &
+	exec 3>$T/in
+	wait_for_line 'lguest-guest: starting a shell' 100 $T/$hv-poweroff.out
+	printf 'lguest-poweroff %s\n' "$code" >&3
+	exec 3>&-
+	wait
+	status=$(cat $T/$hv-poweroff.status)
+	check "$hv: the shell's lguest-poweroff $code ends the launcher with status $code" \
+		sh -c "[ $status -eq $code ] &&
+		       grep -q 'lguest-guest: poweroff (status $code)' $T/$hv-poweroff.out"
+	[ $status -eq $code ] || show $T/$hv-poweroff.out 60
+done
+# --- end of the guestcfg block -----------------------------------------------
+
 exit 0
