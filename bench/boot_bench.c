@@ -388,7 +388,17 @@ static uint64_t counter(const struct counters *c, const char *name)
 	return 0;
 }
 
-/* "name=delta ..." for the counters that moved, largest first, at most 8. */
+static bool is_time_counter(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 3 && strcmp(name + n - 3, "_ns") == 0;
+}
+
+/*
+ * "name=delta ..." for the counters that moved, largest first, at most 8
+ * (KVM's halt times in ns are not events: left out).
+ */
 static void describe_deltas(const struct counters *a, const struct counters *b,
 			    char *out, size_t size)
 {
@@ -405,7 +415,8 @@ static void describe_deltas(const struct counters *a, const struct counters *b,
 		for (i = 0; i < b->n; i++) {
 			uint64_t d = b->value[i] - counter(a, b->name[i]);
 
-			if (!used[i] && d > best && strcmp(b->name[i], "exits") != 0) {
+			if (!used[i] && d > best && strcmp(b->name[i], "exits") != 0 &&
+			    !is_time_counter(b->name[i])) {
 				best = d;
 				best_i = i;
 			}
