@@ -45,7 +45,8 @@ VM_KVER ?= $(KVER)
 -include $(wildcard tests/unit/unit.mk tests/fuzz/fuzz.mk tests/vring/vring.mk \
 		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk \
 		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk \
-		   tests/lguest/lguest.mk lguest/launcher.mk)
+		   tests/lguest/lguest.mk lguest/launcher.mk tests/launcher/stock.mk \
+		   bench/boot.mk)
 
 .DEFAULT_GOAL := all
 
