@@ -627,18 +627,22 @@ static int lg_handle_cpuid(struct lguest *lg)
  * VMCB, and so do EFER (where SVME must stay set, though the guest never
  * sees it) and PAT.  The TSC is the host's plus the VMCB's offset, and a
  * write moves the offset.  The memory-type range registers read as "none"
- * and ignore writes.  There is no local APIC, so its base MSR does not
- * exist; nor does anything else: #GP, as on a CPU that lacks it.
+ * and ignore writes, and so does the AMD northbridge configuration MSR,
+ * which a stock distribution kernel pokes on every AMD CPU it brings up.
+ * There is no local APIC, so its base MSR does not exist; nor does anything
+ * else: #GP, as on a CPU that lacks it.
  */
 #define LG_MSR_MTRR_CAP		0xfe
 #define LG_MSR_MTRR_DEF_TYPE	0x2ff
 #define LG_EFER_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
 
-static bool lg_msr_is_mtrr(u32 msr)
+/* MSRs that read as 0 and ignore writes. */
+static bool lg_msr_reads_zero(u32 msr)
 {
 	return msr == LG_MSR_MTRR_CAP || msr == LG_MSR_MTRR_DEF_TYPE ||
 		(msr >= 0x200 && msr <= 0x20f) || msr == 0x250 ||
-		msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26f);
+		msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26f) ||
+		msr == MSR_AMD64_NB_CFG;
 }
 
 static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
@@ -684,7 +688,7 @@ static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
 		*val = lg->vmcb->save.efer & ~(u64)EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
 		*val = rdtsc() + lg->vmcb->control.tsc_offset;
-	else if (lg_msr_is_mtrr(msr))
+	else if (lg_msr_reads_zero(msr))
 		*val = 0;
 	else
 		return -EINVAL;
@@ -701,7 +705,7 @@ static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
 		lg->vmcb->save.efer = val | EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
 		lg->vmcb->control.tsc_offset = val - rdtsc();
-	else if (!lg_msr_is_mtrr(msr))
+	else if (!lg_msr_reads_zero(msr))
 		return -EINVAL;
 	return 0;
 }
