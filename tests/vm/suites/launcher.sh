@@ -239,12 +239,16 @@ check "kvm: --rng gives the guest /dev/hwrng: 16 bytes ($rng)" \
 	test ${#rng} -eq 32
 check "kvm: --block: the guest reads the disk's bytes" \
 	test "$(probe kvm-virtio vda)" = "$want"
-check "kvm: --block: the guest's write reaches the file" \
-	sh -c "[ '$(probe kvm-virtio 'vda write')' = ok ] && [ \"\$(head -c 1 $T/disk.img)\" = x ]"
+# What the guest wrote, as the host's file holds it (the third 64 KiB).
+disk_written() { dd if=$T/disk.img bs=65536 skip=2 count=1 2>/dev/null | md5sum | cut -d' ' -f1; }
+set -- $(probe kvm-virtio 'vda write')
+check "kvm: --block: the guest's 64 KiB write reaches the file, same bytes" \
+	sh -c "[ '$1' = ok ] && [ '$2' = '$(disk_written)' ]"
 
+before=$(md5sum <$T/disk.img)
 boot_guest kvm-ro kvm --block-ro=$T/disk.img launcher.token=x
-check "kvm: --block-ro: the guest cannot write" \
-	test "$(probe kvm-ro 'vda write')" = failed
+check "kvm: --block-ro: the guest cannot write, the file is unchanged" \
+	sh -c "[ '$(probe kvm-ro 'vda write')' = failed ] && [ '$(md5sum <$T/disk.img)' = '$before' ]"
 
 # --- 4. lg.ko ---------------------------------------------------------------
 
@@ -259,6 +263,13 @@ if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 		test ${#rng} -eq 32
 	check "lguest: --block: the guest reads the disk's bytes" \
 		test "$(probe lg-virtio vda)" = "$(head -c 65536 $T/disk.img | md5sum | cut -d' ' -f1)"
+	set -- $(probe lg-virtio 'vda write')
+	check "lguest: --block: the guest's 64 KiB write reaches the file, same bytes" \
+		sh -c "[ '$1' = ok ] && [ '$2' = '$(disk_written)' ]"
+	before=$(md5sum <$T/disk.img)
+	boot_guest lg-ro lguest --block-ro=$T/disk.img launcher.token=x
+	check "lguest: --block-ro: the guest cannot write, the file is unchanged" \
+		sh -c "[ '$(probe lg-ro 'vda write')' = failed ] && [ '$(md5sum <$T/disk.img)' = '$before' ]"
 else
 	echo "# lg.ko not available here: --hv=lguest not tried"
 fi
