@@ -266,6 +266,12 @@ if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 	set -- $(probe lg-virtio 'vda write')
 	check "lguest: --block: the guest's 64 KiB write reaches the file, same bytes" \
 		sh -c "[ '$1' = ok ] && [ '$2' = '$(disk_written)' ]"
+	run_lguest lg-poweroff 90 --hv=lguest 64m $KERNEL --initrd=$INITRD \
+		lguest.run=/test/guest-poweroff.sh
+	check "lguest: a plain poweroff in the guest ends the launcher at once with status 0" \
+		sh -c "[ $status -eq 0 ] && grep -q 'launcher-test: before-poweroff' $T/lg-poweroff.out &&
+		       ! grep -q 'launcher-test: after-poweroff' $T/lg-poweroff.out"
+	[ $status -eq 0 ] || show $T/lg-poweroff.out 20
 	before=$(md5sum <$T/disk.img)
 	boot_guest lg-ro lguest --block-ro=$T/disk.img launcher.token=x
 	check "lguest: --block-ro: the guest cannot write, the file is unchanged" \
