@@ -67,31 +67,34 @@ static struct vring *vring_from_core(struct vring_core *core)
 	return container_of(core, struct vring, core);
 }
 
-/*R:210 The core's two windows onto memory.  They are only ever called in
+/*R:210 The core's windows onto memory.  They are only ever called in
  * the owner's address space: its own system calls check that, and our
  * worker adopts the owner's mm before calling the consumer.
  */
-/*
- * The 16-bit ring words (the indices, flags, head slots and event words)
- * are read and written with a single 2-byte access: copy_*_user() may move
- * bytes one at a time (rep movsb), and a driver polling used->idx while we
- * step it from 0x12ff to 0x1300 must never see 0x1200.  The core only asks
- * for 2 bytes at 2-byte aligned addresses (VRINGSETUP checks alignment).
- */
 int vring_core_read(struct vring_core *core, void *dst, u64 addr, size_t len)
 {
-	if (len == sizeof(u16) && IS_ALIGNED(addr, sizeof(u16)))
-		return get_user(*(u16 *)dst, (u16 __user *)u64_to_user_ptr(addr));
 	return copy_from_user(dst, u64_to_user_ptr(addr), len) ? -EFAULT : 0;
 }
 
 int vring_core_write(struct vring_core *core, u64 addr, const void *src,
 		     size_t len)
 {
-	if (len == sizeof(u16) && IS_ALIGNED(addr, sizeof(u16)))
-		return put_user(*(const u16 *)src,
-				(u16 __user *)u64_to_user_ptr(addr));
 	return copy_to_user(u64_to_user_ptr(addr), src, len) ? -EFAULT : 0;
+}
+
+/*
+ * copy_*_user() may move bytes one at a time (rep movsb): a driver polling
+ * used->idx while we step it from 0x12ff to 0x1300 could see 0x1200.  The
+ * ring words therefore go through get_user()/put_user(), one access each.
+ */
+int vring_core_get16(struct vring_core *core, u64 addr, __le16 *val)
+{
+	return get_user(*val, (__le16 __user *)u64_to_user_ptr(addr));
+}
+
+int vring_core_put16(struct vring_core *core, u64 addr, __le16 val)
+{
+	return put_user(val, (__le16 __user *)u64_to_user_ptr(addr));
 }
 
 static void vring_signal_call(struct vring *vr)

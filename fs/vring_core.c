@@ -94,7 +94,7 @@ static int vring_core_read16(struct vring_core *vr, u64 addr, u16 *val)
 {
 	__le16 raw;
 
-	if (vring_core_read(vr, &raw, addr, sizeof(raw)))
+	if (vring_core_get16(vr, addr, &raw))
 		return vring_core_fail(vr, "cannot read the ring (bad address)");
 	*val = le16_to_cpu(raw);
 	return 0;
@@ -104,7 +104,7 @@ static int vring_core_write16(struct vring_core *vr, u64 addr, u16 val)
 {
 	__le16 raw = cpu_to_le16(val);
 
-	if (vring_core_write(vr, addr, &raw, sizeof(raw)))
+	if (vring_core_put16(vr, addr, raw))
 		return vring_core_fail(vr, "cannot write the ring (bad address)");
 	return 0;
 }
@@ -151,8 +151,7 @@ int vring_core_init(struct vring_core *vr, struct vring_seg *segs)
 	 * 0 for a ring the driver just zeroed (as the spec asks it to) and
 	 * the right place for a ring handed over by a restarted owner.
 	 */
-	if (vring_core_read(vr, &used_idx, vring_used_idx_addr(vr),
-			    sizeof(used_idx)))
+	if (vring_core_get16(vr, vring_used_idx_addr(vr), &used_idx))
 		return -EFAULT;
 	vr->used_idx = le16_to_cpu(used_idx);
 	vr->last_avail = vr->used_idx;

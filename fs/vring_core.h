@@ -70,6 +70,13 @@ struct vring_core {
 int vring_core_read(struct vring_core *vr, void *dst, u64 addr, size_t len);
 int vring_core_write(struct vring_core *vr, u64 addr, const void *src,
 		     size_t len);
+/*
+ * The 16-bit ring words (indices, flags, head slots, event words), each
+ * moved in one 2-byte access at a 2-byte aligned address: the other side
+ * polls them, and must never see half of an update.
+ */
+int vring_core_get16(struct vring_core *vr, u64 addr, __le16 *val);
+int vring_core_put16(struct vring_core *vr, u64 addr, __le16 val);
 /* Called once when the ring breaks, to log the reason (rate-limited). */
 void vring_core_report(struct vring_core *vr);
 

@@ -151,6 +151,17 @@ int vring_core_write(struct vring_core *vr, u64 addr, const void *src,
 	return 0;
 }
 
+/* One 2-byte access, checked like any other. */
+int vring_core_get16(struct vring_core *vr, u64 addr, __le16 *val)
+{
+	return vring_core_read(vr, val, addr, sizeof(*val));
+}
+
+int vring_core_put16(struct vring_core *vr, u64 addr, __le16 val)
+{
+	return vring_core_write(vr, addr, &val, sizeof(val));
+}
+
 void vring_core_report(struct vring_core *vr)
 {
 	struct fake_mem *mem = vr->mem;
