@@ -9,7 +9,8 @@
 # The bench suite "bench-boot" (tests/vm/suites/bench-boot.sh) runs it on
 # the guest the launcher suite boots (lguest/launcher.mk).
 
-$(BUILD)/vm/bin/boot_bench: bench/boot_bench.c include/uapi/linux/lguest.h bench/boot.mk
+$(BUILD)/vm/bin/boot_bench: bench/boot_bench.c lguest/lguest_stats.h include/uapi/linux/lguest.h \
+		bench/boot.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $<
 

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/lguest.h>
+#include "../lguest/lguest_stats.h"
 
 #define MAX_HV 4
 #define MAX_RUNS 32
@@ -229,27 +230,6 @@ static void boot_finish(struct boot *b, double until)
 
 /* --- the hypervisors' exit counters ------------------------------------ */
 
-static const char *const lguest_stat_names[] = {
-	[LGUEST_STAT_EXITS] = "exits",
-	[LGUEST_STAT_EXIT_IO] = "io",
-	[LGUEST_STAT_EXIT_IO_USER] = "io_to_launcher",
-	[LGUEST_STAT_EXIT_MMIO] = "mmio",
-	[LGUEST_STAT_EXIT_MMIO_USER] = "mmio_to_launcher",
-	[LGUEST_STAT_EXIT_NPF] = "npf",
-	[LGUEST_STAT_EXIT_HLT] = "hlt",
-	[LGUEST_STAT_EXIT_CPUID] = "cpuid",
-	[LGUEST_STAT_EXIT_MSR] = "msr",
-	[LGUEST_STAT_EXIT_INTR] = "intr",
-	[LGUEST_STAT_EXIT_VINTR] = "vintr",
-	[LGUEST_STAT_EXIT_EXCEPTION] = "exception",
-	[LGUEST_STAT_EXIT_OTHER] = "other",
-	[LGUEST_STAT_IRQS_INJECTED] = "irqs_injected",
-	[LGUEST_STAT_HALTS] = "halts",
-	[LGUEST_STAT_IOEVENTFD] = "ioeventfd",
-	[LGUEST_STAT_IRQFD] = "irqfd",
-	[LGUEST_STAT_RUNS] = "runs",
-};
-
 static bool read_lguest_counters(int fd, struct counters *c)
 {
 	struct lguest_stats stats;
@@ -258,7 +238,7 @@ static bool read_lguest_counters(int fd, struct counters *c)
 	if (ioctl(fd, LHREQ_GETSTATS, &stats) < 0)
 		return false;
 	c->n = 0;
-	for (i = 0; i < sizeof(lguest_stat_names) / sizeof(lguest_stat_names[0]); i++) {
+	for (i = 0; i < LGUEST_STAT_NAMES; i++) {
 		snprintf(c->name[c->n], sizeof(c->name[0]), "%s", lguest_stat_names[i]);
 		c->value[c->n++] = stats.count[i];
 	}

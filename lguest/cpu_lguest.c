@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "lguest_stats.h"
 
 struct cpu_lguest {
 	struct cpu cpu;
@@ -148,26 +149,6 @@ static int lguest_bind_irqfd(struct cpu *cpu, int fd, unsigned int line)
 	return ioctl(to_lguest(cpu)->fd, LHREQ_IRQFD, &irqfd);
 }
 
-static const char *const stat_names[] = {
-	[LGUEST_STAT_EXITS] = "exits",
-	[LGUEST_STAT_EXIT_IO] = "io",
-	[LGUEST_STAT_EXIT_IO_USER] = "io-user",
-	[LGUEST_STAT_EXIT_MMIO] = "mmio",
-	[LGUEST_STAT_EXIT_MMIO_USER] = "mmio-user",
-	[LGUEST_STAT_EXIT_NPF] = "npf",
-	[LGUEST_STAT_EXIT_HLT] = "hlt",
-	[LGUEST_STAT_EXIT_CPUID] = "cpuid",
-	[LGUEST_STAT_EXIT_MSR] = "msr",
-	[LGUEST_STAT_EXIT_INTR] = "intr",
-	[LGUEST_STAT_EXIT_VINTR] = "vintr",
-	[LGUEST_STAT_EXIT_EXCEPTION] = "exception",
-	[LGUEST_STAT_EXIT_OTHER] = "other",
-	[LGUEST_STAT_IRQS_INJECTED] = "irqs",
-	[LGUEST_STAT_HALTS] = "halts",
-	[LGUEST_STAT_IOEVENTFD] = "ioeventfd",
-	[LGUEST_STAT_IRQFD] = "irqfd",
-	[LGUEST_STAT_RUNS] = "runs",
-};
 
 static void lguest_print_stats(struct cpu *cpu, FILE *out)
 {
@@ -179,8 +160,8 @@ static void lguest_print_stats(struct cpu *cpu, FILE *out)
 		return;
 	}
 	fprintf(out, "lguest: lg.ko:");
-	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
-		fprintf(out, " %s=%llu", stat_names[i],
+	for (i = 0; i < LGUEST_STAT_NAMES; i++)
+		fprintf(out, " %s=%llu", lguest_stat_names[i],
 			(unsigned long long)stats.count[i]);
 	fprintf(out, "\n");
 }
