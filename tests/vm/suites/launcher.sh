@@ -13,6 +13,10 @@
 #      Ctrl-C on a pseudo-terminal (pty-run).
 # Run by /init with busybox ash; TAP on stdout.
 
+# A launcher that ended early must fail a check, not kill this script:
+# with SIGPIPE ignored, writing to a FIFO nobody reads is an error.
+trap '' PIPE
+
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
@@ -220,7 +224,8 @@ mkfifo $T/in
 ( timeout 120 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD <$T/in \
 	>$T/kvm-shell.out 2>&1; echo $? >$T/kvm-shell.status ) &
 exec 3>$T/in
-wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-shell.out
+wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-shell.out ||
+	echo "# kvm-shell: no shell prompt after 100 s"
 printf 'echo shell-%s-$((6 * 7))\nexit\n' "$tok" >&3
 exec 3>&-
 wait
