@@ -27,6 +27,8 @@ static const char *const lguest_stat_names[] = {
 	[LGUEST_STAT_IOEVENTFD] = "ioeventfd",
 	[LGUEST_STAT_IRQFD] = "irqfd",
 	[LGUEST_STAT_RUNS] = "runs",
+	[LGUEST_STAT_ISR_READS] = "isr-reads",
+	[LGUEST_STAT_ISR_ACKS] = "isr-acks",
 };
 
 #define LGUEST_STAT_NAMES \

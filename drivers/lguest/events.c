@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Things that happen to a guest from outside the RUN loop: interrupt lines
- * raised by the launcher, by eventfds (irqfd) and by the PIT's hrtimer, and
- * guest MMIO writes turned into eventfd signals (ioeventfd).
+ * raised by the launcher, by eventfds (irqfd) and by the PIT's hrtimer,
+ * guest MMIO writes turned into eventfd signals (ioeventfd), and the
+ * virtio-mmio interrupt status registers irqfds keep for the guest.
  */
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/virtio_mmio.h>
 
 #include "lg.h"
 
@@ -26,11 +28,20 @@ struct lg_ioeventfd {
 	struct eventfd_ctx *ctx;
 };
 
+/* One virtio-mmio InterruptStatus latch, shared by the irqfds naming it. */
+struct lg_isr {
+	struct list_head list;
+	u64 addr;			/* guest-physical InterruptStatus */
+	unsigned int users;		/* irqfds bound to it */
+	atomic_t status;		/* the bits the guest reads */
+};
+
 struct lg_irqfd {
 	struct list_head list;
 	struct lguest *lg;
 	struct eventfd_ctx *ctx;
 	unsigned int line;
+	struct lg_isr *isr;		/* or NULL */
 	wait_queue_entry_t wait;
 	wait_queue_head_t *wqh;
 	poll_table pt;
@@ -129,6 +140,7 @@ void lg_events_init(struct lguest *lg)
 	mutex_init(&lg->events_lock);
 	INIT_LIST_HEAD(&lg->ioeventfds);
 	INIT_LIST_HEAD(&lg->irqfds);
+	INIT_LIST_HEAD(&lg->isrs);
 	lg_pic_reset(&lg->pic);
 	lg_pit_reset(&lg->pit);
 	hrtimer_init(&lg->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -232,6 +244,14 @@ bool lg_ioeventfd_signal(struct lguest *lg, u64 addr, u32 len, u64 value)
  * EPOLLHUP; we hold our own reference to its context, so we just stay
  * quiet until the binding is removed.
  */
+static void lg_irqfd_fire(struct lg_irqfd *irqfd)
+{
+	/* The status is set before the line moves: lg_set_irq's lock orders it. */
+	if (irqfd->isr)
+		atomic_or(VIRTIO_MMIO_INT_VRING, &irqfd->isr->status);
+	lg_set_irq(irqfd->lg, irqfd->line, LGUEST_IRQ_PULSE);
+}
+
 static int lg_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 			   int sync, void *key)
 {
@@ -243,7 +263,7 @@ static int lg_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		return 0;
 	eventfd_ctx_do_read(irqfd->ctx, &count);
 	irqfd->lg->stats[LGUEST_STAT_IRQFD]++;
-	lg_set_irq(irqfd->lg, irqfd->line, LGUEST_IRQ_PULSE);
+	lg_irqfd_fire(irqfd);
 	return 0;
 }
 
@@ -256,11 +276,103 @@ static void lg_irqfd_queue(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &irqfd->wait);
 }
 
+/*H:335
+ * Why lg.ko also answers a virtio-mmio device's interrupt status.  The
+ * guest's virtio_mmio driver meets every interrupt by reading the device's
+ * InterruptStatus register and writing what it read to InterruptACK.  With
+ * a ring bound straight to a tap (vringfd + irqfd), those two MMIO accesses
+ * would be the only thing left on the packet path that needs the launcher:
+ * two exits to userspace and the system calls around them, per interrupt.
+ * So an irqfd may name the device's InterruptStatus address.  Each signal
+ * sets the "used buffer" bit in a latch kept here before it pulses the
+ * line, and svm.c answers the guest's read of the latch and its ACK inside
+ * the MMIO exit.  A device's rx and tx irqfds name the same register and
+ * share one latch, counted by its users; it goes with the last of them.
+ *
+ * The bit is set by the eventfd wakeup (atomic context, the eventfd's lock
+ * held) while the vCPU reads and clears it, so it is an atomic_t.  The
+ * list of latches is under events_lock, which the wakeup never takes: it
+ * reaches its latch through its own irqfd, and an irqfd is off the
+ * eventfd's wait queue before its latch can go.
+ */
+#define LG_ISR_ACK_OFFSET \
+	(VIRTIO_MMIO_INTERRUPT_ACK - VIRTIO_MMIO_INTERRUPT_STATUS)
+
+static struct lg_isr *lg_isr_find(struct lguest *lg, u64 addr)
+{
+	struct lg_isr *isr;
+
+	list_for_each_entry(isr, &lg->isrs, list) {
+		if (isr->addr == addr)
+			return isr;
+	}
+	return NULL;
+}
+
+/* Under events_lock: the latch for addr, shared if it exists. */
+static struct lg_isr *lg_isr_get(struct lguest *lg, u64 addr)
+{
+	struct lg_isr *isr = lg_isr_find(lg, addr);
+
+	if (isr) {
+		isr->users++;
+		return isr;
+	}
+	isr = kzalloc(sizeof(*isr), GFP_KERNEL_ACCOUNT);
+	if (!isr)
+		return NULL;
+	isr->addr = addr;
+	isr->users = 1;
+	atomic_set(&isr->status, 0);
+	list_add_tail(&isr->list, &lg->isrs);
+	return isr;
+}
+
+static void lg_isr_put(struct lg_isr *isr)
+{
+	if (!isr || --isr->users)
+		return;
+	list_del(&isr->list);
+	kfree(isr);
+}
+
+/* Called from the RUN loop for every guest MMIO read: true if answered. */
+bool lg_isr_read(struct lguest *lg, u64 addr, u32 len, u32 *value)
+{
+	struct lg_isr *isr;
+
+	if (len != 4)
+		return false;
+	mutex_lock(&lg->events_lock);
+	isr = lg_isr_find(lg, addr);
+	if (isr)
+		*value = atomic_read(&isr->status);
+	mutex_unlock(&lg->events_lock);
+	return isr;
+}
+
+/* ... and for every write: an InterruptACK clears the bits it writes. */
+bool lg_isr_ack(struct lguest *lg, u64 addr, u32 len, u64 value)
+{
+	struct lg_isr *isr;
+
+	if (len != 4 || addr < LG_ISR_ACK_OFFSET)
+		return false;
+	mutex_lock(&lg->events_lock);
+	isr = lg_isr_find(lg, addr - LG_ISR_ACK_OFFSET);
+	if (isr)
+		atomic_andnot((u32)value, &isr->status);
+	mutex_unlock(&lg->events_lock);
+	return isr;
+}
+
+/* Under events_lock, or when nothing else can touch the bindings. */
 static void lg_irqfd_free(struct lg_irqfd *irqfd)
 {
 	u64 count;
 
 	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
+	lg_isr_put(irqfd->isr);
 	eventfd_ctx_put(irqfd->ctx);
 	kfree(irqfd);
 }
@@ -287,16 +399,40 @@ static int lg_irqfd_deassign(struct lguest *lg, const struct lguest_irqfd *args)
 	return ret;
 }
 
+/*
+ * An InterruptStatus address must be one lg.ko sees exits for (outside
+ * RAM, so the guest cannot have it mapped; hence only after INITIALIZE),
+ * aligned as the register is, with its ACK at +4 still addressable.
+ */
+static int lg_irqfd_check(struct lguest *lg, const struct lguest_irqfd *args)
+{
+	u64 addr = args->isr_addr;
+
+	if (args->pad || args->line > 15 ||
+	    (args->flags & ~(LGUEST_IRQFD_DEASSIGN | LGUEST_IRQFD_VIRTIO_ISR)))
+		return -EINVAL;
+	if (args->flags & LGUEST_IRQFD_DEASSIGN)
+		return 0;
+	if (!(args->flags & LGUEST_IRQFD_VIRTIO_ISR))
+		return addr ? -EINVAL : 0;
+	if (!READ_ONCE(lg->initialized) || (addr & 3) ||
+	    lg_gpa_is_ram(lg, addr) || addr > U64_MAX - 8)
+		return -EINVAL;
+	return 0;
+}
+
 int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args)
 {
 	struct lg_irqfd *irqfd;
+	unsigned long flags;
 	struct file *file;
 	__poll_t events;
+	u64 count;
 	int ret;
 
-	if (args->pad || (args->flags & ~LGUEST_IRQFD_DEASSIGN) ||
-	    args->line > 15)
-		return -EINVAL;
+	ret = lg_irqfd_check(lg, args);
+	if (ret)
+		return ret;
 	if (args->flags & LGUEST_IRQFD_DEASSIGN)
 		return lg_irqfd_deassign(lg, args);
 
@@ -319,20 +455,34 @@ int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args)
 	init_poll_funcptr(&irqfd->pt, lg_irqfd_queue);
 
 	mutex_lock(&lg->events_lock);
+	if (args->flags & LGUEST_IRQFD_VIRTIO_ISR) {
+		irqfd->isr = lg_isr_get(lg, args->isr_addr);
+		if (!irqfd->isr) {
+			mutex_unlock(&lg->events_lock);
+			ret = -ENOMEM;
+			goto out_put_ctx;
+		}
+	}
 	list_add_tail(&irqfd->list, &lg->irqfds);
 	events = vfs_poll(file, &irqfd->pt);
-	mutex_unlock(&lg->events_lock);
-	/* A signal that came before we were listening still counts. */
+	/*
+	 * A signal that came before we were listening still counts.  We
+	 * empty the counter under the eventfd's lock, as our wakeup would,
+	 * and stay under events_lock so a deassign on another thread cannot
+	 * free the binding under us.
+	 */
 	if (events & EPOLLIN) {
-		u64 count;
-
-		eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
-		add_wait_queue(irqfd->wqh, &irqfd->wait);
-		lg_set_irq(lg, irqfd->line, LGUEST_IRQ_PULSE);
+		spin_lock_irqsave(&irqfd->wqh->lock, flags);
+		eventfd_ctx_do_read(irqfd->ctx, &count);
+		spin_unlock_irqrestore(&irqfd->wqh->lock, flags);
+		lg_irqfd_fire(irqfd);
 	}
+	mutex_unlock(&lg->events_lock);
 	fput(file);
 	return 0;
 
+out_put_ctx:
+	eventfd_ctx_put(irqfd->ctx);
 out_free:
 	kfree(irqfd);
 out_fput:
@@ -340,7 +490,10 @@ out_fput:
 	return ret;
 }
 
-/*H:340 When the guest goes, so do its bindings and its timer. */
+/*H:340
+ * When the guest goes, so do its bindings (and with the irqfds, the
+ * interrupt status latches they shared) and its timer.
+ */
 void lg_events_release(struct lguest *lg)
 {
 	struct lg_ioeventfd *ev, *ev_tmp;
@@ -350,6 +503,7 @@ void lg_events_release(struct lguest *lg)
 		list_del(&irqfd->list);
 		lg_irqfd_free(irqfd);
 	}
+	WARN_ON_ONCE(!list_empty(&lg->isrs));
 	hrtimer_cancel(&lg->pit_timer);
 	list_for_each_entry_safe(ev, ev_tmp, &lg->ioeventfds, list) {
 		list_del(&ev->list);

@@ -6,7 +6,8 @@
  *   main.c    the misc device, the ioctls, module load and unload
  *   svm.c     the VMCB, the world switch and the exits
  *   mem.c     guest memory: pinned launcher pages behind nested page tables
- *   events.c  ioeventfd and irqfd, the PIT's hrtimer, interrupt lines
+ *   events.c  ioeventfd and irqfd (with virtio-mmio interrupt status), the
+ *             PIT's hrtimer, interrupt lines
  */
 #ifndef LG_H
 #define LG_H
@@ -86,6 +87,7 @@ struct lguest {
 	struct mutex events_lock;
 	struct list_head ioeventfds;
 	struct list_head irqfds;
+	struct list_head isrs;		/* virtio-mmio InterruptStatus latches */
 
 	u64 stats[LGUEST_STAT_MAX];
 };
@@ -116,6 +118,8 @@ void lg_events_release(struct lguest *lg);
 int lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd *args);
 int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args);
 bool lg_ioeventfd_signal(struct lguest *lg, u64 addr, u32 len, u64 value);
+bool lg_isr_read(struct lguest *lg, u64 addr, u32 len, u32 *value);
+bool lg_isr_ack(struct lguest *lg, u64 addr, u32 len, u64 value);
 void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level);
 bool lg_interrupt_pending(struct lguest *lg);
 void lg_pit_update_timer(struct lguest *lg);

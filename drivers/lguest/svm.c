@@ -821,8 +821,10 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
  * the guest's own page tables (walk.c), reading guest memory through the
  * launcher's mapping.  decode.c tells us the size, direction, register and
  * length.  A write bound to an ioeventfd is signalled here and the guest
- * continues; anything else goes to the launcher as LGUEST_EXIT_MMIO, and a
- * read is completed into the right register on the next RUN.
+ * continues, and so does a read or an ACK of a virtio-mmio interrupt
+ * status that an irqfd keeps (H:335); anything else goes to the launcher
+ * as LGUEST_EXIT_MMIO, and a read is completed into the right register on
+ * the next RUN.
  */
 static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
 			      unsigned int len)
@@ -844,12 +846,37 @@ static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
 	return done;
 }
 
+/* Put an MMIO read's data in its register and step past the instruction. */
+static void lg_mmio_complete(struct lguest *lg, const struct lg_mmio_insn *insn,
+			     const u8 *data)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+
+	lg->regs[LG_RAX] = s->rax;
+	lg->regs[LG_RSP] = s->rsp;
+	lg_mmio_complete_read(insn, lg->regs, data);
+	s->rax = lg->regs[LG_RAX];
+	s->rsp = lg->regs[LG_RSP];
+	s->rip += insn->length;
+}
+
+/* A read lg.ko answers itself (H:335): a 4-byte little-endian value. */
+static void lg_mmio_finish_read(struct lguest *lg,
+				const struct lg_mmio_insn *insn, u32 value)
+{
+	u8 data[8] = { 0 };
+
+	memcpy(data, &value, sizeof(value));	/* x86: LE */
+	lg_mmio_complete(lg, insn, data);
+}
+
 static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 {
 	struct vmcb_save_area *s = &lg->vmcb->save;
 	struct lg_mmio_insn insn;
 	u64 rip = s->rip, value;
 	u8 bytes[15];
+	u32 status;
 	int avail;
 
 	lg->stats[LGUEST_STAT_EXIT_MMIO]++;
@@ -875,7 +902,16 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 			lg->stats[LGUEST_STAT_IOEVENTFD]++;
 			return 0;
 		}
+		if (lg_isr_ack(lg, gpa, insn.size, value)) {
+			lg->stats[LGUEST_STAT_ISR_ACKS]++;
+			return 0;
+		}
 	} else {
+		if (lg_isr_read(lg, gpa, insn.size, &status)) {
+			lg->stats[LGUEST_STAT_ISR_READS]++;
+			lg_mmio_finish_read(lg, &insn, status);
+			return 0;
+		}
 		value = 0;
 		lg->pending = LG_PENDING_MMIO_READ;
 		lg->pending_insn = insn;
@@ -1013,13 +1049,7 @@ static void lg_complete_pending(struct lguest *lg, const struct lguest_run *run)
 		s->rip = lg->pending_next_rip;
 		break;
 	case LG_PENDING_MMIO_READ:
-		lg->regs[LG_RAX] = s->rax;
-		lg->regs[LG_RSP] = s->rsp;
-		lg_mmio_complete_read(&lg->pending_insn, lg->regs,
-				      run->mmio.data);
-		s->rax = lg->regs[LG_RAX];
-		s->rsp = lg->regs[LG_RSP];
-		s->rip += lg->pending_insn.length;
+		lg_mmio_complete(lg, &lg->pending_insn, run->mmio.data);
 		break;
 	case LG_PENDING_NONE:
 		break;

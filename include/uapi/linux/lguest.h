@@ -170,22 +170,36 @@ struct lguest_ioeventfd {
 
 /**
  * struct lguest_irqfd - bind an eventfd to a guest interrupt line
- * @fd:    the eventfd; each signal pulses @line
- * @line:  0-15
- * @flags: LGUEST_IRQFD_DEASSIGN removes the binding
- * @pad:   0
+ * @fd:       the eventfd; each signal pulses @line
+ * @line:     0-15
+ * @flags:    LGUEST_IRQFD_*
+ * @pad:      0
+ * @isr_addr: with LGUEST_IRQFD_VIRTIO_ISR, the guest-physical address of
+ *            a virtio-mmio InterruptStatus register (device base + 0x60):
+ *            outside RAM, 4-byte aligned; otherwise 0
  *
  * With VRINGSETCALLFD on the same eventfd, a ring's "used" progress
  * interrupts the guest without the launcher.
+ *
+ * With LGUEST_IRQFD_VIRTIO_ISR each signal also sets bit 0 ("used
+ * buffer") of an interrupt status latch lg.ko keeps for @isr_addr, before
+ * pulsing @line.  A guest 4-byte read of @isr_addr returns the latch and a
+ * guest 4-byte write to @isr_addr + 4 (InterruptACK) clears the bits it
+ * writes, both without an exit to the launcher.  Bindings naming the same
+ * @isr_addr (a device's rx and tx queues) share one latch, which goes with
+ * the last of them.  LGUEST_IRQFD_DEASSIGN removes the binding of @fd and
+ * @line whatever its @isr_addr.
  */
 struct lguest_irqfd {
 	__s32 fd;
 	__u32 line;
 	__u32 flags;
 	__u32 pad;
+	__u64 isr_addr;
 };
 
 #define LGUEST_IRQFD_DEASSIGN		(1U << 0)
+#define LGUEST_IRQFD_VIRTIO_ISR		(1U << 1)
 
 /* Exit counters, indexed by enum lguest_stat. */
 enum lguest_stat {
@@ -207,6 +221,8 @@ enum lguest_stat {
 	LGUEST_STAT_IOEVENTFD,		/* writes turned into eventfd signals */
 	LGUEST_STAT_IRQFD,		/* eventfd signals turned into irqs */
 	LGUEST_STAT_RUNS,		/* LHREQ_RUN calls */
+	LGUEST_STAT_ISR_READS,		/* InterruptStatus reads answered */
+	LGUEST_STAT_ISR_ACKS,		/* InterruptACK writes consumed */
 	LGUEST_STAT_MAX = 32
 };
 
