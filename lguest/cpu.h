@@ -80,8 +80,13 @@ struct cpu_ops {
 	/* A guest write of len bytes to addr signals fd (no launcher exit). */
 	int (*bind_ioeventfd)(struct cpu *cpu, uint64_t addr, unsigned int len,
 			      int fd);
-	/* Signalling fd pulses interrupt line. */
-	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line);
+	/*
+	 * Signalling fd pulses interrupt line.  isr_addr, if not 0, is a
+	 * virtio-mmio InterruptStatus register the hypervisor may serve
+	 * itself (lg.ko does; KVM ignores it and leaves it to us).
+	 */
+	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line,
+			  uint64_t isr_addr);
 	void (*print_stats)(struct cpu *cpu, FILE *out);
 	/* The guest's TSC frequency in kHz, or 0 if the backend cannot tell. */
 	unsigned int (*tsc_khz)(struct cpu *cpu);

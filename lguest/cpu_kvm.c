@@ -333,8 +333,11 @@ static int kvm_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
 	return ioctl(to_kvm(cpu)->vm_fd, KVM_IOEVENTFD, &ioeventfd);
 }
 
-static int kvm_bind_irqfd(struct cpu *cpu, int fd, unsigned int line)
+static int kvm_bind_irqfd(struct cpu *cpu, int fd, unsigned int line,
+			  uint64_t isr_addr)
 {
+	/* No in-kernel status register: the reads come to the launcher. */
+	(void)isr_addr;
 	struct kvm_irqfd irqfd = { .fd = fd, .gsi = line };
 
 	return ioctl(to_kvm(cpu)->vm_fd, KVM_IRQFD, &irqfd);

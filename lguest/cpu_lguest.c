@@ -142,9 +142,13 @@ static int lguest_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
 	return ioctl(to_lguest(cpu)->fd, LHREQ_IOEVENTFD, &ioeventfd);
 }
 
-static int lguest_bind_irqfd(struct cpu *cpu, int fd, unsigned int line)
+static int lguest_bind_irqfd(struct cpu *cpu, int fd, unsigned int line,
+			     uint64_t isr_addr)
 {
-	struct lguest_irqfd irqfd = { .fd = fd, .line = line };
+	struct lguest_irqfd irqfd = {
+		.fd = fd, .line = line, .isr_addr = isr_addr,
+		.flags = isr_addr ? LGUEST_IRQFD_VIRTIO_ISR : 0,
+	};
 
 	return ioctl(to_lguest(cpu)->fd, LHREQ_IRQFD, &irqfd);
 }
