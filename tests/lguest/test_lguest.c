@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/lguest from a test launcher's point of view: tiny guests that do
- * port I/O, MMIO, CPUID, MSRs, HLT, triple faults and interrupts, and the
- * ABI's error cases.  TAP on stdout.
+ * port I/O, MMIO, CPUID, MSRs, HLT, triple faults, interrupts and virtio
+ * interrupt status reads, and the ABI's error cases.  TAP on stdout.
  *
  *   test_lguest          every group
  *   test_lguest quick    one guest doing port I/O (for the kvm_amd checks)
@@ -42,6 +42,7 @@ GUEST_BLOB(g_idle);
 GUEST_BLOB(g_touch);
 GUEST_BLOB(g_badmmio);
 GUEST_BLOB(g_ioeventfd);
+GUEST_BLOB(g_isr);
 
 #define PIC_INIT(mask) \
 	"	mov $0x11, %al\n	out %al, $0x20\n" \
@@ -192,6 +193,34 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_ioeventfd_end:\n"
+
+    /*
+     * A virtio_mmio driver's interrupt handling: read InterruptStatus at
+     * 0xfeb00060, write it back to InterruptACK at 0xfeb00064.  Each OUT
+     * is a point where test_isr checks and changes the bindings.
+     */
+    "g_isr_start:\n"
+    PIC_INIT(0xdf)
+    "	mov $0xfeb00000, %ebx\n"
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	movl %eax, 0x64(%rbx)\n"
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	sti\n"
+    "	hlt\n"
+    "	cli\n"
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	movzwl 0x60(%rbx), %eax\n" OUT_EAX
+    "	movw $1, 0x64(%rbx)\n"
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	mov 0x60(%rbx), %eax\n" OUT_EAX
+    "	movl $1, 0x64(%rbx)\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_isr_end:\n"
     ".popsection\n");
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -646,6 +675,174 @@ out:
 	guest_destroy(&g);
 }
 
+/* ---- virtio-mmio interrupt status in lg.ko (LGUEST_IRQFD_VIRTIO_ISR) ----- */
+
+#define ISR_ADDR	(GUEST_MMIO + 0x60)	/* InterruptStatus */
+#define ACK_ADDR	(GUEST_MMIO + 0x64)	/* InterruptACK */
+
+static int bind_isr_irqfd(struct guest *g, int fd, uint32_t flags,
+			  uint64_t isr_addr)
+{
+	struct lguest_irqfd irqfd = {
+		.fd = fd, .line = 5, .flags = flags, .isr_addr = isr_addr,
+	};
+
+	return ioctl(g->fd, LHREQ_IRQFD, &irqfd);
+}
+
+static void isr_stats(struct guest *g, struct lguest_stats *st)
+{
+	if (!get_stats(g, st))
+		memset(st, 0xff, sizeof(*st));
+	tap_diag("stats: mmio %llu, mmio-user %llu, isr-reads %llu, isr-acks %llu, irqfd %llu",
+		 (unsigned long long)st->count[LGUEST_STAT_EXIT_MMIO],
+		 (unsigned long long)st->count[LGUEST_STAT_EXIT_MMIO_USER],
+		 (unsigned long long)st->count[LGUEST_STAT_ISR_READS],
+		 (unsigned long long)st->count[LGUEST_STAT_ISR_ACKS],
+		 (unsigned long long)st->count[LGUEST_STAT_IRQFD]);
+}
+
+/* The next exit is an MMIO access we expect; complete a read with value. */
+static bool isr_mmio_exit(struct guest *g, struct lguest_run *run,
+			  uint64_t addr, unsigned int len, int is_write,
+			  uint32_t value, const char *what)
+{
+	if (guest_run(g, run) || !mmio_is(run, addr, len, is_write)) {
+		tap_diag("%s: exit %s at %#llx len %u write %u", what,
+			 exit_name(run->exit_reason),
+			 (unsigned long long)run->mmio.addr, run->mmio.len,
+			 run->mmio.is_write);
+		return tap_ok(false, "%s comes to the launcher as EXIT_MMIO",
+			      what);
+	}
+	if (!is_write)
+		memcpy(run->mmio.data, &value, sizeof(value));
+	return tap_ok(true, "%s comes to the launcher as EXIT_MMIO", what);
+}
+
+static void test_isr(void)
+{
+	int rx = eventfd(0, EFD_CLOEXEC), tx = eventfd(0, EFD_CLOEXEC);
+	struct lguest_stats st;
+	struct lguest_run run;
+	struct delayed d;
+	struct guest g;
+	int64_t v;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_isr)))
+		goto out_fds;
+	if (!TAP_OK_CALL(bind_isr_irqfd(&g, rx, LGUEST_IRQFD_VIRTIO_ISR, ISR_ADDR),
+			 "LHREQ_IRQFD with LGUEST_IRQFD_VIRTIO_ISR at 0xfeb00060 (rx)") ||
+	    !TAP_OK_CALL(bind_isr_irqfd(&g, tx, LGUEST_IRQFD_VIRTIO_ISR, ISR_ADDR),
+			 "a second irqfd (tx) names the same InterruptStatus"))
+		goto out;
+
+	d = (struct delayed){ .eventfd = rx };
+	run_woken(&g, &d, "a signal of the rx eventfd");
+	v = run_out(&g, "InterruptStatus after the signal");
+	tap_ok(v == 1, "the guest reads InterruptStatus 1 (used buffer) after the signal (%#llx)",
+	       (long long)v);
+	v = run_out(&g, "InterruptStatus after the ACK");
+	tap_ok(v == 0, "after writing it to InterruptACK the guest reads 0 (%#llx)",
+	       (long long)v);
+
+	d = (struct delayed){ .eventfd = tx };
+	run_woken(&g, &d, "a signal of the tx eventfd");
+	v = run_out(&g, "InterruptStatus after the tx signal");
+	tap_ok(v == 1, "rx and tx share the latch: a tx signal reads as 1 (%#llx)",
+	       (long long)v);
+	isr_stats(&g, &st);
+	tap_ok(st.count[LGUEST_STAT_EXIT_MMIO] == 4 &&
+	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 0 &&
+	       st.count[LGUEST_STAT_ISR_READS] == 3 &&
+	       st.count[LGUEST_STAT_ISR_ACKS] == 1 &&
+	       st.count[LGUEST_STAT_IRQFD] == 2,
+	       "stats: 3 status reads and 1 ACK answered by lg.ko, no MMIO exit reached the launcher");
+
+	/* Other sizes are the launcher's, as before. */
+	if (isr_mmio_exit(&g, &run, ISR_ADDR, 2, 0, 0x5a5a,
+			  "a 2-byte InterruptStatus read")) {
+		v = run_out_after(&g, &run, "2-byte read");
+		tap_ok(v == 0x5a5a, "and completes with the launcher's value (%#llx)",
+		       (long long)v);
+	}
+	if (isr_mmio_exit(&g, &run, ACK_ADDR, 2, 1, 0, "a 2-byte InterruptACK write")) {
+		v = run_out_after(&g, &run, "after the 2-byte ACK");
+		tap_ok(v == 1, "which clears nothing: the guest still reads 1 (%#llx)",
+		       (long long)v);
+	}
+
+	TAP_OK_CALL(bind_isr_irqfd(&g, rx, LGUEST_IRQFD_DEASSIGN, 0),
+		    "deassign the rx irqfd");
+	v = run_out(&g, "InterruptStatus with tx still bound");
+	isr_stats(&g, &st);
+	tap_ok(v == 1 && st.count[LGUEST_STAT_ISR_READS] == 5 &&
+	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 2,
+	       "with tx still bound the latch stays in lg.ko (read %#llx, no new exit)",
+	       (long long)v);
+
+	TAP_OK_CALL(bind_isr_irqfd(&g, tx, LGUEST_IRQFD_DEASSIGN, 0),
+		    "deassign the tx irqfd, the latch's last user");
+	if (isr_mmio_exit(&g, &run, ISR_ADDR, 4, 0, 0x77,
+			  "then a 4-byte InterruptStatus read")) {
+		v = run_out_after(&g, &run, "read after deassign");
+		tap_ok(v == 0x77, "and the guest gets the launcher's value (%#llx)",
+		       (long long)v);
+	}
+	isr_mmio_exit(&g, &run, ACK_ADDR, 4, 1, 0, "and a 4-byte InterruptACK write");
+	isr_stats(&g, &st);
+	tap_ok(st.count[LGUEST_STAT_ISR_READS] == 5 &&
+	       st.count[LGUEST_STAT_ISR_ACKS] == 1 &&
+	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 4,
+	       "stats: still 5 reads and 1 ACK in lg.ko, 4 MMIO exits to the launcher");
+out:
+	guest_destroy(&g);
+out_fds:
+	close(rx);
+	close(tx);
+}
+
+static void test_isr_bad(void)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+	struct guest g;
+	int fd;
+
+	fd = open("/dev/lguest", O_RDWR);
+	if (fd >= 0) {
+		struct lguest_irqfd irqfd = {
+			.fd = efd, .line = 5, .flags = LGUEST_IRQFD_VIRTIO_ISR,
+			.isr_addr = ISR_ADDR,
+		};
+
+		TAP_ERRNO(ioctl(fd, LHREQ_IRQFD, &irqfd), EINVAL,
+			  "VIRTIO_ISR before INITIALIZE (RAM unknown): EINVAL");
+		close(fd);
+	}
+	if (!new_guest(&g, GUEST_CODE_OF(g_halt)))
+		goto out_fd;
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_VIRTIO_ISR, 0x1000),
+		  EINVAL, "isr_addr inside RAM: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_VIRTIO_ISR, 0),
+		  EINVAL, "isr_addr 0 (RAM) with VIRTIO_ISR: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_VIRTIO_ISR, ISR_ADDR + 2),
+		  EINVAL, "isr_addr not 4-byte aligned: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_VIRTIO_ISR,
+				 0xfffffffffffffffcULL),
+		  EINVAL, "isr_addr whose ACK would wrap: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, 0, ISR_ADDR),
+		  EINVAL, "isr_addr without LGUEST_IRQFD_VIRTIO_ISR: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, 1U << 2, 0), EINVAL,
+		  "an unknown flag: EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, g.fd, LGUEST_IRQFD_VIRTIO_ISR, ISR_ADDR),
+		  EINVAL, "VIRTIO_ISR with /dev/lguest as the fd (not an eventfd): EINVAL");
+	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_DEASSIGN, 0), ENOENT,
+		  "nothing was bound by the refused calls: deassign gives ENOENT");
+	guest_destroy(&g);
+out_fd:
+	close(efd);
+}
+
 /* ---- signals, stats, release --------------------------------------------- */
 
 static void on_alarm(int sig)
@@ -896,6 +1093,8 @@ int main(int argc, char **argv)
 	tap_group("LHREQ_IRQ", test_irq, 60);
 	tap_group("irqfd", test_irqfd, 60);
 	tap_group("ioeventfd", test_ioeventfd, 60);
+	tap_group("virtio-mmio interrupt status in lg.ko", test_isr, 60);
+	tap_group("virtio-mmio interrupt status: bad input", test_isr_bad, 30);
 	tap_group("signals", test_signal, 60);
 	tap_group("SIGKILL mid-run", test_sigkill, 120);
 	return tap_finish();
