@@ -31,7 +31,7 @@ $(GUEST_EXIT_BIN): tests/launcher/lguest-exit.c
 $(GUEST_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
 		    $(GUEST_EXIT_BIN) $(wildcard /bin/busybox)
 	BUILD=$(BUILD) guest/mkinitramfs.sh --out $@ \
-		--add $(GUEST_EXIT_BIN):/sbin/lguest-exit
+		--add $(GUEST_EXIT_BIN):/sbin/lguest-exit $(NET_GUEST_ADDS)
 
 .PHONY: guest guest-check
 guest: $(GUEST_KERNEL) $(GUEST_INITRAMFS)
