@@ -64,14 +64,14 @@ VM_KVER ?= $(KVER)
 KMOD_DIRS := $(wildcard fs tests/kmod include drivers)
 KMOD_SRCS := $(wildcard Kbuild) \
 	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[ch]' \) 2>/dev/null)
-KMOD_NAMES := fs/vringfd.ko tests/kmod/vring_echo.ko drivers/lguest/lg.ko
+KMOD_NAMES := fs/vringfd.ko tests/kmod/vring_echo.ko drivers/lguest/lg.ko drivers/net/tun_vring.ko
 kmod_dir = $(BUILD)/kmod-$(1)
 kmods_of = $(addprefix $(BUILD)/kmod-$(1)/,$(KMOD_NAMES))
 kdir_of = $(if $(filter $(KVER),$(1)),$(KDIR),$(if $(filter $(KVER612),$(1)),$(KDIR612),/lib/modules/$(1)/build))
 
 # One grouped rule per kernel version: Kbuild builds all modules at once.
 $(BUILD)/kmod-%/fs/vringfd.ko $(BUILD)/kmod-%/tests/kmod/vring_echo.ko \
-$(BUILD)/kmod-%/drivers/lguest/lg.ko: $(KMOD_SRCS)
+$(BUILD)/kmod-%/drivers/lguest/lg.ko $(BUILD)/kmod-%/drivers/net/tun_vring.ko: $(KMOD_SRCS)
 	@test -d $(call kdir_of,$*) || \
 		{ echo "no kernel headers in $(call kdir_of,$*) (see 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kmod-$*
