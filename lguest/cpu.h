@@ -77,9 +77,12 @@ struct cpu_ops {
 	int (*run)(struct cpu *cpu, struct cpu_exit *exit);
 	/* level: 0 low, 1 high, 2 a pulse (both). */
 	int (*irq_line)(struct cpu *cpu, unsigned int line, int level);
-	/* A guest write of len bytes to addr signals fd (no launcher exit). */
+	/*
+	 * A guest write of len bytes to addr signals fd (no launcher exit);
+	 * with match, only a write of the value datamatch does.
+	 */
 	int (*bind_ioeventfd)(struct cpu *cpu, uint64_t addr, unsigned int len,
-			      int fd);
+			      int fd, bool match, uint64_t datamatch);
 	/*
 	 * Signalling fd pulses interrupt line.  isr_addr, if not 0, is a
 	 * virtio-mmio InterruptStatus register the hypervisor may serve

@@ -324,10 +324,12 @@ static int kvm_irq_line(struct cpu *cpu, unsigned int line, int level)
 }
 
 static int kvm_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
-			      unsigned int len, int fd)
+			      unsigned int len, int fd, bool match,
+			      uint64_t datamatch)
 {
 	struct kvm_ioeventfd ioeventfd = {
-		.addr = addr, .len = len, .fd = fd,
+		.addr = addr, .len = len, .fd = fd, .datamatch = datamatch,
+		.flags = match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0,
 	};
 
 	return ioctl(to_kvm(cpu)->vm_fd, KVM_IOEVENTFD, &ioeventfd);

@@ -133,10 +133,12 @@ static int lguest_irq_line(struct cpu *cpu, unsigned int line, int level)
 }
 
 static int lguest_bind_ioeventfd(struct cpu *cpu, uint64_t addr,
-				 unsigned int len, int fd)
+				 unsigned int len, int fd, bool match,
+				 uint64_t datamatch)
 {
 	struct lguest_ioeventfd ioeventfd = {
-		.addr = addr, .len = len, .fd = fd,
+		.addr = addr, .len = len, .fd = fd, .datamatch = datamatch,
+		.flags = match ? LGUEST_IOEVENTFD_DATAMATCH : 0,
 	};
 
 	return ioctl(to_lguest(cpu)->fd, LHREQ_IOEVENTFD, &ioeventfd);

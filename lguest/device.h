@@ -62,6 +62,18 @@ int io_watch(int fd, void (*fn)(void *opaque), void *opaque);
 int io_unwatch(int fd);
 
 /*
+ * The in-kernel paths, for devices whose queues the host kernel serves
+ * (the vring network backend).  notify_bind: a guest 4-byte write of
+ * datamatch to addr signals fd inside the hypervisor, and the guest goes
+ * on without us.  irq_bind: each signal of fd raises line; with isr_addr
+ * (a virtio-mmio InterruptStatus register) lg.ko also answers the
+ * guest's reads of it and its acks itself.  KVM cannot, so there the
+ * reads still come to the device's MMIO handler.  0, or -1 with errno.
+ */
+int notify_bind(uint64_t addr, uint32_t datamatch, int fd);
+int irq_bind(int fd, unsigned int line, uint64_t isr_addr);
+
+/*
  * A console device other than the UART (the virtio console) has started
  * to write to the terminal.  The kernel writes its messages to every
  * console it has, so from now on the UART's copy is dropped; before this,

@@ -18,6 +18,7 @@
  * console), io.c (the I/O thread) and the CPU backends, cpu_lguest.c and
  * cpu_kvm.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 
 #include "launcher.h"
 #ifdef LGUEST_HAVE_VIRTIO
+#include "tunnet.h"
 #include "virtio_mmio.h"
 #endif
 
@@ -50,6 +52,16 @@ static const char usage_text[] =
 "  --block=FILE[,ro]   a virtio block device backed by FILE\n"
 "  --block-ro=FILE     the same, read-only\n"
 "  --rng               a virtio entropy device (hwrng)\n"
+"  --tunnet=IP[:MAC]   a virtio network card on a new tap device whose\n"
+"                      host side gets IP/24; the guest gets IP + 1\n"
+"                      (lguest.ip=, unless the kernel arguments give one)\n"
+"  --tunnet=bridge:BR[:MAC]\n"
+"                      the same, with the tap in the existing bridge BR\n"
+"  --net-backend=vring|copy\n"
+"                      vring (the default): the kernel moves packets\n"
+"                      between the guest's rings and the tap (needs\n"
+"                      vringfd.ko and tun_vring.ko); copy: the launcher\n"
+"                      does, with readv/writev"
 "  --console=serial|virtio\n"
 "                      the guest's console on this terminal: the serial\n"
 "                      port ttyS0 (the default), or a virtio console,\n"
@@ -176,6 +188,17 @@ void irq_set_level(unsigned int line, int level)
 		die("setting interrupt line %u: %m", line);
 }
 
+int notify_bind(uint64_t addr, uint32_t datamatch, int fd)
+{
+	return the_cpu->ops->bind_ioeventfd(the_cpu, addr, 4, fd, true,
+					    datamatch);
+}
+
+int irq_bind(int fd, unsigned int line, uint64_t isr_addr)
+{
+	return the_cpu->ops->bind_irqfd(the_cpu, fd, line, isr_addr);
+}
+
 /*L:410
  * Port I/O.  Most ports are nobody's: reads of an empty ISA bus float
  * high (all ones), writes vanish, and Linux's probes take that for "no
@@ -294,6 +317,9 @@ struct options {
 	unsigned int nr_blocks;
 	bool rng;
 	bool virtio_console;
+	const char *tunnet;
+	struct tunnet_config net;
+	bool net_copy;
 };
 
 static uint64_t parse_mem(const char *arg)
@@ -361,7 +387,7 @@ static char *join_args(char **args, int n)
 static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
-	       OPT_CONSOLE };
+	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -369,6 +395,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "hv", required_argument, NULL, OPT_HV },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "tunnet", required_argument, NULL, OPT_TUNNET },
+		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -402,6 +430,18 @@ static void parse_args(int argc, char **argv, struct options *opts)
 				die("unknown console '%s' (--console=serial or --console=virtio)",
 				    optarg);
 			opts->virtio_console = !strcmp(optarg, "virtio");
+			break;
+		case OPT_TUNNET:
+			if (opts->tunnet)
+				die("only one --tunnet");
+			tunnet_parse(optarg, &opts->net);
+			opts->tunnet = optarg;
+			break;
+		case OPT_NET_BACKEND:
+			if (strcmp(optarg, "vring") && strcmp(optarg, "copy"))
+				die("unknown network backend '%s' (--net-backend=vring or --net-backend=copy)",
+				    optarg);
+			opts->net_copy = !strcmp(optarg, "copy");
 			break;
 		case 'v':
 			verbose = true;
@@ -457,6 +497,41 @@ static void setup_signals(void)
  * kernel's messages go to both; the UART's reach the terminal until hvc0
  * starts writing, and hvc0's after that (uart.c).
  */
+#ifdef LGUEST_HAVE_VIRTIO
+/*N:500
+ * --tunnet: the tap first (tunnet.c), then the card on it.  The guest's
+ * init (guest/initramfs/init) takes its address from lguest.ip= on the
+ * command line; a user who gives lguest.ip= among the kernel arguments
+ * wins, since we then add none.  A bridged tap gets no address from us:
+ * the bridge's network decides.
+ */
+static void create_network(struct guest_mem *mem, const struct options *opts)
+{
+	char ifname[IFNAMSIZ], mac[18], guest_ip[INET_ADDRSTRLEN];
+	int tap;
+
+	if (!opts->net_copy &&
+	    (access("/dev/vring", R_OK | W_OK) ||
+	     access("/dev/tun_vring", R_OK | W_OK)))
+		die("--net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)");
+	tap = tunnet_open(&opts->net, ifname);
+	virtio_net_create(mem, tap, opts->net.mac, !opts->net_copy);
+	tunnet_format_mac(opts->net.mac, mac);
+	inet_ntop(AF_INET, &opts->net.guest_ip, guest_ip, sizeof(guest_ip));
+	if (opts->net.bridged) {
+		fprintf(stderr, "lguest: network: tap %s in bridge %s, guest MAC %s, %s backend\n",
+			ifname, opts->net.bridge, mac,
+			opts->net_copy ? "copy" : "vring");
+		return;
+	}
+	fprintf(stderr, "lguest: network: tap %s %s/24, guest %s MAC %s, %s backend\n",
+		ifname, inet_ntoa(opts->net.host_ip), guest_ip, mac,
+		opts->net_copy ? "copy" : "vring");
+	if (!strstr(opts->boot.user_args, "lguest.ip="))
+		cmdline_append("lguest.ip=%s/24", guest_ip);
+}
+#endif
+
 static void create_devices(struct guest_mem *mem, const struct options *opts)
 {
 	unsigned int i;
@@ -472,14 +547,18 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 		virtio_blk_create(mem, opts->blocks[i], opts->block_ro[i]);
 	if (opts->rng)
 		virtio_rng_create(mem);
+	if (opts->tunnet)
+		create_network(mem, opts);
 #else
 	(void)mem;
 	(void)i;
 	(void)console_in;
-	if (opts->nr_blocks || opts->rng || opts->virtio_console)
+	if (opts->nr_blocks || opts->rng || opts->virtio_console ||
+	    opts->tunnet)
 		die("%s: this lguest was built without virtio devices",
 		    opts->nr_blocks ? "--block" :
-		    opts->rng ? "--rng" : "--console=virtio");
+		    opts->rng ? "--rng" :
+		    opts->tunnet ? "--tunnet" : "--console=virtio");
 #endif
 }
 

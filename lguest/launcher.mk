@@ -12,8 +12,8 @@
 LGUEST_BIN := $(BUILD)/lguest/lguest
 LGUEST_CORE_SRCS := lguest/launcher.c lguest/boot.c lguest/mem.c lguest/io.c \
 	lguest/uart.c lguest/cpu_kvm.c lguest/cpu_lguest.c
-LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c lguest/virtqueue.c)
-LGUEST_HDRS := $(wildcard lguest/*.h) include/uapi/linux/lguest.h
+LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c lguest/virtqueue.c lguest/tunnet.c)
+LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h)
 LGUEST_CFLAGS := $(VM_CFLAGS) -pthread \
 	$(if $(wildcard lguest/virtio_mmio.c),-DLGUEST_HAVE_VIRTIO)
 
@@ -54,7 +54,7 @@ $(LAUNCHER_GUEST_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
 		$(LGUEST_EXIT_BIN) $(LAUNCHER_GUEST_FILES) lguest/launcher.mk
 	@mkdir -p $(dir $@)
 	BUILD=$(BUILD) guest/mkinitramfs.sh --out $@ \
-		--add $(LGUEST_EXIT_BIN):/sbin/lguest-exit \
+		--add $(LGUEST_EXIT_BIN):/sbin/lguest-exit $(NET_GUEST_ADDS) \
 		$(foreach f,$(LAUNCHER_GUEST_FILES),--add $(f):/test/$(notdir $(f)))
 
 .PHONY: lguest

@@ -33,6 +33,11 @@ struct virtio_device_model {
 	 * call virtio_queue_done().
 	 */
 	void (*queue_notify)(struct virtio_device *dev, unsigned int queue);
+	/*
+	 * The driver set DRIVER_OK: the queues' addresses and the features
+	 * are final (optional; called before the queues are first kicked).
+	 */
+	void (*driver_ok)(struct virtio_device *dev);
 	/* The driver reset the device (optional). */
 	void (*reset)(struct virtio_device *dev);
 	/* Free what the model allocated in priv (optional). */
@@ -56,6 +61,12 @@ struct virtio_device {
 	uint32_t queue_select;
 	uint32_t interrupt_status;
 	uint32_t config_generation;
+	/*
+	 * Interrupts come from elsewhere (an irqfd), so interrupt_status
+	 * can't know about them: InterruptStatus reads say "used buffers"
+	 * always, and the driver looks at its rings.
+	 */
+	bool irq_external;
 	/* Set once a broken queue was reported, until the next reset. */
 	bool needs_reset_reported;
 
@@ -85,5 +96,15 @@ void virtio_queue_done(struct virtio_device *dev, unsigned int queue);
 
 /* Whether the driver set DRIVER_OK and the device isn't in need of reset. */
 bool virtio_device_running(const struct virtio_device *dev);
+
+/* Whether the driver accepted feature bit. */
+bool virtio_negotiated(const struct virtio_device *dev, unsigned int bit);
+
+/*
+ * A queue broke somewhere we don't see (a ring served by the kernel): set
+ * DEVICE_NEEDS_RESET and say why, once.  Device lock held.
+ */
+void virtio_device_broken(struct virtio_device *dev, unsigned int queue,
+			  const char *reason);
 
 #endif /* LGUEST_VIRTIO_DEVICE_H */

@@ -44,7 +44,7 @@ static uint64_t device_features(const struct virtio_device *dev)
 	return dev->model->features | TRANSPORT_FEATURES;
 }
 
-static bool negotiated(const struct virtio_device *dev, unsigned int bit)
+bool virtio_negotiated(const struct virtio_device *dev, unsigned int bit)
 {
 	return dev->driver_features & (1ULL << bit);
 }
@@ -87,6 +87,12 @@ static void report_broken(struct virtio_device *dev, unsigned int queue,
 		dev->model->name, queue, reason);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	raise_interrupt(dev, VIRTIO_MMIO_INT_CONFIG);
+}
+
+void virtio_device_broken(struct virtio_device *dev, unsigned int queue,
+			  const char *reason)
+{
+	report_broken(dev, queue, reason);
 }
 
 void virtio_queue_done(struct virtio_device *dev, unsigned int queue)
@@ -149,7 +155,8 @@ static uint32_t read_register(struct virtio_device *dev, uint64_t offset)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return vq ? vq->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return dev->interrupt_status;
+		return dev->interrupt_status |
+		       (dev->irq_external ? VIRTIO_MMIO_INT_VRING : 0);
 	case VIRTIO_MMIO_STATUS:
 		return dev->status;
 	case VIRTIO_MMIO_SHM_LEN_LOW:
@@ -176,7 +183,7 @@ static bool features_acceptable(const struct virtio_device *dev)
 {
 	uint64_t unknown = dev->driver_features & ~device_features(dev);
 
-	return !unknown && negotiated(dev, VIRTIO_F_VERSION_1);
+	return !unknown && virtio_negotiated(dev, VIRTIO_F_VERSION_1);
 }
 
 static void kick_queue(struct virtio_device *dev, unsigned int queue)
@@ -203,6 +210,8 @@ static void write_status(struct virtio_device *dev, uint32_t value)
 	dev->status = value | (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 
 	/* Buffers the driver added before DRIVER_OK wait for this moment. */
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && dev->model->driver_ok)
+		dev->model->driver_ok(dev);
 	if (added & VIRTIO_CONFIG_S_DRIVER_OK)
 		for (unsigned int i = 0; i < dev->model->queue_count; i++)
 			kick_queue(dev, i);
@@ -233,8 +242,8 @@ static void write_queue_ready(struct virtio_device *dev, struct virtqueue *vq,
 	}
 	if (vq->ready)
 		return;
-	if (!virtqueue_start(vq, negotiated(dev, VIRTIO_RING_F_EVENT_IDX),
-			     negotiated(dev, VIRTIO_RING_F_INDIRECT_DESC)))
+	if (!virtqueue_start(vq, virtio_negotiated(dev, VIRTIO_RING_F_EVENT_IDX),
+			     virtio_negotiated(dev, VIRTIO_RING_F_INDIRECT_DESC)))
 		report_broken(dev, dev->queue_select, vq->broken_reason);
 }
 

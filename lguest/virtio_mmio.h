@@ -16,6 +16,7 @@
 #define LGUEST_VIRTIO_MMIO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "device.h"
 
@@ -37,6 +38,16 @@ void virtio_console_create(const struct guest_mem *mem, int out_fd,
 
 /* An entropy source (hwrng in the guest) fed from getrandom(). */
 void virtio_rng_create(const struct guest_mem *mem);
+
+/*
+ * A network card on the tap tap_fd (tunnet.c) with MAC address mac.  With
+ * vring_backend the rings go to the kernel (/dev/vring, /dev/tun_vring)
+ * when the driver is ready, and packets never pass through us; without,
+ * we copy them between the rings and the tap ourselves.  The tap fd is
+ * ours from now on.
+ */
+void virtio_net_create(const struct guest_mem *mem, int tap_fd,
+		       const uint8_t mac[6], bool vring_backend);
 
 /*
  * Free every virtio device and close the files they opened.  Only once the

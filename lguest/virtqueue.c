@@ -290,6 +290,11 @@ int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain)
 	return 1;
 }
 
+void virtqueue_unpop(struct virtqueue *vq)
+{
+	vq->last_avail--;
+}
+
 /*L:670
  * The device is done with a chain: one entry in the used ring says which
  * (the head) and how many bytes we wrote into it.  The release store of

@@ -68,6 +68,12 @@ bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect);
  */
 int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain);
 
+/*
+ * Put back the chain the last virtqueue_pop() took, unused (the data it
+ * was for wasn't there after all): the next pop returns it again.
+ */
+void virtqueue_unpop(struct virtqueue *vq);
+
 /* Give a chain back: written = bytes the device wrote into its in[]. */
 void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 

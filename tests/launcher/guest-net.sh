@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run inside the lguest guest by the net suite (lguest.run=), on a guest
+# started with --tunnet=HOST: the guest's half of the network checks.
+#   1. ping the host;
+#   2. receive net.bytes bytes from the host over TCP (netxfer recv on
+#      port 5001) and print their md5;
+#   3. send net.bytes bytes (seed net.seed) to the host's port 5002;
+#   4. optionally (net.udp=SECONDS) receive 64-byte UDP datagrams on port
+#      5003, then send them to the host's port 5004 for as long.
+# Every result is one "net-test: " line on the console for the suite.
+
+param() {
+	for word in $(cat /proc/cmdline); do
+		case $word in
+		"$1"=*) echo "${word#*=}"; return ;;
+		esac
+	done
+}
+
+say() {
+	echo "net-test: $*"
+}
+
+host=$(param net.host)
+bytes=$(param net.bytes)
+seed=$(param net.seed)
+udp=$(param net.udp)
+
+say "address $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
+say "mac $(cat /sys/class/net/eth0/address)"
+say "features $(cat /sys/class/net/eth0/device/features 2>/dev/null)"
+if ping -c 3 -W 10 "$host" >/tmp/ping.out 2>&1; then
+	say "ping ok $(tail -1 /tmp/ping.out)"
+else
+	say "ping failed: $(tail -2 /tmp/ping.out | tr '\n' ' ')"
+fi
+
+if [ -n "$bytes" ]; then
+	say "tcp listening"
+	say "tcp in $(netxfer recv 5001 2>&1)"
+	say "tcp out $(netxfer send "$host" 5002 -n "$bytes" -s "$seed" 2>&1)"
+fi
+
+if [ -n "$udp" ]; then
+	say "udp listening"
+	say "udp in $(udpblast recv 5003 "$udp" 2>&1)"
+	say "udp out $(udpblast send "$host" 5004 "$udp" 2>&1)"
+fi
+say "interrupts $(awk '/virtio/ { print $1, $2 }' /proc/interrupts | tr '\n' ' ')"
+say "done"

@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 1500
+#
+# net: the guest's network card on --tunnet, in the test host VM.
+#   1. bad --tunnet / --net-backend input: one line, status 1, no tap left;
+#   2. for each hypervisor (lg.ko, KVM) and backend (vring, copy): boot
+#      `lguest 64m bzImage --tunnet=192.168.1.1`; the guest pings the host,
+#      the host pings the guest, 8 MiB go each way over TCP
+#      with the same md5 at both ends; the tap is gone after the launcher
+#      exits; on lg.ko, the launcher's system calls during the host-to-guest
+#      transfer are counted (syscount) per 10,000 packets: below 10 on the
+#      vring backend, reported for the copy backend;
+#   3. teardown: the launcher SIGKILLed mid-transfer on the vring backend
+#      leaves no tap and no reference on tun_vring.ko, which unloads.
+# Run by /init with busybox ash; TAP on stdout.
+
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/net
+HOST=192.168.1.1
+GUEST=192.168.1.2
+BYTES=8388608
+mkdir -p $T
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
+rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# --- setup ---------------------------------------------------------------------
+
+modprobe tun 2>$T/modprobe.err
+modprobe kvm_amd 2>>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
+check "tun, kvm_amd, vringfd.ko and lg.ko load" \
+	sh -c "[ -c /dev/net/tun ] && [ -c /dev/kvm ] && [ -c /dev/vring ] && [ -c /dev/lguest ]"
+show $T/modprobe.err 5
+
+# --- 1. bad input ----------------------------------------------------------------
+
+# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
+# --help hint as the second, and no tap device left behind.
+expect_error() {
+	name=$1 want=$2
+	shift 2
+	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
+	status=$?
+	first=$(sed -n 1p $T/$name.out)
+	second=$(sed -n 2p $T/$name.out)
+	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
+	   [ "$second" = "Try 'lguest --help' for more information." ] &&
+	   [ -z "$(taps)" ]; then
+		ok "$name: status 1, '$want'"
+	else
+		not_ok "$name: want status 1 and '$want'"
+		echo "#   got status $status, taps: $(taps)"
+		show $T/$name.out 5
+	fi
+}
+
+expect_error vring-no-module \
+	"lguest: --net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)" \
+	64m $KERNEL --tunnet=$HOST
+insmod /lib/lguest/tun_vring.ko 2>$T/insmod.err
+check "tun_vring.ko loads and gives /dev/tun_vring" test -c /dev/tun_vring
+show $T/insmod.err 5
+expect_error bad-ip "lguest: --tunnet=300.1.1.1: bad IPv4 address '300.1.1.1'" \
+	64m $KERNEL --tunnet=300.1.1.1
+expect_error no-room "lguest: --tunnet=10.0.0.254: 10.0.0.254 leaves no room for the guest's address (x.x.x.1 to x.x.x.253)" \
+	64m $KERNEL --tunnet=10.0.0.254
+expect_error bad-mac "lguest: --tunnet=$HOST:52:54:00:zz:00:01: bad MAC address '52:54:00:zz:00:01' (want a unicast aa:bb:cc:dd:ee:ff)" \
+	64m $KERNEL --tunnet=$HOST:52:54:00:zz:00:01
+expect_error multicast-mac "lguest: --tunnet=$HOST:01:00:5e:00:00:01: bad MAC address '01:00:5e:00:00:01' (want a unicast aa:bb:cc:dd:ee:ff)" \
+	64m $KERNEL --tunnet=$HOST:01:00:5e:00:00:01
+expect_error no-bridge "lguest: --tunnet=bridge:nosuchbr: no such interface" \
+	64m $KERNEL --tunnet=bridge:nosuchbr
+expect_error not-bridge "lguest: --tunnet=bridge:lo: lo is not a bridge" \
+	64m $KERNEL --tunnet=bridge:lo
+expect_error bad-backend "lguest: unknown network backend 'shm' (--net-backend=vring or --net-backend=copy)" \
+	--net-backend=shm 64m $KERNEL --tunnet=$HOST
+expect_error two-tunnets "lguest: only one --tunnet" \
+	--tunnet=$HOST --tunnet=10.0.0.1 64m $KERNEL
+
+# --- 2. a guest on the network ----------------------------------------------------
+
+tap_counter() {
+	cat /sys/class/net/$1/statistics/$2 2>/dev/null || echo 0
+}
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+# net_run NAME HV BACKEND [COUNT]: one guest, the whole exchange.
+net_run() {
+	name=$1 hv=$2 backend=$3 count=$4
+	out=$T/$name.out
+	seed_in=$(rand) seed_out=$(rand)
+	rm -f $T/$name.status
+	( timeout 600 $LGUEST --hv=$hv --net-backend=$backend 64m $KERNEL \
+		--initrd=$INITRD --tunnet=$HOST \
+		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
+		net.seed=$seed_out </dev/null >$out 2>&1
+	  echo $? >$T/$name.status ) &
+	if ! wait_for_line 'net-test: tcp listening' 300 $out; then
+		not_ok "$name: the guest boots and its network comes up"
+		show $out 60
+		pkill -9 lguest
+		wait
+		return
+	fi
+	tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+	echo "# $name: $(grep '^lguest: network:' $out)"
+
+	ping -c 3 -W 10 $GUEST >$T/$name.ping 2>&1
+	host_ping=$?
+
+	netxfer recv 5002 >$T/$name.recv 2>&1 &
+	recv_pid=$!
+	pid=$(pidof lguest | cut -d' ' -f1)
+	packets_before=$(($(tap_counter $tap rx_packets) + $(tap_counter $tap tx_packets)))
+	if [ -n "$count" ]; then
+		syscount "$pid" >$T/$name.sys 2>&1 &
+		sys_pid=$!
+	fi
+	netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
+	send_status=$?
+	if [ -n "$count" ]; then
+		kill -INT $sys_pid
+		wait $sys_pid
+	fi
+	packets=$(($(tap_counter $tap rx_packets) + $(tap_counter $tap tx_packets) - packets_before))
+	wait $recv_pid
+	wait_for_line 'net-test: done' 300 $out
+	wait
+	status=$(cat $T/$name.status 2>/dev/null)
+
+	check "$name: the guest got $GUEST from the command line" \
+		grep -q "^net-test: address $GUEST" $out
+	check "$name: the guest pings the host ($(sed -n 's/^net-test: ping //p' $out | tr -d '\r'))" \
+		grep -q '^net-test: ping ok' $out
+	check "$name: the host pings the guest" test $host_ping -eq 0
+	[ $host_ping -eq 0 ] || show $T/$name.ping 5
+
+	sent=$(field $T/$name.send sent md5)
+	got=$(field $out 'net-test: tcp in ' md5)
+	rate=$(field $out 'net-test: tcp in ' s:)
+	check "$name: host to guest, $BYTES bytes over TCP, same md5 (${got:-none}, $rate MB/s)" \
+		sh -c "[ $send_status -eq 0 ] && [ -n '$sent' ] && [ '$sent' = '$got' ] &&
+		       [ '$(field $out 'net-test: tcp in ' received)' = $BYTES ]"
+	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.send 5; grep 'net-test' $out | show /dev/stdin 20; }
+
+	sent=$(field $out 'net-test: tcp out ' md5)
+	got=$(field $T/$name.recv received md5)
+	rate=$(field $T/$name.recv received s:)
+	check "$name: guest to host, $BYTES bytes over TCP, same md5 (${got:-none}, $rate MB/s)" \
+		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
+		       [ '$(field $T/$name.recv received received)' = $BYTES ]"
+	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.recv 5; grep 'net-test' $out | show /dev/stdin 20; }
+
+	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
+	[ "$status" = 0 ] || show $out 60
+	check "$name: the tap ($tap) is gone once the launcher has exited" \
+		sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
+	check "$name: no warning from the guest kernel or the launcher" test -z "$warnings"
+	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
+
+	if [ -n "$count" ]; then
+		calls=$(sed -n 's/^syscalls //p' $T/$name.sys | head -1)
+		per=$(( ${calls:-999999} * 10000 / (packets > 0 ? packets : 1) ))
+		echo "# $name: $calls launcher system calls for $packets packets: $per per 10,000 packets"
+		show $T/$name.sys 8
+		eval "syscalls_$backend=$per"
+	fi
+}
+
+net_run lg-vring lguest vring count
+check "vring backend on lg.ko: fewer than 10 launcher system calls per 10,000 packets (${syscalls_vring:-?})" \
+	test "${syscalls_vring:-999}" -lt 10
+net_run lg-copy lguest copy count
+echo "# copy backend on lg.ko: ${syscalls_copy:-?} launcher system calls per 10,000 packets (vring: ${syscalls_vring:-?})"
+net_run kvm-vring kvm vring
+net_run kvm-copy kvm copy
+
+# --- 3. teardown ---------------------------------------------------------------
+
+refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
+for round in 1 2; do
+	out=$T/kill-$round.out
+	( timeout 300 $LGUEST 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
+		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
+		net.seed=1 </dev/null >$out 2>&1 ) &
+	if wait_for_line 'net-test: tcp listening' 300 $out; then
+		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+		netxfer send $GUEST 5001 -n $BYTES -s 1 >/dev/null 2>&1 &
+		sleep 3
+		refs_running=$(refs)
+		pkill -9 lguest
+		wait
+		sleep 1
+		check "kill -9 of the launcher mid-transfer ($round): the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
+			sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ] && [ '$(refs)' = 0 ]"
+	else
+		not_ok "kill -9 of the launcher mid-transfer ($round): the guest came up"
+		show $out 40
+		pkill -9 lguest
+		wait
+	fi
+done
+check "tun_vring.ko unloads afterwards and loads again" \
+	sh -c "rmmod tun_vring && insmod /lib/lguest/tun_vring.ko && [ -c /dev/tun_vring ]"
+exit 0
