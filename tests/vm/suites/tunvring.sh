@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+#
+# tunvring: tun_vring.ko in the test host VM.  Loads tun (Debian's),
+# vringfd.ko and tun_vring.ko, runs test_tun_vring (a tap with the host's
+# IPv4 stack behind it, rings over "guest RAM" in the program: frames both
+# ways, bad fds, hostile chains, teardown in every order, leaks), then
+# checks that the module cannot go while a binding is open and unloads
+# once none is.  Run by /init with busybox ash; TAP on stdout.
+#
+# To run only some groups, boot with tunvring.groups=a,b,...
+# (e.g. VM_APPEND=tunvring.groups=tx,rx tests/vm/run-suite.sh tunvring).
+
+n=0
+check() {
+	n=$((n + 1))
+	desc=$1
+	shift
+	if "$@"; then
+		echo "ok $n - tunvring suite: $desc"
+	else
+		echo "not ok $n - tunvring suite: $desc"
+	fi
+}
+
+quietly() {
+	out=$("$@" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	return $status
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+unloads() { quietly rmmod "$1" && ! loaded "$1"; }
+
+runs() {
+	echo "# running $*"
+	"$@"
+	status=$?
+	echo "# $1 exited with status $status"
+	[ $status -le 1 ]
+}
+
+# rmmod must refuse while a binding is open: the fops owner pins the module.
+busy_while_open() {
+	exec 3<>/dev/tun_vring || return 1
+	rmmod tun_vring 2>/dev/null
+	status=$?
+	exec 3>&-
+	[ $status -ne 0 ] && loaded tun_vring
+}
+
+check "tun loads (modprobe)" quietly modprobe tun
+check "vringfd.ko loads" quietly insmod /lib/lguest/vringfd.ko
+check "tun_vring.ko loads" quietly insmod /lib/lguest/tun_vring.ko
+check "/dev/tun_vring exists" test -c /dev/tun_vring
+
+groups=
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	tunvring.groups=*) groups=$(echo "${arg#tunvring.groups=}" | tr ',' ' ') ;;
+	esac
+done
+# shellcheck disable=SC2086
+check "test_tun_vring ran to the end" runs test_tun_vring $groups
+
+check "tun_vring cannot be unloaded while a binding is open" busy_while_open
+check "tun_vring unloads (no binding, ring or tap reference left)" unloads tun_vring
+check "vringfd unloads (no ring left behind)" unloads vringfd
+exit 0
