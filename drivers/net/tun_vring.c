@@ -284,8 +284,14 @@ static int tun_vring_put_num_buffers(const struct tun_vring_rx_buf *buf,
  * the frame the tap says is next.  We copy each chain's segments out at
  * once: the ring hands every chain back in the same segment array.
  *
- * Returns the chains taken, 0 if the ring ran dry first (then none is
- * kept), or -EIO once the ring is broken.
+ * If the ring runs dry half-way we keep what we gathered, for the next
+ * run to complete.  Giving the chains back instead would look to the ring
+ * like buffers still waiting: "kick me when there is more" would then be
+ * answered at once, forever, and with EVENT_IDX the guest would not kick
+ * us for its next buffer at all.
+ *
+ * Returns the chains held, 0 if the ring ran dry first, or -EIO once the
+ * ring is broken.
  */
 static int tun_vring_rx_take(struct tun_vring *tv, struct vring *vr,
 			     size_t need)
@@ -295,15 +301,20 @@ static int tun_vring_rx_take(struct tun_vring *tv, struct vring *vr,
 	struct vring_chain chain;
 	int ret;
 
-	buf->niov = 0;
-	buf->nheads = 0;
-	buf->room = 0;
-	do {
+	while (!buf->nheads ||
+	       (mergeable && buf->room < need &&
+		buf->niov < TUN_VRING_MAX_SEGS)) {
 		struct tun_vring_rx_head *head = &buf->heads[buf->nheads];
 
 		ret = vring_get_chain(vr, &chain);
-		if (ret <= 0)
-			break;
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			/* If the whole ring is not enough, waiting won't help. */
+			if (buf->nheads && buf->nheads >= vring_num(vr))
+				break;
+			return 0;
+		}
 		/* A receive buffer we may not write is a driver bug that would
 		 * jam the ring forever: say so the way a malformed chain does.
 		 */
@@ -316,29 +327,28 @@ static int tun_vring_rx_take(struct tun_vring *tv, struct vring *vr,
 					       true);
 		buf->room += head->room;
 		buf->nheads++;
-	} while (mergeable && buf->room < need &&
-		 buf->niov < TUN_VRING_MAX_SEGS);
-
-	if (ret < 0)
-		return ret;
-	if (ret == 0) {
-		/* Dry before the frame fit.  If the whole ring is not enough,
-		 * waiting will not help: keep the chains so the frame drops.
-		 */
-		if (buf->nheads && buf->nheads >= vring_num(vr))
-			return buf->nheads;
-		vring_unget_chains(vr, buf->nheads);
-		return 0;
 	}
 	return buf->nheads;
+}
+
+/* Done with the chains we held: the first `used` were published. */
+static void tun_vring_rx_release(struct tun_vring *tv, struct vring *vr,
+				 unsigned int used)
+{
+	struct tun_vring_rx_buf *buf = &tv->rx_buf;
+
+	/* They are the last ones taken: the order unget gives back in. */
+	vring_unget_chains(vr, buf->nheads - used);
+	buf->nheads = 0;
+	buf->niov = 0;
+	buf->room = 0;
 }
 
 /*N:210 Publishing a received frame.  The tap told us how many bytes it
  * wrote (header included); they fill the chains in order, so each chain's
  * used length is what landed in it.  Chains gathered but not needed go
- * back on the ring: they are the last ones taken, which is the order
- * vring_unget_chains() gives back in.  num_buffers must be in place before
- * the first used entry is visible to the guest.
+ * back on the ring.  num_buffers must be in place before the first used
+ * entry is visible to the guest.
  */
 static enum tun_vring_step tun_vring_rx_publish(struct tun_vring *tv,
 						struct vring *vr, size_t len)
@@ -351,7 +361,6 @@ static enum tun_vring_step tun_vring_rx_publish(struct tun_vring *tv,
 		left -= min_t(size_t, left, buf->heads[used].room);
 		used++;
 	}
-	vring_unget_chains(vr, buf->nheads - used);
 
 	if (tv->flags & (TUN_VRING_F_MRG_RXBUF | TUN_VRING_F_NUM_BUFFERS) &&
 	    len >= TUN_VRING_HDR_MRG_LEN &&
@@ -368,6 +377,7 @@ static enum tun_vring_step tun_vring_rx_publish(struct tun_vring *tv,
 			return TUN_VRING_STOP;
 		left -= n;
 	}
+	tun_vring_rx_release(tv, vr, used);
 	tun_vring_count(&tv->stats.rx_packets, 1);
 	tun_vring_count(&tv->stats.rx_bytes, len);
 	return TUN_VRING_MORE;
@@ -392,8 +402,11 @@ static enum tun_vring_step tun_vring_rx_one(struct tun_vring *tv,
 	int len, ret;
 
 	len = sock->ops->peek_len(sock);
-	if (len <= 0)
+	if (len <= 0) {
+		/* The frame we gathered for is gone: so are our claims. */
+		tun_vring_rx_release(tv, vr, 0);
 		return TUN_VRING_IDLE;
+	}
 
 	ret = tun_vring_rx_take(tv, vr, TUN_VRING_HDR_MRG_LEN + len);
 	if (ret < 0)
@@ -406,7 +419,7 @@ static enum tun_vring_step tun_vring_rx_one(struct tun_vring *tv,
 				 MSG_DONTWAIT | MSG_TRUNC);
 	if (ret == -EAGAIN || ret == -EBADFD || ret == 0) {
 		/* Somebody else read it, or the queue lost its device. */
-		vring_unget_chains(vr, buf->nheads);
+		tun_vring_rx_release(tv, vr, 0);
 		return TUN_VRING_IDLE;
 	}
 	if (ret == -EFAULT) {
@@ -415,7 +428,7 @@ static enum tun_vring_step tun_vring_rx_one(struct tun_vring *tv,
 	}
 	if (ret < 0 || ret > buf->room) {
 		/* Too big, or smaller buffers than the vnet header itself. */
-		vring_unget_chains(vr, buf->nheads);
+		tun_vring_rx_release(tv, vr, 0);
 		tun_vring_count(&tv->stats.rx_dropped, 1);
 		return TUN_VRING_MORE;
 	}
