@@ -147,10 +147,35 @@ static size_t threads_alive(void)
 }
 
 /*
+ * A thread group leader that has exited while its other threads run is a
+ * zombie: it will never stop again, and waitpid() reports it only once
+ * the whole group is gone.
+ */
+static bool is_zombie(pid_t tid)
+{
+	char path[64], buf[256], *state;
+	FILE *f;
+	bool zombie = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f)) {
+		state = strrchr(buf, ')');
+		zombie = state && (state[2] == 'Z' || state[2] == 'X');
+	}
+	fclose(f);
+	return zombie;
+}
+
+/*
  * Seize every thread listed in /proc/PID/task that we do not have yet.
- * Returns how many were new, or -errno of the first failure on the very
- * first thread (so "no such process" and "not permitted" are reported);
- * a thread that exits between the listing and the seize is skipped.
+ * Returns how many were new, or, when not one thread could be seized,
+ * -errno of the first failure (so "no such process" and "not permitted"
+ * are reported).  A thread that exits between the listing and the seize
+ * is skipped, and so is a zombie leader whose other threads live on (it
+ * cannot be traced: the kernel refuses an exiting task).
  */
 static int seize_new_threads(pid_t pid)
 {
@@ -159,7 +184,7 @@ static int seize_new_threads(pid_t pid)
 	char path[64];
 	struct dirent *de;
 	DIR *dir;
-	int added = 0;
+	int added = 0, first_err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dir = opendir(path);
@@ -173,14 +198,13 @@ static int seize_new_threads(pid_t pid)
 		if (ptrace(PTRACE_SEIZE, tid, 0L, options) < 0) {
 			int err = errno;
 
-			if (err == ESRCH)
+			if (err == ESRCH || is_zombie(tid))
 				continue;
-			if (!nr_threads) {
-				closedir(dir);
-				return -err;
-			}
-			fprintf(stderr, "syscount: cannot seize thread %d: %s\n",
-				(int)tid, strerror(err));
+			if (!first_err)
+				first_err = err;
+			if (nr_threads)
+				fprintf(stderr, "syscount: cannot seize thread %d: %s\n",
+					(int)tid, strerror(err));
 			continue;
 		}
 		add_thread(tid);
@@ -189,6 +213,8 @@ static int seize_new_threads(pid_t pid)
 		added++;
 	}
 	closedir(dir);
+	if (!nr_threads)
+		return first_err ? -first_err : -ESRCH;
 	return added;
 }
 
@@ -343,7 +369,8 @@ static void detach_all(const sigset_t *set)
 
 	for (i = 0; i < nr_threads; i++)
 		if (threads[i].state != THREAD_GONE &&
-		    ptrace(PTRACE_INTERRUPT, threads[i].tid, 0L, 0L) < 0)
+		    (is_zombie(threads[i].tid) ||
+		     ptrace(PTRACE_INTERRUPT, threads[i].tid, 0L, 0L) < 0))
 			threads[i].state = THREAD_GONE;	/* exited meanwhile */
 
 	while (threads_alive()) {

@@ -61,6 +61,8 @@ cat >"$work/target.c" <<'EOF'
  *                    count on SIGUSR1
  * target threads RATE  the same from a second thread, plus getuid() RATE
  *                    times a second from a third one started 500 ms later
+ * target orphan RATE  the same from a second thread after main() has
+ *                    returned through pthread_exit (a zombie leader)
  * target block       one read() that never returns
  * target live MS     ticks at 100/s for MS milliseconds, then exits
  */
@@ -126,6 +128,9 @@ int main(int argc, char **argv)
 		usleep(500000);
 		pthread_create(&b, NULL, ticker, (void *)(long)SYS_getuid);
 		pthread_join(a, NULL);
+	} else if (!strcmp(argv[1], "orphan")) {
+		pthread_create(&a, NULL, ticker, (void *)(long)SYS_getppid);
+		pthread_exit(NULL);
 	} else if (!strcmp(argv[1], "block")) {
 		if (pipe(fds) || read(fds[0], &c, 1) < 0)
 			return 1;
@@ -143,12 +148,17 @@ if ! $CC -Wall -Wextra -Werror -O2 -pthread -o "$target" "$work/target.c" \
 	exit 1
 fi
 
-# start_target ARGS...: runs it in the background, output in $work/out.$!
+# start_target ARGS...: runs it in the background as $tpid, output in
+# $work/out.$tpid (made before the fork, so it exists however late the
+# child gets to run).
+targets=0
 start_target() {
-	"$target" "$@" >"$work/out.tmp" 2>&1 &
+	targets=$((targets + 1))
+	: >"$work/out-$targets"
+	"$target" "$@" >>"$work/out-$targets" 2>&1 &
 	tpid=$!
 	pids+=("$tpid")
-	mv "$work/out.tmp" "$work/out.$tpid"
+	ln -s "out-$targets" "$work/out.$tpid"
 	sleep 0.2
 }
 # count_of FILE NR: the count syscount printed for one system call number.
@@ -201,7 +211,7 @@ check "syscount on a PID that does not exist: status 1, 'no process with PID'" \
 scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
 if [[ $(id -u) -ne 0 && $scope -ne 0 ]]; then
 	for t in "getppid counted" "target runs on" "busy PID refused" "signal delivered" \
-		"SIGSTOP/SIGCONT" "stays stopped" "threads" "blocked read" "exiting target"; do
+		"SIGSTOP/SIGCONT" "stays stopped" "threads" "zombie leader" "blocked read" "exiting target"; do
 		skip "syscount: $t" "ptrace not permitted (yama ptrace_scope $scope, not root)"
 	done
 else
@@ -281,9 +291,22 @@ else
 	uid_count=$(count_of "$work/threads.out" $sys_getuid)
 	diag "$work/threads.out" "$work/threads.err"
 	tracers=$(cat /proc/"$tpid"/task/*/status | awk '/^TracerPid:/ { print $2 }' | sort -u)
-	check "syscount follows threads: getppid $ppid_count (350-450), getuid from the new thread $uid_count (250-360), none traced after" \
-		test "$ppid_count" -ge 350 -a "$ppid_count" -le 450 -a "$uid_count" -ge 250 \
-		-a "$uid_count" -le 360 -a "$tracers" = 0 -a "$(ls /proc/"$tpid"/task | wc -l)" -eq 3
+	check "syscount follows threads: getppid $ppid_count (350-450), getuid from the new thread $uid_count (200-401), none traced after" \
+		test "$ppid_count" -ge 350 -a "$ppid_count" -le 450 -a "$uid_count" -ge 200 \
+		-a "$uid_count" -le 401 -a "$tracers" = 0 -a "$(ls /proc/"$tpid"/task | wc -l)" -eq 3
+	kill -KILL "$tpid"
+	wait "$tpid" 2>/dev/null
+
+	# The leader has exited, a thread runs on: the zombie is left alone.
+	start_target orphan 200
+	t0=$(date +%s%N)
+	"$syscount" -t 1 "$tpid" >"$work/orphan.out" 2>&1
+	status=$?
+	took_ms=$((($(date +%s%N) - t0) / 1000000))
+	got=$(count_of "$work/orphan.out" $sys_getppid)
+	tracers=$(cat /proc/"$tpid"/task/*/status | awk '/^TracerPid:/ { print $2 }' | sort -u)
+	check "syscount with a zombie leader: status 0, the live thread's getppid counted ($got, 170-230), detached in time (${took_ms} ms)" \
+		test $status -eq 0 -a "$got" -ge 170 -a "$got" -le 230 -a "$took_ms" -lt 2500 -a "$tracers" = 0
 	kill -KILL "$tpid"
 	wait "$tpid" 2>/dev/null
 
