@@ -582,7 +582,7 @@ static bool tun_vring_same_file(int fd1, int fd2)
 	return same;
 }
 
-/*N:260 Taking the pieces apart again, in the one order that is safe.
+/*N:280 Taking the pieces apart again, in the one order that is safe.
  * First the wait-queue entry, so the tap can no longer queue kicks on a
  * ring we are about to let go.  Then the rings: vring_detach() takes the
  * ring's lock, which every ->kick() runs under, so when it returns no
@@ -608,7 +608,7 @@ static void tun_vring_unbind(struct tun_vring *tv)
 	tv->sock = NULL;
 }
 
-/*N:270 TUN_VRING_ATTACH puts the binding together.  Each fd is checked
+/*N:260 TUN_VRING_ATTACH puts the binding together.  Each fd is checked
  * and referenced in turn, and each failure says which fd was wrong:
  * EBADF (not open), ENOTSOCK (tap_fd is not a tap), EBADFD (a tun fd with
  * no device: TUNSETIFF missing), EINVAL (not a /dev/vring, or rx and tx
