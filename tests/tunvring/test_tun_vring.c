@@ -187,6 +187,7 @@ static const struct {
 	{ "teardown", tv_group_teardown, 90 },
 	{ "kill", tv_group_kill, 90 },
 	{ "leak", tv_group_leak, 240 },
+	{ "macvtap", tv_group_macvtap, 60 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

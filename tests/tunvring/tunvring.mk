@@ -24,4 +24,6 @@ $(BUILD)/vm/bin/test_tun_vring: $(TUNVRING_OBJS) $(BUILD)/vring/ring.o \
 
 VM_PROGS += $(BUILD)/vm/bin/test_tun_vring
 VM_SUITES += tunvring
-VM_KMODS += tun
+# tun for the taps; macvtap (with tap and macvlan) and dummy for the
+# macvtap group.
+VM_KMODS += tun macvtap dummy

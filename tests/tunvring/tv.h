@@ -54,6 +54,14 @@ int tv_net_create(struct tv_net *n, unsigned int index);
 void tv_net_close(struct tv_net *n);
 /* Does network device `name` exist? */
 bool tv_netdev_exists(const char *name);
+/*
+ * Create a network device over rtnetlink (kind "dummy", "macvtap", ...;
+ * link: the lower device or NULL; macvlan_mode: MACVLAN_MODE_* or 0).
+ */
+int tv_netdev_add(const char *name, const char *kind, const char *link,
+		  uint32_t macvlan_mode);
+/* Bring a device up and read its MAC (mac may be NULL). */
+int tv_netdev_up(const char *name, uint8_t mac[6]);
 /* Delete a network device over rtnetlink; 0 or -1 and errno. */
 int tv_netdev_delete(const char *name);
 
@@ -140,5 +148,6 @@ void tv_group_hostile(void);
 void tv_group_teardown(void);
 void tv_group_kill(void);
 void tv_group_leak(void);
+void tv_group_macvtap(void);
 
 #endif /* TV_H */

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -213,6 +214,93 @@ int tv_netdev_delete(const char *name)
 	err = e->error ? -1 : 0;
 out:
 	close(fd);
+	return err;
+}
+
+/* Append one rtnetlink attribute; returns it (for nesting). */
+static struct rtattr *nl_attr(struct nlmsghdr *nh, unsigned short type,
+			      const void *data, size_t len)
+{
+	struct rtattr *rta = (void *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static void nl_nest_end(struct nlmsghdr *nh, struct rtattr *nest)
+{
+	nest->rta_len = (char *)nh + nh->nlmsg_len - (char *)nest;
+}
+
+int tv_netdev_add(const char *name, const char *kind, const char *link,
+		  uint32_t macvlan_mode)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[512];
+	} req = {
+		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.nh.nlmsg_type = RTM_NEWLINK,
+		.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+				  NLM_F_EXCL,
+		.ifi.ifi_family = AF_UNSPEC,
+	};
+	struct rtattr *info, *data;
+	struct nlmsgerr *e;
+	uint32_t link_index;
+	int fd, err = -1;
+
+	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	if (link) {
+		link_index = if_nametoindex(link);
+		nl_attr(&req.nh, IFLA_LINK, &link_index, sizeof(link_index));
+	}
+	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, kind, strlen(kind));
+	if (macvlan_mode) {
+		data = nl_attr(&req.nh, IFLA_INFO_DATA, NULL, 0);
+		nl_attr(&req.nh, IFLA_MACVLAN_MODE, &macvlan_mode,
+			sizeof(macvlan_mode));
+		nl_nest_end(&req.nh, data);
+	}
+	nl_nest_end(&req.nh, info);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 ||
+	    recv(fd, &req, sizeof(req), 0) < (ssize_t)NLMSG_LENGTH(sizeof(*e)) ||
+	    req.nh.nlmsg_type != NLMSG_ERROR)
+		goto out;
+	e = NLMSG_DATA(&req.nh);
+	errno = -e->error;
+	err = e->error ? -1 : 0;
+out:
+	close(fd);
+	return err;
+}
+
+int tv_netdev_up(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int sock, err = -1;
+
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (mac && !ifreq_ioctl(sock, SIOCGIFHWADDR, &ifr, "SIOCGIFHWADDR"))
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (!ifreq_ioctl(sock, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS")) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ifreq_ioctl(sock, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
+	}
+	close(sock);
 	return err;
 }
 

@@ -51,6 +51,9 @@ busy_while_open() {
 }
 
 check "tun loads (modprobe)" quietly modprobe tun
+# For the macvtap group: macvtap brings tap.ko, which tun_vring borrows
+# tap_get_socket() from (without depending on it).
+check "macvtap and dummy load (modprobe)" quietly modprobe -a macvtap dummy
 check "vringfd.ko loads" quietly insmod /lib/lguest/vringfd.ko
 check "tun_vring.ko loads" quietly insmod /lib/lguest/tun_vring.ko
 check "/dev/tun_vring exists" test -c /dev/tun_vring
@@ -65,6 +68,8 @@ done
 check "test_tun_vring ran to the end" runs test_tun_vring $groups
 
 check "tun_vring cannot be unloaded while a binding is open" busy_while_open
+check "tap.ko unloads while tun_vring is loaded (no reference kept on it)" \
+	quietly rmmod macvtap macvlan tap
 check "tun_vring unloads (no binding, ring or tap reference left)" unloads tun_vring
 check "vringfd unloads (no ring left behind)" unloads vringfd
 exit 0
