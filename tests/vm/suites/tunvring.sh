@@ -27,7 +27,7 @@ quietly() {
 	out=$("$@" 2>&1)
 	status=$?
 	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return $status
+	return "$status"
 }
 
 loaded() { grep -q "^$1 " /proc/modules; }
@@ -38,7 +38,7 @@ runs() {
 	"$@"
 	status=$?
 	echo "# $1 exited with status $status"
-	[ $status -le 1 ]
+	[ "$status" -le 1 ]
 }
 
 # rmmod must refuse while a binding is open: the fops owner pins the module.
@@ -47,7 +47,7 @@ busy_while_open() {
 	rmmod tun_vring 2>/dev/null
 	status=$?
 	exec 3>&-
-	[ $status -ne 0 ] && loaded tun_vring
+	[ "$status" -ne 0 ] && loaded tun_vring
 }
 
 check "tun loads (modprobe)" quietly modprobe tun
