@@ -76,7 +76,6 @@ struct tun_vring_attach {
  * @rx_runs:       times the rx worker ran
  * @tx_runs:       times the tx worker ran
  * @rx_no_buffers: times rx stopped with a frame waiting and no buffer
- * @rx_bad_chains: rx chains with no writable byte, returned with length 0
  * @tx_blocked:    times tx stopped because the tap's send buffer was full
  * @reserved:      0
  */
@@ -90,9 +89,8 @@ struct tun_vring_stats {
 	__u64 rx_runs;
 	__u64 tx_runs;
 	__u64 rx_no_buffers;
-	__u64 rx_bad_chains;
 	__u64 tx_blocked;
-	__u64 reserved[5];
+	__u64 reserved[6];
 };
 
 /* Bind a tap to an rx and a tx ring; once per open file. */
