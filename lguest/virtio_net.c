@@ -127,11 +127,17 @@ static void net_transmit(struct virtio_net *net)
 
 static void net_tap_readable(void *opaque);
 
-static void watch_tap(struct virtio_net *net, bool on)
+/*
+ * (dev, not net->dev: the transport resets a device, which calls us, before
+ * virtio_device_create() has returned it.)
+ */
+static void watch_tap(struct virtio_device *dev, bool on)
 {
+	struct virtio_net *net = dev->priv;
+
 	if (on == net->rx_watching)
 		return;
-	if (on ? io_watch(net->tap_fd, net_tap_readable, net->dev) :
+	if (on ? io_watch(net->tap_fd, net_tap_readable, dev) :
 		 io_unwatch(net->tap_fd))
 		die("virtio-net: can't %s the tap", on ? "watch" : "unwatch");
 	net->rx_watching = on;
@@ -155,7 +161,7 @@ static void net_receive(struct virtio_net *net)
 	for (done = 0; done < NET_RX_BATCH; done++) {
 		if (virtqueue_pop(vq, chain) != 1) {
 			if (!vq->broken)
-				watch_tap(net, false);
+				watch_tap(net->dev, false);
 			break;
 		}
 		got = readv(net->tap_fd, chain->in, chain->in_count);
@@ -185,7 +191,7 @@ static void net_tap_readable(void *opaque)
 	if (virtio_device_running(dev))
 		net_receive(net);
 	else if (read(net->tap_fd, frame, sizeof(frame)) < 0 && errno != EAGAIN)
-		watch_tap(net, false);
+		watch_tap(dev, false);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -366,7 +372,7 @@ static void net_queue_notify(struct virtio_device *dev, unsigned int queue)
 	if (queue == NET_TX_QUEUE) {
 		net_transmit(net);
 	} else {
-		watch_tap(net, true);
+		watch_tap(dev, true);
 		net_receive(net);
 	}
 }
@@ -378,7 +384,7 @@ static void net_reset(struct virtio_device *dev)
 	if (net->vring_backend)
 		vring_backend_stop(net);
 	else if (net->tap_fd >= 0)
-		watch_tap(net, true);	/* to drain it while the driver is away */
+		watch_tap(dev, true);	/* to drain it while the driver is away */
 }
 
 static void net_destroy(struct virtio_device *dev)
@@ -423,8 +429,7 @@ void virtio_net_create(const struct guest_mem *mem, int tap_fd,
 	 */
 	if (!vring_backend && fcntl(tap_fd, F_SETFL, O_NONBLOCK) < 0)
 		die("virtio-net: can't make the tap non-blocking: %m");
+	/* Creating the device resets it, which starts the copy backend. */
 	net->dev = virtio_device_create(&net_model, mem, net, &net->config,
 					sizeof(net->config));
-	if (!vring_backend)
-		watch_tap(net, true);
 }

@@ -7,8 +7,8 @@
 #      `lguest 64m bzImage --tunnet=192.168.1.1`; the guest pings the host,
 #      the host pings the guest, 8 MiB go each way over TCP
 #      with the same md5 at both ends; the tap is gone after the launcher
-#      exits; on lg.ko, the launcher's system calls during the host-to-guest
-#      transfer are counted (syscount) per 10,000 packets: below 10 on the
+#      exits; on lg.ko, the launcher's system calls during the two
+#      transfers are counted (syscount) per 10,000 packets: below 10 on the
 #      vring backend, reported for the copy backend;
 #   3. teardown: the launcher SIGKILLed mid-transfer on the vring backend
 #      leaves no tap and no reference on tun_vring.ko, which unloads.
@@ -147,12 +147,12 @@ net_run() {
 	fi
 	netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
 	send_status=$?
+	wait $recv_pid
 	if [ -n "$count" ]; then
 		kill -INT $sys_pid
 		wait $sys_pid
 	fi
 	packets=$(($(tap_counter $tap rx_packets) + $(tap_counter $tap tx_packets) - packets_before))
-	wait $recv_pid
 	wait_for_line 'net-test: done' 300 $out
 	wait
 	status=$(cat $T/$name.status 2>/dev/null)
@@ -177,7 +177,7 @@ net_run() {
 	rate=$(field $T/$name.recv received s:)
 	check "$name: guest to host, $BYTES bytes over TCP, same md5 (${got:-none}, $rate MB/s)" \
 		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
-		       [ '$(field $T/$name.recv received received)' = $BYTES ]"
+		       [ '$(field $T/$name.recv '' received)' = $BYTES ]"
 	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.recv 5; grep 'net-test' $out | show /dev/stdin 20; }
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
