@@ -127,7 +127,7 @@ net_run() {
 	if ! wait_for_line 'net-test: tcp listening' 300 $out; then
 		not_ok "$name: the guest boots and its network comes up"
 		show $out 60
-		pkill -9 lguest
+		kill -9 $(pidof lguest) 2>/dev/null
 		wait
 		return
 	fi
@@ -210,23 +210,26 @@ net_run kvm-copy kvm copy
 refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
 for round in 1 2; do
 	out=$T/kill-$round.out
+	rm -f $T/kill.status
 	( timeout 300 $LGUEST 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
-		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
-		net.seed=1 </dev/null >$out 2>&1 ) &
+		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$((BYTES * 8)) \
+		net.seed=1 </dev/null >$out 2>&1
+	  echo $? >$T/kill.status ) &
 	if wait_for_line 'net-test: tcp listening' 300 $out; then
 		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
-		netxfer send $GUEST 5001 -n $BYTES -s 1 >/dev/null 2>&1 &
-		sleep 3
+		netxfer send $GUEST 5001 -n $((BYTES * 8)) -s 1 >/dev/null 2>&1 &
+		sleep 2
 		refs_running=$(refs)
-		pkill -9 lguest
+		kill -9 $(pidof lguest)
 		wait
 		sleep 1
-		check "kill -9 of the launcher mid-transfer ($round): the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
-			sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ] && [ '$(refs)' = 0 ]"
+		check "kill -9 of the launcher mid-transfer ($round): it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
+			sh -c "[ '$(cat $T/kill.status)' = 137 ] && [ -n '$tap' ] &&
+			       [ ! -e /sys/class/net/$tap ] && [ '$refs_running' = 1 ] && [ '$(refs)' = 0 ]"
 	else
 		not_ok "kill -9 of the launcher mid-transfer ($round): the guest came up"
 		show $out 40
-		pkill -9 lguest
+		kill -9 $(pidof lguest) 2>/dev/null
 		wait
 	fi
 done
