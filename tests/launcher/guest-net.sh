@@ -8,7 +8,8 @@
 #      port 5001), then send net.bytes bytes (seed net.seed) to the host's
 #      port 5002, and print both results (with their md5s);
 #   3. optionally (net.udp=SECONDS) receive 64-byte UDP datagrams on port
-#      5003, then send them to the host's port 5004 for as long.
+#      5003, then send them to the host's port 5004 for as long;
+#   4. two seconds of silence, then the results.
 # Every result is one "net-test: " line on the console for the suite.
 
 param() {
@@ -37,22 +38,22 @@ else
 	say "ping failed: $(tail -2 /tmp/ping.out | tr '\n' ' ')"
 fi
 
-# Both transfers, then a quiet moment before the results: the suite counts
+# The transfers, then a quiet moment before the results: the suite counts
 # the launcher's system calls over the transfers, and every byte this
 # script prints on the serial console is an exit to the launcher.
 if [ -n "$bytes" ]; then
 	say "tcp listening"
 	tcp_in=$(netxfer recv 5001 2>&1)
 	tcp_out=$(netxfer send "$host" 5002 -n "$bytes" -s "$seed" 2>&1)
-	sleep 2
-	say "tcp in $tcp_in"
-	say "tcp out $tcp_out"
 fi
-
 if [ -n "$udp" ]; then
-	say "udp listening"
-	say "udp in $(udpblast recv 5003 "$udp" 2>&1)"
-	say "udp out $(udpblast send "$host" 5004 "$udp" 2>&1)"
+	udp_in=$(udpblast recv 5003 "$udp" 2>&1)
+	udp_out=$(udpblast send "$host" 5004 "$udp" 2>&1)
 fi
+sleep 2
+[ -z "$bytes" ] || say "tcp in $tcp_in"
+[ -z "$bytes" ] || say "tcp out $tcp_out"
+[ -z "$udp" ] || say "udp in $(echo $udp_in)"
+[ -z "$udp" ] || say "udp out $(echo $udp_out)"
 say "interrupts $(awk '/virtio/ { print $1, $2 }' /proc/interrupts | tr '\n' ' ')"
 say "done"

@@ -6,10 +6,11 @@
 #   2. for each hypervisor (lg.ko, KVM) and backend (vring, copy): boot
 #      `lguest 64m bzImage --tunnet=192.168.1.1`; the guest pings the host,
 #      the host pings the guest, 8 MiB go each way over TCP
-#      with the same md5 at both ends; the tap is gone after the launcher
-#      exits; on lg.ko, the launcher's system calls during the two
-#      transfers are counted (syscount) per 10,000 packets: below 10 on the
-#      vring backend, reported for the copy backend;
+#      with the same md5 at both ends, then 3 s of 64-byte UDP each way;
+#      the tap is gone after the launcher exits; on lg.ko, the launcher's
+#      system calls during all the transfers are counted (syscount) per
+#      10,000 packets: below 10 on the vring backend, reported for the
+#      copy backend;
 #   3. teardown: the launcher SIGKILLed mid-transfer on the vring backend
 #      leaves no tap and no reference on tun_vring.ko, which unloads.
 # Run by /init with busybox ash; TAP on stdout.
@@ -31,6 +32,7 @@ T=/tmp/net
 HOST=192.168.1.1
 GUEST=192.168.1.2
 BYTES=8388608
+UDP_SECONDS=3
 mkdir -p $T
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
@@ -122,7 +124,7 @@ net_run() {
 	( timeout 600 $LGUEST --hv=$hv --net-backend=$backend 64m $KERNEL \
 		--initrd=$INITRD --tunnet=$HOST \
 		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
-		net.seed=$seed_out </dev/null >$out 2>&1
+		net.seed=$seed_out net.udp=$UDP_SECONDS </dev/null >$out 2>&1
 	  echo $? >$T/$name.status ) &
 	if ! wait_for_line 'net-test: tcp listening' 300 $out; then
 		not_ok "$name: the guest boots and its network comes up"
@@ -148,6 +150,11 @@ net_run() {
 	netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
 	send_status=$?
 	wait $recv_pid
+	# Then small packets, as fast as they go, each way.
+	udpblast recv 5004 $UDP_SECONDS >$T/$name.udprecv 2>&1 &
+	udp_recv_pid=$!
+	udpblast send $GUEST 5003 $UDP_SECONDS >$T/$name.udpsend 2>&1
+	wait $udp_recv_pid
 	if [ -n "$count" ]; then
 		kill -INT $sys_pid
 		wait $sys_pid
@@ -179,6 +186,13 @@ net_run() {
 		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
 		       [ '$(field $T/$name.recv '' received)' = $BYTES ]"
 	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.recv 5; grep 'net-test' $out | show /dev/stdin 20; }
+
+	got=$(field $out 'net-test: udp in ' received)
+	check "$name: 64-byte UDP host to guest: $(field $T/$name.udpsend "" sent) sent, ${got:-none} received" \
+		test "${got:-0}" -gt 0
+	got=$(field $T/$name.udprecv '' received)
+	check "$name: 64-byte UDP guest to host: $(field $out 'net-test: udp out ' sent) sent, ${got:-none} received" \
+		test "${got:-0}" -gt 0
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
 	[ "$status" = 0 ] || show $out 60
