@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmexits: a running launcher's guest exit counters, right now.
+ *
+ *	vmexits PID
+ *
+ * The network benchmark wants the exits of one measurement, not of the
+ * guest's whole life (its boot alone exits more than a short transfer),
+ * so it reads the counters before and after and takes the difference.
+ * The launcher prints lg.ko's counters only when it exits (-v), so we
+ * read them from outside: for lg.ko we borrow the launcher's /dev/lguest
+ * file with pidfd_getfd() (the same open file, so LHREQ_GETSTATS answers
+ * for its guest) and close it again at once, so the guest's end is not
+ * held up by us; for KVM we read its debugfs statistics of the
+ * launcher's VM (/sys/kernel/debug/kvm/PID-FD/exits).
+ *
+ * Prints one line, "lguest NAME=VALUE..." with every lg.ko counter
+ * (exits first), or "kvm exits=N".  Status 1 with a message on stderr if
+ * PID runs neither.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../lguest/lguest_stats.h"
+
+/* The launcher's /dev/lguest file, borrowed; -1 if it has none. */
+static int borrow_lguest_fd(int pid)
+{
+	char dir[64], path[320], target[64];
+	struct dirent *e;
+	int pidfd, fd = -1;
+	DIR *d;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	d = opendir(dir);
+	while (d && fd < 0 && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "/dev/lguest") == 0)
+			fd = syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+	}
+	if (d)
+		closedir(d);
+	close(pidfd);
+	return fd;
+}
+
+static int print_lguest(int fd)
+{
+	struct lguest_stats stats;
+	unsigned int i;
+	int ret = ioctl(fd, LHREQ_GETSTATS, &stats);
+
+	close(fd);
+	if (ret < 0) {
+		perror("vmexits: LHREQ_GETSTATS");
+		return 1;
+	}
+	printf("lguest");
+	for (i = 0; i < LGUEST_STAT_NAMES; i++)
+		printf(" %s=%llu", lguest_stat_names[i],
+		       (unsigned long long)stats.count[i]);
+	printf("\n");
+	return 0;
+}
+
+/* KVM's VM-wide "exits" (the sum over its vCPUs) in debugfs. */
+static int print_kvm(int pid)
+{
+	const char *top = "/sys/kernel/debug/kvm";
+	char prefix[32], path[512];
+	unsigned long long exits;
+	struct dirent *e;
+	DIR *d = opendir(top);
+	FILE *f = NULL;
+
+	snprintf(prefix, sizeof(prefix), "%d-", pid);
+	while (d && !f && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/exits", top, e->d_name);
+		f = fopen(path, "r");
+	}
+	if (d)
+		closedir(d);
+	if (!f || fscanf(f, "%llu", &exits) != 1) {
+		fprintf(stderr, "vmexits: process %d runs no lg.ko guest and no KVM VM in %s\n",
+			pid, top);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	printf("kvm exits=%llu\n", exits);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *end;
+	long pid;
+	int fd;
+
+	if (argc != 2 || (pid = strtol(argv[1], &end, 10)) <= 0 || *end) {
+		fprintf(stderr, "usage: vmexits PID\n");
+		return 1;
+	}
+	fd = borrow_lguest_fd(pid);
+	if (fd >= 0)
+		return print_lguest(fd);
+	return print_kvm(pid);
+}

@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 1200
+#
+# bench-net: the guest's network on --tunnet, copy backend against vring
+# backend, in the test host VM, on lg.ko and then on KVM.
+#
+# Per hypervisor, two guests run side by side: one on the copy backend
+# (--tunnet=192.168.1.1, guest .2) and one on the vring backend
+# (--tunnet=192.168.2.1), each running tests/launcher/guest-netbench.sh.
+# The suite then takes $ROUNDS rounds, alternating which backend goes
+# first, so that whatever else the (noisy, 2-vCPU, TCG) machine does
+# falls on both alike; only one guest moves packets at a time, the other
+# waits in netxfer.  One round of one guest measures, one after the other:
+#   - TCP host->guest: $BYTES bytes, netxfer send here, recv in the guest;
+#   - TCP guest->host: $BYTES bytes the other way;
+#   - UDP 64-byte datagrams host->guest for $UDP s, as many as udpblast
+#     can send: the rate the guest received them at (and the rate we
+#     sent at, the load it was offered);
+#   - UDP 64-byte datagrams guest->host for $UDP s: the rate we received.
+# MB/s and pps are the receiving end's.  Around each phase we read the
+# guest's exit counter (vmexits: lg.ko's "exits" through the launcher's
+# borrowed /dev/lguest, KVM's debugfs "exits") and the tap's rx+tx
+# packet counters, so "exits/packet" is that phase's exits over that
+# phase's packets through the tap (ACKs included for TCP), not the
+# guest's whole life.
+#
+# The numbers are the medians over the rounds: a "# " table per
+# hypervisor, one "bench: net ..." line per number, and the 64-byte pps
+# ratio vring/copy each way.  Speed is reported, never asserted; but a
+# transfer that fails (md5 mismatch, short count, no packets) is a
+# "not ok", so a broken backend shows.  Run by /init with busybox ash.
+
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/bench-net
+BYTES=33554432
+UDP=5
+ROUNDS=3
+BACKENDS="copy vring"
+mkdir -p $T
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
+
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+tap_packets() {
+	echo $(($(cat /sys/class/net/$1/statistics/rx_packets 2>/dev/null || echo 0) +
+		$(cat /sys/class/net/$1/statistics/tx_packets 2>/dev/null || echo 0)))
+}
+
+# snap B: "EXITS PACKETS" of backend B's guest right now.
+snap() {
+	eval "pid=\$pid_$1 tap=\$tap_$1"
+	exits=$(vmexits $pid 2>/dev/null | tr ' ' '\n' | sed -n 's/^exits=//p')
+	echo "${exits:-0} $(tap_packets $tap)"
+}
+
+# per A B: exits per packet between two snapshots.
+per() {
+	echo "$1 $2" | awk '{ p = $4 - $2; printf "%.2f", (p > 0 ? ($3 - $1) / p : -1) }'
+}
+
+# record HV B METRIC VALUE: one round's number, for the medians.
+record() {
+	[ -n "$4" ] && echo "$3 $4" >>$T/$1-$2.results
+}
+
+median() {
+	awk -v m="$3" '$1 == m { v[n++] = $2 }
+		END {
+			if (!n) { print "-"; exit }
+			for (i = 0; i < n; i++)
+				for (j = i + 1; j < n; j++)
+					if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+		}' $T/$1-$2.results 2>/dev/null
+}
+
+# --- setup ---------------------------------------------------------------------
+
+modprobe tun 2>$T/modprobe.err
+modprobe kvm_amd 2>>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
+insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+if [ -c /dev/net/tun ] && [ -c /dev/kvm ] && [ -c /dev/vring ] &&
+   [ -c /dev/lguest ] && [ -c /dev/tun_vring ]; then
+	ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
+else
+	not_ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
+	show $T/modprobe.err 5
+	exit 0
+fi
+
+# --- one guest per backend ---------------------------------------------------------
+
+# boot HV B NET: start backend B's guest on HV, host address 192.168.NET.1.
+boot() {
+	hv=$1 b=$2
+	out=$T/$hv-$b.out
+	rm -f $T/$hv-$b.results
+	$LGUEST --hv=$hv --net-backend=$b 64m $KERNEL --initrd=$INITRD \
+		--tunnet=192.168.$3.1 lguest.run=/test/guest-netbench.sh \
+		bench.host=192.168.$3.1 bench.bytes=$BYTES bench.udp=$UDP \
+		bench.rounds=$ROUNDS </dev/null >$out 2>&1 &
+	eval "pid_$b=$! guest_$b=192.168.$3.2 alive_$b=1"
+}
+
+# started HV B: the guest came up on its tap, or it is dead.
+started() {
+	hv=$1 b=$2
+	out=$T/$hv-$b.out
+	if wait_for_line 'netbench: 1 listening tcp' 300 $out; then
+		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+		eval "tap_$b=$tap"
+		echo "# $hv $b: $(grep '^lguest: network:' $out)"
+		return 0
+	fi
+	not_ok "$hv $b: the guest boots and its network comes up"
+	show $out 40
+	stop $b
+	return 1
+}
+
+stop() {
+	eval "pid=\$pid_$1"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	eval "alive_$1=0"
+}
+
+# round HV B R: round R on backend B's guest.
+round() {
+	hv=$1 b=$2 r=$3
+	out=$T/$hv-$b.out
+	eval "guest=\$guest_$b"
+	log=$T/$hv-$b-$r
+	why=
+
+	# TCP, host to guest, then guest to host (our receiver is up first).
+	if ! wait_for_line "netbench: $r listening tcp" 120 $out; then
+		not_ok "$hv $b round $r: the guest is ready for it"
+		show $out 20
+		stop $b
+		return
+	fi
+	netxfer recv 5002 >$log.tcp-recv 2>&1 &
+	recv_pid=$!
+	s0=$(snap $b)
+	netxfer send $guest 5001 -n $BYTES -s $r >$log.tcp-send 2>&1
+	s1=$(snap $b)
+	wait $recv_pid
+	s2=$(snap $b)
+	wait_for_line "netbench: $r tcp-out " 60 $out
+
+	sent=$(field $log.tcp-send sent md5)
+	got=$(field $out "netbench: $r tcp-in " md5)
+	count=$(field $out "netbench: $r tcp-in " received)
+	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
+		record $hv $b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
+		record $hv $b x-tcp-in "$(per "$s0" "$s1")"
+	else
+		why="$why host->guest TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
+	fi
+	sent=$(field $out "netbench: $r tcp-out " md5)
+	got=$(field $log.tcp-recv received md5)
+	count=$(field $log.tcp-recv '' received)
+	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
+		record $hv $b tcp-out "$(field $log.tcp-recv received s:)"
+		record $hv $b x-tcp-out "$(per "$s1" "$s2")"
+	else
+		why="$why guest->host TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
+	fi
+
+	# UDP, host to guest, then guest to host.  Our receiver waits up to
+	# 30 s for the guest's first datagram, which comes $UDP s after our
+	# sender starts.
+	udpblast recv 5004 $UDP >$log.udp-recv 2>&1 &
+	recv_pid=$!
+	if ! wait_for_line "netbench: $r listening udp" 60 $out; then
+		kill $recv_pid 2>/dev/null
+		wait $recv_pid
+		not_ok "$hv $b round $r: the guest reaches the UDP phase ($why)"
+		show $out 20
+		stop $b
+		return
+	fi
+	s3=$(snap $b)
+	udpblast send $guest 5003 $UDP >$log.udp-send 2>&1
+	s4=$(snap $b)
+	wait $recv_pid
+	s5=$(snap $b)
+	wait_for_line "netbench: $r udp-out " 60 $out
+
+	got=$(field $out "netbench: $r udp-in " received)
+	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
+		record $hv $b udp-in "$(field $out "netbench: $r udp-in " s:)"
+		record $hv $b udp-offered "$(field $log.udp-send sent s:)"
+		record $hv $b x-udp-in "$(per "$s3" "$s4")"
+	else
+		why="$why host->guest UDP: nothing arrived ($(tr '\n' ' ' <$log.udp-send));"
+	fi
+	got=$(field $log.udp-recv '' received)
+	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
+		record $hv $b udp-out "$(field $log.udp-recv received s:)"
+		record $hv $b x-udp-out "$(per "$s4" "$s5")"
+	else
+		why="$why guest->host UDP: nothing arrived ($(sed -n "s/^netbench: $r udp-out //p" $out | tr -d '\r'));"
+	fi
+
+	if [ -z "$why" ]; then
+		ok "$hv $b round $r: $BYTES bytes each way over TCP with the same md5, 64-byte UDP both ways"
+	else
+		not_ok "$hv $b round $r:$why"
+		grep "netbench: $r " $out | show /dev/stdin 8
+	fi
+}
+
+# finish HV B: the guest ends by itself with status 0 and takes its tap.
+finish() {
+	hv=$1 b=$2
+	eval "alive=\$alive_$b pid=\$pid_$b tap=\$tap_$b"
+	[ "$alive" = 1 ] || return
+	out=$T/$hv-$b.out
+	wait_for_line 'netbench: done' 120 $out
+	wait $pid
+	status=$?
+	if [ $status -eq 0 ] && [ -n "$tap" ] && [ ! -e /sys/class/net/$tap ]; then
+		ok "$hv $b: the guest powers off, the launcher exits 0, $tap is gone"
+	else
+		not_ok "$hv $b: the guest powers off, the launcher exits 0 (got $status), $tap is gone"
+		show $out 30
+	fi
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
+	[ -z "$warnings" ] || { not_ok "$hv $b: warnings"; echo "$warnings" | sed 's/^/#   /'; }
+}
+
+# table HV: the medians, as "# " lines and "bench:" lines.
+table() {
+	hv=$1
+	echo "# bench-net on $hv: medians of $ROUNDS rounds, $((BYTES >> 20)) MiB TCP, ${UDP} s of 64-byte UDP each way"
+	printf '# %-32s %10s %10s %10s\n' "" copy vring vring/copy
+	for m in tcp-in:"TCP host->guest MB/s" tcp-out:"TCP guest->host MB/s" \
+		 udp-in:"UDP 64B host->guest pps" udp-offered:"  (host sent pps)" \
+		 udp-out:"UDP 64B guest->host pps" \
+		 x-tcp-in:"exits/packet TCP host->guest" x-tcp-out:"exits/packet TCP guest->host" \
+		 x-udp-in:"exits/packet UDP host->guest" x-udp-out:"exits/packet UDP guest->host"; do
+		key=${m%%:*} label=${m#*:}
+		c=$(median $hv copy $key) v=$(median $hv vring $key)
+		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
+		# Fewer exits per packet is better: a ratio there reads backwards.
+		case $key in x-*) ratio= ;; esac
+		eval "ratio_$(echo $key | tr '-' '_')=$ratio"
+		printf '# %-32s %10s %10s %10s\n' "$label" "$c" "$v" "$ratio"
+	done
+	for b in $BACKENDS; do
+		echo "bench: net $hv $b tcp host->guest $(median $hv $b tcp-in) MB/s guest->host $(median $hv $b tcp-out) MB/s"
+		echo "bench: net $hv $b udp64 host->guest $(median $hv $b udp-in) pps (of $(median $hv $b udp-offered) sent) guest->host $(median $hv $b udp-out) pps"
+		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv $b x-tcp-in) guest->host $(median $hv $b x-tcp-out) udp64 host->guest $(median $hv $b x-udp-in) guest->host $(median $hv $b x-udp-out)"
+	done
+	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
+}
+
+# bench HV: both guests, $ROUNDS alternating rounds, the table.
+bench() {
+	hv=$1
+	boot $hv copy 1
+	boot $hv vring 2
+	for b in $BACKENDS; do
+		started $hv $b
+	done
+	r=1
+	while [ $r -le $ROUNDS ]; do
+		order=$BACKENDS
+		[ $((r % 2)) -eq 0 ] && order=$(echo $BACKENDS | awk '{ print $2, $1 }')
+		for b in $order; do
+			eval "alive=\$alive_$b"
+			[ "$alive" = 1 ] && round $hv $b $r
+		done
+		r=$((r + 1))
+	done
+	for b in $BACKENDS; do
+		finish $hv $b
+	done
+	table $hv
+}
+
+bench lguest
+bench kvm
+exit 0
