@@ -14,10 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "device.h"
+#include "virtio_mmio.h"
 #include "virtqueue.h"
 
-#define VIRTIO_DEVICE_MAX_QUEUES	2
+/*
+ * The most queues a device may have: virtio-net's 8 queue pairs and its
+ * control queue (--queues=8).  Every device carries this many struct
+ * virtqueue (a few dozen bytes each), used or not.
+ */
+#define VIRTIO_DEVICE_MAX_QUEUES	(2 * LGUEST_NET_MAX_PAIRS + 1)
 
 struct virtio_device;
 
@@ -40,6 +48,8 @@ struct virtio_device_model {
 	void (*driver_ok)(struct virtio_device *dev);
 	/* The driver reset the device (optional). */
 	void (*reset)(struct virtio_device *dev);
+	/* Print the device's counters, for -v at exit (optional). */
+	void (*print_stats)(struct virtio_device *dev, FILE *out);
 	/* Free what the model allocated in priv (optional). */
 	void (*destroy)(struct virtio_device *dev);
 };

@@ -423,6 +423,23 @@ struct virtio_device *virtio_device_create(const struct virtio_device_model *mod
 	return dev;
 }
 
+/*
+ * May run on either thread (launcher_exit()); each device's lock keeps
+ * its counters still while they are read.
+ */
+void virtio_print_stats(FILE *out)
+{
+	for (unsigned int i = 0; i < device_count; i++) {
+		struct virtio_device *dev = devices[i];
+
+		if (!dev->model->print_stats)
+			continue;
+		pthread_mutex_lock(&dev->lock);
+		dev->model->print_stats(dev, out);
+		pthread_mutex_unlock(&dev->lock);
+	}
+}
+
 void virtio_destroy_all(void)
 {
 	for (unsigned int i = 0; i < device_count; i++) {

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "device.h"
 
@@ -48,6 +49,20 @@ void virtio_rng_create(const struct guest_mem *mem);
  */
 void virtio_net_create(const struct guest_mem *mem, int tap_fd,
 		       const uint8_t mac[6], bool vring_backend);
+
+/*
+ * The same with pairs (1 to LGUEST_NET_MAX_PAIRS) queue pairs, one per tap
+ * queue file in tap_fds[] (a tap made with IFF_MULTI_QUEUE, opened pairs
+ * times): with more than one, the card offers VIRTIO_NET_F_MQ and a
+ * control queue.  The fds are ours from now on.
+ */
+#define LGUEST_NET_MAX_PAIRS	8
+void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
+			  unsigned int pairs, const uint8_t mac[6],
+			  bool vring_backend);
+
+/* Every device's counters (the models that keep any), for -v at exit. */
+void virtio_print_stats(FILE *out);
 
 /*
  * Free every virtio device and close the files they opened.  Only once the

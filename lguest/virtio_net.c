@@ -32,6 +32,7 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_net.h>
 #include <linux/vringfd.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,29 +44,71 @@
 #include "virtio_device.h"
 #include "virtio_mmio.h"
 
-#define NET_RX_QUEUE	0
-#define NET_TX_QUEUE	1
-#define NET_QUEUES	2
+/*N:700
+ * Multiqueue.  With --queues=N the card has N queue pairs instead of one:
+ * receive queue k is virtqueue 2k, transmit queue k is 2k + 1, and one
+ * more queue, the control queue (2N), carries the driver's commands to
+ * the device.  The tap behind it is opened N times with IFF_MULTI_QUEUE,
+ * one file per pair, so each pair is a separate path from guest to host
+ * that can run beside the others: on the vring backend each pair has its
+ * own two rings and its own tun_vring binding (its own kernel worker).
+ *
+ * Why at most 8 (NET_MAX_PAIRS): every pair the driver turns on keeps a
+ * full receive ring of buffers posted, 256 buffers of about 1.5 KiB,
+ * close to 0.5 MiB of a guest that may have only 64 MiB; each pair also
+ * costs us two vringfds, a binding, two eventfds and an I/O-thread watch
+ * (the I/O thread polls at most 64 fds).  And there is little to gain
+ * past the CPUs either side has: our guest has one vCPU.  Eight is the
+ * issue's figure, the tap would take 256.
+ */
+#define NET_MAX_PAIRS	LGUEST_NET_MAX_PAIRS
+#define NET_RX_QUEUE(pair)	(2 * (pair))
+#define NET_TX_QUEUE(pair)	(2 * (pair) + 1)
+#define NET_PAIR_OF(queue)	((queue) / 2)
 /* struct virtio_net_hdr_v1, in front of every frame. */
 #define VNET_HDR_SIZE	12
 /* Frames taken per wakeup before the interrupt goes out. */
 #define NET_RX_BATCH	64
 
-struct virtio_net {
-	struct virtio_device *dev;
-	int tap_fd;
-	bool vring_backend;
-	struct virtio_net_config config;
-	struct virtqueue_chain chain;
+struct virtio_net;
 
-	/* copy: is the I/O thread watching the tap for us? */
+/* One queue pair: a tap queue file and what serves it. */
+struct net_pair {
+	struct virtio_net *net;
+	unsigned int index;
+	int tap_fd;
+	/* Is the tap queue attached (the tap steers frames to it)? */
+	bool attached;
+
+	/* copy: is the I/O thread watching the tap queue for us? */
 	bool rx_watching;
 
-	/* vring: the kernel's objects, while the driver is running. */
-	int ring_fd[NET_QUEUES];
+	/* vring: the kernel's objects, while the driver is running, */
+	int rx_ring_fd, tx_ring_fd;
 	int bind_fd;
-	/* and the eventfds, bound into the hypervisor once for good. */
-	int kick_fd[NET_QUEUES];
+	/* and the notify eventfds, bound into the hypervisor for good. */
+	int rx_kick_fd, tx_kick_fd;
+
+	/*
+	 * Frames in (to the guest) and out, for -v.  The copy backend counts
+	 * them itself; on the vring backend they are what tun_vring counted
+	 * for bindings already closed (a live one is asked at print time).
+	 */
+	uint64_t rx_packets, tx_packets;
+};
+
+struct virtio_net {
+	struct virtio_device *dev;
+	/* The model, per device: the queue count depends on --queues. */
+	struct virtio_device_model model;
+	bool vring_backend;
+	unsigned int pairs;		/* what we offer: max_virtqueue_pairs */
+	unsigned int active_pairs;	/* what the driver asked for (1 at reset) */
+	unsigned int ctrl_queue;	/* 2 * pairs, when pairs > 1 */
+	struct virtio_net_config config;
+	struct virtqueue_chain chain;
+	struct net_pair pair[NET_MAX_PAIRS];
+	/* vring: one "used" eventfd for every ring: the interrupt line. */
 	int call_fd;
 	bool events_bound;
 };
@@ -85,11 +128,26 @@ struct virtio_net {
 			 (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
 			 (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
 			 (1ULL << VIRTIO_NET_F_HOST_ECN))
+/*
+ * With more than one pair: MQ needs the control queue (CTRL_VQ), which is
+ * how the driver says how many pairs it uses.  We offer none of the other
+ * control classes (CTRL_RX, CTRL_VLAN, ...), so MQ is all it carries.
+ */
+#define NET_MQ_FEATURES	((1ULL << VIRTIO_NET_F_MQ) | \
+			 (1ULL << VIRTIO_NET_F_CTRL_VQ))
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
 
 /*N:450
  * The tap must know what the guest can take: with GUEST_CSUM it may hand
  * us frames whose checksum is still to be done (TUN_F_CSUM); without it,
- * the tap finishes checksums before frames reach us.
+ * the tap finishes checksums before frames reach us.  (The offloads are
+ * the tap's, not a queue's: any of its files sets them.)
  */
 static void set_tap_offloads(struct virtio_net *net)
 {
@@ -97,7 +155,7 @@ static void set_tap_offloads(struct virtio_net *net)
 
 	if (virtio_negotiated(net->dev, VIRTIO_NET_F_GUEST_CSUM))
 		offloads |= TUN_F_CSUM;
-	if (ioctl(net->tap_fd, TUNSETOFFLOAD, offloads) < 0)
+	if (ioctl(net->pair[0].tap_fd, TUNSETOFFLOAD, offloads) < 0)
 		fprintf(stderr, "lguest: virtio-net: TUNSETOFFLOAD: %m\n");
 }
 
@@ -107,40 +165,39 @@ static void set_tap_offloads(struct virtio_net *net)
  * Transmit, copy backend: the guest's notify write trapped out to us (we
  * are on the vCPU thread, the guest waits).  Each chain is a vnet header
  * and a frame, in as many pieces as the driver liked; one writev() sends
- * it.  The tap can refuse (its queue full, the frame malformed): the
- * frame is dropped, as a real NIC would, and the guest is told it is done.
+ * it, into the pair's own tap queue.  The tap can refuse (its queue full,
+ * the frame malformed): the frame is dropped, as a real NIC would, and
+ * the guest is told it is done.
  */
-static void net_transmit(struct virtio_net *net)
+static void net_transmit(struct net_pair *pair)
 {
-	struct virtqueue *vq = &net->dev->queues[NET_TX_QUEUE];
-	struct virtqueue_chain *chain = &net->chain;
+	struct virtio_device *dev = pair->net->dev;
+	unsigned int queue = NET_TX_QUEUE(pair->index);
+	struct virtqueue *vq = &dev->queues[queue];
+	struct virtqueue_chain *chain = &pair->net->chain;
 
 	while (virtqueue_pop(vq, chain) == 1) {
-		if (chain->out_count &&
-		    writev(net->tap_fd, chain->out, chain->out_count) < 0 &&
-		    errno != EAGAIN && errno != EIO && errno != EINVAL)
-			fprintf(stderr, "lguest: virtio-net: tap write: %m\n");
+		if (chain->out_count) {
+			if (writev(pair->tap_fd, chain->out, chain->out_count) >= 0)
+				pair->tx_packets++;
+			else if (errno != EAGAIN && errno != EIO && errno != EINVAL)
+				fprintf(stderr, "lguest: virtio-net: tap write: %m\n");
+		}
 		virtqueue_push(vq, chain->head, 0);
 	}
-	virtio_queue_done(net->dev, NET_TX_QUEUE);
+	virtio_queue_done(dev, queue);
 }
 
 static void net_tap_readable(void *opaque);
 
-/*
- * (dev, not net->dev: the transport resets a device, which calls us, before
- * virtio_device_create() has returned it.)
- */
-static void watch_tap(struct virtio_device *dev, bool on)
+static void watch_tap(struct net_pair *pair, bool on)
 {
-	struct virtio_net *net = dev->priv;
-
-	if (on == net->rx_watching)
+	if (on == pair->rx_watching)
 		return;
-	if (on ? io_watch(net->tap_fd, net_tap_readable, dev) :
-		 io_unwatch(net->tap_fd))
+	if (on ? io_watch(pair->tap_fd, net_tap_readable, pair) :
+		 io_unwatch(pair->tap_fd))
 		die("virtio-net: can't %s the tap", on ? "watch" : "unwatch");
-	net->rx_watching = on;
+	pair->rx_watching = on;
 }
 
 /*N:470
@@ -150,10 +207,12 @@ static void watch_tap(struct virtio_device *dev, bool on)
  * poll() would spin) until the guest's next notify on the receive queue.
  * Frames the tap gets before the driver is up are read and dropped.
  */
-static void net_receive(struct virtio_net *net)
+static void net_receive(struct net_pair *pair)
 {
-	struct virtqueue *vq = &net->dev->queues[NET_RX_QUEUE];
-	struct virtqueue_chain *chain = &net->chain;
+	struct virtio_device *dev = pair->net->dev;
+	unsigned int queue = NET_RX_QUEUE(pair->index);
+	struct virtqueue *vq = &dev->queues[queue];
+	struct virtqueue_chain *chain = &pair->net->chain;
 	const uint16_t one = 1;	/* little-endian, as we are */
 	unsigned int done;
 	ssize_t got;
@@ -161,10 +220,10 @@ static void net_receive(struct virtio_net *net)
 	for (done = 0; done < NET_RX_BATCH; done++) {
 		if (virtqueue_pop(vq, chain) != 1) {
 			if (!vq->broken)
-				watch_tap(net->dev, false);
+				watch_tap(pair, false);
 			break;
 		}
-		got = readv(net->tap_fd, chain->in, chain->in_count);
+		got = readv(pair->tap_fd, chain->in, chain->in_count);
 		if (got < 0) {
 			virtqueue_unpop(vq);
 			break;
@@ -177,42 +236,75 @@ static void net_receive(struct virtio_net *net)
 			iov_copy_to(chain->in, chain->in_count, 10, &one,
 				    sizeof(one));
 		virtqueue_push(vq, chain->head, got);
+		pair->rx_packets++;
 	}
-	virtio_queue_done(net->dev, NET_RX_QUEUE);
+	virtio_queue_done(dev, queue);
 }
 
+/*
+ * (pair->net->dev is set by net_reset(), which the transport calls before
+ * it returns the device to virtio_net_create(), and before we watch.)
+ */
 static void net_tap_readable(void *opaque)
 {
-	struct virtio_device *dev = opaque;
-	struct virtio_net *net = dev->priv;
+	struct net_pair *pair = opaque;
+	struct virtio_device *dev = pair->net->dev;
 	char frame[2048];
 
 	pthread_mutex_lock(&dev->lock);
 	if (virtio_device_running(dev))
-		net_receive(net);
-	else if (read(net->tap_fd, frame, sizeof(frame)) < 0 && errno != EAGAIN)
-		watch_tap(dev, false);
+		net_receive(pair);
+	else if (read(pair->tap_fd, frame, sizeof(frame)) < 0 && errno != EAGAIN)
+		watch_tap(pair, false);
 	pthread_mutex_unlock(&dev->lock);
 }
 
 /* --- the vring backend -------------------------------------------------- */
 
-static void close_fd(int *fd)
+/*
+ * What tun_vring counted for a binding, added to the pair's totals when
+ * the binding goes (a driver reset), so -v shows the whole run.
+ */
+static void pair_add_kernel_stats(struct net_pair *pair, uint64_t *rx,
+				  uint64_t *tx)
 {
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	struct tun_vring_stats stats;
+
+	if (pair->bind_fd < 0 ||
+	    ioctl(pair->bind_fd, TUN_VRING_GETSTATS, &stats) < 0)
+		return;
+	*rx += stats.rx_packets;
+	*tx += stats.tx_packets;
+}
+
+static void pair_stop(struct net_pair *pair)
+{
+	pair_add_kernel_stats(pair, &pair->rx_packets, &pair->tx_packets);
+	/* Closing the binding stops tun_vring before the rings go. */
+	close_fd(&pair->bind_fd);
+	if (pair->rx_ring_fd >= 0)
+		io_unwatch(pair->rx_ring_fd);
+	if (pair->tx_ring_fd >= 0)
+		io_unwatch(pair->tx_ring_fd);
+	close_fd(&pair->rx_ring_fd);
+	close_fd(&pair->tx_ring_fd);
 }
 
 static void vring_backend_stop(struct virtio_net *net)
 {
-	/* Closing the binding stops tun_vring before the rings go. */
-	close_fd(&net->bind_fd);
-	for (unsigned int q = 0; q < NET_QUEUES; q++) {
-		if (net->ring_fd[q] >= 0)
-			io_unwatch(net->ring_fd[q]);
-		close_fd(&net->ring_fd[q]);
-	}
+	for (unsigned int k = 0; k < net->pairs; k++)
+		pair_stop(&net->pair[k]);
+}
+
+static void ring_broken(struct virtio_device *dev, int fd, unsigned int queue)
+{
+	struct vring_status status;
+
+	if (fd < 0 || ioctl(fd, VRINGGETSTATUS, &status) < 0 || !status.broken)
+		return;
+	io_unwatch(fd);
+	status.reason[sizeof(status.reason) - 1] = '\0';
+	virtio_device_broken(dev, queue, status.reason);
 }
 
 /*N:490
@@ -225,43 +317,43 @@ static void vring_backend_stop(struct virtio_net *net)
  */
 static void net_ring_error(void *opaque)
 {
-	struct virtio_device *dev = opaque;
-	struct virtio_net *net = dev->priv;
-	struct vring_status status;
+	struct net_pair *pair = opaque;
+	struct virtio_device *dev = pair->net->dev;
 
 	pthread_mutex_lock(&dev->lock);
-	for (unsigned int q = 0; q < NET_QUEUES; q++) {
-		if (net->ring_fd[q] < 0 ||
-		    ioctl(net->ring_fd[q], VRINGGETSTATUS, &status) < 0 ||
-		    !status.broken)
-			continue;
-		io_unwatch(net->ring_fd[q]);
-		status.reason[sizeof(status.reason) - 1] = '\0';
-		virtio_device_broken(dev, q, status.reason);
-	}
+	ring_broken(dev, pair->rx_ring_fd, NET_RX_QUEUE(pair->index));
+	ring_broken(dev, pair->tx_ring_fd, NET_TX_QUEUE(pair->index));
 	pthread_mutex_unlock(&dev->lock);
 }
 
+static int new_kick_fd(struct virtio_device *dev, unsigned int queue)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0 ||
+	    notify_bind(dev->mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY, queue, fd))
+		die("virtio-net: can't bind queue %u's notify: %m", queue);
+	return fd;
+}
+
 /*N:480
- * The hand-over.  Once per device: an eventfd per queue that the guest's
+ * The hand-over.  Once per device: an eventfd per ring that the guest's
  * notify write (QueueNotify, offset 0x50, with the queue's number as the
- * value) signals inside the hypervisor, and one eventfd for both rings'
- * "used" signals, which becomes our interrupt line, with InterruptStatus
+ * value) signals inside the hypervisor, and one eventfd for every ring's
+ * "used" signal, which becomes our interrupt line, with InterruptStatus
  * answered in the kernel too.  Then, at every DRIVER_OK: a vringfd per
  * ring over the very memory the driver described, bounded to guest RAM,
  * and the binding to the tap.  One write() to each ring starts it, in
- * case the driver filled it before we were listening.
+ * case the driver filled it before we were listening.  The control queue
+ * gets no eventfd: its notifies must reach us (N:730).
  */
 static void bind_events(struct virtio_net *net)
 {
 	struct virtio_device *dev = net->dev;
 
-	for (unsigned int q = 0; q < NET_QUEUES; q++) {
-		net->kick_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (net->kick_fd[q] < 0 ||
-		    notify_bind(dev->mmio_base + VIRTIO_MMIO_QUEUE_NOTIFY, q,
-				net->kick_fd[q]))
-			die("virtio-net: can't bind queue %u's notify: %m", q);
+	for (unsigned int k = 0; k < net->pairs; k++) {
+		net->pair[k].rx_kick_fd = new_kick_fd(dev, NET_RX_QUEUE(k));
+		net->pair[k].tx_kick_fd = new_kick_fd(dev, NET_TX_QUEUE(k));
 	}
 	net->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (net->call_fd < 0 ||
@@ -272,7 +364,7 @@ static void bind_events(struct virtio_net *net)
 	net->events_bound = true;
 }
 
-static int open_ring(struct virtio_net *net, unsigned int q)
+static int open_ring(struct virtio_net *net, unsigned int q, int kick_fd)
 {
 	struct virtqueue *vq = &net->dev->queues[q];
 	const struct guest_mem *mem = net->dev->mem;
@@ -294,7 +386,7 @@ static int open_ring(struct virtio_net *net, unsigned int q)
 	if (ioctl(fd, VRINGSETUP, &setup) < 0 ||
 	    ioctl(fd, VRINGSETBASE, (unsigned long)(uintptr_t)mem->base) < 0 ||
 	    ioctl(fd, VRINGSETLIMIT, (unsigned long)mem->size) < 0 ||
-	    ioctl(fd, VRINGSETKICKFD, net->kick_fd[q]) < 0 ||
+	    ioctl(fd, VRINGSETKICKFD, kick_fd) < 0 ||
 	    ioctl(fd, VRINGSETCALLFD, net->call_fd) < 0) {
 		int saved = errno;
 
@@ -305,44 +397,186 @@ static int open_ring(struct virtio_net *net, unsigned int q)
 	return fd;
 }
 
-static void vring_backend_start(struct virtio_net *net)
+/*N:710
+ * One pair on the vring backend: two rings, one binding of the pair's tap
+ * queue file.  All the rings share the one "used" eventfd: the device has
+ * one interrupt line anyway, and the driver looks at every ring of the
+ * device when it fires.  A pair whose queues the driver didn't make ready
+ * is left alone: a driver may set up fewer queues than we offer.
+ */
+static bool pair_start(struct net_pair *pair)
 {
+	struct virtio_net *net = pair->net;
 	struct virtio_device *dev = net->dev;
+	unsigned int rx = NET_RX_QUEUE(pair->index), tx = NET_TX_QUEUE(pair->index);
 	struct tun_vring_attach attach = {
-		.tap_fd = net->tap_fd,
+		.tap_fd = pair->tap_fd,
 		/* Our 12-byte header has num_buffers, which must say 1. */
 		.flags = TUN_VRING_F_NUM_BUFFERS,
 	};
 
+	if (!dev->queues[rx].ready && !dev->queues[tx].ready)
+		return true;
+	if (!dev->queues[rx].ready || !dev->queues[tx].ready) {
+		virtio_device_broken(dev, dev->queues[rx].ready ? tx : rx,
+				     "queue not ready at DRIVER_OK");
+		return false;
+	}
+	pair->rx_ring_fd = open_ring(net, rx, pair->rx_kick_fd);
+	pair->tx_ring_fd = pair->rx_ring_fd < 0 ? -1 :
+			   open_ring(net, tx, pair->tx_kick_fd);
+	if (pair->rx_ring_fd < 0 || pair->tx_ring_fd < 0) {
+		fprintf(stderr, "lguest: virtio-net: queue pair %u: vringfd: %m\n",
+			pair->index);
+		virtio_device_broken(dev, rx, "the kernel refused the ring");
+		return false;
+	}
+	attach.rx_fd = pair->rx_ring_fd;
+	attach.tx_fd = pair->tx_ring_fd;
+	pair->bind_fd = open("/dev/tun_vring", O_RDWR | O_CLOEXEC);
+	if (pair->bind_fd < 0 ||
+	    ioctl(pair->bind_fd, TUN_VRING_ATTACH, &attach) < 0) {
+		fprintf(stderr, "lguest: virtio-net: queue pair %u: tun_vring: %m\n",
+			pair->index);
+		close_fd(&pair->bind_fd);
+		virtio_device_broken(dev, rx, "the kernel refused the tap binding");
+		return false;
+	}
+	if (io_watch(pair->rx_ring_fd, net_ring_error, pair) ||
+	    io_watch(pair->tx_ring_fd, net_ring_error, pair))
+		die("virtio-net: can't watch the rings");
+	return true;
+}
+
+static void vring_backend_start(struct virtio_net *net)
+{
 	if (!net->events_bound)
 		bind_events(net);
-	for (unsigned int q = 0; q < NET_QUEUES; q++) {
-		if (!dev->queues[q].ready) {
-			virtio_device_broken(dev, q, "queue not ready at DRIVER_OK");
-			goto fail;
-		}
-		net->ring_fd[q] = open_ring(net, q);
-		if (net->ring_fd[q] < 0) {
-			fprintf(stderr, "lguest: virtio-net: queue %u: vringfd: %m\n", q);
-			virtio_device_broken(dev, q, "the kernel refused the ring");
-			goto fail;
+	for (unsigned int k = 0; k < net->pairs; k++) {
+		if (!pair_start(&net->pair[k])) {
+			vring_backend_stop(net);
+			return;
 		}
 	}
-	attach.rx_fd = net->ring_fd[NET_RX_QUEUE];
-	attach.tx_fd = net->ring_fd[NET_TX_QUEUE];
-	net->bind_fd = open("/dev/tun_vring", O_RDWR | O_CLOEXEC);
-	if (net->bind_fd < 0 || ioctl(net->bind_fd, TUN_VRING_ATTACH, &attach) < 0) {
-		fprintf(stderr, "lguest: virtio-net: tun_vring: %m\n");
-		virtio_device_broken(dev, NET_RX_QUEUE, "the kernel refused the tap binding");
-		goto fail;
+}
+
+/* --- queue pairs in use ------------------------------------------------- */
+
+/*N:720
+ * The driver uses only the first pair until it says otherwise (the spec's
+ * rule after every reset), and later only the pairs it asked for.  The
+ * tap spreads incoming flows over the queue files attached to it, so we
+ * attach exactly the pairs in use (TUNSETQUEUE, the same for a macvtap):
+ * a flow steered to a queue whose receive ring the driver never fills
+ * would simply be lost.  On the copy backend the I/O thread watches the
+ * pairs in use; the others have nothing to say.
+ */
+static void set_tap_queue(struct net_pair *pair, bool attach)
+{
+	struct ifreq ifr = {
+		.ifr_flags = attach ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE,
+	};
+
+	if (attach == pair->attached)
+		return;
+	if (ioctl(pair->tap_fd, TUNSETQUEUE, &ifr) < 0) {
+		fprintf(stderr, "lguest: virtio-net: queue pair %u: can't %s the tap queue: %m\n",
+			pair->index, attach ? "attach" : "detach");
+		return;
 	}
-	for (unsigned int q = 0; q < NET_QUEUES; q++) {
-		if (io_watch(net->ring_fd[q], net_ring_error, dev))
-			die("virtio-net: can't watch the rings");
+	pair->attached = attach;
+}
+
+static void set_active_pairs(struct virtio_net *net, unsigned int active)
+{
+	net->active_pairs = active;
+	for (unsigned int k = 0; k < net->pairs; k++) {
+		struct net_pair *pair = &net->pair[k];
+
+		/* Attach first, so the tap never has no queue at all. */
+		if (k < active)
+			set_tap_queue(pair, true);
+		if (!net->vring_backend)
+			watch_tap(pair, k < active);
 	}
-	return;
-fail:
-	vring_backend_stop(net);
+	for (unsigned int k = active; k < net->pairs; k++)
+		set_tap_queue(&net->pair[k], false);
+}
+
+/* --- the control queue -------------------------------------------------- */
+
+/*N:730
+ * The control queue.  The driver puts a command in it, a two-byte header
+ * (class, command) and the command's data, followed by one byte for our
+ * answer, VIRTIO_NET_OK or VIRTIO_NET_ERR, and kicks it.  Commands are
+ * rare (the number of pairs changes when the user says so), so we serve
+ * the queue ourselves on both backends: its notify exits to us, and we
+ * answer at once, on the vCPU thread.  Linux's driver spins until it sees
+ * the answer, so answering inside the notify write is what it hopes for.
+ *
+ * The one command we know is VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 1 to N
+ * pairs.  Anything else, or a command too short to read, gets ERR; a
+ * chain with no byte to answer in gets nothing but its return.
+ */
+static uint8_t net_command(struct virtio_net *net,
+			   const struct virtqueue_chain *chain)
+{
+	struct virtio_net_ctrl_hdr hdr;
+	uint16_t pairs;	/* little-endian, as we are */
+
+	if (iov_copy_from(chain->out, chain->out_count, 0, &hdr,
+			  sizeof(hdr)) != sizeof(hdr) ||
+	    hdr.class != VIRTIO_NET_CTRL_MQ ||
+	    hdr.cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET ||
+	    iov_copy_from(chain->out, chain->out_count, sizeof(hdr), &pairs,
+			  sizeof(pairs)) != sizeof(pairs))
+		return VIRTIO_NET_ERR;
+	if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || pairs > net->pairs)
+		return VIRTIO_NET_ERR;
+	if (pairs != net->active_pairs)
+		fprintf(stderr, "lguest: virtio-net: the guest uses %u queue pair%s\n",
+			pairs, pairs == 1 ? "" : "s");
+	set_active_pairs(net, pairs);
+	return VIRTIO_NET_OK;
+}
+
+/*
+ * On the vring backend the interrupt line belongs to the call eventfd,
+ * and lg.ko answers InterruptStatus from the latch that eventfd sets: so
+ * the control queue's interrupt goes through the eventfd too.
+ */
+static void ctrl_done(struct virtio_net *net)
+{
+	struct virtio_device *dev = net->dev;
+	struct virtqueue *vq = &dev->queues[net->ctrl_queue];
+
+	if (!net->events_bound) {
+		virtio_queue_done(dev, net->ctrl_queue);
+		return;
+	}
+	if (virtqueue_needs_interrupt(vq) && eventfd_write(net->call_fd, 1) < 0)
+		fprintf(stderr, "lguest: virtio-net: interrupt: %m\n");
+	if (vq->broken)
+		virtio_device_broken(dev, net->ctrl_queue, vq->broken_reason);
+}
+
+static void net_control(struct virtio_net *net)
+{
+	struct virtqueue *vq = &net->dev->queues[net->ctrl_queue];
+	struct virtqueue_chain *chain = &net->chain;
+	uint8_t ack;
+
+	while (virtqueue_pop(vq, chain) == 1) {
+		if (!chain->in_bytes) {
+			virtqueue_push(vq, chain->head, 0);
+			continue;
+		}
+		ack = net_command(net, chain);
+		iov_copy_to(chain->in, chain->in_count, chain->in_bytes - 1,
+			    &ack, 1);
+		virtqueue_push(vq, chain->head, 1);
+	}
+	ctrl_done(net);
 }
 
 /* --- what the transport calls ------------------------------------------- */
@@ -357,23 +591,32 @@ static void net_driver_ok(struct virtio_device *dev)
 }
 
 /*
- * A notify that reached us.  On the vring backend that's only the one
- * the transport makes at DRIVER_OK; the guest's own go to the kernel.
+ * A notify that reached us: the control queue's, always; on the vring
+ * backend a ring's only when the transport makes one at DRIVER_OK (the
+ * guest's own go to the kernel).
  */
 static void net_queue_notify(struct virtio_device *dev, unsigned int queue)
 {
 	struct virtio_net *net = dev->priv;
+	struct net_pair *pair;
+	int ring_fd;
 
+	if (net->pairs > 1 && queue == net->ctrl_queue) {
+		net_control(net);
+		return;
+	}
+	pair = &net->pair[NET_PAIR_OF(queue)];
 	if (net->vring_backend) {
-		if (net->ring_fd[queue] >= 0 && write(net->ring_fd[queue], "", 0) < 0)
+		ring_fd = queue & 1 ? pair->tx_ring_fd : pair->rx_ring_fd;
+		if (ring_fd >= 0 && write(ring_fd, "", 0) < 0)
 			fprintf(stderr, "lguest: virtio-net: kick: %m\n");
 		return;
 	}
-	if (queue == NET_TX_QUEUE) {
-		net_transmit(net);
+	if (queue & 1) {
+		net_transmit(pair);
 	} else {
-		watch_tap(dev, true);
-		net_receive(net);
+		watch_tap(pair, true);
+		net_receive(pair);
 	}
 }
 
@@ -381,10 +624,32 @@ static void net_reset(struct virtio_device *dev)
 {
 	struct virtio_net *net = dev->priv;
 
+	net->dev = dev;
 	if (net->vring_backend)
 		vring_backend_stop(net);
-	else if (net->tap_fd >= 0)
-		watch_tap(dev, true);	/* to drain it while the driver is away */
+	/* Only the first pair until the driver asks for more (N:720). */
+	set_active_pairs(net, 1);
+	/* copy: pair 0 is watched, to drain the tap while the driver is away. */
+}
+
+/*N:740
+ * The per-pair counters, for -v at exit: frames that went to the guest
+ * (rx) and came from it (tx) on each pair, from tun_vring's counters on
+ * the vring backend and our own on the copy backend.  With several flows
+ * and several pairs in use, more than one line should show traffic.
+ */
+static void net_print_stats(struct virtio_device *dev, FILE *out)
+{
+	struct virtio_net *net = dev->priv;
+
+	for (unsigned int k = 0; k < net->pairs; k++) {
+		struct net_pair *pair = &net->pair[k];
+		uint64_t rx = pair->rx_packets, tx = pair->tx_packets;
+
+		pair_add_kernel_stats(pair, &rx, &tx);
+		fprintf(out, "lguest: virtio-net queue pair %u: rx %llu packets, tx %llu packets\n",
+			k, (unsigned long long)rx, (unsigned long long)tx);
+	}
 }
 
 static void net_destroy(struct virtio_device *dev)
@@ -392,8 +657,11 @@ static void net_destroy(struct virtio_device *dev)
 	struct virtio_net *net = dev->priv;
 
 	vring_backend_stop(net);
-	for (unsigned int q = 0; q < NET_QUEUES; q++)
-		close_fd(&net->kick_fd[q]);
+	for (unsigned int k = 0; k < net->pairs; k++) {
+		close_fd(&net->pair[k].rx_kick_fd);
+		close_fd(&net->pair[k].tx_kick_fd);
+		close_fd(&net->pair[k].tap_fd);
+	}
 	close_fd(&net->call_fd);
 	free(net);
 }
@@ -402,34 +670,64 @@ static const struct virtio_device_model net_model = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.features = NET_FEATURES,
-	.queue_count = NET_QUEUES,
+	.queue_count = 2,
 	.queue_notify = net_queue_notify,
 	.driver_ok = net_driver_ok,
 	.reset = net_reset,
+	.print_stats = net_print_stats,
 	.destroy = net_destroy,
 };
 
-void virtio_net_create(const struct guest_mem *mem, int tap_fd,
-		       const uint8_t mac[6], bool vring_backend)
+/*N:750
+ * With one pair the card is exactly the single-queue one: no MQ, no
+ * control queue, nothing in max_virtqueue_pairs.  With N it offers MQ and
+ * CTRL_VQ, says N in max_virtqueue_pairs, and has 2N + 1 queues.
+ */
+void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
+			  unsigned int pairs, const uint8_t mac[6],
+			  bool vring_backend)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
 
 	if (!net)
 		die("out of memory for virtio-net");
-	net->tap_fd = tap_fd;
+	if (pairs < 1 || pairs > NET_MAX_PAIRS)
+		die("virtio-net: %u queue pairs (1 to %d)", pairs, NET_MAX_PAIRS);
+	net->model = net_model;
 	net->vring_backend = vring_backend;
-	net->bind_fd = net->call_fd = -1;
-	for (unsigned int q = 0; q < NET_QUEUES; q++)
-		net->ring_fd[q] = net->kick_fd[q] = -1;
+	net->pairs = pairs;
+	net->call_fd = -1;
+	for (unsigned int k = 0; k < pairs; k++) {
+		struct net_pair *pair = &net->pair[k];
+
+		pair->net = net;
+		pair->index = k;
+		pair->tap_fd = tap_fds[k];
+		pair->attached = true;
+		pair->rx_ring_fd = pair->tx_ring_fd = pair->bind_fd = -1;
+		pair->rx_kick_fd = pair->tx_kick_fd = -1;
+		/*
+		 * The copy backend reads the tap on the I/O thread and must
+		 * never block there; tun_vring needs nothing from the flags.
+		 */
+		if (!vring_backend && fcntl(pair->tap_fd, F_SETFL, O_NONBLOCK) < 0)
+			die("virtio-net: can't make the tap non-blocking: %m");
+	}
+	if (pairs > 1) {
+		net->model.features |= NET_MQ_FEATURES;
+		net->model.queue_count = 2 * pairs + 1;
+		net->ctrl_queue = 2 * pairs;
+		net->config.max_virtqueue_pairs = pairs;
+	}
 	memcpy(net->config.mac, mac, 6);
 	net->config.status = VIRTIO_NET_S_LINK_UP;
-	/*
-	 * The copy backend reads the tap on the I/O thread and must never
-	 * block there; tun_vring needs nothing from the fd's flags.
-	 */
-	if (!vring_backend && fcntl(tap_fd, F_SETFL, O_NONBLOCK) < 0)
-		die("virtio-net: can't make the tap non-blocking: %m");
 	/* Creating the device resets it, which starts the copy backend. */
-	net->dev = virtio_device_create(&net_model, mem, net, &net->config,
-					sizeof(net->config));
+	net->dev = virtio_device_create(&net->model, mem, net, &net->config,
+			     sizeof(net->config));
+}
+
+void virtio_net_create(const struct guest_mem *mem, int tap_fd,
+		       const uint8_t mac[6], bool vring_backend)
+{
+	virtio_net_create_mq(mem, &tap_fd, 1, mac, vring_backend);
 }
