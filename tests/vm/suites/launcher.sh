@@ -173,6 +173,13 @@ boot_guest() {
 	start=$(cut -d' ' -f1 /proc/uptime)
 	run_lguest "$name" 120 --hv="$hv" 64m $KERNEL --initrd=$INITRD \
 		lguest.run=/test/guest-probe.sh "$@"
+	# See shell_guest below: a nested KVM guest's reset before its first
+	# line is QEMU's, not ours; one more boot.
+	if [ "$hv" = kvm ] && [ $status = 3 ] && ! grep -q 'Linux version' $T/$name.out; then
+		echo "# $name: the KVM guest reset before its kernel printed anything; booting it once more"
+		run_lguest "$name" 120 --hv="$hv" 64m $KERNEL --initrd=$INITRD \
+			lguest.run=/test/guest-probe.sh "$@"
+	fi
 	echo "# $name: status $status after $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 }
 probe() { sed -n "s/^launcher-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
@@ -210,22 +217,49 @@ grep '^lguest-guest: up after\|^launcher-test:' $T/kvm-boot.out | tr -d '\r' | s
 # Console input with interrupts: drive the guest's shell through stdin,
 # once it is there (the 8250 driver empties the FIFO when the port opens,
 # as real hardware would, so what comes earlier is lost).
+# wait_for_line TEXT SECONDS FILE [DONE]: until TEXT is in FILE; 1 after
+# SECONDS, or as soon as the file DONE exists (the launcher has ended).
 wait_for_line() {
 	tries=$(($2 * 5))
 	while ! grep -q "$1" "$3" 2>/dev/null; do
 		tries=$((tries - 1))
 		[ $tries -gt 0 ] || return 1
+		[ -z "$4" ] || [ ! -e "$4" ] || return 1
 		sleep 0.2
 	done
 }
+
+# shell_guest NAME HV: boot the guest with its console on a FIFO open as
+# fd 3 and wait for its shell; the launcher's status lands in
+# $T/NAME.status.  A guest on KVM that resets before its kernel has printed
+# a line is booted once more, with a note: QEMU's emulated SVM does that
+# to a nested KVM guest now and then (a few boots in a hundred, under
+# load), and it says nothing about the launcher.
+shell_guest() {
+	for attempt in 1 2; do
+		rm -f $T/in $T/$1.status
+		mkfifo $T/in
+		( timeout 120 $LGUEST --hv=$2 64m $KERNEL --initrd=$INITRD <$T/in \
+			>$T/$1.out 2>&1; echo $? >$T/$1.status ) &
+		exec 3>$T/in
+		wait_for_line 'lguest-guest: starting a shell' 100 $T/$1.out \
+			$T/$1.status && return 0
+		exec 3>&-
+		wait
+		if [ $attempt = 1 ] && [ "$2" = kvm ] &&
+		   [ "$(cat $T/$1.status)" = 3 ] &&
+		   ! grep -q 'Linux version' $T/$1.out; then
+			echo "# $1: the KVM guest reset before its kernel printed anything; booting it once more"
+			continue
+		fi
+		echo "# $1: no shell prompt (launcher status $(cat $T/$1.status 2>/dev/null))"
+		exec 3>/dev/null
+		return 1
+	done
+}
+
 tok=$(rand)
-rm -f $T/in
-mkfifo $T/in
-( timeout 120 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD <$T/in \
-	>$T/kvm-shell.out 2>&1; echo $? >$T/kvm-shell.status ) &
-exec 3>$T/in
-wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-shell.out ||
-	echo "# kvm-shell: no shell prompt after 100 s"
+shell_guest kvm-shell kvm
 printf 'echo shell-%s-$((6 * 7))\nexit\n' "$tok" >&3
 exec 3>&-
 wait
@@ -415,12 +449,7 @@ for hv in $guestcfg_hvs; do
 
 	# The shell's lguest-poweroff N, typed on the console.
 	code=$((10 + $(od -An -N1 -tu1 /dev/urandom) % 100))
-	rm -f $T/in
-	mkfifo $T/in
-	( timeout 120 $LGUEST --hv=$hv 64m $KERNEL --initrd=$INITRD <$T/in \
-		>$T/$hv-poweroff.out 2>&1; echo $? >$T/$hv-poweroff.status ) &
-	exec 3>$T/in
-	wait_for_line 'lguest-guest: starting a shell' 100 $T/$hv-poweroff.out
+	shell_guest $hv-poweroff $hv
 	printf 'lguest-poweroff %s\n' "$code" >&3
 	exec 3>&-
 	wait
