@@ -32,6 +32,8 @@
 #ifdef LGUEST_HAVE_VIRTIO
 #include "tunnet.h"
 #include "virtio_mmio.h"
+#else
+#define LGUEST_NET_MAX_PAIRS	8	/* for --queues' message */
 #endif
 
 bool verbose;
@@ -61,7 +63,10 @@ static const char usage_text[] =
 "                      vring (the default): the kernel moves packets\n"
 "                      between the guest's rings and the tap (needs\n"
 "                      vringfd.ko and tun_vring.ko); copy: the launcher\n"
-"                      does, with readv/writev"
+"                      does, with readv/writev\n"
+"  --queues=N          N queue pairs (1 to 8) on the network card, on a\n"
+"                      multiqueue tap: the guest uses one until told\n"
+"                      otherwise (ethtool -L eth0 combined N)\n"
 "  --console=serial|virtio\n"
 "                      the guest's console on this terminal: the serial\n"
 "                      port ttyS0 (the default), or a virtio console,\n"
@@ -115,6 +120,10 @@ void launcher_exit(int status)
 {
 	if (verbose && the_cpu)
 		the_cpu->ops->print_stats(the_cpu, stderr);
+#ifdef LGUEST_HAVE_VIRTIO
+	if (verbose)
+		virtio_print_stats(stderr);
+#endif
 	terminal_restore();
 	fflush(stdout);
 	exit(status);
@@ -320,6 +329,7 @@ struct options {
 	const char *tunnet;
 	struct tunnet_config net;
 	bool net_copy;
+	unsigned int net_queues;	/* --queues, 0 if not given */
 };
 
 static uint64_t parse_mem(const char *arg)
@@ -343,6 +353,21 @@ static uint64_t parse_mem(const char *arg)
 	if ((n << shift) < GUEST_MEM_MIN)
 		die("memory size %s is too small (at least 16m)", arg);
 	return n << shift;
+}
+
+/* --queues=N: the network card's queue pairs (N:700 has why at most 8). */
+static unsigned int parse_queues(const char *arg)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
+	    n < 1 || n > LGUEST_NET_MAX_PAIRS)
+		die("--queues=%s: want a number of queue pairs from 1 to %d",
+		    arg, LGUEST_NET_MAX_PAIRS);
+	return n;
 }
 
 static void add_block(struct options *opts, const char *arg, bool ro)
@@ -387,7 +412,7 @@ static char *join_args(char **args, int n)
 static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
-	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND };
+	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -397,6 +422,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "tunnet", required_argument, NULL, OPT_TUNNET },
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -443,6 +469,9 @@ static void parse_args(int argc, char **argv, struct options *opts)
 				    optarg);
 			opts->net_copy = !strcmp(optarg, "copy");
 			break;
+		case OPT_QUEUES:
+			opts->net_queues = parse_queues(optarg);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -457,6 +486,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			die("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (opts->net_queues && !opts->tunnet)
+		die("--queues needs --tunnet");
 	if (argc - optind < 2)
 		die("need a memory size and a kernel");
 	opts->mem_size = parse_mem(argv[optind]);
@@ -507,26 +538,30 @@ static void setup_signals(void)
  */
 static void create_network(struct guest_mem *mem, const struct options *opts)
 {
-	char ifname[IFNAMSIZ], mac[18], guest_ip[INET_ADDRSTRLEN];
-	int tap;
+	char ifname[IFNAMSIZ], mac[18], guest_ip[INET_ADDRSTRLEN], mq[32] = "";
+	unsigned int pairs = opts->net_queues ? opts->net_queues : 1;
+	int taps[LGUEST_NET_MAX_PAIRS];
 
 	if (!opts->net_copy &&
 	    (access("/dev/vring", R_OK | W_OK) ||
 	     access("/dev/tun_vring", R_OK | W_OK)))
 		die("--net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)");
-	tap = tunnet_open(&opts->net, ifname);
-	virtio_net_create(mem, tap, opts->net.mac, !opts->net_copy);
+	/* --queues=N: the tap opened N times, one file per queue pair. */
+	tunnet_open_queues(&opts->net, ifname, taps, pairs);
+	virtio_net_create_mq(mem, taps, pairs, opts->net.mac, !opts->net_copy);
+	if (pairs > 1)
+		snprintf(mq, sizeof(mq), ", %u queue pairs", pairs);
 	tunnet_format_mac(opts->net.mac, mac);
 	inet_ntop(AF_INET, &opts->net.guest_ip, guest_ip, sizeof(guest_ip));
 	if (opts->net.bridged) {
-		fprintf(stderr, "lguest: network: tap %s in bridge %s, guest MAC %s, %s backend\n",
+		fprintf(stderr, "lguest: network: tap %s in bridge %s, guest MAC %s, %s backend%s\n",
 			ifname, opts->net.bridge, mac,
-			opts->net_copy ? "copy" : "vring");
+			opts->net_copy ? "copy" : "vring", mq);
 		return;
 	}
-	fprintf(stderr, "lguest: network: tap %s %s/24, guest %s MAC %s, %s backend\n",
+	fprintf(stderr, "lguest: network: tap %s %s/24, guest %s MAC %s, %s backend%s\n",
 		ifname, inet_ntoa(opts->net.host_ip), guest_ip, mac,
-		opts->net_copy ? "copy" : "vring");
+		opts->net_copy ? "copy" : "vring", mq);
 	if (!strstr(opts->boot.user_args, "lguest.ip="))
 		cmdline_append("lguest.ip=%s/24", guest_ip);
 }
