@@ -59,6 +59,12 @@ static const char usage_text[] =
 "                      (lguest.ip=, unless the kernel arguments give one)\n"
 "  --tunnet=bridge:BR[:MAC]\n"
 "                      the same, with the tap in the existing bridge BR\n"
+"  --tunnet=macvtap:IFACE[:MODE][:MAC]\n"
+"                      a macvtap on the Ethernet interface IFACE instead\n"
+"                      of a tap: the guest joins IFACE's network and gets\n"
+"                      no address from us (give lguest.ip=); MODE is\n"
+"                      bridge (the default), vepa, private or passthru;\n"
+"                      the macvtap is deleted when lguest ends\n"
 "  --net-backend=vring|copy\n"
 "                      vring (the default): the kernel moves packets\n"
 "                      between the guest's rings and the tap (needs\n"
@@ -458,6 +464,11 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			opts->virtio_console = !strcmp(optarg, "virtio");
 			break;
 		case OPT_TUNNET:
+			/* Say which two, when it is more than a typo. */
+			if (opts->tunnet && (opts->net.macvtap ||
+					     !strncmp(optarg, "macvtap:", 8)))
+				die("only one --tunnet (--tunnet=%s and --tunnet=%s given)",
+				    opts->tunnet, optarg);
 			if (opts->tunnet)
 				die("only one --tunnet");
 			tunnet_parse(optarg, &opts->net);
@@ -553,6 +564,14 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 		snprintf(mq, sizeof(mq), ", %u queue pairs", pairs);
 	tunnet_format_mac(opts->net.mac, mac);
 	inet_ntop(AF_INET, &opts->net.guest_ip, guest_ip, sizeof(guest_ip));
+	/* A macvtap (N:600): the guest's address is its network's business. */
+	if (opts->net.macvtap) {
+		fprintf(stderr, "lguest: network: macvtap %s on %s (%s mode), guest MAC %s, %s backend%s\n",
+			ifname, opts->net.lower,
+			tunnet_macvtap_mode_name(&opts->net), mac,
+			opts->net_copy ? "copy" : "vring", mq);
+		return;
+	}
 	if (opts->net.bridged) {
 		fprintf(stderr, "lguest: network: tap %s in bridge %s, guest MAC %s, %s backend%s\n",
 			ifname, opts->net.bridge, mac,

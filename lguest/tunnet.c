@@ -460,7 +460,9 @@ static void tap_open_queues(const struct tunnet_config *config,
  * the reaper by LGUEST_MACVTAP_REAPER in its environment, before main().
  * It leaves our session, so that a Ctrl-C on the terminal does not reach
  * it, ignores the polite signals, and is called lguest-reaper, so that
- * `killall lguest` or `pidof lguest` finds only the launcher.
+ * `killall -9 lguest` or `pkill -9 lguest`, which go by that name, kill
+ * the launcher and leave the reaper to its work.  (pidof also looks at
+ * the executable, and lists both.)
  */
 #define REAPER_ENV	"LGUEST_MACVTAP_REAPER"
 #define REAPER_FD	3
