@@ -47,7 +47,7 @@ VM_KVER ?= $(KVER)
 		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk \
 		   tests/lguest/lguest.mk lguest/launcher.mk tests/launcher/stock.mk \
 		   bench/boot.mk bench/net.mk tests/net/tools.mk tests/net/net.mk \
-		   tests/tunvring/tunvring.mk tests/demo/demo.mk)
+		   tests/tunvring/tunvring.mk tests/demo/demo.mk tests/net/macvtap.mk)
 
 .DEFAULT_GOAL := all
 

@@ -1,0 +1,346 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+#
+# macvtap: the guest's network card on --tunnet=macvtap:IFACE[:MODE], in
+# the test host VM.  IFACE is mvlow, one end of a veth pair; the other
+# end, mvpeer, is a port of the bridge mvbr in a network namespace of its
+# own, where the "rest of the network", 10.9.0.1, lives.
+#   1. bad input: one line, status 1, no macvtap and no reaper left, also
+#      when the kernel refuses the macvtap or its MAC after it exists;
+#   2. bridge mode, vring then copy backend: the guest (10.9.0.2, from
+#      lguest.ip=) pings the peer, the peer pings the guest, 8 MiB each
+#      way over TCP with the same md5 at both ends; the reaper runs beside
+#      the launcher holding nothing but its pipe; the macvtap and the
+#      reaper are gone once the guest has powered off;
+#   3. VEPA mode: a macvlan beside the guest on mvlow (10.9.0.3) cannot
+#      reach it until the peer's bridge port is put in hairpin mode; the
+#      peer's traffic flows as in bridge mode;
+#   4. the launcher SIGKILLed mid-transfer: the reaper deletes the macvtap;
+#   5. passthru mode, the guest reboots (status 3): it had mvlow's MAC,
+#      reached the peer, and the macvtap is gone.
+# Run by /init with busybox ash; TAP on stdout.
+
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/macvtap
+PEER=10.9.0.1
+GUEST=10.9.0.2
+NEIGHBOUR=10.9.0.3
+BYTES=8388608
+mkdir -p $T
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+macvtaps() { ls /sys/class/net | grep '^lgmvtap' | tr '\n' ' '; }
+reapers() { pidof lguest-reaper; }
+# The launcher, not its reaper: pidof also matches a process by its
+# executable, which the reaper shares; the reaper's name is its own.
+launchers() {
+	for p in $(pidof lguest); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = lguest ] && echo $p
+	done
+}
+rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+# Run a command in the peer's network namespace.
+peer() { nsenter -t "$NS" -n "$@"; }
+
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# wait_for_guest LINE STATUSFILE: until the guest prints LINE; false at
+# once if the launcher exits first, or after 300 s.
+wait_for_guest() {
+	tries=1500
+	while ! grep -q "$1" $out 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] && [ ! -e "$2" ] || return 1
+		sleep 0.2
+	done
+}
+
+# Nothing of ours left: no macvtap, no reaper (the reaper may need a
+# moment after a SIGKILL).
+nothing_left() {
+	tries=25
+	while [ -n "$(macvtaps)$(reapers)" ]; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# --- setup ---------------------------------------------------------------------
+
+modprobe -a tun macvtap veth bridge kvm_amd 2>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
+insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+check "tun, macvtap, veth, bridge, vringfd.ko, lg.ko and tun_vring.ko load" \
+	sh -c "[ -c /dev/lguest ] && [ -c /dev/vring ] && [ -c /dev/tun_vring ] &&
+	       grep -q '^macvtap ' /proc/modules && grep -q '^veth ' /proc/modules"
+show $T/modprobe.err 5
+
+# busybox's ip makes a veth's peer under a name of the kernel's choosing:
+# find it by index and rename it.
+setup_peer() {
+	ip link add mvlow type veth || return 1
+	peer_index=$(cat /sys/class/net/mvlow/iflink)
+	for dev in /sys/class/net/*; do
+		[ "$(cat $dev/ifindex)" = "$peer_index" ] && peer_name=${dev##*/}
+	done
+	ip link set "$peer_name" name mvpeer || return 1
+	unshare -n sleep 100000 &
+	NS=$!
+	tries=50
+	while [ "$(readlink /proc/$NS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.1
+	done
+	ip link set mvpeer netns $NS || return 1
+	peer ip link set lo up &&
+	peer brctl addbr mvbr &&
+	peer brctl addif mvbr mvpeer &&
+	peer ip link set mvpeer up &&
+	peer ip link set mvbr up &&
+	peer ip addr add $PEER/24 dev mvbr &&
+	ip link set mvlow up
+}
+check "a veth pair: mvlow here, mvpeer in another namespace in bridge mvbr ($PEER)" setup_peer
+
+# The peer namespace's sysfs: mounted in a mount namespace of its own.
+hairpin() {
+	peer unshare -m sh -c "mount -t sysfs sysfs /sys &&
+		echo $1 >/sys/class/net/mvpeer/brport/hairpin_mode"
+}
+
+# --- 1. bad input ----------------------------------------------------------------
+
+# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
+# --help hint as the second, no macvtap and no reaper left behind.
+expect_error() {
+	name=$1 want=$2
+	shift 2
+	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
+	status=$?
+	first=$(sed -n 1p $T/$name.out)
+	second=$(sed -n 2p $T/$name.out)
+	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
+	   [ "$second" = "Try 'lguest --help' for more information." ] &&
+	   nothing_left; then
+		ok "$name: status 1, '$want', no macvtap left"
+	else
+		not_ok "$name: want status 1 and '$want', no macvtap left"
+		echo "#   got status $status, macvtaps: $(macvtaps), reapers: $(reapers)"
+		show $T/$name.out 5
+	fi
+}
+
+expect_error no-iface "lguest: --tunnet=macvtap:eth9: no such interface" \
+	64m $KERNEL --tunnet=macvtap:eth9
+expect_error not-ethernet "lguest: --tunnet=macvtap:lo: lo is not an Ethernet interface" \
+	64m $KERNEL --tunnet=macvtap:lo
+expect_error bad-mode "lguest: --tunnet=macvtap:mvlow:fast: unknown macvtap mode 'fast' (bridge, vepa, private or passthru)" \
+	64m $KERNEL --tunnet=macvtap:mvlow:fast
+expect_error bad-mac "lguest: --tunnet=macvtap:mvlow:vepa:52:54:00:zz:00:01: bad MAC address '52:54:00:zz:00:01' (want a unicast aa:bb:cc:dd:ee:ff)" \
+	64m $KERNEL --tunnet=macvtap:mvlow:vepa:52:54:00:zz:00:01
+expect_error macvtap-and-bridge "lguest: only one --tunnet (--tunnet=macvtap:mvlow and --tunnet=bridge:mvbr given)" \
+	--tunnet=macvtap:mvlow --tunnet=bridge:mvbr 64m $KERNEL
+expect_error bridge-and-macvtap "lguest: only one --tunnet (--tunnet=192.168.1.1 and --tunnet=macvtap:mvlow given)" \
+	--tunnet=192.168.1.1 --tunnet=macvtap:mvlow 64m $KERNEL
+# A macvlan already on mvlow: passthru wants mvlow to itself (the kernel
+# refuses to make the macvtap), and the macvlan's MAC is taken (the
+# kernel makes the macvtap but will not bring it up: we delete it).
+if ip link add link mvlow name mvx type macvlan && ip link set mvx up; then
+	expect_error passthru-taken "lguest: --tunnet=macvtap:mvlow:passthru: mvlow already has a macvlan or macvtap (passthru needs mvlow to itself)" \
+		64m $KERNEL --tunnet=macvtap:mvlow:passthru
+	mac=$(cat /sys/class/net/mvx/address)
+	expect_error mac-taken "lguest: --tunnet=macvtap:mvlow:$mac: the guest's MAC $mac is already in use on mvlow" \
+		64m $KERNEL --tunnet=macvtap:mvlow:$mac
+else
+	not_ok "a macvlan mvx on mvlow for the passthru and MAC cases"
+fi
+
+# --- 2. a guest on the peer's network ------------------------------------------------
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+# boot NAME TUNNET BACKEND [ARGS...]: start a guest running guest-net.sh
+# against the peer; wait until it listens.  Sets out, macvtap.
+boot() {
+	name=$1 tunnet=$2 backend=$3
+	shift 3
+	out=$T/$name.out
+	rm -f $T/$name.status
+	( timeout 600 $LGUEST --net-backend=$backend 64m $KERNEL --initrd=$INITRD \
+		--tunnet=$tunnet lguest.ip=$GUEST/24 \
+		lguest.run=/test/guest-net.sh net.host=$PEER "$@" \
+		</dev/null >$out 2>&1
+	  echo $? >$T/$name.status ) &
+	launcher_job=$!
+	macvtap= macvtap_mac=
+	if ! wait_for_guest "${WAIT_FOR:-net-test: tcp listening}" $T/$name.status; then
+		not_ok "$name: the guest boots and its network comes up"
+		show $out 60
+		kill -9 $(launchers) 2>/dev/null
+		wait $launcher_job
+		return 1
+	fi
+	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $out | head -1)
+	macvtap_mac=$(cat /sys/class/net/$macvtap/address 2>/dev/null)
+	echo "# $name: $(grep '^lguest: network:' $out)"
+}
+
+# The reaper beside a running launcher: one, holding only stdin/stdout
+# (/dev/null), stderr, and its pipe: no tap, no /dev/lguest, no guest RAM.
+reaper_holds_nothing() {
+	r=$(reapers)
+	[ -n "$r" ] && [ "$(echo $r | wc -w)" = 1 ] || return 1
+	fds=$(ls -l /proc/$r/fd | sed -n 's/.* -> //p' | tr '\n' ' ')
+	echo "#   reaper $r: $fds"
+	! echo "$fds" | grep -qE '/dev/(tap|net|lguest|kvm|vring|tun_vring)|anon_inode' &&
+		[ "$(grep -c . /proc/$r/maps)" -lt 40 ]
+}
+
+# exchange NAME: ping both ways, BYTES each way, the results.
+exchange() {
+	name=$1
+	seed_in=$(rand)
+	peer ping -c 3 -W 10 $GUEST >$T/$name.ping 2>&1
+	peer_ping=$?
+	peer netxfer recv 5002 >$T/$name.recv 2>&1 &
+	recv_pid=$!
+	peer netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
+	send_status=$?
+	wait $recv_pid
+	wait_for_line 'net-test: done' 300 $out
+
+	check "$name: the guest has $GUEST from lguest.ip= and the MAC it was given" \
+		sh -c "grep -q '^net-test: address $GUEST' $out &&
+		       grep -q '^net-test: mac $macvtap_mac' $out"
+	check "$name: the guest pings the peer ($(sed -n 's/^net-test: ping //p' $out | tr -d '\r'))" \
+		grep -q '^net-test: ping ok' $out
+	check "$name: the peer pings the guest" test $peer_ping -eq 0
+	[ $peer_ping -eq 0 ] || show $T/$name.ping 5
+
+	sent=$(field $T/$name.send sent md5)
+	got=$(field $out 'net-test: tcp in ' md5)
+	check "$name: peer to guest, $BYTES bytes over TCP, same md5 (${got:-none}, $(field $out 'net-test: tcp in ' s:) MB/s)" \
+		sh -c "[ $send_status -eq 0 ] && [ -n '$sent' ] && [ '$sent' = '$got' ] &&
+		       [ '$(field $out 'net-test: tcp in ' received)' = $BYTES ]"
+	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.send 5; grep 'net-test' $out | show /dev/stdin 20; }
+
+	sent=$(field $out 'net-test: tcp out ' md5)
+	got=$(field $T/$name.recv received md5)
+	check "$name: guest to peer, $BYTES bytes over TCP, same md5 (${got:-none}, $(field $T/$name.recv received s:) MB/s)" \
+		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
+		       [ '$(field $T/$name.recv '' received)' = $BYTES ]"
+	[ -n "$got" ] && [ "$sent" = "$got" ] || { show $T/$name.recv 5; grep 'net-test' $out | show /dev/stdin 20; }
+}
+
+# finish NAME WANT: the launcher's status, nothing left, no warnings.
+finish() {
+	name=$1 want=$2
+	wait $launcher_job
+	status=$(cat $T/$name.status 2>/dev/null)
+	check "$name: the launcher exits $want" test "$status" = "$want"
+	[ "$status" = "$want" ] || show $out 60
+	check "$name: the macvtap ($macvtap) and its reaper are gone once the launcher has exited" \
+		sh -c "[ -n '$macvtap' ] && [ ! -e /sys/class/net/$macvtap ] && [ -z '$(macvtaps)$(reapers)' ]"
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' $out | head -3)
+	check "$name: no warning from the guest kernel, the launcher or the reaper" test -z "$warnings"
+	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
+}
+
+if boot bridge-vring macvtap:mvlow vring net.bytes=$BYTES net.seed=$(rand); then
+	check "bridge-vring: a macvtap in bridge mode on mvlow ($macvtap)" \
+		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode)" $out
+	check "bridge-vring: the reaper runs beside the launcher holding nothing of the guest's" \
+		reaper_holds_nothing
+	nr_launchers=$(launchers | wc -w)
+	reaper_comm=$(cat /proc/$(reapers)/comm)
+	check "bridge-vring: one launcher, and a reaper called $reaper_comm (killall and pkill lguest pass it by)" \
+		sh -c "[ $nr_launchers = 1 ] && [ '$reaper_comm' = lguest-reaper ]"
+	exchange bridge-vring
+	finish bridge-vring 0
+fi
+
+if boot bridge-copy macvtap:mvlow:bridge copy net.bytes=$BYTES net.seed=$(rand); then
+	exchange bridge-copy
+	finish bridge-copy 0
+fi
+
+# --- 3. VEPA ---------------------------------------------------------------------
+
+# The macvlan mvx (VEPA, busybox's ip gives no mode) stands for a second
+# guest on mvlow.  In VEPA mode nothing goes across inside the kernel:
+# mvx reaches the guest only if the switch at the other end of mvlow
+# sends frames back out of the port they came in by.
+ip addr add $NEIGHBOUR/24 dev mvx
+if boot vepa macvtap:mvlow:vepa vring net.bytes=$BYTES net.seed=$(rand); then
+	check "vepa: a macvtap in VEPA mode" \
+		grep -q "^lguest: network: macvtap $macvtap on mvlow (vepa mode)" $out
+	ping -c 2 -W 3 $GUEST >$T/vepa-nohairpin.ping 2>&1
+	check "vepa: the neighbouring macvlan ($NEIGHBOUR) does not reach the guest without hairpin" \
+		test $? -ne 0
+	if hairpin 1; then
+		ping -c 3 -W 10 $GUEST >$T/vepa-hairpin.ping 2>&1
+		check "vepa: it does once the peer's bridge port is in hairpin mode" test $? -eq 0
+		show $T/vepa-hairpin.ping 3
+	else
+		not_ok "vepa: hairpin mode on the peer's bridge port"
+	fi
+	hairpin 0
+	exchange vepa
+	finish vepa 0
+fi
+ip link del mvx
+
+# --- 4. SIGKILL -------------------------------------------------------------------
+
+if boot kill macvtap:mvlow vring net.bytes=$((BYTES * 8)) net.seed=1; then
+	peer netxfer send $GUEST 5001 -n $((BYTES * 8)) -s 1 >/dev/null 2>&1 &
+	send_pid=$!
+	sleep 2
+	had=$(macvtaps | tr -d ' ')
+	kill -9 $(launchers)
+	wait $launcher_job
+	{ kill $send_pid; wait $send_pid; } 2>/dev/null
+	check "kill -9 of the launcher mid-transfer: it died of SIGKILL (status $(cat $T/kill.status)), $had was there" \
+		sh -c "[ '$(cat $T/kill.status)' = 137 ] && [ -n '$had' ]"
+	check "kill -9: the reaper deletes the macvtap ($macvtap) and exits" nothing_left
+	echo "#   macvtaps: $(macvtaps), reapers: $(reapers)"
+fi
+
+# --- 5. passthru, and the guest dies ------------------------------------------------
+
+lower_mac=$(cat /sys/class/net/mvlow/address)
+if WAIT_FOR='net-test: ping' boot passthru macvtap:mvlow:passthru vring lguest.end=reboot; then
+	check "passthru: the guest has mvlow's MAC ($lower_mac) and pings the peer" \
+		sh -c "grep -q '^net-test: mac $lower_mac' $out && grep -q '^net-test: ping ok' $out"
+	finish passthru 3
+fi
+
+check "no lguest process left" test -z "$(pidof lguest)"
+kill $NS
+exit 0
