@@ -21,8 +21,10 @@
 # guest's exit counter (vmexits: lg.ko's "exits" through the launcher's
 # borrowed /dev/lguest, KVM's debugfs "exits") and the tap's rx+tx
 # packet counters, so "exits/packet" is that phase's exits over that
-# phase's packets through the tap (ACKs included for TCP), not the
-# guest's whole life.
+# phase's packets through the tap (ACKs included for TCP; a TSO/GSO frame
+# counts once), not the guest's whole life; "to launcher/packet" counts
+# only the exits that went out to the launcher (vmexits' "user").  Each
+# row's median is taken on its own.
 #
 # The numbers are the medians over the rounds: a "# " table per
 # hypervisor, one "bench: net ..." line per number, and the 64-byte pps
@@ -67,16 +69,25 @@ tap_packets() {
 		$(cat /sys/class/net/$1/statistics/tx_packets 2>/dev/null || echo 0)))
 }
 
-# snap B: "EXITS PACKETS" of backend B's guest right now.
+# snap B: "PACKETS EXITS USER-EXITS" of backend B's guest right now.
 snap() {
 	eval "pid=\$pid_$1 tap=\$tap_$1"
-	exits=$(vmexits $pid 2>/dev/null | tr ' ' '\n' | sed -n 's/^exits=//p')
-	echo "${exits:-0} $(tap_packets $tap)"
+	vmexits $pid >$T/vmexits.out 2>&1
+	exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
+	user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
+	echo "$(tap_packets $tap) ${exits:-0} ${user:-0}"
 }
 
-# per A B: exits per packet between two snapshots.
+# per A B COLUMN: exits (COLUMN 2) or exits to the launcher (3) per packet
+# between two snapshots.
 per() {
-	echo "$1 $2" | awk '{ p = $4 - $2; printf "%.2f", (p > 0 ? ($3 - $1) / p : -1) }'
+	echo "$1 $2" | awk -v c=$3 '{ p = $4 - $1; printf "%.2f", (p > 0 ? ($(c + 3) - $c) / p : -1) }'
+}
+
+# record_per HV B PHASE A B: both exits per packet of PHASE.
+record_per() {
+	record $1 $2 x-$3 "$(per "$4" "$5" 2)"
+	record $1 $2 u-$3 "$(per "$4" "$5" 3)"
 }
 
 # record HV B METRIC VALUE: one round's number, for the medians.
@@ -85,6 +96,7 @@ record() {
 }
 
 median() {
+	[ -s $T/$1-$2.results ] || { echo -; return; }
 	awk -v m="$3" '$1 == m { v[n++] = $2 }
 		END {
 			if (!n) { print "-"; exit }
@@ -177,7 +189,7 @@ round() {
 	count=$(field $out "netbench: $r tcp-in " received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
 		record $hv $b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
-		record $hv $b x-tcp-in "$(per "$s0" "$s1")"
+		record_per $hv $b tcp-in "$s0" "$s1"
 	else
 		why="$why host->guest TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -186,7 +198,7 @@ round() {
 	count=$(field $log.tcp-recv '' received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
 		record $hv $b tcp-out "$(field $log.tcp-recv received s:)"
-		record $hv $b x-tcp-out "$(per "$s1" "$s2")"
+		record_per $hv $b tcp-out "$s1" "$s2"
 	else
 		why="$why guest->host TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -215,14 +227,14 @@ round() {
 	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
 		record $hv $b udp-in "$(field $out "netbench: $r udp-in " s:)"
 		record $hv $b udp-offered "$(field $log.udp-send sent s:)"
-		record $hv $b x-udp-in "$(per "$s3" "$s4")"
+		record_per $hv $b udp-in "$s3" "$s4"
 	else
 		why="$why host->guest UDP: nothing arrived ($(tr '\n' ' ' <$log.udp-send));"
 	fi
 	got=$(field $log.udp-recv '' received)
 	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
 		record $hv $b udp-out "$(field $log.udp-recv received s:)"
-		record $hv $b x-udp-out "$(per "$s4" "$s5")"
+		record_per $hv $b udp-out "$s4" "$s5"
 	else
 		why="$why guest->host UDP: nothing arrived ($(sed -n "s/^netbench: $r udp-out //p" $out | tr -d '\r'));"
 	fi
@@ -263,12 +275,14 @@ table() {
 		 udp-in:"UDP 64B host->guest pps" udp-offered:"  (host sent pps)" \
 		 udp-out:"UDP 64B guest->host pps" \
 		 x-tcp-in:"exits/packet TCP host->guest" x-tcp-out:"exits/packet TCP guest->host" \
-		 x-udp-in:"exits/packet UDP host->guest" x-udp-out:"exits/packet UDP guest->host"; do
+		 x-udp-in:"exits/packet UDP host->guest" x-udp-out:"exits/packet UDP guest->host" \
+		 u-tcp-in:"to launcher/packet TCP h->g" u-tcp-out:"to launcher/packet TCP g->h" \
+		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h"; do
 		key=${m%%:*} label=${m#*:}
 		c=$(median $hv copy $key) v=$(median $hv vring $key)
 		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
 		# Fewer exits per packet is better: a ratio there reads backwards.
-		case $key in x-*) ratio= ;; esac
+		case $key in [xu]-*) ratio= ;; esac
 		eval "ratio_$(echo $key | tr '-' '_')=$ratio"
 		printf '# %-32s %10s %10s %10s\n' "$label" "$c" "$v" "$ratio"
 	done
@@ -276,6 +290,7 @@ table() {
 		echo "bench: net $hv $b tcp host->guest $(median $hv $b tcp-in) MB/s guest->host $(median $hv $b tcp-out) MB/s"
 		echo "bench: net $hv $b udp64 host->guest $(median $hv $b udp-in) pps (of $(median $hv $b udp-offered) sent) guest->host $(median $hv $b udp-out) pps"
 		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv $b x-tcp-in) guest->host $(median $hv $b x-tcp-out) udp64 host->guest $(median $hv $b x-udp-in) guest->host $(median $hv $b x-udp-out)"
+		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv $b u-tcp-in) guest->host $(median $hv $b u-tcp-out) udp64 host->guest $(median $hv $b u-udp-in) guest->host $(median $hv $b u-udp-out)"
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
 }
