@@ -46,7 +46,7 @@ VM_KVER ?= $(KVER)
 		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk \
 		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk \
 		   tests/lguest/lguest.mk lguest/launcher.mk tests/launcher/stock.mk \
-		   bench/boot.mk bench/net.mk tests/net/tools.mk tests/net/net.mk \
+		   bench/boot.mk bench/net.mk tests/net/tools.mk tests/net/net.mk tests/net/netmq.mk \
 		   tests/tunvring/tunvring.mk tests/demo/demo.mk tests/net/macvtap.mk)
 
 .DEFAULT_GOAL := all

@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+#
+# netmq: the network card with several queue pairs (--queues=N), in the
+# test host VM.
+#   1. bad --queues input: one line, status 1, no tap left;
+#   2. `lguest -v --queues=4 64m bzImage --tunnet=192.168.1.1` on the vring
+#      backend (lg.ko), the copy backend (lg.ko) and the vring backend on
+#      KVM: the guest starts on one pair (it has one vCPU), switches to 4
+#      (setqueues, its ethtool -L), then FLOWS TCP streams at once from the
+#      host to the guest and FLOWS at once back, every one with the same
+#      md5 at both ends; the launcher's per-pair counters (-v) show
+#      traffic both ways on more than one pair; the tap is gone after the
+#      launcher exits;
+#   3. teardown: the launcher SIGKILLed mid-transfer with 4 pairs on the
+#      vring backend (4 tun_vring bindings) leaves no tap and no reference
+#      on tun_vring.ko.
+# Run by /init with busybox ash; TAP on stdout.
+
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/netmq
+HOST=192.168.1.1
+GUEST=192.168.1.2
+QUEUES=4
+FLOWS=6
+BYTES=1048576
+mkdir -p $T
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
+rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
+
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+# --- setup ---------------------------------------------------------------------
+
+modprobe tun 2>$T/modprobe.err
+modprobe kvm_amd 2>>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
+insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+check "tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load" \
+	sh -c "[ -c /dev/net/tun ] && [ -c /dev/kvm ] && [ -c /dev/vring ] &&
+	       [ -c /dev/lguest ] && [ -c /dev/tun_vring ]"
+show $T/modprobe.err 5
+
+# --- 1. bad input ----------------------------------------------------------------
+
+# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
+# --help hint as the second, and no tap device left behind.
+expect_error() {
+	name=$1 want=$2
+	shift 2
+	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
+	status=$?
+	first=$(sed -n 1p $T/$name.out)
+	second=$(sed -n 2p $T/$name.out)
+	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
+	   [ "$second" = "Try 'lguest --help' for more information." ] &&
+	   [ -z "$(taps)" ]; then
+		ok "$name: status 1, '$want'"
+	else
+		not_ok "$name: want status 1 and '$want'"
+		echo "#   got status $status, taps: $(taps)"
+		show $T/$name.out 5
+	fi
+}
+
+range="want a number of queue pairs from 1 to 8"
+expect_error queues-0 "lguest: --queues=0: $range" \
+	--queues=0 64m $KERNEL --tunnet=$HOST
+expect_error queues-9 "lguest: --queues=9: $range" \
+	--queues=9 64m $KERNEL --tunnet=$HOST
+expect_error queues-x "lguest: --queues=x: $range" \
+	64m $KERNEL --tunnet=$HOST --queues=x
+expect_error queues-minus "lguest: --queues=-1: $range" \
+	64m $KERNEL --tunnet=$HOST --queues=-1
+expect_error queues-no-tunnet "lguest: --queues needs --tunnet" \
+	--queues=4 64m $KERNEL
+
+# --- 2. a guest on four queue pairs -------------------------------------------------
+
+# mq_run NAME HV BACKEND: one guest, FLOWS streams each way.
+mq_run() {
+	name=$1 hv=$2 backend=$3
+	out=$T/$name.out
+	seed_in=$(rand) seed_out=$(rand)
+	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
+	( timeout 600 $LGUEST -v --hv=$hv --net-backend=$backend --queues=$QUEUES \
+		64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
+		lguest.run=/test/guest-netmq.sh mq.host=$HOST mq.queues=$QUEUES \
+		mq.flows=$FLOWS mq.bytes=$BYTES mq.seed=$seed_out \
+		</dev/null >$out 2>&1
+	  echo $? >$T/$name.status ) &
+	if ! wait_for_line 'netmq: listening' 300 $out; then
+		not_ok "$name: the guest boots and its network comes up"
+		show $out 60
+		kill -9 $(pidof lguest) 2>/dev/null
+		wait
+		return
+	fi
+	tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+	echo "# $name: $(grep '^lguest: network:' $out)"
+
+	# Both directions' listeners first: the guest sends once it has
+	# received everything.
+	pids=
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		netxfer recv $((6100 + i)) >$T/$name.recv.$i 2>&1 &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		netxfer send $GUEST $((6000 + i)) -n $BYTES -s $((seed_in + i)) \
+			>$T/$name.send.$i 2>&1 &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for pid in $pids; do
+		wait $pid
+	done
+	wait_for_line 'netmq: done' 300 $out
+	wait
+	status=$(cat $T/$name.status 2>/dev/null)
+
+	check "$name: the guest starts on one pair ($(sed -n 's/^netmq: before //p' $out | tr -d '\r'))" \
+		grep -q "^netmq: before eth0: combined 1 of $QUEUES" $out
+	check "$name: the guest switches to $QUEUES pairs, and the launcher hears of it" \
+		sh -c "grep -q '^netmq: channels eth0: combined $QUEUES of $QUEUES' $out &&
+		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $out"
+
+	good_in=0 good_out=0 rates_in= rates_out=
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		sent=$(field $T/$name.send.$i sent md5)
+		got=$(field $out "netmq: in $i " md5)
+		if [ -n "$sent" ] && [ "$sent" = "$got" ] &&
+		   [ "$(field $out "netmq: in $i " received)" = $BYTES ]; then
+			good_in=$((good_in + 1))
+		else
+			echo "# $name: flow $i in: sent md5 ${sent:-none}, got ${got:-none}"
+			show $T/$name.send.$i 3
+			grep "^netmq: in $i " $out | show /dev/stdin 3
+		fi
+		rates_in="$rates_in $(field $out "netmq: in $i " s:)"
+		sent=$(field $out "netmq: out $i " md5)
+		got=$(field $T/$name.recv.$i received md5)
+		if [ -n "$sent" ] && [ "$sent" = "$got" ] &&
+		   [ "$(field $T/$name.recv.$i '' received)" = $BYTES ]; then
+			good_out=$((good_out + 1))
+		else
+			echo "# $name: flow $i out: sent md5 ${sent:-none}, got ${got:-none}"
+			show $T/$name.recv.$i 3
+			grep "^netmq: out $i " $out | show /dev/stdin 3
+		fi
+		rates_out="$rates_out $(field $T/$name.recv.$i received s:)"
+		i=$((i + 1))
+	done
+	check "$name: host to guest, $FLOWS streams of $BYTES bytes at once, $good_in with the same md5 (MB/s:$rates_in)" \
+		test $good_in -eq $FLOWS
+	check "$name: guest to host, $FLOWS streams of $BYTES bytes at once, $good_out with the same md5 (MB/s:$rates_out)" \
+		test $good_out -eq $FLOWS
+
+	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
+	[ "$status" = 0 ] || show $out 60
+
+	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
+	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
+	show $T/$name.pairs
+	grep '^netmq: stat .*_queue_.*_packets' $out | tr -d '\r' |
+		sed 's/^netmq: stat //' | tr '\n' ' ' | sed 's/^/# guest driver: /;s/$/\n/'
+	lines=$(wc -l <$T/$name.pairs)
+	busy_rx=$(awk '$7 >= 50' $T/$name.pairs | wc -l)
+	busy_tx=$(awk '$10 >= 50' $T/$name.pairs | wc -l)
+	check "$name: the launcher counts $QUEUES pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
+		sh -c "[ $lines -eq $QUEUES ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
+	# The guest's driver counts per queue too (setqueues -s, ethtool -S).
+	guest_rx=$(tr -d '\r' <$out | grep '^netmq: stat rx_queue_[0-9]*_packets ' |
+		awk '$4 >= 50' | wc -l)
+	guest_tx=$(tr -d '\r' <$out | grep '^netmq: stat tx_queue_[0-9]*_packets ' |
+		awk '$4 >= 50' | wc -l)
+	check "$name: the guest's driver agrees: $guest_rx receive and $guest_tx transmit queues with 50+ packets" \
+		sh -c "[ $guest_rx -ge 2 ] && [ $guest_tx -ge 2 ]"
+	check "$name: the tap ($tap) is gone once the launcher has exited" \
+		sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|can.t (attach|detach)' $out | head -3)
+	check "$name: no warning from the guest kernel or the launcher" test -z "$warnings"
+	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
+}
+
+mq_run lg-vring lguest vring
+mq_run lg-copy lguest copy
+mq_run kvm-vring kvm vring
+
+# --- 3. teardown ---------------------------------------------------------------
+
+out=$T/kill.out
+rm -f $T/kill.status
+( timeout 300 $LGUEST --queues=$QUEUES 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
+	lguest.run=/test/guest-netmq.sh mq.host=$HOST mq.queues=$QUEUES \
+	mq.flows=4 mq.bytes=$((BYTES * 64)) mq.seed=1 </dev/null >$out 2>&1
+  echo $? >$T/kill.status ) &
+if wait_for_line 'netmq: listening' 300 $out; then
+	tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+	senders=
+	for i in 0 1 2 3; do
+		netxfer send $GUEST $((6000 + i)) -n $((BYTES * 64)) -s $i >/dev/null 2>&1 &
+		senders="$senders $!"
+	done
+	sleep 3
+	refs_running=$(refs)
+	kill -9 $(pidof lguest)
+	# The senders' peer is gone without a word: they would retry for
+	# minutes.
+	sleep 1
+	kill $senders 2>/dev/null
+	wait
+	sleep 1
+	check "kill -9 of the launcher with $QUEUES pairs mid-transfer: it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
+		sh -c "[ '$(cat $T/kill.status)' = 137 ] && [ -n '$tap' ] &&
+		       [ ! -e /sys/class/net/$tap ] && [ '$refs_running' = $QUEUES ] &&
+		       [ '$(refs)' = 0 ]"
+else
+	not_ok "kill -9 of the launcher with $QUEUES pairs mid-transfer: the guest came up"
+	show $out 40
+	kill -9 $(pidof lguest) 2>/dev/null
+	wait
+fi
+check "tun_vring.ko unloads afterwards" rmmod tun_vring
+exit 0
