@@ -2,9 +2,10 @@
 /*N:430
  * The guest's network card: virtio-net, one receive queue (0) and one
  * transmit queue (1), on a tap device (tunnet.c); with --queues=N, N such
- * pairs (N:700).  Every buffer the guest gives a queue starts with the 12-byte virtio network header, which
- * is exactly what a tap made with IFF_VNET_HDR expects in front of each
- * frame, so a frame crosses between guest and tap as it is.
+ * pairs (N:700).  Every buffer the guest gives a queue starts with the
+ * 12-byte virtio network header, which is exactly what a tap made with
+ * IFF_VNET_HDR expects in front of each frame, so a frame crosses between
+ * guest and tap as it is.
  *
  * Two backends move the frames, and the difference between them is the
  * point of this project:
