@@ -226,7 +226,7 @@ net_run() {
 	if [ -n "$count" ]; then
 		calls=$(sed -n 's/^syscalls //p' $T/$name.sys | head -1)
 		per=$(awk -v c="${calls:-999999}" -v p="$packets" \
-			'BEGIN { printf "%.1f", p > 0 ? c * 10000 / p : 999999 }')
+			'BEGIN { printf "%.1f", (p > 0 ? c * 10000 / p : 999999) }')
 		echo "# $name: $calls launcher system calls for $packets packets ($count): $per per 10,000 packets"
 		show $T/$name.sys 8
 		eval "syscalls_$backend=$per"
@@ -257,9 +257,11 @@ for round in 1 2; do
 	if wait_for_line 'net-test: tcp listening' 300 $out; then
 		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
 		netxfer send $GUEST 5001 -n $((BYTES * 8)) -s 1 >/dev/null 2>&1 &
+		sender=$!
 		sleep 2
 		refs_running=$(refs)
 		kill -9 $(pidof lguest)
+		kill $sender 2>/dev/null
 		wait
 		sleep 1
 		check "kill -9 of the launcher mid-transfer ($round): it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
