@@ -19,3 +19,4 @@ $(BUILD)/vm/bin/vmexits: bench/vmexits.c lguest/lguest_stats.h include/uapi/linu
 
 VM_PROGS += $(BUILD)/vm/bin/vmexits
 BENCH_SUITES += bench-net
+BENCH_SUITES += bench-netmq

@@ -1,0 +1,421 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+#
+# bench-netmq: the guest's network on lg.ko's vring backend, in the test
+# host VM, side by side in one run:
+#   (a) a tap (--tunnet=192.168.1.1) against a macvtap in bridge mode
+#       (--tunnet=macvtap:bmlow) over a veth whose peer, bmpeer, sits in
+#       a network namespace of its own where the host's tools run
+#       (10.9.0.1; the guest is 10.9.0.2 from lguest.ip=): one TCP flow
+#       of $BYTES each way, 64-byte UDP each way for $UDP s;
+#   (b) on the tap, 1 queue pair against $PAIRS: $FLOWS TCP flows of
+#       $MQBYTES at once each way (netxfer on ports 5100+i / 5200+i), and
+#       $FLOWS 64-byte UDP senders at once each way.
+# Two guests run tests/launcher/guest-benchmq.sh: the tap guest has
+# --queues=$PAIRS and switches between 1 and $PAIRS pairs itself
+# (setqueues), so (b) compares the same guest on the same tap; its
+# phase "1" (the tap column of (a)) runs on one pair.  The macvtap guest
+# has the one pair a plain --tunnet gives.
+#
+# $ROUNDS rounds; in odd ones the tap guest goes first and walks
+# "1 q1 q$PAIRS", in even ones the macvtap guest goes first and the tap
+# guest walks "q$PAIRS q1 1", so whatever else the (noisy, 2-vCPU, TCG)
+# machine does falls on every column alike.  Only one phase moves
+# packets at a time.  Numbers are the receiving end's: a TCP phase's
+# MB/s is its bytes over the slowest flow's time (the flows start
+# together), a UDP phase's pps the sum of its receivers' rates.  The
+# medians go out as a "# " table and "bench: net tap/macvtap ..." and
+# "bench: net queues $PAIRS/1 ..." lines.  Speed is reported, never
+# asserted; a transfer that fails (md5 mismatch, short count, no
+# datagrams) or a pair switch that does not happen is a "not ok", so the
+# bench is a smoke test too.  Run by /init with busybox ash.
+
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+T=/tmp/bench-netmq
+BYTES=16777216
+FLOWS=4
+MQBYTES=$((BYTES / FLOWS))
+PAIRS=4
+UDP=3
+ROUNDS=3
+PEER=10.9.0.1
+mkdir -p $T
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
+
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+# record KEY METRIC VALUE: one round's number, for the medians.
+record() {
+	[ -n "$3" ] && echo "$2 $3" >>$T/$1.results
+}
+
+median() {
+	[ -s $T/$1.results ] || { echo -; return; }
+	awk -v m="$2" '$1 == m { v[n++] = $2 }
+		END {
+			if (!n) { print "-"; exit }
+			for (i = 0; i < n; i++)
+				for (j = i + 1; j < n; j++)
+					if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+		}' $T/$1.results 2>/dev/null
+}
+
+# ratio A B: B/A as "1.23x", or "-".
+ratio() {
+	echo "$1 $2" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }'
+}
+
+# --- setup ---------------------------------------------------------------------
+
+modprobe -a tun macvtap veth 2>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
+insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+if [ -c /dev/net/tun ] && [ -c /dev/vring ] && [ -c /dev/lguest ] &&
+   [ -c /dev/tun_vring ] && grep -q '^macvtap ' /proc/modules &&
+   grep -q '^veth ' /proc/modules; then
+	ok "bench-netmq: tun, macvtap, veth, vringfd.ko, lg.ko and tun_vring.ko load"
+else
+	not_ok "bench-netmq: tun, macvtap, veth, vringfd.ko, lg.ko and tun_vring.ko load"
+	show $T/modprobe.err 5
+	exit 0
+fi
+
+# The macvtap's lower device bmlow, its veth peer bmpeer in a namespace of
+# its own (held by a sleeping process) with the "rest of the network" on
+# it.  busybox's ip names a veth's peer itself: find it by index.
+setup_peer() {
+	ip link add bmlow type veth || return 1
+	peer_index=$(cat /sys/class/net/bmlow/iflink)
+	for dev in /sys/class/net/*; do
+		[ "$(cat $dev/ifindex)" = "$peer_index" ] && peer_name=${dev##*/}
+	done
+	ip link set "$peer_name" name bmpeer || return 1
+	unshare -n sleep 100000 &
+	NS=$!
+	tries=50
+	while [ "$(readlink /proc/$NS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.1
+	done
+	ip link set bmpeer netns $NS || return 1
+	nsenter -t $NS -n ip link set lo up &&
+	nsenter -t $NS -n ip link set bmpeer up &&
+	nsenter -t $NS -n ip addr add $PEER/24 dev bmpeer &&
+	ip link set bmlow up
+}
+if setup_peer; then
+	ok "a veth pair: bmlow here, bmpeer ($PEER) in another namespace"
+else
+	not_ok "a veth pair: bmlow here, bmpeer ($PEER) in another namespace"
+fi
+
+# --- the two guests ------------------------------------------------------------------
+
+# boot G: start guest G (tap or mvt) and wait until it listens.  Sets
+# G's pid, address, device, the prefix that runs our tools where its
+# peer is (nothing for the tap; the namespace for the macvtap), and its
+# phases.
+boot() {
+	g=$1
+	out=$T/$g.out
+	case $g in
+	tap)
+		eval "run_$g= guest_$g=192.168.1.2 phases_$g='1 q1 q$PAIRS'"
+		$LGUEST -v --net-backend=vring --queues=$PAIRS 64m $KERNEL \
+			--initrd=$INITRD --tunnet=192.168.1.1 \
+			lguest.run=/test/guest-benchmq.sh bm.host=192.168.1.1 bm.mq=1 \
+			bm.phases=1,q1,q$PAIRS bm.bytes=$BYTES bm.mqbytes=$MQBYTES \
+			bm.flows=$FLOWS bm.udp=$UDP bm.rounds=$ROUNDS \
+			</dev/null >$out 2>&1 &
+		;;
+	mvt)
+		eval "run_$g='nsenter -t $NS -n' guest_$g=10.9.0.2 phases_$g=1"
+		$LGUEST --net-backend=vring 64m $KERNEL --initrd=$INITRD \
+			--tunnet=macvtap:bmlow lguest.ip=10.9.0.2/24 \
+			lguest.run=/test/guest-benchmq.sh bm.host=$PEER \
+			bm.phases=1 bm.bytes=$BYTES bm.udp=$UDP bm.rounds=$ROUNDS \
+			</dev/null >$out 2>&1 &
+		;;
+	esac
+	eval "pid_$g=$! alive_$g=1"
+	if wait_for_line 'benchmq: 1 1 listening tcp' 300 $out; then
+		dev=$(sed -n 's/^lguest: network: [a-z]* \([^ ]*\) .*/\1/p' $out | head -1)
+		eval "dev_$g=$dev"
+		echo "# $g: $(grep '^lguest: network:' $out | tr -d '\r')"
+		return 0
+	fi
+	not_ok "$g: the guest boots and its network comes up"
+	show $out 40
+	stop $g
+	return 1
+}
+
+stop() {
+	eval "pid=\$pid_$1"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	eval "alive_$1=0"
+}
+
+# start_flows COUNT CMD...: COUNT copies of CMD in the background, each
+# with @ replaced by its number 0..COUNT-1 and its output in $log.NUMBER;
+# their pids in $flow_pids.
+start_flows() {
+	count=$1
+	shift
+	flow_pids=
+	i=0
+	while [ $i -lt $count ]; do
+		cmd=$(echo "$*" | sed "s/@/$i/g")
+		$cmd >$log.$i 2>&1 &
+		flow_pids="$flow_pids $!"
+		i=$((i + 1))
+	done
+}
+
+wait_flows() {
+	for pid in "$@"; do
+		wait $pid
+	done
+}
+
+# tcp_rate COUNT FILE-OR-PREFIX...: the sum of COUNT flows' bytes over the
+# slowest one's seconds, in MB/s; empty if a flow has no line.
+# The lines read "received N bytes in S s: ...".
+tcp_rate() {
+	awk '{ for (i = 1; i < NF; i++) {
+			if ($i == "received") b += $(i + 1)
+			if ($i == "in" && $(i + 1) + 0 > s) s = $(i + 1)
+		}
+		lines++ }
+	     END { if (lines == '"$1"' && s > 0) printf "%.2f", b / s / 1e6 }'
+}
+
+# pps_sum COUNT: the sum of "... P pps" over COUNT lines, if every line
+# has one above zero.
+pps_sum() {
+	awk '{ for (i = 2; i <= NF; i++) if ($i == "pps" && $(i - 1) > 0) { p += $(i - 1); good++ } }
+	     END { if (good == '"$1"') printf "%.0f", p }'
+}
+
+# phase G R P: phase P of round R on guest G.
+phase() {
+	g=$1 r=$2 p=$3
+	eval "out=\$T/$g.out guest=\$guest_$g run=\$run_$g"
+	key=$g-$p
+	case $p in
+	1) count=1 size=$BYTES ;;
+	*) count=$FLOWS size=$MQBYTES ;;
+	esac
+	log=$T/$g-$r-$p
+	why=
+
+	if ! wait_for_line "benchmq: $r $p listening tcp" 120 $out; then
+		not_ok "$g round $r $p: the guest is ready for it"
+		show $out 20
+		stop $g
+		return
+	fi
+	if [ $g = tap ]; then
+		pairs=1
+		[ $p = 1 ] || pairs=${p#q}
+		grep -q "^benchmq: $r $p queues eth0: combined $pairs of $PAIRS" $out ||
+			why="$why the guest did not switch to $pairs pairs ($(sed -n "s/^benchmq: $r $p queues //p" $out | tr -d '\r'));"
+	fi
+
+	# TCP, host to guest then guest to host; our receivers are up first.
+	log=$T/$g-$r-$p.tcp-recv
+	start_flows $count $run timeout 300 netxfer recv 520@
+	recv_pids=$flow_pids
+	log=$T/$g-$r-$p.tcp-send
+	start_flows $count $run timeout 300 netxfer send $guest 510@ -n $size -s $((r * 100))@
+	wait_flows $flow_pids
+	wait_flows $recv_pids
+	wait_for_line "benchmq: $r $p tcp-out $((count - 1)) " 60 $out
+
+	# The seeds: ours are r*100 followed by the flow's digit (r*1000+i),
+	# the guest's r*100+i.
+	good_in=0 good_out=0
+	i=0
+	while [ $i -lt $count ]; do
+		sent=$(field $T/$g-$r-$p.tcp-send.$i sent md5)
+		got=$(field $out "benchmq: $r $p tcp-in $i " md5)
+		[ -n "$sent" ] && [ "$sent" = "$got" ] &&
+			[ "$(field $out "benchmq: $r $p tcp-in $i " received)" = $size ] &&
+			good_in=$((good_in + 1))
+		sent=$(field $out "benchmq: $r $p tcp-out $i " md5)
+		got=$(field $T/$g-$r-$p.tcp-recv.$i received md5)
+		[ -n "$sent" ] && [ "$sent" = "$got" ] &&
+			[ "$(field $T/$g-$r-$p.tcp-recv.$i '' received)" = $size ] &&
+			good_out=$((good_out + 1))
+		i=$((i + 1))
+	done
+	if [ $good_in -eq $count ]; then
+		record $key tcp-in "$(tr -d '\r' <$out | sed -n "s/^benchmq: $r $p tcp-in [0-9]* //p" | tcp_rate $count)"
+	else
+		why="$why host->guest TCP: $good_in of $count flows of $size bytes arrived with the same md5;"
+	fi
+	if [ $good_out -eq $count ]; then
+		record $key tcp-out "$(cat $T/$g-$r-$p.tcp-recv.* | tcp_rate $count)"
+	else
+		why="$why guest->host TCP: $good_out of $count flows of $size bytes arrived with the same md5;"
+	fi
+
+	# UDP, host to guest then guest to host.  Our receivers wait up to
+	# 30 s for the guest's first datagram, which comes $UDP s after our
+	# senders start.
+	log=$T/$g-$r-$p.udp-recv
+	start_flows $count $run udpblast recv 540@ $UDP
+	recv_pids=$flow_pids
+	if ! wait_for_line "benchmq: $r $p listening udp" 60 $out; then
+		kill $recv_pids 2>/dev/null
+		wait_flows $recv_pids
+		not_ok "$g round $r $p: the guest reaches the UDP phase ($why)"
+		show $out 20
+		stop $g
+		return
+	fi
+	log=$T/$g-$r-$p.udp-send
+	start_flows $count $run udpblast send $guest 530@ $UDP
+	wait_flows $flow_pids
+	wait_flows $recv_pids
+	wait_for_line "benchmq: $r $p udp-out $((count - 1)) " 60 $out
+
+	v=$(tr -d '\r' <$out | sed -n "s/^benchmq: $r $p udp-in [0-9]* //p" | grep '^received' | pps_sum $count)
+	if [ -n "$v" ]; then
+		record $key udp-in "$v"
+		record $key udp-offered "$(cat $T/$g-$r-$p.udp-send.* | grep '^sent' | pps_sum $count)"
+	else
+		why="$why host->guest UDP: a receiver got nothing ($(sed -n "s/^benchmq: $r $p udp-in //p" $out | tr -d '\r' | tr '\n' ' '));"
+	fi
+	v=$(cat $T/$g-$r-$p.udp-recv.* | grep '^received' | pps_sum $count)
+	if [ -n "$v" ]; then
+		record $key udp-out "$v"
+	else
+		why="$why guest->host UDP: a receiver got nothing ($(sed -n "s/^benchmq: $r $p udp-out //p" $out | tr -d '\r' | tr '\n' ' '));"
+	fi
+
+	if [ -z "$why" ]; then
+		ok "$g round $r $p: $count TCP flow(s) of $size bytes each way with the same md5s, 64-byte UDP both ways"
+	else
+		not_ok "$g round $r $p:$why"
+		grep "benchmq: $r $p " $out | show /dev/stdin 12
+	fi
+}
+
+# finish G: the guest ends by itself with status 0 and takes its device.
+finish() {
+	g=$1
+	eval "alive=\$alive_$g pid=\$pid_$g dev=\$dev_$g"
+	[ "$alive" = 1 ] || return
+	out=$T/$g.out
+	wait_for_line 'benchmq: done' 120 $out
+	wait $pid
+	status=$?
+	sleep 1
+	if [ $status -eq 0 ] && [ -n "$dev" ] && [ ! -e /sys/class/net/$dev ]; then
+		ok "$g: the guest powers off, the launcher exits 0, $dev is gone"
+	else
+		not_ok "$g: the guest powers off, the launcher exits 0 (got $status), $dev is gone"
+		show $out 30
+	fi
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' $out | head -3)
+	[ -z "$warnings" ] || { not_ok "$g: warnings"; echo "$warnings" | sed 's/^/#   /'; }
+}
+
+# row LABEL METRIC KEY-A KEY-B: one table line, A, B and B/A.
+row() {
+	a=$(median $3 $2) b=$(median $4 $2)
+	printf '# %-30s %10s %10s %10s\n' "$1" "$a" "$b" "$(ratio "$a" "$b")"
+}
+
+# xratio METRIC KEY-A KEY-B: B/A of the medians.
+xratio() {
+	ratio "$(median $2 $1)" "$(median $3 $1)"
+}
+
+# pair METRIC KEY-A KEY-B: "A/B" of the medians.
+pair() {
+	echo "$(median $2 $1)/$(median $3 $1)"
+}
+
+table() {
+	echo "# bench-netmq on lguest (lg.ko), vring backend: medians of $ROUNDS rounds, ${UDP} s of 64-byte UDP per direction"
+	echo "# (a) one flow, $((BYTES >> 20)) MiB TCP each way"
+	printf '# %-30s %10s %10s %10s\n' "" tap macvtap macvtap/tap
+	row "TCP host->guest MB/s" tcp-in tap-1 mvt-1
+	row "TCP guest->host MB/s" tcp-out tap-1 mvt-1
+	row "UDP 64B host->guest pps" udp-in tap-1 mvt-1
+	row "  (host sent pps)" udp-offered tap-1 mvt-1
+	row "UDP 64B guest->host pps" udp-out tap-1 mvt-1
+	echo "# (b) tap, $FLOWS flows at once, $((MQBYTES >> 20)) MiB TCP each, $FLOWS UDP senders"
+	printf '# %-30s %10s %10s %10s\n' "" "1 pair" "$PAIRS pairs" "$PAIRS/1"
+	row "TCP host->guest MB/s" tcp-in tap-q1 tap-q$PAIRS
+	row "TCP guest->host MB/s" tcp-out tap-q1 tap-q$PAIRS
+	row "UDP 64B host->guest pps" udp-in tap-q1 tap-q$PAIRS
+	row "  (host sent pps)" udp-offered tap-q1 tap-q$PAIRS
+	row "UDP 64B guest->host pps" udp-out tap-q1 tap-q$PAIRS
+
+	k=tap-1 m=mvt-1
+	echo "bench: net tap/macvtap lguest vring tcp host->guest $(pair tcp-in $k $m) MB/s guest->host $(pair tcp-out $k $m) MB/s udp64 host->guest $(pair udp-in $k $m) pps guest->host $(pair udp-out $k $m) pps"
+	echo "bench: net tap/macvtap ratio macvtap/tap tcp host->guest $(xratio tcp-in $k $m) guest->host $(xratio tcp-out $k $m) udp64 host->guest $(xratio udp-in $k $m) guest->host $(xratio udp-out $k $m)"
+	k=tap-q$PAIRS m=tap-q1
+	echo "bench: net queues $PAIRS/1 lguest vring tap $FLOWS flows tcp host->guest $(pair tcp-in $k $m) MB/s guest->host $(pair tcp-out $k $m) MB/s udp64 host->guest $(pair udp-in $k $m) pps guest->host $(pair udp-out $k $m) pps"
+	echo "bench: net queues $PAIRS/1 ratio tcp host->guest $(xratio tcp-in $m $k) guest->host $(xratio tcp-out $m $k) udp64 host->guest $(xratio udp-in $m $k) guest->host $(xratio udp-out $m $k)"
+}
+
+# One boot at a time (see bench-net: two guests booting at once in this
+# nested machine sometimes fail); once up they wait in netxfer.
+boot tap
+[ -n "$NS" ] && boot mvt
+r=1
+while [ $r -le $ROUNDS ]; do
+	guests="tap mvt"
+	[ $((r % 2)) -eq 0 ] && guests="mvt tap"
+	for g in $guests; do
+		eval "alive=\$alive_$g phases=\$phases_$g"
+		[ "$alive" = 1 ] || continue
+		[ $((r % 2)) -eq 0 ] && phases=$(echo $phases | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
+		for p in $phases; do
+			eval "alive=\$alive_$g"
+			[ "$alive" = 1 ] && phase $g $r $p
+		done
+	done
+	r=$((r + 1))
+done
+finish tap
+finish mvt
+
+# Where the tap guest's packets went, over all its phases: the launcher's
+# per-pair counters (-v) and the guest driver's.
+grep '^lguest: virtio-net queue pair' $T/tap.out | show /dev/stdin 8
+tr -d '\r' <$T/tap.out | sed -n 's/^benchmq: stat \(.x_queue_[0-9]*_packets\)/\1/p' |
+	tr '\n' ' ' | sed 's/^/# tap guest driver: /;s/$/\n/'
+
+table
+[ -n "$NS" ] && kill $NS
+exit 0
