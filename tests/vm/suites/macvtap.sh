@@ -17,7 +17,14 @@
 #      peer's traffic flows as in bridge mode;
 #   4. the launcher SIGKILLed mid-transfer: the reaper deletes the macvtap;
 #   5. passthru mode, the guest reboots (status 3): it had mvlow's MAC,
-#      reached the peer, and the macvtap is gone.
+#      reached the peer, and the macvtap is gone;
+#   6. --queues=4 -v, vring then copy backend: the guest (guest-netmq.sh)
+#      switches to 4 pairs, 4 TCP streams at once each way between it and
+#      the peer with the same md5 at both ends, the launcher's per-pair
+#      counters show traffic both ways on more than one pair, it exits 0
+#      and the macvtap is gone; then kill -9 mid-transfer with 4 pairs on
+#      the vring backend: the reaper deletes the macvtap and tun_vring.ko
+#      has no reference left.
 # Run by /init with busybox ash; TAP on stdout.
 
 trap '' PIPE
@@ -50,6 +57,7 @@ launchers() {
 	done
 }
 rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
 # Run a command in the peer's network namespace.
 peer() { nsenter -t "$NS" -n "$@"; }
 
@@ -339,6 +347,156 @@ if WAIT_FOR='net-test: ping' boot passthru macvtap:mvlow:passthru vring lguest.e
 	check "passthru: the guest has mvlow's MAC ($lower_mac) and pings the peer" \
 		sh -c "grep -q '^net-test: mac $lower_mac' $out && grep -q '^net-test: ping ok' $out"
 	finish passthru 3
+fi
+
+# --- 6. four queue pairs ------------------------------------------------------------
+
+# mq NAME BACKEND: a guest on --queues=$QUEUES over the macvtap runs
+# guest-netmq.sh against the peer: it switches to $QUEUES pairs, takes
+# $FLOWS streams at once from the peer, then sends $FLOWS back.
+QUEUES=4
+FLOWS=4
+MQ_BYTES=1048576
+mq() {
+	name=$1 backend=$2
+	out=$T/$name.out
+	seed_in=$(rand) seed_out=$(rand)
+	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
+	( timeout 600 $LGUEST -v --net-backend=$backend --queues=$QUEUES \
+		64m $KERNEL --initrd=$INITRD --tunnet=macvtap:mvlow \
+		lguest.ip=$GUEST/24 lguest.run=/test/guest-netmq.sh \
+		mq.host=$PEER mq.queues=$QUEUES mq.flows=$FLOWS \
+		mq.bytes=$MQ_BYTES mq.seed=$seed_out </dev/null >$out 2>&1
+	  echo $? >$T/$name.status ) &
+	launcher_job=$!
+	if ! wait_for_guest 'netmq: listening' $T/$name.status; then
+		not_ok "$name: the guest boots and its network comes up"
+		show $out 60
+		kill -9 $(launchers) 2>/dev/null
+		wait $launcher_job
+		return 1
+	fi
+	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $out | head -1)
+	echo "# $name: $(grep '^lguest: network:' $out)"
+	check "$name: a macvtap on mvlow with $QUEUES queue pairs ($macvtap)" \
+		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode), .*, $backend backend, $QUEUES queue pairs" $out
+
+	# The peer listens before it sends: the guest sends once it has
+	# received everything.
+	pids=
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		peer netxfer recv $((6100 + i)) >$T/$name.recv.$i 2>&1 &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		peer netxfer send $GUEST $((6000 + i)) -n $MQ_BYTES -s $((seed_in + i)) \
+			>$T/$name.send.$i 2>&1 &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for pid in $pids; do
+		wait $pid
+	done
+	wait_for_line 'netmq: done' 300 $out
+
+	check "$name: the guest starts on one pair and switches to $QUEUES, and the launcher hears of it" \
+		sh -c "grep -q '^netmq: before eth0: combined 1 of $QUEUES' $out &&
+		       grep -q '^netmq: channels eth0: combined $QUEUES of $QUEUES' $out &&
+		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $out"
+	good_in=0 good_out=0
+	i=0
+	while [ $i -lt $FLOWS ]; do
+		sent=$(field $T/$name.send.$i sent md5)
+		got=$(field $out "netmq: in $i " md5)
+		if [ -n "$sent" ] && [ "$sent" = "$got" ] &&
+		   [ "$(field $out "netmq: in $i " received)" = $MQ_BYTES ]; then
+			good_in=$((good_in + 1))
+		else
+			echo "# $name: flow $i in: sent md5 ${sent:-none}, got ${got:-none}"
+			show $T/$name.send.$i 3
+			grep "^netmq: in $i " $out | show /dev/stdin 3
+		fi
+		sent=$(field $out "netmq: out $i " md5)
+		got=$(field $T/$name.recv.$i received md5)
+		if [ -n "$sent" ] && [ "$sent" = "$got" ] &&
+		   [ "$(field $T/$name.recv.$i '' received)" = $MQ_BYTES ]; then
+			good_out=$((good_out + 1))
+		else
+			echo "# $name: flow $i out: sent md5 ${sent:-none}, got ${got:-none}"
+			show $T/$name.recv.$i 3
+			grep "^netmq: out $i " $out | show /dev/stdin 3
+		fi
+		i=$((i + 1))
+	done
+	check "$name: peer to guest, $FLOWS streams of $MQ_BYTES bytes at once, $good_in with the same md5" \
+		test $good_in -eq $FLOWS
+	check "$name: guest to peer, $FLOWS streams of $MQ_BYTES bytes at once, $good_out with the same md5" \
+		test $good_out -eq $FLOWS
+
+	finish $name 0
+	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
+	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
+	show $T/$name.pairs
+	lines=$(wc -l <$T/$name.pairs)
+	busy_rx=$(awk '$7 >= 50' $T/$name.pairs | wc -l)
+	busy_tx=$(awk '$10 >= 50' $T/$name.pairs | wc -l)
+	check "$name: the launcher counts $QUEUES pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
+		sh -c "[ $lines -eq $QUEUES ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
+	warnings=$(grep -E 'can.t (attach|detach)' $out | head -3)
+	check "$name: every tap queue attached and detached as the guest asked" test -z "$warnings"
+	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
+}
+
+mq mq-vring vring
+mq mq-copy copy
+
+# kill -9 with $QUEUES pairs on the vring backend ($QUEUES tun_vring
+# bindings on the macvtap's queues) mid-transfer.
+out=$T/mq-kill.out
+rm -f $T/mq-kill.status
+( timeout 300 $LGUEST --queues=$QUEUES 64m $KERNEL --initrd=$INITRD \
+	--tunnet=macvtap:mvlow lguest.ip=$GUEST/24 lguest.run=/test/guest-netmq.sh \
+	mq.host=$PEER mq.queues=$QUEUES mq.flows=4 mq.bytes=$((MQ_BYTES * 64)) \
+	mq.seed=1 </dev/null >$out 2>&1
+  echo $? >$T/mq-kill.status ) &
+launcher_job=$!
+if wait_for_guest 'netmq: listening' $T/mq-kill.status; then
+	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $out | head -1)
+	senders=
+	for i in 0 1 2 3; do
+		peer netxfer send $GUEST $((6000 + i)) -n $((MQ_BYTES * 64)) -s $i >/dev/null 2>&1 &
+		senders="$senders $!"
+	done
+	sleep 3
+	refs_running=$(refs)
+	kill -9 $(launchers)
+	wait $launcher_job
+	# The senders' peer is gone without a word: they would retry for
+	# minutes.
+	sleep 1
+	kill $senders 2>/dev/null
+	for pid in $senders; do
+		wait $pid
+	done 2>/dev/null
+	check "mq-kill: kill -9 of the launcher with $QUEUES pairs mid-transfer: it died of SIGKILL (status $(cat $T/mq-kill.status)), $macvtap was there" \
+		sh -c "[ '$(cat $T/mq-kill.status)' = 137 ] && [ -n '$macvtap' ]"
+	check "mq-kill: the reaper deletes the macvtap ($macvtap) and exits" nothing_left
+	echo "#   macvtaps: $(macvtaps), reapers: $(reapers)"
+	tries=25
+	while [ "$(refs)" != 0 ] && [ $tries -gt 0 ]; do
+		tries=$((tries - 1))
+		sleep 0.2
+	done
+	check "mq-kill: tun_vring's references $refs_running -> $(refs)" \
+		sh -c "[ '$refs_running' = $QUEUES ] && [ '$(refs)' = 0 ]"
+else
+	not_ok "mq-kill: the guest on $QUEUES pairs comes up"
+	show $out 40
+	kill -9 $(launchers) 2>/dev/null
+	wait $launcher_job
 fi
 
 check "no lguest process left" test -z "$(pidof lguest)"
