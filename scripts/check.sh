@@ -81,7 +81,8 @@ tap_part() {
 		show_log_tail "$log"
 		failed=1
 	fi
-	count "$passed" "$failed"
+	part_passed=$passed part_failed=$failed
+	[[ ${no_count:-0} == 1 ]] || count "$passed" "$failed"
 }
 
 # The initramfs for the VM suites.  If something it packs failed to build
@@ -99,11 +100,34 @@ build_initramfs() {
 	fi
 }
 
+# A test VM that goes silent (every vCPU stuck, no kernel message, until
+# the suite's time limit) or resets without a word has been seen a few
+# times in a hundred suite runs here, always with nested guests running:
+# QEMU's emulation of SVM under TCG, not the code under test, as far as
+# anyone could tell.  Such a suite, with no failure before the silence
+# and no kernel error, runs once more, and the first run stays on record
+# (a note here, its log as vm-<suite>.log.first).  Anything else counts
+# as it is.
+silent_vm_failure() {
+	local log=$1 suite=$2
+	[[ $(grep -cE '^not ok( |$)' "$log") -eq 1 ]] &&
+		grep -qE "^not ok - suite $suite: did not complete: (timed out|the VM stopped early)" "$log"
+}
+
 run_vm_suites() {
-	local suite
+	local suite log
 	for suite in "$@"; do
-		tap_part "vm-$suite" env BUILD="$BUILD" INITRAMFS="$INITRAMFS" VM_QUIET=1 \
-			tests/vm/run-suite.sh "$suite" "$VM_KVER"
+		log=$logdir/vm-$suite.log
+		no_count=1 tap_part "vm-$suite" env BUILD="$BUILD" INITRAMFS="$INITRAMFS" \
+			VM_QUIET=1 tests/vm/run-suite.sh "$suite" "$VM_KVER"
+		if silent_vm_failure "$log" "$suite"; then
+			say "# note: the test VM went silent during suite $suite, with no failure before and no kernel error; running the suite once more (first run: $log.first)"
+			mv "$log" "$log.first"
+			no_count=1 tap_part "vm-$suite" env BUILD="$BUILD" \
+				INITRAMFS="$INITRAMFS" VM_QUIET=1 \
+				tests/vm/run-suite.sh "$suite" "$VM_KVER"
+		fi
+		count "$part_passed" "$part_failed"
 		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
 			"$BUILD/vm/$suite.qemu.log" "$logdir/" 2>/dev/null
 	done
