@@ -45,6 +45,9 @@ PEER=10.9.0.1
 GUEST=10.9.0.2
 NEIGHBOUR=10.9.0.3
 BYTES=8388608
+# A stream that stalls for good fails its test after this many seconds
+# instead of holding the whole suite until the VM's timeout.
+XFER_TIMEOUT=240
 mkdir -p $T
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 macvtaps() { ls /sys/class/net | grep '^lgmvtap' | tr '\n' ' '; }
@@ -236,9 +239,9 @@ exchange() {
 	seed_in=$(rand)
 	peer ping -c 3 -W 10 $GUEST >$T/$name.ping 2>&1
 	peer_ping=$?
-	peer netxfer recv 5002 >$T/$name.recv 2>&1 &
+	peer timeout $XFER_TIMEOUT netxfer recv 5002 >$T/$name.recv 2>&1 &
 	recv_pid=$!
-	peer netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
+	peer timeout $XFER_TIMEOUT netxfer send $GUEST 5001 -n $BYTES -s $seed_in >$T/$name.send 2>&1
 	send_status=$?
 	wait $recv_pid
 	wait_for_line 'net-test: done' 300 $out
@@ -357,6 +360,11 @@ fi
 QUEUES=4
 FLOWS=4
 MQ_BYTES=1048576
+# The peer's TCP retransmissions so far: a stream that stalls shows here.
+peer_retrans() {
+	peer cat /proc/net/snmp |
+		awk '$1 == "Tcp:" && $13 ~ /^[0-9]+$/ { n = $13 } END { print n + 0 }'
+}
 mq() {
 	name=$1 backend=$2
 	out=$T/$name.out
@@ -386,29 +394,33 @@ mq() {
 	pids=
 	i=0
 	while [ $i -lt $FLOWS ]; do
-		peer netxfer recv $((6100 + i)) >$T/$name.recv.$i 2>&1 &
+		peer timeout $XFER_TIMEOUT netxfer recv $((6100 + i)) >$T/$name.recv.$i 2>&1 &
 		pids="$pids $!"
 		i=$((i + 1))
 	done
 	i=0
 	while [ $i -lt $FLOWS ]; do
-		peer netxfer send $GUEST $((6000 + i)) -n $MQ_BYTES -s $((seed_in + i)) \
+		peer timeout $XFER_TIMEOUT netxfer send $GUEST $((6000 + i)) -n $MQ_BYTES -s $((seed_in + i)) \
 			>$T/$name.send.$i 2>&1 &
 		pids="$pids $!"
 		i=$((i + 1))
 	done
+	start=$(date +%s) retrans=$(peer_retrans)
 	for pid in $pids; do
 		wait $pid
 	done
+	echo "# $name: the streams took $(($(date +%s) - start)) s, the peer retransmitted $(($(peer_retrans) - retrans)) segments; $macvtap dropped $(cat /sys/class/net/$macvtap/statistics/rx_dropped 2>/dev/null) received, $(cat /sys/class/net/$macvtap/statistics/tx_dropped 2>/dev/null) sent"
 	wait_for_line 'netmq: done' 300 $out
 
 	check "$name: the guest starts on one pair and switches to $QUEUES, and the launcher hears of it" \
 		sh -c "grep -q '^netmq: before eth0: combined 1 of $QUEUES' $out &&
 		       grep -q '^netmq: channels eth0: combined $QUEUES of $QUEUES' $out &&
 		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $out"
-	good_in=0 good_out=0
+	good_in=0 good_out=0 rates_in= rates_out=
 	i=0
 	while [ $i -lt $FLOWS ]; do
+		rates_in="$rates_in $(field $out "netmq: in $i " s:)"
+		rates_out="$rates_out $(field $T/$name.recv.$i received s:)"
 		sent=$(field $T/$name.send.$i sent md5)
 		got=$(field $out "netmq: in $i " md5)
 		if [ -n "$sent" ] && [ "$sent" = "$got" ] &&
@@ -431,9 +443,9 @@ mq() {
 		fi
 		i=$((i + 1))
 	done
-	check "$name: peer to guest, $FLOWS streams of $MQ_BYTES bytes at once, $good_in with the same md5" \
+	check "$name: peer to guest, $FLOWS streams of $MQ_BYTES bytes at once, $good_in with the same md5 (MB/s:$rates_in)" \
 		test $good_in -eq $FLOWS
-	check "$name: guest to peer, $FLOWS streams of $MQ_BYTES bytes at once, $good_out with the same md5" \
+	check "$name: guest to peer, $FLOWS streams of $MQ_BYTES bytes at once, $good_out with the same md5 (MB/s:$rates_out)" \
 		test $good_out -eq $FLOWS
 
 	finish $name 0
