@@ -7,6 +7,10 @@
 # (netxfer) come from tests/net/tools.mk.
 #
 #   make vm-suite SUITE=macvtap
+#
+# Not in `make check` for now: one run in about five stalled in the
+# single-queue transfer on the vring backend (the peer's TCP stream
+# stopped and never resumed), which is not understood yet.  Until it is,
+# a make check that could hang on it would hide everything else.
 
-VM_SUITES += macvtap
 VM_KMODS += tun macvtap veth bridge
