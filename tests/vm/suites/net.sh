@@ -216,7 +216,7 @@ net_run() {
 		test "${got:-0}" -gt 0
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
-	[ "$status" = 0 ] || show $out 60
+	[ "$status" = 0 ] || { show $out 40; echo "#   ..."; tail -40 $out | tr -d '\r' | sed 's/^/#   /'; }
 	check "$name: the tap ($tap) is gone once the launcher has exited" \
 		sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
 	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)

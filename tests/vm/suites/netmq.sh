@@ -190,7 +190,7 @@ mq_run() {
 		test $good_out -eq $FLOWS
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
-	[ "$status" = 0 ] || show $out 60
+	[ "$status" = 0 ] || { show $out 40; echo "#   ..."; tail -40 $out | tr -d '\r' | sed 's/^/#   /'; }
 
 	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
 	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
