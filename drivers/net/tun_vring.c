@@ -369,6 +369,9 @@ static enum tun_vring_step tun_vring_rx_publish(struct tun_vring *tv,
 		return TUN_VRING_STOP;
 	}
 
+	/* Counted first, so a reader who sees the frame sees it counted. */
+	tun_vring_count(&tv->stats.rx_packets, 1);
+	tun_vring_count(&tv->stats.rx_bytes, len);
 	left = len;
 	for (i = 0; i < used; i++) {
 		u32 n = min_t(size_t, left, buf->heads[i].room);
@@ -378,8 +381,6 @@ static enum tun_vring_step tun_vring_rx_publish(struct tun_vring *tv,
 		left -= n;
 	}
 	tun_vring_rx_release(tv, vr, used);
-	tun_vring_count(&tv->stats.rx_packets, 1);
-	tun_vring_count(&tv->stats.rx_bytes, len);
 	return TUN_VRING_MORE;
 }
 

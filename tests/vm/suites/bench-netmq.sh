@@ -64,7 +64,8 @@ wait_for_line() {
 # starts with PREFIX.
 field() {
 	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
+		sed 's/\[.*//'	# a kernel message may run on from the guest's line
 }
 
 # record KEY METRIC VALUE: one round's number, for the medians.
