@@ -27,19 +27,7 @@
 #      has no reference left.
 # Run by /init with busybox ash; TAP on stdout.
 
-trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+. /suites/lib-net.sh
 T=/tmp/macvtap
 PEER=10.9.0.1
 GUEST=10.9.0.2
@@ -49,7 +37,6 @@ BYTES=8388608
 # instead of holding the whole suite until the VM's timeout.
 XFER_TIMEOUT=240
 mkdir -p $T
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 macvtaps() { ls /sys/class/net | grep '^lgmvtap' | tr '\n' ' '; }
 reapers() { pidof lguest-reaper; }
 # The launcher, not its reaper: pidof also matches a process by its
@@ -59,19 +46,8 @@ launchers() {
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = lguest ] && echo $p
 	done
 }
-rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
-refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
 # Run a command in the peer's network namespace.
 peer() { nsenter -t "$NS" -n "$@"; }
-
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
 
 # wait_for_guest LINE STATUSFILE: until the guest prints LINE; false at
 # once if the launcher exits first, or after 300 s.
@@ -188,14 +164,6 @@ else
 fi
 
 # --- 2. a guest on the peer's network ------------------------------------------------
-
-# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
-# starts with PREFIX.
-field() {
-	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
-		sed 's/\[.*//'	# a kernel message may run on from the guest's line
-}
 
 # boot NAME TUNNET BACKEND [ARGS...]: start a guest running guest-net.sh
 # against the peer; wait until it listens.  Sets out, macvtap.

@@ -15,40 +15,14 @@
 #      leaves no tap and no reference on tun_vring.ko, which unloads.
 # Run by /init with busybox ash; TAP on stdout.
 
-trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+. /suites/lib-net.sh
 T=/tmp/net
 HOST=192.168.1.1
 GUEST=192.168.1.2
 BYTES=8388608
 UDP_SECONDS=3
 mkdir -p $T
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
-rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
-
-# wait_for_line TEXT SECONDS FILE [DONE]: until TEXT is in FILE; 1 after
-# SECONDS, or as soon as the file DONE exists (the launcher has ended).
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		[ -z "$4" ] || [ ! -e "$4" ] || return 1
-		sleep 0.2
-	done
-}
 
 # --- setup ---------------------------------------------------------------------
 
@@ -109,14 +83,6 @@ expect_error two-tunnets "lguest: only one --tunnet" \
 
 tap_counter() {
 	cat /sys/class/net/$1/statistics/$2 2>/dev/null || echo 0
-}
-
-# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
-# starts with PREFIX.
-field() {
-	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
-		sed 's/\[.*//'	# a kernel message may run on from the guest's line
 }
 
 # net_run NAME HV BACKEND [COUNT]: one guest, the whole exchange.
@@ -247,7 +213,6 @@ net_run kvm-copy kvm copy
 
 # --- 3. teardown ---------------------------------------------------------------
 
-refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
 for round in 1 2; do
 	out=$T/kill-$round.out
 	rm -f $T/kill.status

@@ -17,19 +17,7 @@
 #      on tun_vring.ko.
 # Run by /init with busybox ash; TAP on stdout.
 
-trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+. /suites/lib-net.sh
 T=/tmp/netmq
 HOST=192.168.1.1
 GUEST=192.168.1.2
@@ -37,27 +25,7 @@ QUEUES=4
 FLOWS=6
 BYTES=1048576
 mkdir -p $T
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
-rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
-refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
-
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
-
-# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
-# starts with PREFIX.
-field() {
-	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
-		sed 's/\[.*//'	# a kernel message may run on from the guest's line
-}
 
 # --- setup ---------------------------------------------------------------------
 

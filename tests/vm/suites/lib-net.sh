@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib-net: what the network suites (net, netmq, macvtap) share; each
+# sources it with `. /suites/lib-net.sh`.  Not a suite itself.
+
+# A launcher that ended early must fail a check, not kill the script.
+trap '' PIPE
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+LGUEST=/bin/lguest
+KERNEL=/bin/guest-bzImage
+INITRD=/bin/guest-initramfs.cpio.gz
+
+# Show a file in the TAP stream as comments.
+show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
+# tun_vring.ko's reference count.
+refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
+
+# wait_for_line TEXT SECONDS FILE [DONE]: until TEXT is in FILE; 1 after
+# SECONDS, or as soon as the file DONE exists (the launcher has ended).
+wait_for_line() {
+	tries=$(($2 * 5))
+	while ! grep -q "$1" "$3" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		[ -z "$4" ] || [ ! -e "$4" ] || return 1
+		sleep 0.2
+	done
+}
+
+# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
+# starts with PREFIX.
+field() {
+	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
+		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
+		sed 's/\[.*//'	# a kernel message may run on from the guest's line
+}
