@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -357,7 +358,7 @@ static int open_queue(const char *path, char name[IFNAMSIZ], bool multi,
 		      const char **what)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	int hdr_size = VNET_HDR_SIZE, fd, err;
+	int hdr_size = VNET_HDR_SIZE, sndbuf = INT_MAX, fd, err;
 
 	if (multi)
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
@@ -373,6 +374,18 @@ static int open_queue(const char *path, char name[IFNAMSIZ], bool multi,
 	name[IFNAMSIZ - 1] = '\0';
 	*what = "TUNSETVNETHDRSZ";
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size) < 0)
+		goto fail;
+	/*
+	 * Every frame sent is charged to the queue's send buffer until
+	 * whoever received it frees it, and a frame that crossed a veth into
+	 * another namespace can sit in a socket there for a long time.  A
+	 * tun queue's buffer is unlimited from the start; a macvtap's is the
+	 * system's default (about 200 KiB), which one slow reader fills, and
+	 * then every send fails with EAGAIN.  The guest's driver has its own
+	 * limit, the ring, so we lift the tap's as tun does.
+	 */
+	*what = "TUNSETSNDBUF";
+	if (ioctl(fd, TUNSETSNDBUF, &sndbuf) < 0)
 		goto fail;
 	return fd;
 fail:

@@ -176,17 +176,22 @@ static enum tun_vring_step tun_vring_tx_one(struct tun_vring *tv,
 	iov_iter_init(&msg.msg_iter, ITER_SOURCE, tv->tx_iov, niov, len);
 	ret = tv->sock->ops->sendmsg(tv->sock, &msg, len);
 	if (ret == -EAGAIN) {
-		/*N:110 The tap's send buffer is full (only if somebody shrank
-		 * it with TUNSETSNDBUF).  The chain goes back on the ring and
-		 * we wait for the tap's EPOLLOUT.  The flag goes up before we
-		 * look at the buffer again, and the wake-up reads it after the
-		 * buffer drained, so one of us always sees the other.
+		/*N:110 The tap's send buffer is full: frames it sent are
+		 * still held somewhere (a macvtap's buffer is only the system
+		 * default unless its owner raised it; a tun's is unlimited
+		 * unless shrunk with TUNSETSNDBUF).  The chain goes back on
+		 * the ring and we wait for the tap's EPOLLOUT.  tun and macvtap
+		 * send that only to someone who polled and found no room, so
+		 * we poll the file ourselves: it answers whether there is room
+		 * now and, if not, arms the wake-up.  The flag goes up before
+		 * we poll, and the wake-up reads it after the buffer drained,
+		 * so one of us always sees the other.
 		 */
 		vring_unget_chains(vr, 1);
 		tun_vring_count(&tv->stats.tx_blocked, 1);
 		WRITE_ONCE(tv->tx_blocked, true);
 		smp_mb(); /* the flag before we read the buffer's fill */
-		if (sock_writeable(tv->sock->sk)) {
+		if (vfs_poll(tv->tap_file, NULL) & EPOLLOUT) {
 			WRITE_ONCE(tv->tx_blocked, false);
 			vring_queue_kick(vr);
 		}

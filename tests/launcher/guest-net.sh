@@ -9,7 +9,8 @@
 #      port 5002, and print both results (with their md5s);
 #   3. optionally (net.udp=SECONDS) receive 64-byte UDP datagrams on port
 #      5003, then send them to the host's port 5004 for as long;
-#   4. two seconds of silence, then the results.
+#   4. two seconds of silence, then the results, with what the kernel said
+#      while its console was quiet.
 # Every result is one "net-test: " line on the console for the suite.
 
 param() {
@@ -39,8 +40,15 @@ else
 fi
 
 # The transfers, then a quiet moment before the results: the suite counts
-# the launcher's system calls over the transfers, and every byte this
-# script prints on the serial console is an exit to the launcher.
+# the launcher's system calls over the transfers, and every byte printed
+# on the serial console is an exit to the launcher and a write(2) by it.
+# That includes the kernel's own messages (a loaded machine makes it say
+# things about its clocks), so the console takes only emergencies while
+# the transfers run; what the kernel said meanwhile is printed afterwards,
+# where the suite's warning checks see it.  A panic or an oops still
+# reaches the console at once: they raise the console's level themselves.
+dmesg -c >/dev/null
+dmesg -n 1
 if [ -n "$bytes" ]; then
 	say "tcp listening"
 	tcp_in=$(netxfer recv 5001 2>&1)
@@ -51,6 +59,8 @@ if [ -n "$udp" ]; then
 	udp_out=$(udpblast send "$host" 5004 "$udp" 2>&1)
 fi
 sleep 2
+dmesg -n 7
+dmesg -c | while IFS= read -r line; do say "kmsg $line"; done
 [ -z "$bytes" ] || say "tcp in $tcp_in"
 [ -z "$bytes" ] || say "tcp out $tcp_out"
 [ -z "$udp" ] || say "udp in $(echo $udp_in)"

@@ -49,6 +49,109 @@ static size_t build_raw(uint8_t *frame, const uint8_t *dst,
 	return TV_ETH_LEN + 200;
 }
 
+/*
+ * A macvtap queue's send buffer is the system default (about 200 KiB) and
+ * each frame it sent stays charged to it until the receiver frees it.  The
+ * peer macvtap holds what it received until somebody reads it, so frames
+ * sent to a peer nobody reads fill the buffer after a hundred or so, and
+ * tun_vring has to stop.  Then the peer is read, the buffer drains, and
+ * the tap's write-space wake-up must bring the transmit back: every frame
+ * arrives, in order and exact.
+ */
+#define FULL_FRAMES	400	/* fewer than the peer's queue (500) holds */
+#define FULL_PAYLOAD	1400
+
+static size_t build_full(uint8_t *frame, const uint8_t *dst,
+			 const uint8_t *src, unsigned int seq)
+{
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, src, 6);
+	frame[12] = ETHERTYPE_EXPERIMENTAL >> 8;
+	frame[13] = ETHERTYPE_EXPERIMENTAL & 0xff;
+	pattern_fill(frame + TV_ETH_LEN, FULL_PAYLOAD, 1000 + seq);
+	return TV_ETH_LEN + FULL_PAYLOAD;
+}
+
+/* Take the used tx entries back; how many. */
+static unsigned int reclaim(struct tv_guest *g)
+{
+	unsigned int n = 0;
+	uint32_t id, len;
+
+	while (ring_get_used(&g->tx, &id, &len))
+		n++;
+	return n;
+}
+
+/* Send frames while descriptors are free, until `total` are sent. */
+static void send_more(struct tv_guest *g, unsigned int *sent,
+		      unsigned int *done, unsigned int total,
+		      const uint8_t *dst, const uint8_t *src)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
+	uint8_t frame[TV_ETH_LEN + FULL_PAYLOAD];
+	size_t flen;
+
+	*done += reclaim(g);
+	while (*sent < total && *sent - *done < g->tx.num) {
+		flen = build_full(frame, dst, src, *sent);
+		tv_send(g, &hdr, frame, flen);
+		(*sent)++;
+	}
+}
+
+static void full_send_buffer(struct tv_guest *g, int peer,
+			     const uint8_t *mac0, const uint8_t *mac1)
+{
+	uint8_t frame[TV_ETH_LEN + FULL_PAYLOAD], got[TV_HDR_LEN + 2048];
+	unsigned int sent = 0, done = 0, stalled_at, arrived = 0, bad = 0;
+	struct tun_vring_stats before, st;
+	double deadline;
+	ssize_t r;
+
+	reclaim(g);	/* what the earlier tests left on the used ring */
+	tv_stats(g, &before);
+	/* Phase 1: the peer is not read; transmitting must stop. */
+	for (;;) {
+		send_more(g, &sent, &done, FULL_FRAMES, mac1, mac0);
+		if (sent == done && sent == FULL_FRAMES)
+			break;
+		if (!tv_wait_used(g, &g->tx, 1, 1000))
+			break;
+	}
+	stalled_at = done + reclaim(g);
+	done = stalled_at;
+	if (!tv_stats(g, &st))
+		st.tx_blocked = before.tx_blocked;
+	tap_ok(st.tx_blocked > before.tx_blocked && stalled_at < FULL_FRAMES,
+	       "macvtap: frames to a peer nobody reads fill the send buffer: transmitting stops after %u of %u (tx_blocked %llu)",
+	       stalled_at, FULL_FRAMES,
+	       (unsigned long long)(st.tx_blocked - before.tx_blocked));
+
+	/* Phase 2: read the peer; the rest must follow without a kick. */
+	deadline = now_ms() + 10000;
+	while (arrived < FULL_FRAMES && now_ms() < deadline) {
+		send_more(g, &sent, &done, FULL_FRAMES, mac1, mac0);
+		if (poll_one(peer, POLLIN, 200) <= 0)
+			continue;
+		r = read(peer, got, sizeof(got));
+		if (r < 0)
+			continue;
+		build_full(frame, mac1, mac0, arrived);
+		if (r != (ssize_t)(TV_HDR_LEN + sizeof(frame)) ||
+		    memcmp(got + TV_HDR_LEN, frame, sizeof(frame)))
+			bad++;
+		arrived++;
+	}
+	if (!tv_stats(g, &st))
+		st.tx_packets = before.tx_packets;
+	tap_ok(arrived == FULL_FRAMES && !bad &&
+	       st.tx_packets - before.tx_packets == FULL_FRAMES,
+	       "macvtap: once the peer reads, transmitting resumes by itself: %u of %u frames arrive (%llu sent), %u out of order or damaged",
+	       arrived, FULL_FRAMES,
+	       (unsigned long long)(st.tx_packets - before.tx_packets), bad);
+}
+
 static bool devices_up(uint8_t *mac0, uint8_t *mac1)
 {
 	if (tv_netdev_add("tvd0", "dummy", NULL, 0) ||
@@ -107,6 +210,7 @@ void tv_group_macvtap(void)
 	       "macvtap: a frame sent to the guest's macvtap lands in its rx buffer, exact");
 	tap_ok(tv_stats(&g, &st) && st.tx_packets == 1 && st.rx_packets == 1,
 	       "macvtap: one frame counted each way");
+	full_send_buffer(&g, peer, mac0, mac1);
 	tv_guest_destroy(&g);
 out:
 	if (queue >= 0)

@@ -20,6 +20,9 @@ INITRD=/bin/guest-initramfs.cpio.gz
 
 # Show a file in the TAP stream as comments.
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
+# show_ends FILE [N]: its first and last N lines (a launcher's output: how
+# the guest started, and at the end why it stopped).
+show_ends() { show "$1" ${2:-40}; echo "#   ..."; tail -${2:-40} "$1" | tr -d '\r' | sed 's/^/#   /'; }
 rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
 # tun_vring.ko's reference count.
 refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }

@@ -244,7 +244,7 @@ finish() {
 	wait $launcher_job
 	status=$(cat $T/$name.status 2>/dev/null)
 	check "$name: the launcher exits $want" test "$status" = "$want"
-	[ "$status" = "$want" ] || { show $out 40; echo "#   ..."; tail -40 $out | tr -d '\r' | sed 's/^/#   /'; }
+	[ "$status" = "$want" ] || show_ends $out
 	check "$name: the macvtap ($macvtap) and its reaper are gone once the launcher has exited" \
 		sh -c "[ -n '$macvtap' ] && [ ! -e /sys/class/net/$macvtap ] && [ -z '$(macvtaps)$(reapers)' ]"
 	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' $out | head -3)

@@ -183,9 +183,11 @@ net_run() {
 		test "${got:-0}" -gt 0
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
-	[ "$status" = 0 ] || { show $out 40; echo "#   ..."; tail -40 $out | tr -d '\r' | sed 's/^/#   /'; }
+	[ "$status" = 0 ] || show_ends $out
 	check "$name: the tap ($tap) is gone once the launcher has exited" \
 		sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
+	# What the guest kernel said during the transfers (guest-net.sh).
+	grep 'net-test: kmsg' $out | tr -d '\r' | head -8 | sed "s/^/# $name: /"
 	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
 	check "$name: no warning from the guest kernel or the launcher" test -z "$warnings"
 	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
@@ -233,6 +235,8 @@ for round in 1 2; do
 		check "kill -9 of the launcher mid-transfer ($round): it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
 			sh -c "[ '$(cat $T/kill.status)' = 137 ] && [ -n '$tap' ] &&
 			       [ ! -e /sys/class/net/$tap ] && [ '$refs_running' = 1 ] && [ '$(refs)' = 0 ]"
+		# A launcher that ended before the kill says why at its end.
+		[ "$(cat $T/kill.status)" = 137 ] || show_ends $out 30
 	else
 		not_ok "kill -9 of the launcher mid-transfer ($round): the guest came up"
 		show $out 40

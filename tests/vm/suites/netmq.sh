@@ -159,7 +159,7 @@ mq_run() {
 		test $good_out -eq $FLOWS
 
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
-	[ "$status" = 0 ] || { show $out 40; echo "#   ..."; tail -40 $out | tr -d '\r' | sed 's/^/#   /'; }
+	[ "$status" = 0 ] || show_ends $out
 
 	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
 	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
