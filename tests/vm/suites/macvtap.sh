@@ -355,6 +355,15 @@ mq() {
 	fi
 	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $out | head -1)
 	echo "# $name: $(grep '^lguest: network:' $out)"
+	# The sections before left the peer an ARP entry for $GUEST with an
+	# earlier guest's MAC.  This guest has sent nothing but the
+	# announcement its init makes (arp_notify), and the peer is about to
+	# connect to it: it must know the new MAC already, or it sends into
+	# the void for half a minute.
+	guest_mac=$(sed -n 's/.*guest MAC \([0-9a-f:]*\).*/\1/p' $out | head -1)
+	peer_knows=$(peer cat /proc/net/arp | awk -v ip=$GUEST '$1 == ip { print $4 }')
+	check "$name: the peer learned the new guest's MAC ($guest_mac) from its announcement (it has ${peer_knows:-none})" \
+		test -n "$guest_mac" -a "$peer_knows" = "$guest_mac"
 	check "$name: a macvtap on mvlow with $QUEUES queue pairs ($macvtap)" \
 		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode), .*, $backend backend, $QUEUES queue pairs" $out
 
