@@ -67,6 +67,8 @@ bool driver_probe(struct test_driver *drv, struct fake_window *win,
 		  uint64_t wanted, unsigned int queue_count)
 {
 	drv->win = win;
+	if (queue_count > TEST_MAX_QUEUES)
+		return false;
 	if (mmio_read32(win, VIRTIO_MMIO_MAGIC_VALUE) != 0x74726976 ||
 	    mmio_read32(win, VIRTIO_MMIO_VERSION) != 2 ||
 	    !mmio_read32(win, VIRTIO_MMIO_DEVICE_ID))

@@ -5,6 +5,7 @@
  * buffer is exactly GUEST_RAM_SIZE bytes, so AddressSanitizer catches a
  * device touching one byte past the guest's memory.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ struct fake_window fake_windows[16];
 unsigned int fake_window_count;
 unsigned int irq_pulses[16];
 char fake_cmdline[1024];
-struct fake_watch fake_watches[4];
+struct fake_watch fake_watches[FAKE_MAX_WATCHES];
 unsigned int fake_watch_count;
 
 static uint64_t next_free_gpa;
@@ -64,7 +65,7 @@ void irq_set_level(unsigned int line, int level)
 
 int io_watch(int fd, void (*fn)(void *opaque), void *opaque)
 {
-	if (fake_watch_count == 4)
+	if (fake_watch_count == FAKE_MAX_WATCHES)
 		return -1;
 	fake_watches[fake_watch_count++] = (struct fake_watch){ fd, fn, opaque };
 	return 0;
@@ -86,6 +87,49 @@ int io_unwatch(int fd)
 			return 0;
 		}
 	}
+	return -1;
+}
+
+static struct fake_watch *find_watch(int fd)
+{
+	for (unsigned int i = 0; i < fake_watch_count; i++)
+		if (fake_watches[i].fd == fd)
+			return &fake_watches[i];
+	return NULL;
+}
+
+bool fake_watched(int fd)
+{
+	return find_watch(fd) != NULL;
+}
+
+/* A copy: the callback may unwatch fd, which moves the table's entries. */
+bool fake_fd_ready(int fd)
+{
+	struct fake_watch *watch = find_watch(fd), copy;
+
+	if (!watch)
+		return false;
+	copy = *watch;
+	copy.fn(copy.opaque);
+	return true;
+}
+
+/*
+ * The in-kernel paths (the vring network backend) don't exist here; the
+ * unit tests only run the copy backend, which never asks for them.
+ */
+int notify_bind(uint64_t addr, uint32_t datamatch, int fd)
+{
+	(void)addr, (void)datamatch, (void)fd;
+	errno = ENOSYS;
+	return -1;
+}
+
+int irq_bind(int fd, unsigned int line, uint64_t isr_addr)
+{
+	(void)fd, (void)line, (void)isr_addr;
+	errno = ENOSYS;
 	return -1;
 }
 

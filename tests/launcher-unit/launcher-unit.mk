@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host unit tests of the launcher's virtio devices (transport, rings,
-# blk, console, rng) against fake guest memory, under ASan and UBSan.
+# blk, console, rng, net's copy backend) against fake guest memory, under
+# ASan and UBSan.
 #   make launcher-unit
 
 LAUNCHER_UNIT_BIN := $(BUILD)/launcher-unit/virtio_unit
 LAUNCHER_UNIT_SRCS := $(wildcard tests/launcher-unit/*.c) \
 	lguest/virtio_mmio.c lguest/virtqueue.c lguest/virtio_blk.c \
-	lguest/virtio_console.c lguest/virtio_rng.c
+	lguest/virtio_console.c lguest/virtio_rng.c lguest/virtio_net.c
 LAUNCHER_UNIT_HDRS := $(wildcard tests/launcher-unit/*.h) lguest/device.h \
-	lguest/virtio_mmio.h lguest/virtio_device.h lguest/virtqueue.h
-LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest \
+	lguest/virtio_mmio.h lguest/virtio_device.h lguest/virtqueue.h \
+	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h
+LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest -Iinclude/uapi \
 	-Itests/launcher-unit -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread -D_GNU_SOURCE
 

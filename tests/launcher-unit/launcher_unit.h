@@ -13,9 +13,14 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "virtio_mmio.h"
 
 #define GUEST_RAM_SIZE		(1024 * 1024)
 #define TEST_QUEUE_SIZE		16
+/* As many queues as a device may have: virtio-net's 8 pairs + control. */
+#define TEST_MAX_QUEUES		(2 * LGUEST_NET_MAX_PAIRS + 1)
+/* The I/O thread's watches: a console's input, a net card's 8 taps. */
+#define FAKE_MAX_WATCHES	16
 
 /* --- the fake launcher ---------------------------------------------- */
 
@@ -37,7 +42,7 @@ extern struct fake_window fake_windows[16];
 extern unsigned int fake_window_count;
 extern unsigned int irq_pulses[16];
 extern char fake_cmdline[1024];
-extern struct fake_watch fake_watches[4];
+extern struct fake_watch fake_watches[FAKE_MAX_WATCHES];
 extern unsigned int fake_watch_count;
 
 /* Fresh guest memory, no devices, no recorded calls. */
@@ -48,6 +53,14 @@ void *host(uint64_t gpa);
 
 uint32_t mmio_read32(struct fake_window *win, uint64_t offset);
 void mmio_write32(struct fake_window *win, uint64_t offset, uint32_t value);
+
+/* Is fd watched by the fake I/O thread? */
+bool fake_watched(int fd);
+/*
+ * Play the I/O thread's poll() seeing fd readable: call its callback.
+ * false if nobody watches fd (so nothing would have been called).
+ */
+bool fake_fd_ready(int fd);
 
 /* --- the test's guest driver ------------------------------------------ */
 
@@ -60,7 +73,7 @@ struct test_queue {
 struct test_driver {
 	struct fake_window *win;
 	uint64_t features;
-	struct test_queue queues[2];
+	struct test_queue queues[TEST_MAX_QUEUES];
 };
 
 struct test_buf {
@@ -102,6 +115,6 @@ struct unit_test {
 };
 
 extern const struct unit_test transport_tests[], blk_tests[], rng_tests[],
-	console_tests[], notify_tests[], hostile_tests[];
+	console_tests[], notify_tests[], hostile_tests[], net_tests[];
 
 #endif /* LAUNCHER_UNIT_H */

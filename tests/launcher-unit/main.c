@@ -48,7 +48,7 @@ int main(void)
 {
 	const struct unit_test *suites[] = {
 		transport_tests, blk_tests, rng_tests, console_tests,
-		notify_tests, hostile_tests,
+		notify_tests, hostile_tests, net_tests,
 	};
 	unsigned int number = 0, failed = 0;
 
