@@ -926,11 +926,27 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 	return 1;
 }
 
+/*H:475
+ * The error code of a nested page fault says which access it was:
+ * the guest's own instruction (the final address) or the CPU walking the
+ * guest's page tables on its behalf.  A walk that leaves RAM means the
+ * guest's page tables (or CR3) point at nothing we have: no instruction
+ * is there to emulate, and the CPU cannot go on.  The guest has broken
+ * its own memory; we stop it and say where its tables pointed.
+ */
+#define LG_NPF_IN_WALK	BIT_ULL(33)
+
 static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
 {
 	u64 gpa = lg->vmcb->control.exit_info_2;
+	u64 code = lg->vmcb->control.exit_info_1;
 	int err;
 
+	if (!lg_gpa_is_ram(lg, gpa) && (code & LG_NPF_IN_WALK)) {
+		lg_kill(lg, "the guest's page tables point outside its RAM (%#llx, cr3 %#llx, rip %#llx)",
+			gpa, lg->vmcb->save.cr3, lg->vmcb->save.rip);
+		return 0;
+	}
 	if (!lg_gpa_is_ram(lg, gpa))
 		return lg_handle_mmio(lg, gpa, run);
 	lg->stats[LGUEST_STAT_EXIT_NPF]++;

@@ -41,6 +41,7 @@ GUEST_BLOB(g_spin);
 GUEST_BLOB(g_idle);
 GUEST_BLOB(g_touch);
 GUEST_BLOB(g_badmmio);
+GUEST_BLOB(g_badcr3);
 GUEST_BLOB(g_ioeventfd);
 GUEST_BLOB(g_isr);
 
@@ -184,6 +185,16 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_badmmio_end:\n"
+
+    /* Page tables at 1 GiB, far outside the 4 MiB of RAM: the next
+     * instruction fetch makes the CPU walk them. */
+    "g_badcr3_start:\n"
+    "	mov $0x40000000, %eax\n"
+    "	mov %rax, %cr3\n"
+    "	mov 0x9000, %eax\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_badcr3_end:\n"
 
     "g_ioeventfd_start:\n"
     "	mov $0xfeb00000, %ebx\n"
@@ -526,6 +537,22 @@ static void test_killed(void)
 	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "killed again"))
 		tap_ok(strstr(run.reason, "decode") != NULL,
 		       "a killed guest stays dead: RUN gives the same reason");
+	guest_destroy(&g);
+}
+
+static void test_bad_page_tables(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_badcr3)))
+		return;
+	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "CR3 outside RAM")) {
+		tap_diag("kill reason: %s", run.reason);
+		tap_ok(strstr(run.reason, "page tables point outside its RAM (0x40000") &&
+		       strstr(run.reason, "cr3 0x40000000"),
+		       "page tables outside RAM kill the guest, saying where they pointed");
+	}
 	guest_destroy(&g);
 }
 
@@ -1088,6 +1115,7 @@ int main(int argc, char **argv)
 	tap_group("triple fault", test_reset, 60);
 	tap_group("GETREGS", test_getregs, 60);
 	tap_group("kill", test_killed, 60);
+	tap_group("bad page tables", test_bad_page_tables, 60);
 	tap_group("stats", test_stats, 60);
 	tap_group("PIT", test_pit, 120);
 	tap_group("LHREQ_IRQ", test_irq, 60);
