@@ -38,15 +38,16 @@ static int macvtap_open(const char *name)
 	return fd;
 }
 
+/* An Ethernet frame of an experimental type with len bytes of pattern. */
 static size_t build_raw(uint8_t *frame, const uint8_t *dst,
-			const uint8_t *src, unsigned int seed)
+			const uint8_t *src, size_t len, unsigned int seed)
 {
 	memcpy(frame, dst, 6);
 	memcpy(frame + 6, src, 6);
 	frame[12] = ETHERTYPE_EXPERIMENTAL >> 8;
 	frame[13] = ETHERTYPE_EXPERIMENTAL & 0xff;
-	pattern_fill(frame + TV_ETH_LEN, 200, seed);
-	return TV_ETH_LEN + 200;
+	pattern_fill(frame + TV_ETH_LEN, len, seed);
+	return TV_ETH_LEN + len;
 }
 
 /*
@@ -60,17 +61,6 @@ static size_t build_raw(uint8_t *frame, const uint8_t *dst,
  */
 #define FULL_FRAMES	400	/* fewer than the peer's queue (500) holds */
 #define FULL_PAYLOAD	1400
-
-static size_t build_full(uint8_t *frame, const uint8_t *dst,
-			 const uint8_t *src, unsigned int seq)
-{
-	memcpy(frame, dst, 6);
-	memcpy(frame + 6, src, 6);
-	frame[12] = ETHERTYPE_EXPERIMENTAL >> 8;
-	frame[13] = ETHERTYPE_EXPERIMENTAL & 0xff;
-	pattern_fill(frame + TV_ETH_LEN, FULL_PAYLOAD, 1000 + seq);
-	return TV_ETH_LEN + FULL_PAYLOAD;
-}
 
 /* Take the used tx entries back; how many. */
 static unsigned int reclaim(struct tv_guest *g)
@@ -94,7 +84,7 @@ static void send_more(struct tv_guest *g, unsigned int *sent,
 
 	*done += reclaim(g);
 	while (*sent < total && *sent - *done < g->tx.num) {
-		flen = build_full(frame, dst, src, *sent);
+		flen = build_raw(frame, dst, src, FULL_PAYLOAD, 1000 + *sent);
 		tv_send(g, &hdr, frame, flen);
 		(*sent)++;
 	}
@@ -137,7 +127,7 @@ static void full_send_buffer(struct tv_guest *g, int peer,
 		r = read(peer, got, sizeof(got));
 		if (r < 0)
 			continue;
-		build_full(frame, mac1, mac0, arrived);
+		build_raw(frame, mac1, mac0, FULL_PAYLOAD, 1000 + arrived);
 		if (r != (ssize_t)(TV_HDR_LEN + sizeof(frame)) ||
 		    memcmp(got + TV_HDR_LEN, frame, sizeof(frame)))
 			bad++;
@@ -189,7 +179,7 @@ void tv_group_macvtap(void)
 	TAP_OK_CALL(tv_guest_attach(&g, queue, TUN_VRING_F_NUM_BUFFERS),
 		    "macvtap: a macvtap queue fd binds like a tun fd");
 
-	flen = build_raw(frame, mac1, mac0, 41);
+	flen = build_raw(frame, mac1, mac0, 200, 41);
 	tv_send(&g, &hdr, frame, flen);
 	r = poll_one(peer, POLLIN, 3000) > 0 ? read(peer, got, sizeof(got)) : -1;
 	tap_ok(r == (ssize_t)(TV_HDR_LEN + flen) &&
@@ -199,7 +189,7 @@ void tv_group_macvtap(void)
 	buf = tv_alloc(&g, 512);
 	seg.buf = buf;
 	tv_post(&g, &g.rx, &seg, 1);
-	flen = build_raw(frame, mac0, mac1, 42);
+	flen = build_raw(frame, mac0, mac1, 200, 42);
 	memcpy(got, &hdr, TV_HDR_LEN);
 	memcpy(got + TV_HDR_LEN, frame, flen);
 	if (write(peer, got, TV_HDR_LEN + flen) < 0)
