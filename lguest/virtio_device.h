@@ -46,6 +46,13 @@ struct virtio_device_model {
 	 * are final (optional; called before the queues are first kicked).
 	 */
 	void (*driver_ok)(struct virtio_device *dev);
+	/*
+	 * The driver set FEATURES_OK: may the device work with the features
+	 * it accepted (dev->driver_features)?  The transport has already
+	 * refused bits we didn't offer; this is for a device's own rules,
+	 * such as one feature requiring another (optional).
+	 */
+	bool (*features_ok)(const struct virtio_device *dev);
 	/* The driver reset the device (optional). */
 	void (*reset)(struct virtio_device *dev);
 	/* Print the device's counters, for -v at exit (optional). */

@@ -176,14 +176,17 @@ static uint32_t read_register(struct virtio_device *dev, uint64_t offset)
  * time and write back the ones it wants, and set FEATURES_OK.  That is our
  * one chance to refuse: a driver that didn't accept VIRTIO_F_VERSION_1
  * speaks the legacy protocol, which we don't, and it must not claim a bit
- * we didn't offer.  We refuse by leaving FEATURES_OK clear, which the
+ * we didn't offer; and the device may have rules of its own (a feature
+ * that needs another).  We refuse by leaving FEATURES_OK clear, which the
  * driver reads back.
  */
 static bool features_acceptable(const struct virtio_device *dev)
 {
 	uint64_t unknown = dev->driver_features & ~device_features(dev);
 
-	return !unknown && virtio_negotiated(dev, VIRTIO_F_VERSION_1);
+	if (unknown || !virtio_negotiated(dev, VIRTIO_F_VERSION_1))
+		return false;
+	return !dev->model->features_ok || dev->model->features_ok(dev);
 }
 
 static void kick_queue(struct virtio_device *dev, unsigned int queue)

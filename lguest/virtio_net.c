@@ -104,8 +104,10 @@ struct virtio_net {
 	struct virtio_device_model model;
 	bool vring_backend;
 	unsigned int pairs;		/* what we offer: max_virtqueue_pairs */
+	unsigned int used_pairs;	/* the driver's: pairs with MQ, else 1 */
 	unsigned int active_pairs;	/* what the driver asked for (1 at reset) */
-	unsigned int ctrl_queue;	/* 2 * pairs, when pairs > 1 */
+	bool has_ctrl;			/* the driver took CTRL_VQ */
+	unsigned int ctrl_queue;	/* 2 * used_pairs (N:725) */
 	struct virtio_net_config config;
 	struct virtqueue_chain chain;
 	struct net_pair pair[NET_MAX_PAIRS];
@@ -352,17 +354,26 @@ static void bind_events(struct virtio_net *net)
 {
 	struct virtio_device *dev = net->dev;
 
-	for (unsigned int k = 0; k < net->pairs; k++) {
+	if (!net->events_bound) {
+		net->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (net->call_fd < 0 ||
+		    irq_bind(net->call_fd, dev->irq,
+			     dev->mmio_base + VIRTIO_MMIO_INTERRUPT_STATUS))
+			die("virtio-net: can't bind interrupt line %u: %m",
+			    dev->irq);
+		dev->irq_external = true;
+		net->events_bound = true;
+	}
+	/*
+	 * Only the pairs the driver can use: without MQ, queue 2 is the
+	 * control queue (if anything), whose notifies must stay ours.
+	 */
+	for (unsigned int k = 0; k < net->used_pairs; k++) {
+		if (net->pair[k].rx_kick_fd >= 0)
+			continue;
 		net->pair[k].rx_kick_fd = new_kick_fd(dev, NET_RX_QUEUE(k));
 		net->pair[k].tx_kick_fd = new_kick_fd(dev, NET_TX_QUEUE(k));
 	}
-	net->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (net->call_fd < 0 ||
-	    irq_bind(net->call_fd, dev->irq,
-		     dev->mmio_base + VIRTIO_MMIO_INTERRUPT_STATUS))
-		die("virtio-net: can't bind interrupt line %u: %m", dev->irq);
-	dev->irq_external = true;
-	net->events_bound = true;
 }
 
 static int open_ring(struct virtio_net *net, unsigned int q, int kick_fd)
@@ -451,9 +462,19 @@ static bool pair_start(struct net_pair *pair)
 
 static void vring_backend_start(struct virtio_net *net)
 {
-	if (!net->events_bound)
-		bind_events(net);
-	for (unsigned int k = 0; k < net->pairs; k++) {
+	/*
+	 * A notify binding cannot be taken back: a driver that used several
+	 * pairs and, after a reset, takes CTRL_VQ without MQ would send its
+	 * commands into pair 1's kick.  Say so rather than let it wait.
+	 */
+	if (net->has_ctrl && net->ctrl_queue == NET_RX_QUEUE(1) &&
+	    net->pair[1].rx_kick_fd >= 0) {
+		virtio_device_broken(net->dev, net->ctrl_queue,
+				     "the control queue moved onto pair 1's receive queue after a reset");
+		return;
+	}
+	bind_events(net);
+	for (unsigned int k = 0; k < net->used_pairs; k++) {
 		if (!pair_start(&net->pair[k])) {
 			vring_backend_stop(net);
 			return;
@@ -532,7 +553,8 @@ static uint8_t net_command(struct virtio_net *net,
 	    iov_copy_from(chain->out, chain->out_count, sizeof(hdr), &pairs,
 			  sizeof(pairs)) != sizeof(pairs))
 		return VIRTIO_NET_ERR;
-	if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || pairs > net->pairs)
+	if (!virtio_negotiated(net->dev, VIRTIO_NET_F_MQ) ||
+	    pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || pairs > net->used_pairs)
 		return VIRTIO_NET_ERR;
 	if (pairs != net->active_pairs)
 		fprintf(stderr, "lguest: virtio-net: the guest uses %u queue pair%s\n",
@@ -582,10 +604,33 @@ static void net_control(struct virtio_net *net)
 
 /* --- what the transport calls ------------------------------------------- */
 
+/*N:725
+ * Where the queues are depends on what the driver took, so we settle it
+ * at DRIVER_OK.  With MQ it may use all N pairs, and the control queue
+ * comes after them (queue 2N); with CTRL_VQ alone it has one pair and the
+ * control queue is queue 2; with neither, the card is the single-queue
+ * one.  MQ without CTRL_VQ we refuse at FEATURES_OK: the driver could
+ * never say how many pairs it wants.
+ */
+static bool net_features_ok(const struct virtio_device *dev)
+{
+	return !virtio_negotiated(dev, VIRTIO_NET_F_MQ) ||
+	       virtio_negotiated(dev, VIRTIO_NET_F_CTRL_VQ);
+}
+
+static void net_layout(struct virtio_net *net)
+{
+	net->used_pairs = virtio_negotiated(net->dev, VIRTIO_NET_F_MQ) ?
+			  net->pairs : 1;
+	net->has_ctrl = virtio_negotiated(net->dev, VIRTIO_NET_F_CTRL_VQ);
+	net->ctrl_queue = NET_RX_QUEUE(net->used_pairs);
+}
+
 static void net_driver_ok(struct virtio_device *dev)
 {
 	struct virtio_net *net = dev->priv;
 
+	net_layout(net);
 	set_tap_offloads(net);
 	if (net->vring_backend)
 		vring_backend_start(net);
@@ -602,10 +647,13 @@ static void net_queue_notify(struct virtio_device *dev, unsigned int queue)
 	struct net_pair *pair;
 	int ring_fd;
 
-	if (net->pairs > 1 && queue == net->ctrl_queue) {
+	if (net->has_ctrl && queue == net->ctrl_queue) {
 		net_control(net);
 		return;
 	}
+	/* A queue of a pair the driver cannot be using: nothing to do. */
+	if (NET_PAIR_OF(queue) >= net->used_pairs)
+		return;
 	pair = &net->pair[NET_PAIR_OF(queue)];
 	if (net->vring_backend) {
 		ring_fd = queue & 1 ? pair->tx_ring_fd : pair->rx_ring_fd;
@@ -628,6 +676,8 @@ static void net_reset(struct virtio_device *dev)
 	net->dev = dev;
 	if (net->vring_backend)
 		vring_backend_stop(net);
+	net->used_pairs = 1;
+	net->has_ctrl = false;
 	/* Only the first pair until the driver asks for more (N:720). */
 	set_active_pairs(net, 1);
 	/* copy: pair 0 is watched, to drain the tap while the driver is away. */
@@ -674,6 +724,7 @@ static const struct virtio_device_model net_model = {
 	.queue_count = 2,
 	.queue_notify = net_queue_notify,
 	.driver_ok = net_driver_ok,
+	.features_ok = net_features_ok,
 	.reset = net_reset,
 	.print_stats = net_print_stats,
 	.destroy = net_destroy,
@@ -697,6 +748,7 @@ void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
 	net->model = net_model;
 	net->vring_backend = vring_backend;
 	net->pairs = pairs;
+	net->used_pairs = 1;
 	net->call_fd = -1;
 	for (unsigned int k = 0; k < pairs; k++) {
 		struct net_pair *pair = &net->pair[k];
@@ -717,7 +769,6 @@ void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
 	if (pairs > 1) {
 		net->model.features |= NET_MQ_FEATURES;
 		net->model.queue_count = 2 * pairs + 1;
-		net->ctrl_queue = 2 * pairs;
 		net->config.max_virtqueue_pairs = pairs;
 	}
 	memcpy(net->config.mac, mac, 6);

@@ -153,6 +153,8 @@ struct net_fixture {
 	unsigned int irqs_seen;
 	/* One page for control commands: header, data, answer. */
 	uint64_t ctrl_gpa;
+	/* The control queue: 2N, or 2 when the driver took no MQ. */
+	unsigned int ctrl;
 };
 
 static unsigned int queue_count(unsigned int pairs)
@@ -162,7 +164,7 @@ static unsigned int queue_count(unsigned int pairs)
 
 static unsigned int ctrl_queue(const struct net_fixture *f)
 {
-	return 2 * f->pairs;
+	return f->ctrl;
 }
 
 /* A card with pairs fake taps, not yet probed. */
@@ -173,6 +175,7 @@ static bool net_create(struct net_fixture *f, unsigned int pairs)
 	forget_taps(false);
 	memset(f, 0, sizeof(*f));
 	f->pairs = pairs;
+	f->ctrl = 2 * pairs;
 	for (unsigned int k = 0; k < pairs; k++) {
 		if (!expect(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
 					0, sv))) {
@@ -717,6 +720,44 @@ static void mq_eight_pairs(void)
 	net_teardown();
 }
 
+/*
+ * MQ needs CTRL_VQ (the driver could never ask for more than one pair):
+ * a driver that takes MQ alone gets FEATURES_OK refused.  One that takes
+ * CTRL_VQ alone has one pair and its control queue at 2, where pair 1's
+ * receive queue would be with MQ: its commands are answered there (a
+ * VQ_PAIRS_SET with ERR, MQ not being on), and pair 0 works.
+ */
+static void mq_feature_combinations(void)
+{
+	struct net_fixture f;
+	uint8_t pkt[HDR_SIZE + 60];
+
+	if (!net_create(&f, 4))
+		return;
+	expect(!driver_probe(&f.drv, &fake_windows[0],
+			     WANTED & ~BIT(VIRTIO_NET_F_CTRL_VQ), queue_count(4)));
+	net_teardown();
+	fake_reset();	/* the next card gets the first window again */
+
+	if (!net_create(&f, 4))
+		return;
+	if (!expect(driver_probe(&f.drv, &fake_windows[0],
+				 WANTED & ~BIT(VIRTIO_NET_F_MQ), 3)))
+		goto out;
+	f.ctrl = 2;
+	post_rx(&f, 0, NULL);
+	expect(set_pairs(&f, 1) == VIRTIO_NET_ERR);
+	expect(set_pairs(&f, 2) == VIRTIO_NET_ERR);
+	expect(pairs_in_use(&f, 1));
+	expect(!needs_reset(&f));
+	make_packet(pkt, sizeof(pkt), 11);
+	send_packet(&f, 0, pkt, sizeof(pkt), HDR_SIZE);
+	expect(tap_got(0, pkt, sizeof(pkt)));
+	expect(tap_empty(1));
+out:
+	net_teardown();
+}
+
 const struct unit_test net_tests[] = {
 	{ "net: one pair offers MAC, STATUS, CSUM; config has MAC, link up",
 	  single_pair_features_config },
@@ -731,5 +772,7 @@ const struct unit_test net_tests[] = {
 	  mq_bad_commands },
 	{ "net: reset goes back to one pair", mq_reset_back_to_one_pair },
 	{ "net: 8 pairs, the most, all usable", mq_eight_pairs },
+	{ "net: MQ without CTRL_VQ refused; CTRL_VQ alone: control queue 2",
+	  mq_feature_combinations },
 	{ NULL, NULL },
 };
