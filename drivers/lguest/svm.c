@@ -943,7 +943,7 @@ static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
 	int err;
 
 	if (!lg_gpa_is_ram(lg, gpa) && (code & LG_NPF_IN_WALK)) {
-		lg_kill(lg, "the guest's page tables point outside its RAM (%#llx, cr3 %#llx, rip %#llx)",
+		lg_kill(lg, "page tables outside guest RAM (%#llx, cr3 %#llx, rip %#llx)",
 			gpa, lg->vmcb->save.cr3, lg->vmcb->save.rip);
 		return 0;
 	}

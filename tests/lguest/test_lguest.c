@@ -549,7 +549,7 @@ static void test_bad_page_tables(void)
 		return;
 	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "CR3 outside RAM")) {
 		tap_diag("kill reason: %s", run.reason);
-		tap_ok(strstr(run.reason, "page tables point outside its RAM (0x40000") &&
+		tap_ok(strstr(run.reason, "page tables outside guest RAM (0x40000") &&
 		       strstr(run.reason, "cr3 0x40000000"),
 		       "page tables outside RAM kill the guest, saying where they pointed");
 	}
