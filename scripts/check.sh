@@ -129,7 +129,8 @@ run_vm_suites() {
 		fi
 		count "$part_passed" "$part_failed"
 		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
-			"$BUILD/vm/$suite.qemu.log" "$logdir/" 2>/dev/null
+			"$BUILD/vm/$suite.qemu.log" "$BUILD/vm/$suite.cpu-reset.log" \
+			"$logdir/" 2>/dev/null
 	done
 }
 

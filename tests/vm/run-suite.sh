@@ -89,6 +89,7 @@ qemu-system-x86_64 \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
+	-d cpu_reset -D "$outdir/$suite.cpu-reset.log" \
 	${VM_QEMU_ARGS:-} >"$outdir/$suite.qemu.log" 2>&1 &
 qemu_pid=$!
 trap 'kill -KILL $qemu_pid 2>/dev/null; exit 130' INT TERM HUP
@@ -149,6 +150,11 @@ if [[ -z $sentinel ]]; then
 		why="the kernel panicked"
 	else
 		why="the VM stopped early (QEMU status $qemu_status, see $outdir/$suite.qemu.log)"
+		# QEMU logs a triple fault of the test VM's own kernel (-d
+		# cpu_reset): a reset without a word is then the host's.
+		if grep -q 'Triple fault' "$outdir/$suite.cpu-reset.log" 2>/dev/null; then
+			why+=": QEMU saw a triple fault in the test VM's kernel"
+		fi
 	fi
 	fail "did not complete: $why; console log: $console"
 	failed=$((failed + 1))
