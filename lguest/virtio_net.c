@@ -180,10 +180,16 @@ static void net_transmit(struct net_pair *pair)
 	struct virtqueue_chain *chain = &pair->net->chain;
 
 	while (virtqueue_pop(vq, chain) == 1) {
+		/*
+		 * Dropped without a word: a full queue (EAGAIN), a device gone
+		 * (EIO), a frame the tap refused (EINVAL), and a queue the
+		 * driver has just given up, so detached (EBADFD, N:720).
+		 */
 		if (chain->out_count) {
 			if (writev(pair->tap_fd, chain->out, chain->out_count) >= 0)
 				pair->tx_packets++;
-			else if (errno != EAGAIN && errno != EIO && errno != EINVAL)
+			else if (errno != EAGAIN && errno != EIO &&
+				 errno != EINVAL && errno != EBADFD)
 				fprintf(stderr, "lguest: virtio-net: tap write: %m\n");
 		}
 		virtqueue_push(vq, chain->head, 0);
@@ -663,7 +669,8 @@ static void net_queue_notify(struct virtio_device *dev, unsigned int queue)
 	}
 	if (queue & 1) {
 		net_transmit(pair);
-	} else {
+	} else if (pair->index < net->active_pairs) {
+		/* A pair out of use: its tap queue is detached (N:720). */
 		watch_tap(pair, true);
 		net_receive(pair);
 	}

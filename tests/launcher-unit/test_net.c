@@ -595,6 +595,9 @@ static void mq_pairs_set(void)
 	expect(taps[0].detaches == 0 && taps[1].detaches == 1);
 	expect(stats_say("queue pair 2: rx 1 packets, tx 0 packets"));
 	expect(stats_say("queue pair 3: rx 0 packets, tx 1 packets"));
+	/* A pair out of use stays out, whatever its queues are told. */
+	post_rx(&f, 3, NULL);
+	expect(pairs_in_use(&f, 2));
 	net_teardown();
 }
 
