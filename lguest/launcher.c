@@ -34,6 +34,7 @@
 #include "virtio_mmio.h"
 #else
 #define LGUEST_NET_MAX_PAIRS	8	/* for --queues' message */
+#define LGUEST_NET_COALESCE_MAX	1000000	/* for --net-coalesce's */
 #endif
 
 bool verbose;
@@ -70,6 +71,10 @@ static const char usage_text[] =
 "                      between the guest's rings and the tap (needs\n"
 "                      vringfd.ko and tun_vring.ko); copy: the launcher\n"
 "                      does, with readv/writev\n"
+"  --net-coalesce=USECS\n"
+"                      vring backend: at most one receive interrupt per\n"
+"                      USECS microseconds while packets keep coming\n"
+"                      (0 to 1000000, default 250; 0: one per batch)\n"
 "  --queues=N          N queue pairs (1 to 8) on the network card, on a\n"
 "                      multiqueue tap: the guest uses one until told\n"
 "                      otherwise (ethtool -L eth0 combined N)\n"
@@ -336,6 +341,7 @@ struct options {
 	struct tunnet_config net;
 	bool net_copy;
 	unsigned int net_queues;	/* --queues, 0 if not given */
+	int net_coalesce;		/* --net-coalesce, -1 if not given */
 };
 
 static uint64_t parse_mem(const char *arg)
@@ -359,6 +365,21 @@ static uint64_t parse_mem(const char *arg)
 	if ((n << shift) < GUEST_MEM_MIN)
 		die("memory size %s is too small (at least 16m)", arg);
 	return n << shift;
+}
+
+/* --net-coalesce=USECS (tun_vring's N:235 says what it does). */
+static int parse_coalesce(const char *arg)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
+	    n > LGUEST_NET_COALESCE_MAX)
+		die("--net-coalesce=%s: want microseconds from 0 to %d",
+		    arg, LGUEST_NET_COALESCE_MAX);
+	return n;
 }
 
 /* --queues=N: the network card's queue pairs (N:700 has why at most 8). */
@@ -418,7 +439,8 @@ static char *join_args(char **args, int n)
 static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
-	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES };
+	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
+	       OPT_NET_COALESCE };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -429,6 +451,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "tunnet", required_argument, NULL, OPT_TUNNET },
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
 		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "net-coalesce", required_argument, NULL, OPT_NET_COALESCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -483,6 +506,9 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		case OPT_QUEUES:
 			opts->net_queues = parse_queues(optarg);
 			break;
+		case OPT_NET_COALESCE:
+			opts->net_coalesce = parse_coalesce(optarg);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -499,6 +525,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 	}
 	if (opts->net_queues && !opts->tunnet)
 		die("--queues needs --tunnet");
+	if (opts->net_coalesce >= 0 && (!opts->tunnet || opts->net_copy))
+		die("--net-coalesce needs --tunnet on the vring backend");
 	if (argc - optind < 2)
 		die("need a memory size and a kernel");
 	opts->mem_size = parse_mem(argv[optind]);
@@ -559,6 +587,8 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 		die("--net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)");
 	/* --queues=N: the tap opened N times, one file per queue pair. */
 	tunnet_open_queues(&opts->net, ifname, taps, pairs);
+	if (opts->net_coalesce >= 0)
+		virtio_net_set_rx_coalesce(opts->net_coalesce);
 	virtio_net_create_mq(mem, taps, pairs, opts->net.mac, !opts->net_copy);
 	if (pairs > 1)
 		snprintf(mq, sizeof(mq), ", %u queue pairs", pairs);
@@ -618,7 +648,7 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 
 int main(int argc, char **argv)
 {
-	struct options opts = { 0 };
+	struct options opts = { .net_coalesce = -1 };
 	struct cpu_boot_regs regs = { 0 };
 	struct guest_mem *mem;
 

@@ -422,6 +422,18 @@ static int open_ring(struct virtio_net *net, unsigned int q, int kick_fd)
  * device when it fires.  A pair whose queues the driver didn't make ready
  * is left alone: a driver may set up fewer queues than we offer.
  */
+/*N:715
+ * One more thing per binding: receive interrupt moderation (tun_vring's
+ * N:235), --net-coalesce microseconds between two receive interrupts
+ * while frames keep coming.
+ */
+static unsigned int rx_coalesce_usecs = LGUEST_NET_COALESCE_DEFAULT;
+
+void virtio_net_set_rx_coalesce(unsigned int usecs)
+{
+	rx_coalesce_usecs = usecs;
+}
+
 static bool pair_start(struct net_pair *pair)
 {
 	struct virtio_net *net = pair->net;
@@ -453,7 +465,9 @@ static bool pair_start(struct net_pair *pair)
 	attach.tx_fd = pair->tx_ring_fd;
 	pair->bind_fd = open("/dev/tun_vring", O_RDWR | O_CLOEXEC);
 	if (pair->bind_fd < 0 ||
-	    ioctl(pair->bind_fd, TUN_VRING_ATTACH, &attach) < 0) {
+	    ioctl(pair->bind_fd, TUN_VRING_ATTACH, &attach) < 0 ||
+	    ioctl(pair->bind_fd, TUN_VRING_SET_RX_COALESCE,
+		  (unsigned long)rx_coalesce_usecs) < 0) {
 		fprintf(stderr, "lguest: virtio-net: queue pair %u: tun_vring: %m\n",
 			pair->index);
 		close_fd(&pair->bind_fd);

@@ -29,6 +29,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/if_tap.h>
 #include <linux/if_tun.h>
 #include <linux/miscdevice.h>
@@ -38,6 +39,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vringfd.h>
@@ -92,6 +94,18 @@ struct tun_vring {
 	poll_table tap_table;
 	/* tx stopped on a full send buffer; EPOLLOUT restarts it. */
 	bool tx_blocked;
+
+	/* Receive interrupt moderation (N:235): the gap, in ns (0: none);
+	 * when we last signalled, and a signal held back until the timer.
+	 * rx_run() arms the timer only while rx_timer_on, under the lock,
+	 * so unbind can stop it for good.
+	 */
+	u64 rx_coalesce_ns;
+	ktime_t rx_last_signal;
+	bool rx_signal_due;
+	struct hrtimer rx_timer;
+	spinlock_t rx_timer_lock;	/* rx_timer_on against arming */
+	bool rx_timer_on;
 
 	/* Scratch for each direction.  Each is used only inside its ring's
 	 * ->kick(), which vringfd never runs twice at once for one ring.
@@ -441,6 +455,44 @@ static enum tun_vring_step tun_vring_rx_one(struct tun_vring *tv,
 	return tun_vring_rx_publish(tv, vr, ret);
 }
 
+/*N:235 Receive interrupt moderation.  A guest's driver asks for a signal
+ * at the first frame after it caught up, so frames that come one at a
+ * time, faster than the guest takes an interrupt, cost an interrupt each:
+ * the guest spends its time entering and leaving its handler.  With a gap
+ * set (TUN_VRING_SET_RX_COALESCE), a signal due sooner than the gap after
+ * the last one waits for a timer, and the frames that arrive meanwhile
+ * share it.  A frame after a quiet spell is signalled at once, so a lone
+ * ping pays nothing.  The timer fires in interrupt context, where guest
+ * memory cannot be read, so it only marks the signal due and queues the
+ * rx ring's kick; the receive loop sends it.
+ */
+static enum hrtimer_restart tun_vring_rx_timer(struct hrtimer *timer)
+{
+	struct tun_vring *tv = container_of(timer, struct tun_vring, rx_timer);
+
+	WRITE_ONCE(tv->rx_signal_due, true);
+	vring_queue_kick(tv->rx);
+	return HRTIMER_NORESTART;
+}
+
+static void tun_vring_rx_signal(struct tun_vring *tv, struct vring *vr)
+{
+	u64 gap = READ_ONCE(tv->rx_coalesce_ns);
+	ktime_t now = ktime_get();
+	ktime_t next = ktime_add_ns(tv->rx_last_signal, gap);
+
+	if (gap && ktime_before(now, next)) {
+		spin_lock(&tv->rx_timer_lock);
+		if (tv->rx_timer_on && !hrtimer_is_queued(&tv->rx_timer))
+			hrtimer_start(&tv->rx_timer, next, HRTIMER_MODE_ABS);
+		spin_unlock(&tv->rx_timer_lock);
+		return;
+	}
+	WRITE_ONCE(tv->rx_signal_due, false);
+	tv->rx_last_signal = now;
+	vring_signal_if_needed(vr);
+}
+
 /*N:230 The receive loop.  Two things wake it: the tap (a frame arrived;
  * see the wait-queue entry below) and the guest (it posted buffers, via
  * the rx ring's kick).  We only need the guest's kick when we are stuck
@@ -456,6 +508,8 @@ static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 	tun_vring_count(&tv->stats.rx_runs, 1);
 	if (vring_disable_kicks(vr))
 		return;
+	if (READ_ONCE(tv->rx_signal_due))
+		done = 1;	/* the timer's: signal whatever we do below */
 	for (;;) {
 		step = tun_vring_rx_one(tv, vr);
 		if (step == TUN_VRING_MORE) {
@@ -474,7 +528,7 @@ static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 			break;
 	}
 	if (done)
-		vring_signal_if_needed(vr);
+		tun_vring_rx_signal(tv, vr);
 }
 
 static void tun_vring_rx_kick(struct vring *vr, void *priv)
@@ -602,6 +656,11 @@ static void tun_vring_unbind(struct tun_vring *tv)
 	if (tv->tap_head)
 		remove_wait_queue(tv->tap_head, &tv->tap_wait);
 	tv->tap_head = NULL;
+	/* No receive loop arms the timer after this, and it is not running. */
+	spin_lock(&tv->rx_timer_lock);
+	tv->rx_timer_on = false;
+	spin_unlock(&tv->rx_timer_lock);
+	hrtimer_cancel(&tv->rx_timer);
 	if (tv->rx)
 		vring_detach(tv->rx);
 	if (tv->tx)
@@ -645,6 +704,11 @@ static int tun_vring_bind(struct tun_vring *tv,
 	tv->flags = arg->flags;
 	tv->stats = (struct tun_vring_stats){ };
 	tv->tx_blocked = false;
+	tv->rx_signal_due = false;
+	tv->rx_last_signal = 0;
+	spin_lock(&tv->rx_timer_lock);
+	tv->rx_timer_on = true;
+	spin_unlock(&tv->rx_timer_lock);
 
 	tv->rx = tun_vring_attach_ring(arg->rx_fd, &tun_vring_rx_ops, tv);
 	if (IS_ERR(tv->rx)) {
@@ -720,6 +784,11 @@ static long tun_vring_ioctl(struct file *file, unsigned int cmd,
 		return tun_vring_attach(tv, (void __user *)arg);
 	case TUN_VRING_GETSTATS:
 		return tun_vring_get_stats(tv, (void __user *)arg);
+	case TUN_VRING_SET_RX_COALESCE:
+		if (arg > TUN_VRING_MAX_RX_COALESCE_USECS)
+			return -EINVAL;
+		WRITE_ONCE(tv->rx_coalesce_ns, (u64)arg * NSEC_PER_USEC);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -752,6 +821,9 @@ static int tun_vring_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	}
 	mutex_init(&tv->lock);
+	spin_lock_init(&tv->rx_timer_lock);
+	hrtimer_init(&tv->rx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	tv->rx_timer.function = tun_vring_rx_timer;
 	init_waitqueue_func_entry(&tv->tap_wait, tun_vring_tap_wake);
 	init_poll_funcptr(&tv->tap_table, tun_vring_tap_queue_proc);
 	file->private_data = tv;

@@ -558,3 +558,88 @@ void tv_group_bulk(void)
 	tv_guest_destroy(&g);
 	tv_net_close(&n);
 }
+
+/* Wait until the rx ring has `count` used entries in all; false on timeout. */
+static bool rx_used_reach(struct tv_guest *g, uint16_t count, int timeout_ms)
+{
+	double end = now_ms() + timeout_ms;
+
+	while ((uint16_t)(ring_used_idx(&g->rx) - g->rx.last_used) < count) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * Receive interrupt moderation (TUN_VRING_SET_RX_COALESCE).  Without a
+ * gap, frames that come 5 ms apart get a signal each.  With a gap of a
+ * second, the first frame after a quiet spell is signalled at once; the
+ * nine that follow land in the ring at once too, but share one signal,
+ * which comes when the gap has passed.  Setting 0 again: at once.
+ */
+void tv_group_coalesce(void)
+{
+	uint8_t payload[200], *buf;
+	struct tv_guest g;
+	struct tv_net n;
+	unsigned int i;
+	double t0, elapsed;
+	uint64_t calls;
+	bool ok;
+
+	if (!setup(&n, &g, 15, 64, 0, TUN_VRING_F_NUM_BUFFERS))
+		return;
+	TAP_ERRNO(ioctl(g.binding, TUN_VRING_SET_RX_COALESCE,
+			TUN_VRING_MAX_RX_COALESCE_USECS + 1), EINVAL,
+		  "coalesce: a gap above TUN_VRING_MAX_RX_COALESCE_USECS: EINVAL");
+	for (i = 0; i < 20; i++) {
+		buf = tv_alloc(&g, FRAME_MAX);
+		post_rx(&g, buf, FRAME_MAX);
+	}
+	eventfd_take(g.rx_call);
+
+	for (i = 0; i < 5; i++) {
+		fill_payload(payload, sizeof(payload), 20 + i);
+		tv_host_send(&n, payload, sizeof(payload));
+		rx_used_reach(&g, i + 1, 3000);
+		usleep(5000);
+	}
+	calls = eventfd_take(g.rx_call);
+	tap_ok(rx_used_reach(&g, 5, 0) && calls == 5,
+	       "coalesce: none set: 5 frames 5 ms apart, 5 signals (%llu)",
+	       (unsigned long long)calls);
+
+	TAP_OK_CALL(ioctl(g.binding, TUN_VRING_SET_RX_COALESCE, 1000000UL),
+		    "coalesce: a gap of one second");
+	usleep(1100 * 1000);	/* quiet for longer than the gap */
+	t0 = now_ms();
+	tv_host_send(&n, payload, sizeof(payload));
+	tap_ok(poll_one(g.rx_call, POLLIN, 500) > 0 && rx_used_reach(&g, 6, 0),
+	       "coalesce: the first frame after a quiet spell is signalled at once");
+	eventfd_take(g.rx_call);
+	for (i = 0; i < 9; i++) {
+		tv_host_send(&n, payload, sizeof(payload));
+		usleep(2000);
+	}
+	ok = rx_used_reach(&g, 15, 500);
+	elapsed = now_ms() - t0;
+	tap_ok(ok && elapsed < 800 && !eventfd_take(g.rx_call),
+	       "coalesce: 9 more frames at once are in the ring, not yet signalled (%.0f ms after the first)",
+	       elapsed);
+	ok = poll_one(g.rx_call, POLLIN, 2000) > 0;
+	elapsed = now_ms() - t0;
+	calls = eventfd_take(g.rx_call);
+	tap_ok(ok && calls == 1 && elapsed >= 900,
+	       "coalesce: ... they share one signal (%llu), a gap after the first (%.0f ms)",
+	       (unsigned long long)calls, elapsed);
+
+	TAP_OK_CALL(ioctl(g.binding, TUN_VRING_SET_RX_COALESCE, 0UL),
+		    "coalesce: back to none");
+	tv_host_send(&n, payload, sizeof(payload));
+	tap_ok(poll_one(g.rx_call, POLLIN, 500) > 0 && rx_used_reach(&g, 16, 0),
+	       "coalesce: and the next frame is signalled at once again");
+	tv_guest_destroy(&g);
+	tv_net_close(&n);
+}

@@ -188,6 +188,7 @@ static const struct {
 	{ "kill", tv_group_kill, 90 },
 	{ "leak", tv_group_leak, 240 },
 	{ "macvtap", tv_group_macvtap, 60 },
+	{ "coalesce", tv_group_coalesce, 60 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

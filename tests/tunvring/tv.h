@@ -149,5 +149,6 @@ void tv_group_teardown(void);
 void tv_group_kill(void);
 void tv_group_leak(void);
 void tv_group_macvtap(void);
+void tv_group_coalesce(void);
 
 #endif /* TV_H */

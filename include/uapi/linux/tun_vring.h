@@ -99,5 +99,14 @@ struct tun_vring_stats {
 /* Read the counters. */
 #define TUN_VRING_GETSTATS	_IOR(TUN_VRING_IOCTL_MAGIC, 0x01, \
 				     struct tun_vring_stats)
+/*
+ * Receive interrupt moderation, the argument by value, in microseconds
+ * (0 to TUN_VRING_MAX_RX_COALESCE_USECS): while frames keep coming, the
+ * rx ring's user is signalled at most once per that time; a frame after
+ * a quieter spell is signalled at once.  0, the default, signals after
+ * every batch of received frames.  Any time, before or after ATTACH.
+ */
+#define TUN_VRING_SET_RX_COALESCE	_IO(TUN_VRING_IOCTL_MAGIC, 0x02)
+#define TUN_VRING_MAX_RX_COALESCE_USECS	1000000
 
 #endif /* _UAPI_LINUX_TUN_VRING_H */

@@ -78,6 +78,10 @@ expect_error bad-backend "lguest: unknown network backend 'shm' (--net-backend=v
 	--net-backend=shm 64m $KERNEL --tunnet=$HOST
 expect_error two-tunnets "lguest: only one --tunnet" \
 	--tunnet=$HOST --tunnet=10.0.0.1 64m $KERNEL
+expect_error bad-coalesce "lguest: --net-coalesce=1e3: want microseconds from 0 to 1000000" \
+	--net-coalesce=1e3 64m $KERNEL --tunnet=$HOST
+expect_error coalesce-copy "lguest: --net-coalesce needs --tunnet on the vring backend" \
+	--net-backend=copy --net-coalesce=100 64m $KERNEL --tunnet=$HOST
 
 # --- 2. a guest on the network ----------------------------------------------------
 
