@@ -178,6 +178,22 @@ static bool kvm_halted_for_good(struct cpu_kvm *k)
 	return !(regs.rflags & X86_EFLAGS_IF);
 }
 
+/* Where a guest that shut down was, as lg.ko says it (H:485). */
+static void kvm_shutdown_state(struct cpu_kvm *k, struct cpu_exit *exit)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	exit->reason[0] = '\0';
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	snprintf(exit->reason, sizeof(exit->reason),
+		 "triple fault at rip %#llx (rsp %#llx, cr2 %#llx, cr3 %#llx)",
+		 (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+		 (unsigned long long)sregs.cr2, (unsigned long long)sregs.cr3);
+}
+
 static void kvm_tick(int sig)
 {
 	(void)sig;
@@ -279,6 +295,7 @@ static int kvm_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
 			return 0;
 		case KVM_EXIT_SHUTDOWN:
 			exit->kind = CPU_EXIT_RESET;
+			kvm_shutdown_state(k, exit);
 			return 0;
 		case KVM_EXIT_INTR:
 			k->stats[KSTAT_INTR]++;

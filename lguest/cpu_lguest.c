@@ -106,6 +106,8 @@ static int lguest_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
 		break;
 	case LGUEST_EXIT_RESET:
 		exit->kind = CPU_EXIT_RESET;
+		run->reason[sizeof(run->reason) - 1] = '\0';
+		snprintf(exit->reason, sizeof(exit->reason), "%s", run->reason);
 		break;
 	case LGUEST_EXIT_KILLED:
 		exit->kind = CPU_EXIT_KILLED;

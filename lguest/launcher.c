@@ -312,6 +312,9 @@ static void run_guest(struct cpu *cpu)
 			launcher_exit(LGUEST_STATUS_OK);
 		case CPU_EXIT_RESET:
 			fprintf(stderr, "lguest: guest rebooted\n");
+			/* Where it was: noise after `reboot`, a clue otherwise. */
+			if (exit.reason[0])
+				fprintf(stderr, "lguest: %s\n", exit.reason);
 			launcher_exit(LGUEST_STATUS_REBOOT);
 		case CPU_EXIT_KILLED:
 			terminal_restore();

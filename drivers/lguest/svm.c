@@ -984,6 +984,26 @@ static void lg_requeue_event(struct lguest *lg)
 	c->event_inj_err = c->exit_int_info_err;
 }
 
+/*H:485
+ * A shutdown is the guest's triple fault: how Linux reboots with
+ * reboot=triple, and also how a guest whose exception handling went
+ * wrong ends.  The launcher reboots it either way, but it says where the
+ * guest was: the instruction, the stack, the last page fault's address,
+ * the page tables and the event being delivered when the third fault
+ * came.  For a deliberate reboot that is noise; for one nobody asked
+ * for, it is the only trace.
+ */
+static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
+{
+	const struct vmcb_save_area *s = &lg->vmcb->save;
+
+	run->exit_reason = LGUEST_EXIT_RESET;
+	snprintf(run->reason, sizeof(run->reason),
+		 "triple fault at rip %#llx (rsp %#llx, cr2 %#llx, cr3 %#llx, event %#x)",
+		 s->rip, s->rsp, s->cr2, s->cr3,
+		 lg->vmcb->control.exit_int_info);
+}
+
 /* Returns 1 to go back to the launcher, 0 to enter the guest again. */
 static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 {
@@ -1015,7 +1035,7 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 		return lg_handle_npf(lg, run);
 	case SVM_EXIT_SHUTDOWN:
 		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		run->exit_reason = LGUEST_EXIT_RESET;
+		lg_shutdown_state(lg, run);
 		return 1;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMMCALL:

@@ -496,6 +496,11 @@ static void test_reset(void)
 		tap_ok(false, "SETREGS with an empty IDT");
 	} else if (run_expect(&g, &run, LGUEST_EXIT_RESET, "triple fault")) {
 		tap_ok(true, "int3 with an empty IDT: triple fault gives LGUEST_EXIT_RESET");
+		run.reason[sizeof(run.reason) - 1] = '\0';
+		tap_diag("reset reason: %s", run.reason);
+		tap_ok(!strncmp(run.reason, "triple fault at rip 0x1000", 26) &&
+		       strstr(run.reason, "rsp 0x80000,"),
+		       "... and says where: the int3 in the guest's code, its stack");
 	}
 	guest_destroy(&g);
 }

@@ -109,7 +109,10 @@ enum lguest_exit_reason {
  * @mmio:        LGUEST_EXIT_MMIO: guest-physical @addr, @len (1, 2, 4 or
  *               8), @is_write, @data (little-endian bytes); reads are
  *               completed like port reads.
- * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence.
+ * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence;
+ *               LGUEST_EXIT_RESET: where the guest was when it shut
+ *               down (its RIP, RSP, CR2, CR3 and the event it was
+ *               delivering), also NUL-terminated.
  */
 struct lguest_run {
 	__u32 exit_reason;
