@@ -189,9 +189,9 @@ static void kvm_shutdown_state(struct cpu_kvm *k, struct cpu_exit *exit)
 	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return;
 	snprintf(exit->reason, sizeof(exit->reason),
-		 "triple fault at rip %#llx (rsp %#llx, cr2 %#llx, cr3 %#llx)",
-		 (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
-		 (unsigned long long)sregs.cr2, (unsigned long long)sregs.cr3);
+		 "triple fault: rip %#llx cr2 %#llx cr3 %#llx",
+		 (unsigned long long)regs.rip, (unsigned long long)sregs.cr2,
+		 (unsigned long long)sregs.cr3);
 }
 
 static void kvm_tick(int sig)

@@ -3,6 +3,7 @@
  * The guest CPU: AMD SVM's VMCB, the world switch, and what we do when the
  * guest leaves it (a "#VMEXIT").
  */
+#include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
@@ -988,20 +989,37 @@ static void lg_requeue_event(struct lguest *lg)
  * A shutdown is the guest's triple fault: how Linux reboots with
  * reboot=triple, and also how a guest whose exception handling went
  * wrong ends.  The launcher reboots it either way, but it says where the
- * guest was: the instruction, the stack, the last page fault's address,
- * the page tables and the event being delivered when the third fault
- * came.  For a deliberate reboot that is noise; for one nobody asked
- * for, it is the only trace.
+ * guest was: the instruction, the last page fault's address, the page
+ * tables and the event being delivered when the third fault came.  For a
+ * deliberate reboot that is noise; for one nobody asked for, it is the
+ * only trace.
  */
 static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
+	u64 table = s->cr3 & GENMASK_ULL(51, 12), launcher = 0, guest = 0;
+	unsigned long pfn = table >> PAGE_SHIFT;
+	void *page;
 
+	/*
+	 * And the guest's top-level page-table entry for its kernel (entry
+	 * 511 of the table at CR3), read through the page the nested page
+	 * table gives the guest and through the launcher's mapping: one
+	 * page, so they must agree.  A guest that can no longer reach its own
+	 * kernel shows a zero there.
+	 */
+	if (table < lg->mem_size && lg->pinned[pfn]) {
+		page = kmap_local_page(lg->pinned[pfn]);
+		guest = *(u64 *)(page + 511 * 8);
+		kunmap_local(page);
+	}
+	if (lg_read_phys(lg, table + 511 * 8, &launcher, sizeof(launcher)))
+		launcher = ~guest;
 	run->exit_reason = LGUEST_EXIT_RESET;
 	snprintf(run->reason, sizeof(run->reason),
-		 "triple fault at rip %#llx (rsp %#llx, cr2 %#llx, cr3 %#llx, event %#x)",
-		 s->rip, s->rsp, s->cr2, s->cr3,
-		 lg->vmcb->control.exit_int_info);
+		 "triple fault: rip %#llx cr2 %#llx cr3 %#llx event %#x pgd511 %#llx%s",
+		 s->rip, s->cr2, s->cr3, lg->vmcb->control.exit_int_info,
+		 guest, launcher == guest ? "" : " (differs)");
 }
 
 /* Returns 1 to go back to the launcher, 0 to enter the guest again. */
