@@ -51,6 +51,7 @@ struct lguest {
 	/* Guest RAM: launcher address of guest-physical 0, and its size. */
 	unsigned long mem_base;
 	u64 mem_size;
+	unsigned long host_cr3;		/* the host's CR3 at the last VMRUN */
 	struct page **pinned;		/* one slot per guest page, or NULL */
 	unsigned long nr_pinned;
 	u64 *npt_root;			/* the nested PML4 */

@@ -504,6 +504,7 @@ static void lg_world_switch(struct lguest *lg)
 	wrmsrl(MSR_EFER, host_efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
 	lg->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	lg->host_cr3 = __read_cr3();
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
 
@@ -1022,6 +1023,22 @@ static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
 		 guest, launcher == guest ? "" : " (differs)");
 }
 
+/*H:487
+ * A sanity check that costs one comparison.  The guest's state after an
+ * exit must be the guest's: a CR3 equal to the host's own, at an address
+ * inside lg_vmrun(), can only mean the CPU stored the host's state where
+ * the guest's belongs (under QEMU's emulated SVM we have seen exactly
+ * that).  Running on would run the guest on the host's page tables, so we
+ * stop it and say so.
+ */
+static bool lg_state_is_host(struct lguest *lg)
+{
+	const struct vmcb_save_area *s = &lg->vmcb->save;
+
+	return s->cr3 == lg->host_cr3 &&
+	       s->rip - (unsigned long)lg_vmrun < 0x200;
+}
+
 /* Returns 1 to go back to the launcher, 0 to enter the guest again. */
 static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 {
@@ -1029,6 +1046,11 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	u32 code = vmcb->control.exit_code;
 
 	lg->stats[LGUEST_STAT_EXITS]++;
+	if (unlikely(lg_state_is_host(lg))) {
+		lg_kill(lg, "host state in the guest's VMCB (rip %#llx, cr3 %#llx, exit %#x)",
+			vmcb->save.rip, vmcb->save.cr3, code);
+		return 0;
+	}
 	lg_requeue_event(lg);
 	switch (code) {
 	case SVM_EXIT_INTR:
