@@ -114,14 +114,27 @@ silent_vm_failure() {
 		grep -qE "^not ok - suite $suite: did not complete: (timed out|the VM stopped early)" "$log"
 }
 
+# A guest that lg.ko stopped because the CPU had stored the host's own
+# state as the guest's (drivers/lguest/svm.c, H:487): QEMU's emulated SVM
+# does that now and then, which says nothing about our code either.
+emulator_fault() {
+	grep -q "guest killed: host state in the guest's VMCB" "$1"
+}
+
 run_vm_suites() {
-	local suite log
+	local suite log why
 	for suite in "$@"; do
 		log=$logdir/vm-$suite.log
 		no_count=1 tap_part "vm-$suite" env BUILD="$BUILD" INITRAMFS="$INITRAMFS" \
 			VM_QUIET=1 tests/vm/run-suite.sh "$suite" "$VM_KVER"
+		why=
 		if silent_vm_failure "$log" "$suite"; then
-			say "# note: the test VM went silent during suite $suite, with no failure before and no kernel error; running the suite once more (first run: $log.first)"
+			why="the test VM went silent during suite $suite, with no failure before and no kernel error"
+		elif emulator_fault "$log"; then
+			why="in suite $suite the emulated CPU stored the host's state as a guest's (lg.ko stopped that guest)"
+		fi
+		if [[ -n $why ]]; then
+			say "# note: $why; running the suite once more (first run: $log.first)"
 			mv "$log" "$log.first"
 			no_count=1 tap_part "vm-$suite" env BUILD="$BUILD" \
 				INITRAMFS="$INITRAMFS" VM_QUIET=1 \
