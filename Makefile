@@ -7,6 +7,7 @@
 #   make run             boot the test host VM with our modules, get a shell
 #   make check           every test; ends with "N passed, N failed"
 #   make bench           the benchmark VM suites
+#   make soak            two guests under network load for SOAK_SECS (300)
 #   make modules         vringfd.ko, vring_echo.ko for $(KVER) (6.1)
 #   make modules-6.12    the same against the newest installed 6.12 headers
 #   make checkpatch      checkpatch.pl --strict on every kernel source file
@@ -52,7 +53,7 @@ VM_KVER ?= $(KVER)
 .DEFAULT_GOAL := all
 
 .PHONY: journey journey-check
-.PHONY: all modules modules-6.12 userspace vm-initramfs check run bench \
+.PHONY: all modules modules-6.12 userspace vm-initramfs check run bench soak \
 	checkpatch clean deps vm-suite FORCE
 
 # --- kernel modules --------------------------------------------------------
@@ -142,6 +143,14 @@ check:
 bench:
 	+@MAKE="$(MAKE)" BUILD=$(BUILD) VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \
 		BENCH_SUITES="$(BENCH_SUITES)" scripts/check.sh bench
+
+# Two lg.ko guests moving TCP both ways on four queue pairs each for
+# SOAK_SECS: a hunt for rare failures under load, not part of check.
+SOAK_SECS ?= 300
+soak: vm-initramfs
+	@BUILD=$(BUILD) INITRAMFS=$(INITRAMFS) VM_TIMEOUT=$$(($(SOAK_SECS) + 600)) \
+		VM_APPEND="soak.secs=$(SOAK_SECS) $(VM_APPEND)" \
+		tests/vm/run-suite.sh soak $(VM_KVER)
 
 checkpatch:
 	@scripts/checkpatch.sh

@@ -507,7 +507,6 @@ static void lg_world_switch(struct lguest *lg)
 	lg->host_cr3 = __read_cr3();
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
-
 	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer);
 	lg_fxsave(lg->fpu);
@@ -994,33 +993,66 @@ static void lg_requeue_event(struct lguest *lg)
  * tables and the event being delivered when the third fault came.  For a
  * deliberate reboot that is noise; for one nobody asked for, it is the
  * only trace.
+ *
+ * A triple fault at an instruction that cannot fault is a failed walk of
+ * the guest's page tables: the fetch of RIP, then the IDT entries (CR2).
+ * So we walk both addresses ourselves, in the page tables the guest's
+ * state names, reading them as the guest sees them: through the pages
+ * the nested page table maps.  "rip->0x1234" is where RIP should have
+ * been found; "rip->-" says the tables do not map it (a guest that broke
+ * its own tables, or pages the guest never touched).  If the same walk
+ * through the launcher's mapping of the same memory ends elsewhere, the
+ * line says "(views differ)": that would be RAM changed under the guest.
  */
+static int lg_read_guest_view(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	struct lguest *lg = ctx;
+	unsigned long pfn = gpa >> PAGE_SHIFT;
+	void *page;
+
+	if (gpa >= lg->mem_size || offset_in_page(gpa) + len > PAGE_SIZE ||
+	    !lg->pinned[pfn])
+		return -EFAULT;
+	page = kmap_local_page(lg->pinned[pfn]);
+	memcpy(buf, page + offset_in_page(gpa), len);
+	kunmap_local(page);
+	return 0;
+}
+
+/* Where gva leads by the guest's view (in out), or ~0 if nowhere. */
+static bool lg_shutdown_walk(struct lguest *lg, u64 gva, u64 *out)
+{
+	const struct vmcb_save_area *s = &lg->vmcb->save;
+	u64 guest = ~0ULL, launcher = ~0ULL;
+
+	if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva,
+		    lg_read_guest_view, lg, &guest))
+		guest = ~0ULL;
+	if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva,
+		    lg_read_phys, lg, &launcher))
+		launcher = ~0ULL;
+	*out = guest;
+	return guest == launcher;
+}
+
 static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
-	u64 table = s->cr3 & GENMASK_ULL(51, 12), launcher = 0, guest = 0;
-	unsigned long pfn = table >> PAGE_SHIFT;
-	void *page;
+	char at_rip[24] = "-", at_cr2[24] = "-";
+	u64 rip_gpa, cr2_gpa;
+	bool same;
 
-	/*
-	 * And the guest's top-level page-table entry for its kernel (entry
-	 * 511 of the table at CR3), read through the page the nested page
-	 * table gives the guest and through the launcher's mapping: one
-	 * page, so they must agree.  A guest that can no longer reach its own
-	 * kernel shows a zero there.
-	 */
-	if (table < lg->mem_size && lg->pinned[pfn]) {
-		page = kmap_local_page(lg->pinned[pfn]);
-		guest = *(u64 *)(page + 511 * 8);
-		kunmap_local(page);
-	}
-	if (lg_read_phys(lg, table + 511 * 8, &launcher, sizeof(launcher)))
-		launcher = ~guest;
+	same = lg_shutdown_walk(lg, s->rip, &rip_gpa);
+	same &= lg_shutdown_walk(lg, s->cr2, &cr2_gpa);
+	if (rip_gpa != ~0ULL)
+		snprintf(at_rip, sizeof(at_rip), "%#llx", rip_gpa);
+	if (cr2_gpa != ~0ULL)
+		snprintf(at_cr2, sizeof(at_cr2), "%#llx", cr2_gpa);
 	run->exit_reason = LGUEST_EXIT_RESET;
 	snprintf(run->reason, sizeof(run->reason),
-		 "triple fault: rip %#llx cr2 %#llx cr3 %#llx event %#x pgd511 %#llx%s",
-		 s->rip, s->cr2, s->cr3, lg->vmcb->control.exit_int_info,
-		 guest, launcher == guest ? "" : " (differs)");
+		 "triple fault: rip %#llx->%s cr2 %#llx->%s cr3 %#llx event %#x%s",
+		 s->rip, at_rip, s->cr2, at_cr2, s->cr3,
+		 lg->vmcb->control.exit_int_info, same ? "" : " (views differ)");
 }
 
 /*H:487

@@ -18,13 +18,7 @@
 # each "listening" line before it sends and has its receivers up before
 # we send.  Every result is one "benchmq: R PHASE ..." line.
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "benchmq: $*"

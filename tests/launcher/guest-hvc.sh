@@ -8,13 +8,7 @@
 # launcher's I/O thread.  Parameters from the kernel command line:
 #   launcher.token=T    put T in the lines, so the suite knows they are ours
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "launcher-test: $*" >/dev/hvc0

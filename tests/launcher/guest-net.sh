@@ -13,13 +13,7 @@
 #      while its console was quiet.
 # Every result is one "net-test: " line on the console for the suite.
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "net-test: $*"

@@ -17,13 +17,7 @@
 # Unlike guest-net.sh this does not ping: a boot costs a minute of TCG
 # time, so one guest does every round of one backend.
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "netbench: $*"

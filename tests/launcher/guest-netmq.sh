@@ -14,13 +14,7 @@
 #      packet counters.
 # Every result is one "netmq: " line on the console for the suite.
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "netmq: $*"

@@ -8,13 +8,7 @@
 #   launcher.status=N   exit with status N (default 0); init hands it to
 #                       the launcher through the exit port (0xf4)
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "launcher-test: $*"

@@ -24,7 +24,7 @@
 # Environment: VM_TIMEOUT (seconds; default: the suite's
 # "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
 # (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
-# VM_QEMU_ARGS (extra QEMU arguments), VM_CPU (default: the suite's
+# VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary), VM_CPU (default: the suite's
 # "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
@@ -80,13 +80,16 @@ smp=${VM_SMP:-$(nproc)}
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic quiet"
 append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
 
-rm -f "$console" "$result"
+# QEMU's monitor, on a socket: `info registers -a` shows where a VM that
+# went silent is stuck (done for a timeout below, if python3 is there).
+monitor=$outdir/$suite.monitor
+rm -f "$console" "$result" "$monitor"
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
-qemu-system-x86_64 \
+${VM_QEMU:-qemu-system-x86_64} \
 	-M q35 -cpu "$cpu" -m "$memory" -smp "$smp" \
-	-display none -monitor none -nic none -no-reboot \
+	-display none -monitor "unix:$monitor,server=on,wait=off" -nic none \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
 	-d cpu_reset -D "$outdir/$suite.cpu-reset.log" \
@@ -103,6 +106,42 @@ stop_vm() {
 	kill -KILL $qemu_pid 2>/dev/null
 }
 
+# A reset of the test VM (a triple fault of its kernel, or the reboot
+# panic=-1 asks for) is not left to QEMU's -no-reboot: QEMU would exit
+# without a word on the CPU's state.  We let it reset instead, because
+# -d cpu_reset then logs every CPU's registers as they were at that
+# moment, and stop the VM as soon as its log shows a reset beyond the
+# ones QEMU does while it starts (counted once the kernel has printed).
+resets() { grep -c '^CPU Reset' "$reset_log" 2>/dev/null; }
+reset_log=$outdir/$suite.cpu-reset.log
+boot_resets=
+
+# vm_registers: every CPU's registers, from QEMU's monitor.
+vm_registers() {
+	command -v python3 >/dev/null || return
+	python3 - "$monitor" <<-'EOF' 2>&1
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(5)
+	def reply():
+	    got = b""
+	    try:
+	        while not got.endswith(b"(qemu) "):
+	            more = s.recv(65536)
+	            if not more:
+	                break
+	            got += more
+	    except socket.timeout:
+	        pass
+	    return got.decode(errors="replace")
+	s.connect(sys.argv[1])
+	reply()
+	s.sendall(b"info registers -a\n")
+	text = reply().replace("\r", "")
+	print(text[max(text.find("CPU#"), 0):].removesuffix("(qemu) "))
+	EOF
+}
+
 # Wait for the VM to end.  It ends itself right after the sentinel; should
 # it not (a reboot that hangs), it is stopped 10 s later, since the results
 # are all in.  At the time limit it is stopped whatever it is doing.
@@ -110,6 +149,14 @@ deadline=$((SECONDS + timeout_s))
 sentinel_at=
 ended=itself
 while kill -0 $qemu_pid 2>/dev/null; do
+	if [[ -z $boot_resets && -s $console ]]; then
+		boot_resets=$(resets)
+	elif [[ -n $boot_resets && $(resets) -gt $boot_resets ]]; then
+		ended=reset
+		sleep 0.5	# the other CPUs' dumps follow the first
+		stop_vm
+		break
+	fi
 	if [[ -z $sentinel_at ]] && grep -q "^# suite $suite complete" "$result"; then
 		sentinel_at=$SECONDS
 	fi
@@ -120,6 +167,7 @@ while kill -0 $qemu_pid 2>/dev/null; do
 	fi
 	if [[ $SECONDS -ge $deadline ]]; then
 		ended=timeout
+		vm_registers >"$outdir/$suite.hang.log"
 		stop_vm
 		break
 	fi
@@ -146,18 +194,31 @@ sentinel=$(grep -E "^# suite $suite complete, exit status [0-9]+$" "$result" | t
 if [[ -z $sentinel ]]; then
 	if [[ $ended == timeout ]]; then
 		why="timed out after ${timeout_s}s"
+		if [[ -s $outdir/$suite.hang.log ]]; then
+			echo "# each CPU when the time ran out (all registers: $outdir/$suite.hang.log):"
+			grep -E '^(CPU#|RIP|RSI|CR0)' "$outdir/$suite.hang.log" | sed 's/^/#   /' | head -12
+		fi
 	elif grep -q 'Kernel panic' "$console"; then
 		why="the kernel panicked"
 	else
 		why="the VM stopped early (QEMU status $qemu_status, see $outdir/$suite.qemu.log)"
 		# QEMU logs a triple fault of the test VM's own kernel (-d
 		# cpu_reset): a reset without a word is then the host's.
-		if grep -q 'Triple fault' "$outdir/$suite.cpu-reset.log" 2>/dev/null; then
+		if grep -q 'Triple fault' "$reset_log" 2>/dev/null; then
 			why+=": QEMU saw a triple fault in the test VM's kernel"
+		elif [[ $ended == reset ]]; then
+			why+=": the test VM reset"
 		fi
 	fi
 	fail "did not complete: $why; console log: $console"
 	failed=$((failed + 1))
+	if [[ $ended == reset ]]; then
+		echo "# each CPU at the reset (all registers: $reset_log):"
+		awk -v boot="${boot_resets:-0}" '
+			/^CPU Reset/ { n++; cpu = $3 " " $4; first = n > boot && !seen[cpu]++; next }
+			first && /^(RIP|RSI|CR0|EFER|CS )/ { print "#   " cpu " " $0 }' \
+			"$reset_log" | head -20
+	fi
 	echo "# last 30 lines of $console:"
 	tr -d '\r' <"$console" | tail -30 | sed 's/^/#   /'
 else

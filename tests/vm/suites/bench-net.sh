@@ -32,38 +32,16 @@
 # transfer that fails (md5 mismatch, short count, no packets) is a
 # "not ok", so a broken backend shows.  Run by /init with busybox ash.
 
-trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+# lib-net.sh: the TAP helpers, wait_for_line and field.
+. /suites/lib-net.sh
 T=/tmp/bench-net
 BYTES=33554432
 UDP=5
 ROUNDS=3
 BACKENDS="copy vring"
 mkdir -p $T
+# A launcher's last lines, where it says why it ended.
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
-
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
-
-# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
-# starts with PREFIX.
-field() {
-	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
-		sed 's/\[.*//'	# a kernel message may run on from the guest's line
-}
 
 tap_packets() {
 	echo $(($(cat /sys/class/net/$1/statistics/rx_packets 2>/dev/null || echo 0) +

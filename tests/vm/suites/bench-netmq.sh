@@ -30,14 +30,8 @@
 # datagrams) or a pair switch that does not happen is a "not ok", so the
 # bench is a smoke test too.  Run by /init with busybox ash.
 
-trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+# lib-net.sh: the TAP helpers, wait_for_line and field.
+. /suites/lib-net.sh
 T=/tmp/bench-netmq
 BYTES=16777216
 FLOWS=4
@@ -50,23 +44,6 @@ mkdir -p $T
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
 # showin N: the same for standard input (the VM has no /dev/stdin).
 showin() { sed 's/^/#   /' | tr -d '\r' | tail -${1:-30}; }
-
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
-
-# field FILE PREFIX WORD: the word after WORD in the first line of FILE that
-# starts with PREFIX.
-field() {
-	sed -n "s/^$2//p" "$1" | tr -d '\r' | head -1 |
-		awk -v w="$3" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }' |
-		sed 's/\[.*//'	# a kernel message may run on from the guest's line
-}
 
 # record KEY METRIC VALUE: one round's number, for the medians.
 record() {

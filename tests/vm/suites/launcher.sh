@@ -16,19 +16,7 @@
 # A launcher that ended early must fail a check, not kill this script:
 # with SIGPIPE ignored, writing to a FIFO nobody reads is an error.
 trap '' PIPE
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
+. /suites/lib.sh
 T=/tmp/launcher
 mkdir -p $T
 rand() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }

@@ -5,17 +5,7 @@
 # and shares the CPU with kvm_amd in both orders (test_kvm).
 # Run by /init with busybox ash; TAP on stdout.
 
-n=0
-check() {
-	n=$((n + 1))
-	desc=$1
-	shift
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-	fi
-}
+. /suites/lib.sh
 
 loads() {
 	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
@@ -69,8 +59,7 @@ if modprobe kvm_amd 2>/dev/null; then
 	run_tap /bin/test_kvm
 	run_tap /bin/test_kvm "/bin/test_lguest quick >/dev/null"
 else
-	echo "not ok $((n + 1)) - modprobe kvm_amd"
-	n=$((n + 1))
+	not_ok "modprobe kvm_amd"
 fi
 
 check "lg.ko unloads" rmmod lg

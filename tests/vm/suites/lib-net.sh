@@ -3,20 +3,9 @@
 # lib-net: what the network suites (net, netmq, macvtap) share; each
 # sources it with `. /suites/lib-net.sh`.  Not a suite itself.
 
+. /suites/lib.sh
 # A launcher that ended early must fail a check, not kill the script.
 trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
-KERNEL=/bin/guest-bzImage
-INITRD=/bin/guest-initramfs.cpio.gz
 
 # Show a file in the TAP stream as comments.
 show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }

@@ -6,17 +6,7 @@
 # lg.ko on a CPU without SVM: QEMU's EPYC model with the svm flag taken
 # away.  The module must refuse to load with one clear kernel message,
 # leave no /dev/lguest behind, and the launcher must say what is missing.
-n=0
-check() {
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-	fi
-}
+. /suites/lib.sh
 
 check "the CPU really has no svm flag" sh -c '! grep -qw svm /proc/cpuinfo'
 

@@ -5,17 +5,7 @@
 # create their devices, depend on each other the right way and unload.
 # Run by /init with busybox ash; TAP on stdout.
 
-n=0
-check() {
-	n=$((n + 1))
-	desc=$1
-	shift
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-	fi
-}
+. /suites/lib.sh
 
 # The host names the kernel it booted as lguest.kver= on the command line.
 want_kver=

@@ -26,16 +26,7 @@
 
 # A launcher that ended early must fail a check, not kill this script.
 trap '' PIPE
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-LGUEST=/bin/lguest
+. /suites/lib.sh
 KERNEL=/bin/stock-vmlinuz
 INITRD=/bin/stock-initramfs.cpio.gz
 T=/tmp/stock

@@ -11,17 +11,8 @@
 # To run only some groups, boot with tunvring.groups=a,b,...
 # (e.g. VM_APPEND=tunvring.groups=tx,rx tests/vm/run-suite.sh tunvring).
 
-n=0
-check() {
-	n=$((n + 1))
-	desc=$1
-	shift
-	if "$@"; then
-		echo "ok $n - tunvring suite: $desc"
-	else
-		echo "not ok $n - tunvring suite: $desc"
-	fi
-}
+. /suites/lib.sh
+TAP_PREFIX="tunvring suite: "
 
 quietly() {
 	out=$("$@" 2>&1)

@@ -10,17 +10,8 @@
 # To run only some test_vringfd groups, boot with vringfd.groups=a,b,...
 # (e.g. VM_APPEND=vringfd.groups=hostile tests/vm/run-suite.sh vringfd).
 
-n=0
-check() {
-	n=$((n + 1))
-	desc=$1
-	shift
-	if "$@"; then
-		echo "ok $n - vringfd suite: $desc"
-	else
-		echo "not ok $n - vringfd suite: $desc"
-	fi
-}
+. /suites/lib.sh
+TAP_PREFIX="vringfd suite: "
 
 loads() {
 	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
