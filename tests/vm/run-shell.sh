@@ -9,7 +9,7 @@
 #
 # VM_MODE=shell skips the guest and goes straight to the test host's shell.
 # Environment: VM_MEMORY (default 1G), VM_SMP (default: host CPUs),
-# VM_APPEND (extra kernel arguments).
+# VM_APPEND (extra kernel arguments), VM_ACCEL (tcg,thread=single).
 set -euo pipefail
 
 kver=${1:?usage: $0 KVER INITRAMFS}
@@ -24,7 +24,9 @@ echo "Booting the lguest test host VM (kernel $kver, QEMU TCG, about 10 s),"
 echo "then the lguest guest inside it.  Press Ctrl-A then X to stop QEMU at"
 echo "any time."
 
-exec qemu-system-x86_64 -M q35 -cpu EPYC -m "${VM_MEMORY:-1G}" \
+# One host thread for all the VM's CPUs: see VM_ACCEL in run-suite.sh.
+exec qemu-system-x86_64 -M q35 -accel "${VM_ACCEL:-tcg,thread=single}" \
+	-cpu EPYC -m "${VM_MEMORY:-1G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
 	-append "console=ttyS0 panic=-1 quiet lguest.mode=${VM_MODE:-demo} lguest.kver=$kver ${VM_APPEND:-}"

@@ -158,11 +158,10 @@ listening() {
 }
 
 # boot G: start guest G and wait until it listens.  A guest whose
-# launcher ends during the boot is booted once more, with a note: this
-# nested TCG machine under load now and then kills a booting guest (an
-# lg.ko "MMIO ... that cannot be read" far outside its RAM, before any
-# device of ours is touched), and one lost boot should not cost the
-# whole comparison; the note keeps it visible.
+# launcher ends during the boot is booted once more, with a note: one
+# lost boot should not cost the whole comparison, and the note keeps it
+# visible.  (It was QEMU's bug with a thread per CPU, an lg.ko kill for
+# the host's state in the guest's VMCB; see Documentation/lguest.rst.)
 boot() {
 	g=$1
 	out=$T/$g.out
