@@ -24,7 +24,8 @@
 # Environment: VM_TIMEOUT (seconds; default: the suite's
 # "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
 # (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
-# VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary), VM_CPU (default: the suite's
+# VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary), VM_ACCEL
+# (default tcg,thread=single; see below), VM_CPU (default: the suite's
 # "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
@@ -76,6 +77,16 @@ cpu=${VM_CPU:-$(sed -n 's/^# lguest-cpu: *\([^ ]*\).*/\1/p' "$script" | head -1)
 cpu=${cpu:-EPYC}
 memory=${VM_MEMORY:-1G}
 smp=${VM_SMP:-$(nproc)}
+# One host thread runs all the test VM's CPUs in turn.  QEMU's TCG with a
+# thread per CPU (its default) loses the first CPU's SVM mode bits now and
+# then: every x87 state load (FXRSTOR, XRSTOR, FRSTOR, FLDENV) on any CPU
+# clears an IGNNE bit in CPU 0's hflags2 with a plain read-modify-write
+# from its own thread, which can undo what CPU 0 did to the same word in a
+# world switch a moment before (nested paging left on after a #VMEXIT, or
+# cleared inside the guest).  Under load with nested guests that broke
+# the test VM's kernel or the guests a few times per run (see
+# Documentation/lguest.rst).  VM_ACCEL overrides.
+accel=${VM_ACCEL:-tcg,thread=single}
 
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic quiet"
 append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
@@ -83,12 +94,12 @@ append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
 # QEMU's monitor, on a socket: `info registers -a` shows where a VM that
 # went silent is stuck (done for a timeout below, if python3 is there).
 monitor=$outdir/$suite.monitor
-rm -f "$console" "$result" "$monitor"
+rm -f "$console" "$result" "$monitor" "$outdir/$suite.hang.log"
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
 ${VM_QEMU:-qemu-system-x86_64} \
-	-M q35 -cpu "$cpu" -m "$memory" -smp "$smp" \
+	-M q35 -accel "$accel" -cpu "$cpu" -m "$memory" -smp "$smp" \
 	-display none -monitor "unix:$monitor,server=on,wait=off" -nic none \
 	-serial "file:$console" -serial "file:$result" \
 	-kernel "$kernel" -initrd "$INITRAMFS" -append "$append" \
