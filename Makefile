@@ -145,7 +145,7 @@ bench:
 		BENCH_SUITES="$(BENCH_SUITES)" scripts/check.sh bench
 
 # Two lg.ko guests moving TCP both ways on four queue pairs each for
-# SOAK_SECS: a hunt for rare failures under load, not part of check.
+# SOAK_SECS: a hunt for rare failures under load (check runs it for 60 s).
 SOAK_SECS ?= 300
 soak: vm-initramfs
 	@BUILD=$(BUILD) INITRAMFS=$(INITRAMFS) VM_TIMEOUT=$$(($(SOAK_SECS) + 600)) \

@@ -28,3 +28,7 @@ VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
 VM_SUITES += lguest
 VM_KMODS += kvm_amd
 VM_SUITES += nosvm
+# Two guests under network load for a minute (tests/vm/suites/soak.sh;
+# `make soak` runs it for longer).
+VM_SUITES += soak
+VM_KMODS += tun
