@@ -8,13 +8,7 @@
 # Parameters from the kernel command line: stock.token=T (echoed back),
 # stock.a=A stock.b=B (their sum is printed).
 
-param() {
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		"$1"=*) echo "${word#*=}"; return ;;
-		esac
-	done
-}
+. /test/guest-lib.sh
 
 say() {
 	echo "stock-test: $*"

@@ -20,11 +20,13 @@ $(STOCK_KERNEL): /boot/vmlinuz-$(VM_KVER)
 	cp $< $@
 
 $(STOCK_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
-		$(LGUEST_EXIT_BIN) tests/launcher/stock-probe.sh tests/launcher/stock.mk
+		$(LGUEST_EXIT_BIN) tests/launcher/stock-probe.sh \
+		tests/launcher/guest-lib.sh tests/launcher/stock.mk
 	@mkdir -p $(dir $@)
 	BUILD=$(BUILD) guest/mkinitramfs.sh --out $@ \
 		--add $(LGUEST_EXIT_BIN):/sbin/lguest-exit \
-		--add tests/launcher/stock-probe.sh:/test/stock-probe.sh
+		--add tests/launcher/stock-probe.sh:/test/stock-probe.sh \
+		--add tests/launcher/guest-lib.sh:/test/guest-lib.sh
 
 VM_PROGS += $(STOCK_KERNEL) $(STOCK_INITRAMFS)
 VM_SUITES += stock
