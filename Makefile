@@ -148,6 +148,8 @@ bench:
 # SOAK_SECS: a hunt for rare failures under load (check runs it for 60 s).
 SOAK_SECS ?= 300
 soak: vm-initramfs
+	@case "$(SOAK_SECS)" in ''|*[!0-9]*) \
+		echo "make soak: SOAK_SECS=$(SOAK_SECS): want whole seconds" >&2; exit 2;; esac
 	@BUILD=$(BUILD) INITRAMFS=$(INITRAMFS) VM_TIMEOUT=$$(($(SOAK_SECS) + 600)) \
 		VM_APPEND="soak.secs=$(SOAK_SECS) $(VM_APPEND)" \
 		tests/vm/run-suite.sh soak $(VM_KVER)

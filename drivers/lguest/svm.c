@@ -507,6 +507,7 @@ static void lg_world_switch(struct lguest *lg)
 	lg->host_cr3 = __read_cr3();
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
+
 	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer);
 	lg_fxsave(lg->fpu);
@@ -1023,7 +1024,7 @@ static int lg_read_guest_view(void *ctx, u64 gpa, void *buf, unsigned int len)
 static bool lg_shutdown_walk(struct lguest *lg, u64 gva, u64 *out)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
-	u64 guest = ~0ULL, launcher = ~0ULL;
+	u64 guest, launcher;
 
 	if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva,
 		    lg_read_guest_view, lg, &guest))

@@ -111,8 +111,9 @@ enum lguest_exit_reason {
  *               completed like port reads.
  * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence;
  *               LGUEST_EXIT_RESET: where the guest was when it shut
- *               down (its RIP, CR2, CR3, the event it was delivering and
- *               its page tables' entry 511), also NUL-terminated.
+ *               down (its RIP and CR2, each with the guest-physical
+ *               address its page tables give it, CR3 and the event it
+ *               was delivering), also NUL-terminated.
  */
 struct lguest_run {
 	__u32 exit_reason;
