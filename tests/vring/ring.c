@@ -246,6 +246,38 @@ int echo_attach(int echo_fd, int in_fd, int out_fd)
 	return ioctl(echo_fd, VRING_ECHO_ATTACH, &at);
 }
 
+/*
+ * Attaching queues one run of the echo on a vringfd worker, for buffers
+ * already waiting.  A test that then changes the ring under the echo
+ * (offers a chain, then takes its memory away) must not have that run
+ * land in between: wait until the echo has counted it.  The echo counts
+ * a run under the lock GETSTATS takes, so a changed count means the run
+ * is over.  Only for a ring that is set up and not broken (otherwise the
+ * worker has nothing to run and this waits its 5 s out: ETIMEDOUT).
+ */
+int echo_attach_settled(int echo_fd, int in_fd, int out_fd)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct vring_echo_stats st;
+	uint64_t before;
+	int i;
+
+	if (echo_stats(echo_fd, &st))
+		return -1;
+	before = st.kicks;
+	if (echo_attach(echo_fd, in_fd, out_fd))
+		return -1;
+	for (i = 0; i < 5000; i++) {
+		if (echo_stats(echo_fd, &st))
+			return -1;
+		if (st.kicks != before)
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 int echo_detach(int echo_fd)
 {
 	return ioctl(echo_fd, VRING_ECHO_DETACH);

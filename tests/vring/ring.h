@@ -91,6 +91,8 @@ int ring_status(const struct test_ring *r, struct vring_status *st);
 /* The echo module: open /dev/vring_echo, attach (out_fd -1: self mode). */
 int echo_open(void);
 int echo_attach(int echo_fd, int in_fd, int out_fd);
+/* Attach, then wait until the run attaching queues is over (-1 ETIMEDOUT). */
+int echo_attach_settled(int echo_fd, int in_fd, int out_fd);
 int echo_detach(int echo_fd);
 int echo_stats(int echo_fd, struct vring_echo_stats *stats);
 

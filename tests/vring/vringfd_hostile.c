@@ -392,8 +392,12 @@ static bool hostile_create(struct hostile *h, uint64_t features, enum window w)
 		    vringfd_set_limit(h->r.fd, w == WINDOW_HUGE ? ~0ULL : ARENA_LEN))
 			return false;
 	}
+	/*
+	 * Settled: the cases below offer a chain and then protect the ring's
+	 * memory, and the attach's own run must not echo it in between.
+	 */
 	h->echo = echo_open();
-	return echo_attach(h->echo, h->r.fd, -1) == 0;
+	return echo_attach_settled(h->echo, h->r.fd, -1) == 0;
 }
 
 static void hostile_destroy(struct hostile *h)
