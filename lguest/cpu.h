@@ -91,6 +91,8 @@ struct cpu_ops {
 	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line,
 			  uint64_t isr_addr);
 	void (*print_stats)(struct cpu *cpu, FILE *out);
+	/* One line: where the guest is (RIP, RSP, RFLAGS, control registers). */
+	void (*print_state)(struct cpu *cpu, FILE *out);
 	/* The guest's TSC frequency in kHz, or 0 if the backend cannot tell. */
 	unsigned int (*tsc_khz)(struct cpu *cpu);
 };
@@ -106,6 +108,10 @@ struct cpu {
  */
 struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose);
 struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose);
+
+/* The one line both backends' print_state() print (launcher.c). */
+void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
+		     uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
 
 /* The running CPU, for irq_pulse() and friends in launcher.c. */
 extern struct cpu *the_cpu;

@@ -371,6 +371,21 @@ static void kvm_print_stats(struct cpu *cpu, FILE *out)
 		k->stats[KSTAT_INTR], k->stats[KSTAT_OTHER]);
 }
 
+static void kvm_print_state(struct cpu *cpu, FILE *out)
+{
+	struct cpu_kvm *k = to_kvm(cpu);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+		fprintf(out, "lguest: KVM_GET_REGS: %m\n");
+		return;
+	}
+	cpu_print_state(out, regs.rip, regs.rsp, regs.rflags, sregs.cr0,
+			sregs.cr3, sregs.cr4, sregs.efer);
+}
+
 /*L:335
  * KVM gives the guest a TSC at the host's frequency (or a scaled one, on
  * CPUs that can, when asked with KVM_SET_TSC_KHZ; we never ask), and
@@ -392,6 +407,7 @@ static const struct cpu_ops kvm_ops = {
 	.bind_ioeventfd = kvm_bind_ioeventfd,
 	.bind_irqfd = kvm_bind_irqfd,
 	.print_stats = kvm_print_stats,
+	.print_state = kvm_print_state,
 	.tsc_khz = kvm_tsc_khz,
 };
 

@@ -174,6 +174,18 @@ static void lguest_print_stats(struct cpu *cpu, FILE *out)
 	fprintf(out, "\n");
 }
 
+static void lguest_print_state(struct cpu *cpu, FILE *out)
+{
+	struct lguest_regs r;
+
+	if (ioctl(to_lguest(cpu)->fd, LHREQ_GETREGS, &r) < 0) {
+		fprintf(out, "lguest: LHREQ_GETREGS: %m\n");
+		return;
+	}
+	cpu_print_state(out, r.rip, r.rsp, r.rflags, r.cr0, r.cr3, r.cr4,
+			r.efer);
+}
+
 /* lg.ko knows the host's TSC frequency, which is the guest's (H:065). */
 static unsigned int lguest_tsc_khz(struct cpu *cpu)
 {
@@ -192,6 +204,7 @@ static const struct cpu_ops lguest_ops = {
 	.bind_ioeventfd = lguest_bind_ioeventfd,
 	.bind_irqfd = lguest_bind_irqfd,
 	.print_stats = lguest_print_stats,
+	.print_state = lguest_print_state,
 	.tsc_khz = lguest_tsc_khz,
 };
 

@@ -283,6 +283,41 @@ static void handle_mmio(struct cpu_exit *exit)
 				  exit->mmio.data, exit->mmio.len);
 }
 
+void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
+		     uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+{
+	fprintf(out, "lguest: guest at rip %#llx rsp %#llx rflags %#llx (interrupts %s) cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		(unsigned long long)rip, (unsigned long long)rsp,
+		(unsigned long long)rflags, rflags & 0x200 ? "on" : "off",
+		(unsigned long long)cr0, (unsigned long long)cr3,
+		(unsigned long long)cr4, (unsigned long long)efer);
+}
+
+/*L:435
+ * A guest that seems stuck: where is it?  SIGUSR1 (`kill -USR1` of the
+ * launcher) pulls the vCPU out of the hypervisor like any signal, and the
+ * run loop prints the guest's registers and the exit counters before it
+ * goes back in.  Two of them a few seconds apart tell a guest spinning in
+ * a loop (RIP moves around one place, exits climb) from one asleep in
+ * HLT waiting for an interrupt that never comes (halts stop counting).
+ */
+static volatile sig_atomic_t state_wanted;
+
+static void state_signal(int sig)
+{
+	(void)sig;
+	state_wanted = 1;
+}
+
+static void print_guest_state(struct cpu *cpu)
+{
+	state_wanted = 0;
+	/* The guest's console may be in the middle of a line (a prompt). */
+	fputc('\n', stderr);
+	cpu->ops->print_state(cpu, stderr);
+	cpu->ops->print_stats(cpu, stderr);
+}
+
 /*L:430
  * The heart of the launcher: run the guest until it needs us, do what it
  * needs, and run it again.  Timer ticks, interrupt delivery and HLT are
@@ -306,6 +341,8 @@ static void run_guest(struct cpu *cpu)
 			handle_mmio(&exit);
 			break;
 		case CPU_EXIT_SIGNAL:
+			if (state_wanted)
+				print_guest_state(cpu);
 			break;
 		case CPU_EXIT_HALT:
 			verbose_printf("guest halted\n");
@@ -556,6 +593,9 @@ static void setup_signals(void)
 	signal(SIGTERM, fatal_signal);
 	signal(SIGHUP, fatal_signal);
 	signal(SIGPIPE, SIG_IGN);
+	/* No SA_RESTART: the vCPU's RUN must come back to us (L:435). */
+	sigaction(SIGUSR1, &(struct sigaction){ .sa_handler = state_signal },
+		  NULL);
 }
 
 /*L:070

@@ -63,6 +63,7 @@ struct lguest {
 	struct lg_fxsave *fpu;
 	struct task_struct *task;	/* who is in RUN, for kicks */
 	bool halted;			/* in HLT, waiting for an interrupt */
+	bool irq_handed_over;		/* V_IRQ carries an acked vector (H:400) */
 	enum lg_pending pending;
 	struct lg_mmio_insn pending_insn;
 	u8 pending_io_size;

@@ -319,6 +319,8 @@ void lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	lg->pending = LG_PENDING_NONE;
 	lg->halted = false;
 	lg->vmcb->control.event_inj = 0;
+	lg->vmcb->control.int_ctl &= ~V_IRQ_MASK;
+	lg->irq_handed_over = false;
 }
 
 /* ---- the world switch ---- */
@@ -425,20 +427,51 @@ static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
 /*H:400
  * Just before entering: interrupts.  If the PIC has a request and the
  * guest can take it now (interrupts enabled, not in the one-instruction
- * shadow after STI or MOV SS, nothing else being injected), we do the
- * PIC's acknowledge cycle and put the vector in EVENTINJ: the CPU delivers
- * it through the guest's IDT as it enters.  If the guest cannot take it
- * yet, we ask the CPU to tell us when it can: a virtual interrupt request
- * (V_IRQ) with the VINTR intercept makes the guest exit the moment it
- * would accept an interrupt, and then we come round here again.  This runs
- * with host interrupts off, so a request raised after we looked comes with
- * a kick that arrives as soon as the guest runs (H:300).
+ * shadow after STI or MOV SS, no exception being delivered), we do the
+ * PIC's acknowledge cycle and hand the vector to the CPU as a virtual
+ * interrupt: V_IRQ set, the vector in int_vector, the guest's task
+ * priority ignored.  A guest that can take an interrupt takes a virtual
+ * one before its first instruction, so it arrives through the guest's IDT
+ * as it enters, just as if the guest had been running all along.
+ *
+ * EVENTINJ would say the same thing more directly, and it is what KVM
+ * uses; we do not, because QEMU's TCG delivers an interrupt injected
+ * through EVENTINJ twice: it leaves the vector behind as a pending
+ * exception and delivers it again, interrupts enabled or not, whenever
+ * its CPU loop is next asked to stop (see Documentation/lguest.rst, "lg.ko
+ * under QEMU's TCG").  A timer interrupt delivered inside a section that
+ * runs with interrupts off deadlocks the guest.  QEMU's V_IRQ has no such
+ * trap, and on a real CPU both deliver the interrupt the same way.
+ *
+ * If the guest cannot take the interrupt yet, we ask the CPU to tell us
+ * when it can: V_IRQ with the VINTR intercept makes the guest exit the
+ * moment it would accept an interrupt, and then we come round here again,
+ * having acknowledged nothing.  A vector handed over but not taken (a host
+ * interrupt stopped the guest before its first instruction) stays in
+ * V_IRQ for the next entry: the PIC has already moved it into service.
+ * This runs with host interrupts off, so a request raised after we looked
+ * comes with a kick that arrives as soon as the guest runs (H:300).
  */
+/* V_IRQ at the highest priority, whatever the guest's TPR says. */
+static void lg_request_virq(struct vmcb *vmcb)
+{
+	vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+		(0xf << V_INTR_PRIO_SHIFT);
+}
+
+static bool lg_irq_in_flight(const struct lguest *lg)
+{
+	return lg->irq_handed_over && (lg->vmcb->control.int_ctl & V_IRQ_MASK);
+}
+
 static void lg_prepare_interrupts(struct lguest *lg)
 {
 	struct vmcb *vmcb = lg->vmcb;
 	bool can_inject;
 
+	if (lg_irq_in_flight(lg))
+		return;
+	lg->irq_handed_over = false;
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK |
 				   V_IGN_TPR_MASK);
 	lg_no_intercept(vmcb, INTERCEPT_VINTR);
@@ -448,13 +481,12 @@ static void lg_prepare_interrupts(struct lguest *lg)
 		can_inject = !(vmcb->control.event_inj & SVM_EVTINJ_VALID) &&
 			(vmcb->save.rflags & X86_EFLAGS_IF) &&
 			!(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK);
+		lg_request_virq(vmcb);
 		if (can_inject) {
-			vmcb->control.event_inj = SVM_EVTINJ_VALID |
-				SVM_EVTINJ_TYPE_INTR | lg_pic_ack(&lg->pic);
+			vmcb->control.int_vector = lg_pic_ack(&lg->pic);
+			lg->irq_handed_over = true;
 			lg->stats[LGUEST_STAT_IRQS_INJECTED]++;
 		} else {
-			vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
-				(0xf << V_INTR_PRIO_SHIFT);
 			lg_intercept(vmcb, INTERCEPT_VINTR);
 		}
 	}
@@ -751,7 +783,7 @@ static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
 		run->exit_reason = LGUEST_EXIT_HALT;
 		return 1;
 	}
-	if (!lg_interrupt_pending(lg))
+	if (!lg_interrupt_pending(lg) && !lg_irq_in_flight(lg))
 		lg->halted = true;
 	return 0;
 }
@@ -975,13 +1007,28 @@ static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
 static void lg_requeue_event(struct lguest *lg)
 {
 	struct vmcb_control_area *c = &lg->vmcb->control;
+	u32 type = c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK;
+	u8 vector = c->exit_int_info & SVM_EXITINTINFO_VEC_MASK;
 
 	c->event_inj = 0;
 	if (!(c->exit_int_info & SVM_EXITINTINFO_VALID))
 		return;
-	if ((c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) ==
-	    SVM_EXITINTINFO_TYPE_SOFT)
+	if (type == SVM_EXITINTINFO_TYPE_SOFT)
 		return;
+	/*
+	 * An interrupt: ours, from V_IRQ, so hand it over the same way again
+	 * (H:400).  QEMU's TCG records an interrupt it was delivering from
+	 * V_IRQ as an exception; but exceptions have vectors below 32, and an
+	 * exception with a vector above that makes VMRUN fail.
+	 */
+	if (type == SVM_EXITINTINFO_TYPE_INTR ||
+	    (type == SVM_EXITINTINFO_TYPE_EXEPT && vector >= 32)) {
+		c->int_vector = vector;
+		lg_request_virq(lg->vmcb);
+		lg_no_intercept(lg->vmcb, INTERCEPT_VINTR);
+		lg->irq_handed_over = true;
+		return;
+	}
 	c->event_inj = c->exit_int_info;
 	c->event_inj_err = c->exit_int_info_err;
 }

@@ -29,6 +29,7 @@ GUEST_BLOB(h_gp);
 GUEST_BLOB(h_irq0);
 GUEST_BLOB(h_irq5);
 GUEST_BLOB(h_spurious);
+GUEST_BLOB(h_irq3_slow);
 asm(".pushsection .rodata\n"
     "h_default_start:\n"
     "	mov $0x3f8, %dx\n"
@@ -69,6 +70,32 @@ asm(".pushsection .rodata\n"
     "h_spurious_start:\n"
     "	iretq\n"
     "h_spurious_end:\n"
+    /*
+     * IRQ 3, slowly: GUEST_DATA + 8 is how many of us are running, and an
+     * entry that finds one already running counts in GUEST_DATA + 12 (an
+     * interrupt gate clears IF, so only a second delivery of the same
+     * interrupt can get there).  Then spin GUEST_DATA + 16 times with
+     * interrupts off and no exit, count the interrupt in GUEST_DATA + 4,
+     * and EOI.
+     */
+    "h_irq3_slow_start:\n"
+    "	push %rax\n"
+    "	push %rcx\n"
+    "	incl 0x9008\n"
+    "	cmpl $1, 0x9008\n"
+    "	je 1f\n"
+    "	incl 0x900c\n"
+    "1:	mov 0x9010, %ecx\n"
+    "2:	dec %ecx\n"
+    "	jnz 2b\n"
+    "	decl 0x9008\n"
+    "	incl 0x9004\n"
+    "	mov $0x20, %al\n"
+    "	out %al, $0x20\n"
+    "	pop %rcx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "h_irq3_slow_end:\n"
     ".popsection\n");
 
 static void put64(struct guest *g, uint64_t gpa, uint64_t val)
@@ -117,10 +144,12 @@ static void build_memory(struct guest *g, struct guest_code code)
 	load(g, handler_addr(HANDLER_IRQ0), GUEST_CODE_OF(h_irq0));
 	load(g, handler_addr(HANDLER_IRQ5), GUEST_CODE_OF(h_irq5));
 	load(g, handler_addr(HANDLER_SPURIOUS), GUEST_CODE_OF(h_spurious));
+	load(g, handler_addr(HANDLER_IRQ3_SLOW), GUEST_CODE_OF(h_irq3_slow));
 	for (v = 0; v < 256; v++)
 		set_gate(g, v, handler_addr(HANDLER_DEFAULT));
 	set_gate(g, 13, handler_addr(HANDLER_GP));
 	set_gate(g, 0x20, handler_addr(HANDLER_IRQ0));
+	set_gate(g, 0x23, handler_addr(HANDLER_IRQ3_SLOW));
 	set_gate(g, 0x25, handler_addr(HANDLER_IRQ5));
 	set_gate(g, 0x27, handler_addr(HANDLER_SPURIOUS));
 	set_gate(g, 0x2f, handler_addr(HANDLER_SPURIOUS));

@@ -31,6 +31,7 @@ enum guest_handler {
 	HANDLER_IRQ0,		/* counts in GUEST_DATA, EOI, iretq */
 	HANDLER_IRQ5,		/* reports 'I', EOI, iretq */
 	HANDLER_SPURIOUS,	/* iretq */
+	HANDLER_IRQ3_SLOW,	/* IRQ 3: counts, spins with IF off, EOI (guest.c) */
 	HANDLER_COUNT
 };
 

@@ -37,6 +37,7 @@ GUEST_BLOB(g_halt);
 GUEST_BLOB(g_int3);
 GUEST_BLOB(g_pit);
 GUEST_BLOB(g_irq5);
+GUEST_BLOB(g_irq3);
 GUEST_BLOB(g_spin);
 GUEST_BLOB(g_idle);
 GUEST_BLOB(g_touch);
@@ -154,6 +155,25 @@ asm(".pushsection .rodata\n"
     "1:	hlt\n"
     "	jmp 1b\n"
     "g_irq5_end:\n"
+
+    /*
+     * Take IRQ 3 (HANDLER_IRQ3_SLOW) until GUEST_DATA + 4 reaches the
+     * count at GUEST_DATA + 20, then report how many deliveries found the
+     * handler already running.  CLI, look, STI;HLT: no interrupt can slip
+     * in between the look and the halt.
+     */
+    "g_irq3_start:\n"
+    PIC_INIT(0xf7)
+    "1:	cli\n"
+    "	mov 0x9014, %eax\n"
+    "	cmp %eax, 0x9004\n"
+    "	jae 2f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	jmp 1b\n"
+    "2:	mov 0x900c, %eax\n" OUT_EAX
+    "	hlt\n"
+    "g_irq3_end:\n"
 
     "g_spin_start:\n"
     "1:	cmpl $0, 0x9000\n"
@@ -645,6 +665,75 @@ static void test_irq(void)
 	guest_destroy(&g);
 }
 
+/*
+ * One interrupt, one delivery.  The guest's IRQ 3 handler spins with
+ * interrupts off for a few milliseconds before it does anything that
+ * exits, and notes if it is ever entered while already running.  Under
+ * QEMU's TCG an interrupt injected through EVENTINJ is delivered a second
+ * time, interrupts off or not, if QEMU's CPU loop is asked to stop in that
+ * stretch (H:400): this test saw it within a few hundred interrupts, and
+ * a Linux guest deadlocks on it (its timer handler, entered twice).
+ */
+#define SLOW_IRQS	300
+#define SLOW_SPIN	1000000
+
+struct pulser {
+	struct guest *g;
+	unsigned int sent;
+	int err;
+};
+
+static void *pulse_thread(void *p)
+{
+	struct lguest_irq irq = { .line = 3, .level = LGUEST_IRQ_PULSE };
+	struct pulser *ps = p;
+	double deadline;
+
+	for (ps->sent = 0; ps->sent < SLOW_IRQS; ps->sent++) {
+		if (ioctl(ps->g->fd, LHREQ_IRQ, &irq)) {
+			ps->err = errno;
+			return NULL;
+		}
+		/* The next pulse only once this one is handled: none merge. */
+		deadline = now() + 10;
+		while (guest_read32(ps->g, GUEST_DATA + 4) < ps->sent + 1) {
+			if (now() > deadline) {
+				ps->err = ETIMEDOUT;
+				return NULL;
+			}
+			usleep(200);
+		}
+	}
+	return NULL;
+}
+
+static void test_irq_once(void)
+{
+	struct pulser ps = { 0 };
+	pthread_t thread;
+	struct guest g;
+	int64_t nested;
+	double t0;
+
+	if (!new_guest(&g, GUEST_CODE_OF(g_irq3)))
+		return;
+	guest_write32(&g, GUEST_DATA + 16, SLOW_SPIN);
+	guest_write32(&g, GUEST_DATA + 20, SLOW_IRQS);
+	ps.g = &g;
+	t0 = now();
+	pthread_create(&thread, NULL, pulse_thread, &ps);
+	nested = run_out(&g, "slow IRQ 3");
+	pthread_join(thread, NULL);
+	tap_ok(ps.err == 0 && guest_read32(&g, GUEST_DATA + 4) == SLOW_IRQS,
+	       "%u pulses of IRQ 3, %u handled (%s, %.1f s)", ps.sent,
+	       guest_read32(&g, GUEST_DATA + 4),
+	       ps.err ? strerror(ps.err) : "no error", now() - t0);
+	tap_ok(nested == 0,
+	       "every interrupt delivered once, never while the guest had interrupts off (%lld handler entries while it ran)",
+	       (long long)nested);
+	guest_destroy(&g);
+}
+
 static void test_irqfd(void)
 {
 	struct lguest_irqfd irqfd = { .line = 5 };
@@ -1128,6 +1217,7 @@ int main(int argc, char **argv)
 	tap_group("stats", test_stats, 60);
 	tap_group("PIT", test_pit, 120);
 	tap_group("LHREQ_IRQ", test_irq, 60);
+	tap_group("one delivery per interrupt", test_irq_once, 120);
 	tap_group("irqfd", test_irqfd, 60);
 	tap_group("ioeventfd", test_ioeventfd, 60);
 	tap_group("virtio-mmio interrupt status in lg.ko", test_isr, 60);

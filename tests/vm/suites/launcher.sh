@@ -251,6 +251,28 @@ shell_guest() {
 	done
 }
 
+# state_signal NAME HV: kill -USR1 of a launcher whose guest sits in its
+# shell prints where the guest is and the exit counters, and the guest
+# goes on as if nothing happened.
+state_signal() {
+	shell_guest $1 $2 || return
+	sleep 1
+	kill -USR1 "$(pidof lguest | cut -d' ' -f1)"
+	wait_for_line '^lguest: guest at rip' 20 $T/$1.out $T/$1.status
+	state=$(grep -m1 '^lguest: guest at rip' $T/$1.out | tr -d '\r')
+	tok=$(rand)
+	printf 'echo usr1-%s\nexit\n' "$tok" >&3
+	exec 3>&-
+	wait
+	check "$2: kill -USR1 prints the guest's registers (${state#lguest: })" \
+		sh -c "echo '$state' | grep -Eq 'rip 0xffffffff[0-9a-f]{8} rsp 0x[0-9a-f]+ rflags 0x[0-9a-f]+ \(interrupts (on|off)\) cr0 0x8[0-9a-f]+ cr3 0x[0-9a-f]+ cr4 0x[0-9a-f]+ efer 0x[0-9a-f]+'"
+	check "$2: ... and its exit counters" \
+		grep -Eq '^lguest: (kvm: [1-9][0-9]* runs|lg.ko: exits=[1-9])' $T/$1.out
+	check "$2: ... and the guest goes on: its shell runs the next command, status 0" \
+		sh -c "grep -q '^usr1-$tok' $T/$1.out && [ \"\$(cat $T/$1.status)\" = 0 ]"
+	grep -q "^usr1-$tok" $T/$1.out || show $T/$1.out 60
+}
+
 tok=$(rand)
 shell_guest kvm-shell kvm
 printf 'echo shell-%s-$((6 * 7))\nexit\n' "$tok" >&3
@@ -261,6 +283,8 @@ check "kvm: the guest's shell reads commands from stdin (shell-...-42)" \
 	grep -q "^shell-$tok-42" $T/kvm-shell.out
 check "kvm: leaving the shell powers off: status 0" test "$status" -eq 0
 grep -q "^shell-$tok-42" $T/kvm-shell.out || show $T/kvm-shell.out 60
+
+state_signal kvm-usr1 kvm
 
 # Virtio devices: an rng and a disk the guest reads.
 head -c 1048576 /dev/urandom >$T/disk.img
@@ -289,6 +313,7 @@ if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 	tok=$(rand)
 	boot_guest lg-boot lguest launcher.token=$tok
 	guest_checks lg-boot lguest "$tok"
+	state_signal lg-usr1 lguest
 	boot_guest lg-virtio lguest --rng --block=$T/disk.img launcher.token=x
 	rng=$(probe lg-virtio rng)
 	check "lguest: --rng gives the guest /dev/hwrng: 16 bytes ($rng)" \
