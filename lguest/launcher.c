@@ -298,8 +298,11 @@ void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
  * launcher) pulls the vCPU out of the hypervisor like any signal, and the
  * run loop prints the guest's registers and the exit counters before it
  * goes back in.  Two of them a few seconds apart tell a guest spinning in
- * a loop (RIP moves around one place, exits climb) from one asleep in
- * HLT waiting for an interrupt that never comes (halts stop counting).
+ * a loop (the same RIP or near it, and under QEMU's TCG exactly the same:
+ * it stops a loop only at its start) from an idle one (halts count up).
+ * The flag is looked at before every RUN, not only when one comes back
+ * with a signal: a signal that lands while we handle an exit has already
+ * been taken, and RUN would not notice it.
  */
 static volatile sig_atomic_t state_wanted;
 
@@ -331,6 +334,8 @@ static void run_guest(struct cpu *cpu)
 	memset(&exit, 0, sizeof(exit));
 	setting_up = false;
 	for (;;) {
+		if (state_wanted)
+			print_guest_state(cpu);
 		if (cpu->ops->run(cpu, &exit) < 0)
 			die("running the guest: %m");
 		switch (exit.kind) {
@@ -341,8 +346,6 @@ static void run_guest(struct cpu *cpu)
 			handle_mmio(&exit);
 			break;
 		case CPU_EXIT_SIGNAL:
-			if (state_wanted)
-				print_guest_state(cpu);
 			break;
 		case CPU_EXIT_HALT:
 			verbose_printf("guest halted\n");

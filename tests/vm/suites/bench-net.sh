@@ -32,7 +32,7 @@
 # transfer that fails (md5 mismatch, short count, no packets) is a
 # "not ok", so a broken backend shows.  Run by /init with busybox ash.
 
-# lib-net.sh: the TAP helpers, wait_for_line and field.
+# lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field.
 . /suites/lib-net.sh
 T=/tmp/bench-net
 BYTES=33554432

@@ -30,7 +30,7 @@
 # datagrams) or a pair switch that does not happen is a "not ok", so the
 # bench is a smoke test too.  Run by /init with busybox ash.
 
-# lib-net.sh: the TAP helpers, wait_for_line and field.
+# lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field.
 . /suites/lib-net.sh
 T=/tmp/bench-netmq
 BYTES=16777216

@@ -203,17 +203,7 @@ grep '^lguest-guest: up after\|^launcher-test:' $T/kvm-boot.out | tr -d '\r' | s
 # Console input with interrupts: drive the guest's shell through stdin,
 # once it is there (the 8250 driver empties the FIFO when the port opens,
 # as real hardware would, so what comes earlier is lost).
-# wait_for_line TEXT SECONDS FILE [DONE]: until TEXT is in FILE; 1 after
-# SECONDS, or as soon as the file DONE exists (the launcher has ended).
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		[ -z "$4" ] || [ ! -e "$4" ] || return 1
-		sleep 0.2
-	done
-}
+# (wait_for_line, from lib.sh, waits for a line of a launcher's output.)
 
 # kvm_reset_early HV STATUS OUTPUT: did a guest on KVM reset (status 3)
 # before its init had started?  QEMU's emulated SVM does that to a nested

@@ -16,18 +16,6 @@ rand() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }
 # tun_vring.ko's reference count.
 refs() { awk '$1 == "tun_vring" { print $3 }' /proc/modules; }
 
-# wait_for_line TEXT SECONDS FILE [DONE]: until TEXT is in FILE; 1 after
-# SECONDS, or as soon as the file DONE exists (the launcher has ended).
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		[ -z "$4" ] || [ ! -e "$4" ] || return 1
-		sleep 0.2
-	done
-}
-
 # field FILE PREFIX WORD: the word after WORD in the first line of FILE that
 # starts with PREFIX.
 field() {

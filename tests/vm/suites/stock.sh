@@ -48,15 +48,6 @@ check "kvm_amd loads and gives /dev/kvm" test $have_kvm = 1
 
 probe() { sed -n "s/^stock-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
 
-wait_for_line() {
-	tries=$(($2 * 5))
-	while ! grep -q "$1" "$3" 2>/dev/null; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
-
 # One boot per hypervisor (Debian's kernel takes 12-25 s to boot here).
 # The probe runs first (lguest.end=shell), then the shell: we type a
 # command, then lguest-exit with a random status.  The 8250 driver empties
