@@ -12,6 +12,8 @@
 #   make modules-6.12    the same against the newest installed 6.12 headers
 #   make checkpatch      checkpatch.pl --strict on every kernel source file
 #   make vm-suite SUITE=smoke   one VM suite (VM_KVER=... to pick the kernel)
+#   make vm-qemu         the test VM's patched QEMU (VM_QEMU=qemu-system-x86_64
+#                        runs Debian's stock one instead)
 #   make deps            install (as root) or list the Debian packages needed
 #   make clean
 #
@@ -48,7 +50,8 @@ VM_KVER ?= $(KVER)
 		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk \
 		   tests/lguest/lguest.mk lguest/launcher.mk tests/launcher/stock.mk \
 		   bench/boot.mk bench/net.mk tests/net/tools.mk tests/net/net.mk tests/net/netmq.mk \
-		   tests/tunvring/tunvring.mk tests/demo/demo.mk tests/net/macvtap.mk)
+		   tests/tunvring/tunvring.mk tests/demo/demo.mk tests/net/macvtap.mk \
+		   tests/vm/qemu/qemu.mk)
 
 .DEFAULT_GOAL := all
 

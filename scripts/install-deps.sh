@@ -14,6 +14,10 @@ PACKAGES=(
 	# The test host VM: QEMU, a busybox for its initramfs, Debian's 6.1
 	# kernel (the one the VM boots) and its headers for our modules.
 	qemu-system-x86 busybox-static cpio xz-utils kmod rsync
+	# The test VM runs QEMU built from Debian's source of that package
+	# with the project's fixes (tests/vm/qemu/build.sh): what it takes.
+	dpkg-dev patch meson ninja-build pkgconf libglib2.0-dev
+	libpixman-1-dev libfdt-dev zlib1g-dev
 	linux-image-amd64 linux-headers-amd64
 	# The second kernel our modules must keep building against.
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

@@ -1017,9 +1017,11 @@ static void lg_requeue_event(struct lguest *lg)
 		return;
 	/*
 	 * An interrupt: ours, from V_IRQ, so hand it over the same way again
-	 * (H:400).  QEMU's TCG records an interrupt it was delivering from
-	 * V_IRQ as an exception; but exceptions have vectors below 32, and an
-	 * exception with a vector above that makes VMRUN fail.
+	 * (H:400).  Debian's stock QEMU 7.2 records an interrupt it was
+	 * delivering from V_IRQ as an exception (the test host's QEMU has
+	 * that fixed, tests/vm/qemu/patches/0003); but exceptions have
+	 * vectors below 32, and an exception with a vector above that makes
+	 * VMRUN fail, so such a record can only be an interrupt.
 	 */
 	if (type == SVM_EXITINTINFO_TYPE_INTR ||
 	    (type == SVM_EXITINTINFO_TYPE_EXEPT && vector >= 32)) {

@@ -4,9 +4,12 @@
 #
 #   $(BUILD)/vm/bin/test_lguest   the /dev/lguest ABI with hand-built guests
 #   $(BUILD)/vm/bin/test_kvm      a tiny KVM guest, for the kvm_amd checks
+#   $(BUILD)/vm/bin/test_testhost tiny guests that provoke the test host
+#                                 QEMU's SVM bugs (tests/vm/suites/testhost-mttcg.sh)
 #
-# Both run in the VM suite "lguest" (tests/vm/suites/lguest.sh), which needs
-# kvm_amd from Debian's kernel for the coexistence checks.
+# test_lguest and test_kvm run in the VM suite "lguest"
+# (tests/vm/suites/lguest.sh), which needs kvm_amd from Debian's kernel for
+# the coexistence checks.
 
 LGUEST_TEST_HDRS := tests/lguest/guest.h include/uapi/linux/lguest.h \
 	tests/vring/tap.h
@@ -24,7 +27,13 @@ $(BUILD)/vm/bin/test_kvm: $(BUILD)/lguest-tests/test_kvm.o $(BUILD)/vring/tap.o
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $^
 
+$(BUILD)/vm/bin/test_testhost: $(BUILD)/lguest-tests/test_testhost.o \
+		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
+
 VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
+VM_PROGS += $(BUILD)/vm/bin/test_testhost
 VM_SUITES += lguest
 VM_KMODS += kvm_amd
 VM_SUITES += nosvm

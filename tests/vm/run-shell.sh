@@ -9,8 +9,11 @@
 #
 # VM_MODE=shell skips the guest and goes straight to the test host's shell.
 # Environment: VM_MEMORY (default 1G), VM_SMP (default: host CPUs),
-# VM_APPEND (extra kernel arguments), VM_ACCEL (tcg,thread=single).
+# VM_APPEND (extra kernel arguments), VM_QEMU and VM_ACCEL (as for the
+# suites: the patched QEMU with a thread per CPU unless told otherwise,
+# see tests/vm/qemu/choose.sh).
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 
 kver=${1:?usage: $0 KVER INITRAMFS}
 initramfs=${2:?usage: $0 KVER INITRAMFS}
@@ -24,8 +27,10 @@ echo "Booting the lguest test host VM (kernel $kver, QEMU TCG, about 10 s),"
 echo "then the lguest guest inside it.  Press Ctrl-A then X to stop QEMU at"
 echo "any time."
 
-# One host thread for all the VM's CPUs: see VM_ACCEL in run-suite.sh.
-exec qemu-system-x86_64 -M q35 -accel "${VM_ACCEL:-tcg,thread=single}" \
+. tests/vm/qemu/choose.sh
+vm_qemu_choose || { echo "run: no QEMU for the test VM (VM_QEMU=qemu-system-x86_64 runs Debian's own)" >&2; exit 1; }
+vm_qemu_note
+exec "$vm_qemu" -M q35 -accel "$vm_accel" \
 	-cpu EPYC -m "${VM_MEMORY:-1G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \

@@ -24,8 +24,11 @@
 # Environment: VM_TIMEOUT (seconds; default: the suite's
 # "# lguest-timeout: N" line, else 600), VM_MEMORY (default 1G), VM_SMP
 # (default: the number of host CPUs), VM_APPEND (extra kernel arguments),
-# VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary), VM_ACCEL
-# (default tcg,thread=single; see below), VM_CPU (default: the suite's
+# VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary; default:
+# the project's patched build of Debian's QEMU, see tests/vm/qemu/),
+# VM_ACCEL (default: the suite's "# lguest-accel: ACCEL" line, else TCG
+# with a thread per CPU on the patched QEMU and one thread on any other;
+# tests/vm/qemu/choose.sh says why), VM_CPU (default: the suite's
 # "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
@@ -77,16 +80,14 @@ cpu=${VM_CPU:-$(sed -n 's/^# lguest-cpu: *\([^ ]*\).*/\1/p' "$script" | head -1)
 cpu=${cpu:-EPYC}
 memory=${VM_MEMORY:-1G}
 smp=${VM_SMP:-$(nproc)}
-# One host thread runs all the test VM's CPUs in turn.  QEMU's TCG with a
-# thread per CPU (its default) loses the first CPU's SVM mode bits now and
-# then: every x87 state load (FXRSTOR, XRSTOR, FRSTOR, FLDENV) on any CPU
-# clears an IGNNE bit in CPU 0's hflags2 with a plain read-modify-write
-# from its own thread, which can undo what CPU 0 did to the same word in a
-# world switch a moment before (nested paging left on after a #VMEXIT, or
-# cleared inside the guest).  Under load with nested guests that broke
-# the test VM's kernel or the guests a few times per run (see
-# Documentation/lguest.rst).  VM_ACCEL overrides.
-accel=${VM_ACCEL:-tcg,thread=single}
+# The QEMU and its accelerator (tests/vm/qemu/choose.sh).
+. tests/vm/qemu/choose.sh
+if ! vm_qemu_choose "$(sed -n 's/^# lguest-accel: *\([^ ]*\).*/\1/p' "$script" | head -1)"; then
+	fail "no QEMU to run the test VM (tests/vm/qemu/build.sh failed; VM_QEMU=qemu-system-x86_64 runs Debian's own)"
+	exit 1
+fi
+vm_qemu_note
+accel=$vm_accel
 
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic quiet"
 append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
@@ -98,7 +99,7 @@ rm -f "$console" "$result" "$monitor" "$outdir/$suite.hang.log"
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
-${VM_QEMU:-qemu-system-x86_64} \
+"$vm_qemu" \
 	-M q35 -accel "$accel" -cpu "$cpu" -m "$memory" -smp "$smp" \
 	-display none -monitor "unix:$monitor,server=on,wait=off" -nic none \
 	-serial "file:$console" -serial "file:$result" \
@@ -256,5 +257,5 @@ if [[ -n $kernel_errors ]]; then
 	echo "$kernel_errors" | sed 's/^/#   /'
 fi
 
-echo "# suite $suite done: $passed ok, $failed not ok, ${seconds}s wall (kernel $kver)"
+echo "# suite $suite done: $passed ok, $failed not ok, ${seconds}s wall (kernel $kver, $([[ $vm_qemu_patched == 1 ]] && echo "patched QEMU" || echo "QEMU $vm_qemu"), -accel $accel)"
 [[ $failed -eq 0 ]]

@@ -157,25 +157,12 @@ listening() {
 	done
 }
 
-# boot G: start guest G and wait until it listens.  A guest whose
-# launcher ends during the boot is booted once more, with a note: one
-# lost boot should not cost the whole comparison, and the note keeps it
-# visible.  (It was QEMU's bug with a thread per CPU, an lg.ko kill for
-# the host's state in the guest's VMCB; see Documentation/lguest.rst.)
+# boot G: start guest G and wait until it listens.
 boot() {
 	g=$1
 	out=$T/$g.out
 	launch $g
-	if ! listening $g; then
-		eval "pid=\$pid_$g"
-		if ! kill -0 $pid 2>/dev/null; then
-			wait $pid
-			echo "# note: $g: the launcher ended (status $?) before the guest's network came up: $(grep '^lguest: ' $out | tail -1 | tr -d '\r'); booting it once more"
-			cp $out $out.first
-			launch $g
-		fi
-		listening $g
-	fi || {
+	listening $g || {
 		not_ok "$g: the guest boots and its network comes up"
 		show $out 40
 		stop $g

@@ -161,11 +161,6 @@ boot_guest() {
 	start=$(cut -d' ' -f1 /proc/uptime)
 	run_lguest "$name" 120 --hv="$hv" 64m $KERNEL --initrd=$INITRD \
 		lguest.run=/test/guest-probe.sh "$@"
-	if kvm_reset_early "$hv" $status $T/$name.out; then
-		echo "# $name: the KVM guest reset before its init started; booting it once more"
-		run_lguest "$name" 120 --hv="$hv" 64m $KERNEL --initrd=$INITRD \
-			lguest.run=/test/guest-probe.sh "$@"
-	fi
 	echo "# $name: status $status after $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 }
 probe() { sed -n "s/^launcher-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
@@ -205,40 +200,22 @@ grep '^lguest-guest: up after\|^launcher-test:' $T/kvm-boot.out | tr -d '\r' | s
 # as real hardware would, so what comes earlier is lost).
 # (wait_for_line, from lib.sh, waits for a line of a launcher's output.)
 
-# kvm_reset_early HV STATUS OUTPUT: did a guest on KVM reset (status 3)
-# before its init had started?  QEMU's emulated SVM does that to a nested
-# KVM guest now and then (a few boots in a hundred, under load: before the
-# kernel's first line, or somewhere in its early boot), and it says
-# nothing about the launcher.  Such a guest is booted once more, with a
-# note; a reset once init runs, or on lg.ko, is a failure like any other.
-kvm_reset_early() {
-	[ "$1" = kvm ] && [ "$2" = 3 ] && ! grep -q '^lguest-guest: up after' "$3"
-}
-
 # shell_guest NAME HV: boot the guest with its console on a FIFO open as
 # fd 3 and wait for its shell; the launcher's status lands in
-# $T/NAME.status.  A guest on KVM that resets early is booted once more
-# (kvm_reset_early).
+# $T/NAME.status.
 shell_guest() {
-	for attempt in 1 2; do
-		rm -f $T/in $T/$1.status
-		mkfifo $T/in
-		( timeout 120 $LGUEST --hv=$2 64m $KERNEL --initrd=$INITRD <$T/in \
-			>$T/$1.out 2>&1; echo $? >$T/$1.status ) &
-		exec 3>$T/in
-		wait_for_line 'lguest-guest: starting a shell' 100 $T/$1.out \
-			$T/$1.status && return 0
-		exec 3>&-
-		wait
-		if [ $attempt = 1 ] &&
-		   kvm_reset_early "$2" "$(cat $T/$1.status)" $T/$1.out; then
-			echo "# $1: the KVM guest reset before its init started; booting it once more"
-			continue
-		fi
-		echo "# $1: no shell prompt (launcher status $(cat $T/$1.status 2>/dev/null))"
-		exec 3>/dev/null
-		return 1
-	done
+	rm -f $T/in $T/$1.status
+	mkfifo $T/in
+	( timeout 120 $LGUEST --hv=$2 64m $KERNEL --initrd=$INITRD <$T/in \
+		>$T/$1.out 2>&1; echo $? >$T/$1.status ) &
+	exec 3>$T/in
+	wait_for_line 'lguest-guest: starting a shell' 100 $T/$1.out \
+		$T/$1.status && return 0
+	exec 3>&-
+	wait
+	echo "# $1: no shell prompt (launcher status $(cat $T/$1.status 2>/dev/null))"
+	exec 3>/dev/null
+	return 1
 }
 
 # state_signal NAME HV: kill -USR1 of a launcher whose guest sits in its
@@ -341,19 +318,14 @@ io_thread_ticks() {
 
 tok=$(rand)
 tok2=$(rand)
-for attempt in 1 2; do
-	rm -f $T/hvc-in $T/kvm-hvc.status
-	mkfifo $T/hvc-in
-	( timeout 180 $LGUEST --hv=kvm --console=virtio 64m $KERNEL --initrd=$INITRD \
-		lguest.run=/test/guest-hvc.sh launcher.token=$tok <$T/hvc-in \
-		>$T/kvm-hvc.out 2>$T/kvm-hvc.err; echo $? >$T/kvm-hvc.status ) &
-	exec 3>$T/hvc-in
-	wait_for_line 'launcher-test: hvc ready' 120 $T/kvm-hvc.out $T/kvm-hvc.status && break
+rm -f $T/hvc-in $T/kvm-hvc.status
+mkfifo $T/hvc-in
+( timeout 180 $LGUEST --hv=kvm --console=virtio 64m $KERNEL --initrd=$INITRD \
+	lguest.run=/test/guest-hvc.sh launcher.token=$tok <$T/hvc-in \
+	>$T/kvm-hvc.out 2>$T/kvm-hvc.err; echo $? >$T/kvm-hvc.status ) &
+exec 3>$T/hvc-in
+wait_for_line 'launcher-test: hvc ready' 120 $T/kvm-hvc.out $T/kvm-hvc.status ||
 	exec 3>/dev/null
-	wait
-	[ $attempt = 1 ] && kvm_reset_early kvm "$(cat $T/kvm-hvc.status)" $T/kvm-hvc.out || break
-	echo "# kvm-hvc: the KVM guest reset before its init started; booting it once more"
-done
 echo "hvc-$tok2" >&3
 exec 3>&-
 wait_for_line 'launcher-test: idle start' 60 $T/kvm-hvc.out
@@ -380,15 +352,10 @@ check "virtio console: the guest ends normally: status 0" test "$status" -eq 0
 	{ show $T/kvm-hvc.out 60; show $T/kvm-hvc.err 10; }
 
 # The same stdin EOF on the serial console: the guest waits on its shell.
-for attempt in 1 2; do
-	rm -f $T/kvm-eof.status
-	( timeout 120 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD </dev/null \
-		>$T/kvm-eof.out 2>&1; echo $? >$T/kvm-eof.status ) &
-	wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-eof.out $T/kvm-eof.status && break
-	wait
-	[ $attempt = 1 ] && kvm_reset_early kvm "$(cat $T/kvm-eof.status)" $T/kvm-eof.out || break
-	echo "# kvm-eof: the KVM guest reset before its init started; booting it once more"
-done
+rm -f $T/kvm-eof.status
+( timeout 120 $LGUEST --hv=kvm 64m $KERNEL --initrd=$INITRD </dev/null \
+	>$T/kvm-eof.out 2>&1; echo $? >$T/kvm-eof.status ) &
+wait_for_line 'lguest-guest: starting a shell' 100 $T/kvm-eof.out $T/kvm-eof.status
 before=$(io_thread_ticks)
 sleep 2
 after=$(io_thread_ticks)

@@ -7,13 +7,6 @@
 
 . /suites/lib.sh
 
-loads() {
-	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return $status
-}
-
 # The one-guest check test_kvm runs while its own VM exists; its TAP lines
 # go to a file and count as the command's success.
 quick_lguest() {
@@ -26,21 +19,6 @@ quick_lguest() {
 check "lg.ko loads" loads lg
 check "/dev/lguest is a character device" test -c /dev/lguest
 dmesg | grep -i lguest | sed 's/^/# dmesg: /'
-
-# Each program numbers its own TAP lines; we renumber them to follow ours
-# (the stream stays live: a hang still shows how far it got).
-run_tap() {
-	"$@" 2>&1 | awk -v base="$n" '
-		/^(not )?ok [0-9]+/ {
-			base++
-			sub(/^ok [0-9]+/, "ok " base)
-			sub(/^not ok [0-9]+/, "not ok " base)
-		}
-		/^1\.\./ { next }
-		{ print; fflush() }
-		END { print base >"/tmp/tap.base" }'
-	n=$(cat /tmp/tap.base)
-}
 
 before=$(dmesg | wc -l)
 run_tap /bin/test_lguest

@@ -7,6 +7,9 @@
 #   ok DESC / not_ok DESC    one numbered result line
 #   check DESC CMD [ARGS]    ok if CMD succeeds, not ok otherwise
 #   wait_for_line TEXT SECONDS FILE [DONE]
+#   run_tap CMD [ARGS]       run a test program that prints its own TAP,
+#                            its results numbered on after ours
+#   loads MODULE             insmod /lib/lguest/MODULE.ko, saying why not
 #
 # TAP_PREFIX, if set, goes before every description ("tunvring suite: ").
 
@@ -33,4 +36,29 @@ wait_for_line() {
 		[ -z "$4" ] || [ ! -e "$4" ] || return 1
 		sleep 0.2
 	done
+}
+
+# run_tap CMD [ARGS]: a test program numbers its own TAP lines; renumber
+# them to follow ours.  The stream stays live: a hang, or a VM that dies,
+# still shows how far it got.
+run_tap() {
+	"$@" 2>&1 | awk -v base="$n" '
+		/^(not )?ok [0-9]+/ {
+			base++
+			sub(/^ok [0-9]+/, "ok " base)
+			sub(/^not ok [0-9]+/, "not ok " base)
+		}
+		/^1\.\./ { next }
+		{ print; fflush() }
+		END { print base >"/tmp/tap.base" }'
+	n=$(cat /tmp/tap.base)
+}
+
+# loads MODULE: insmod one of our modules; what insmod said goes out as a
+# comment.
+loads() {
+	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
+	status=$?
+	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+	return $status
 }

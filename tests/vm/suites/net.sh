@@ -94,22 +94,13 @@ net_run() {
 	name=$1 hv=$2 backend=$3 count=$4
 	out=$T/$name.out
 	seed_in=$(rand) seed_out=$(rand)
-	for attempt in 1 2; do
-		rm -f $T/$name.status
-		( timeout 600 $LGUEST --hv=$hv --net-backend=$backend 64m $KERNEL \
-			--initrd=$INITRD --tunnet=$HOST \
-			lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
-			net.seed=$seed_out net.udp=$UDP_SECONDS </dev/null >$out 2>&1
-		  echo $? >$T/$name.status ) &
-		wait_for_line 'net-test: tcp listening' 300 $out $T/$name.status && break
-		# A nested KVM guest that resets before its init started:
-		# QEMU's emulated SVM, now and then (the launcher suite's
-		# kvm_reset_early).
-		[ $attempt = 1 ] && [ $hv = kvm ] && [ "$(cat $T/$name.status 2>/dev/null)" = 3 ] &&
-			! grep -q '^lguest-guest: up after' $out || break
-		echo "# $name: the KVM guest reset before its init started; booting it once more"
-		wait
-	done
+	rm -f $T/$name.status
+	( timeout 600 $LGUEST --hv=$hv --net-backend=$backend 64m $KERNEL \
+		--initrd=$INITRD --tunnet=$HOST \
+		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
+		net.seed=$seed_out net.udp=$UDP_SECONDS </dev/null >$out 2>&1
+	  echo $? >$T/$name.status ) &
+	wait_for_line 'net-test: tcp listening' 300 $out $T/$name.status
 	if ! grep -q 'net-test: tcp listening' $out; then
 		not_ok "$name: the guest boots and its network comes up"
 		show $out 60

@@ -18,12 +18,6 @@ echo "# $(cat /proc/version)"
 check "test VM runs kernel ${want_kver:-<not given>}" \
 	grep -q "^Linux version $want_kver " /proc/version
 
-loads() {
-	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return $status
-}
 is_char_device() { [ -c "$1" ]; }
 is_loaded() { grep -q "^$1 " /proc/modules; }
 is_gone() { ! grep -q "^$1 " /proc/modules && [ ! -e "$2" ]; }

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 600
+# lguest-accel: tcg,thread=multi
+#
+# testhost-mttcg: regression tests for the test host QEMU's own SVM bugs,
+# provoked through lg.ko with tiny guests (test_testhost), on a QEMU that
+# runs a host thread per virtual CPU.  Each test fails on Debian 12's
+# stock QEMU 7.2, mostly by taking this VM down with it (the runner then
+# reports the VM's end), and passes on a QEMU built with
+# tests/vm/qemu/patches/:
+#
+#   hflags2   x87 state loads on CPU 1 rewrote CPU 0's SVM mode bits while
+#             CPU 0 ran an lg.ko guest (needs thread=multi, two CPUs;
+#             patch 0001)
+#   dr7, dr7-host
+#             VMRUN and #VMEXIT stored DR7 without moving QEMU's
+#             breakpoint objects: a guest's later DR7 change segfaulted
+#             QEMU (patch 0004)
+#   sstep     a guest single-stepping with a watchpoint on the slot its
+#             #DB frames are written to: QEMU lost the first trap and
+#             aborted at the second (patch 0005)
+#
+# hflags2 runs for 30 s (testhost.secs=N on the kernel command line, e.g.
+# VM_APPEND=testhost.secs=60, changes that).  It goes first: all of them
+# can kill the VM on a stock QEMU, and the others do so at once.
+# VM_APPEND=testhost.groups=dr7,sstep runs only those test_testhost
+# groups.
+# Run by /init with busybox ash; TAP on stdout.
+
+. /suites/lib.sh
+
+secs=30
+groups="hflags2 dr7 dr7-host sstep"
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	testhost.secs=*) secs=${arg#testhost.secs=} ;;
+	testhost.groups=*) groups=$(echo "${arg#testhost.groups=}" | tr , ' ') ;;
+	esac
+done
+
+echo "# $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo)"
+check "lg.ko loads" loads lg
+check "the VM has two CPUs (hflags2 needs a second one)" [ "$(nproc)" -ge 2 ]
+
+before=$(dmesg | wc -l)
+# shellcheck disable=SC2086
+run_tap /bin/test_testhost -t "$secs" $groups
+
+new_lines() {
+	dmesg | tail -n +$((before + 1)) | sed 's/^/# dmesg: /'
+	[ "$(dmesg | wc -l)" -le $((before + 1)) ]
+}
+check "test_testhost left at most one kernel message" new_lines
+check "lg.ko unloads" rmmod lg
