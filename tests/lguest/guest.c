@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -258,4 +259,21 @@ uint32_t guest_read32(struct guest *g, uint64_t gpa)
 void guest_write32(struct guest *g, uint64_t gpa, uint32_t val)
 {
 	memcpy(g->mem + gpa, &val, sizeof(val));
+}
+
+const char *guest_exit_name(unsigned int reason)
+{
+	static const char * const names[] = {
+		"NONE", "IO", "MMIO", "HALT", "RESET", "KILLED",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
+
+double guest_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -59,5 +59,9 @@ int guest_run_expect_io(struct guest *g, struct lguest_run *run,
 			uint16_t port, int is_write);
 uint32_t guest_read32(struct guest *g, uint64_t gpa);
 void guest_write32(struct guest *g, uint64_t gpa, uint32_t val);
+/* LGUEST_EXIT_* by name, for messages. */
+const char *guest_exit_name(unsigned int reason);
+/* CLOCK_MONOTONIC in seconds. */
+double guest_now(void);
 
 #endif /* LGUEST_TEST_GUEST_H */

@@ -256,29 +256,12 @@ asm(".pushsection .rodata\n"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static bool new_guest(struct guest *g, struct guest_code code)
 {
 	if (guest_create(g, code) == 0)
 		return true;
 	tap_ok(false, "set up a guest (%s)", strerror(errno));
 	return false;
-}
-
-static const char *exit_name(unsigned int reason)
-{
-	static const char * const names[] = {
-		"NONE", "IO", "MMIO", "HALT", "RESET", "KILLED",
-	};
-
-	return reason < 6 ? names[reason] : "?";
 }
 
 static bool run_expect(struct guest *g, struct lguest_run *run,
@@ -292,10 +275,10 @@ static bool run_expect(struct guest *g, struct lguest_run *run,
 	}
 	if (run->exit_reason != reason) {
 		tap_diag("%s: exit %s, port %#x, data %#x%s%s", what,
-			 exit_name(run->exit_reason), run->io.port, run->io.data,
+			 guest_exit_name(run->exit_reason), run->io.port, run->io.data,
 			 run->exit_reason == LGUEST_EXIT_KILLED ? ": " : "",
 			 run->exit_reason == LGUEST_EXIT_KILLED ? run->reason : "");
-		tap_ok(false, "%s: exit %s", what, exit_name(reason));
+		tap_ok(false, "%s: exit %s", what, guest_exit_name(reason));
 		return false;
 	}
 	return true;
@@ -405,7 +388,7 @@ static void test_mmio(void)
 		       v32);
 	} else {
 		tap_ok(false, "MMIO write arrives as EXIT_MMIO (exit %s)",
-		       exit_name(run.exit_reason));
+		       guest_exit_name(run.exit_reason));
 	}
 	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 8, 8, 1)) {
 		memcpy(&v64, run.mmio.data, 8);
@@ -596,9 +579,9 @@ static void test_pit(void)
 
 	if (!new_guest(&g, GUEST_CODE_OF(g_pit)))
 		return;
-	t0 = now();
+	t0 = guest_now();
 	count = run_out(&g, "PIT count");
-	t = now() - t0;
+	t = guest_now() - t0;
 	tap_ok(count >= 10 && count < 1000,
 	       "PIT at 100 Hz: the guest's IRQ 0 handler ran %lld times",
 	       (long long)count);
@@ -642,13 +625,13 @@ static void run_woken(struct guest *g, struct delayed *d, const char *what)
 	int64_t v;
 	double t0;
 
-	t0 = now();
+	t0 = guest_now();
 	pthread_create(&thread, NULL, delayed_thread, d);
 	v = run_out(g, what);
 	pthread_join(thread, NULL);
-	tap_ok(v == 'I' && d->ret == 0 && now() - t0 >= 0.25,
+	tap_ok(v == 'I' && d->ret == 0 && guest_now() - t0 >= 0.25,
 	       "%s wakes the halted guest into its IRQ 5 handler (%.3f s)",
-	       what, now() - t0);
+	       what, guest_now() - t0);
 }
 
 static void test_irq(void)
@@ -695,9 +678,9 @@ static void *pulse_thread(void *p)
 			return NULL;
 		}
 		/* The next pulse only once this one is handled: none merge. */
-		deadline = now() + 10;
+		deadline = guest_now() + 10;
 		while (guest_read32(ps->g, GUEST_DATA + 4) < ps->sent + 1) {
-			if (now() > deadline) {
+			if (guest_now() > deadline) {
 				ps->err = ETIMEDOUT;
 				return NULL;
 			}
@@ -720,14 +703,14 @@ static void test_irq_once(void)
 	guest_write32(&g, GUEST_DATA + 16, SLOW_SPIN);
 	guest_write32(&g, GUEST_DATA + 20, SLOW_IRQS);
 	ps.g = &g;
-	t0 = now();
+	t0 = guest_now();
 	pthread_create(&thread, NULL, pulse_thread, &ps);
 	nested = run_out(&g, "slow IRQ 3");
 	pthread_join(thread, NULL);
 	tap_ok(ps.err == 0 && guest_read32(&g, GUEST_DATA + 4) == SLOW_IRQS,
 	       "%u pulses of IRQ 3, %u handled (%s, %.1f s)", ps.sent,
 	       guest_read32(&g, GUEST_DATA + 4),
-	       ps.err ? strerror(ps.err) : "no error", now() - t0);
+	       ps.err ? strerror(ps.err) : "no error", guest_now() - t0);
 	tap_ok(nested == 0,
 	       "every interrupt delivered once, never while the guest had interrupts off (%lld handler entries while it ran)",
 	       (long long)nested);
@@ -784,7 +767,7 @@ static void test_ioeventfd(void)
 		       v);
 	} else {
 		tap_ok(false, "the non-matching MMIO write comes to the launcher (exit %s)",
-		       exit_name(run.exit_reason));
+		       guest_exit_name(run.exit_reason));
 	}
 	tap_ok(read(io.fd, &count, sizeof(count)) == sizeof(count) && count == 1,
 	       "the eventfd was signalled once (%llu)", (unsigned long long)count);
@@ -834,7 +817,7 @@ static bool isr_mmio_exit(struct guest *g, struct lguest_run *run,
 {
 	if (guest_run(g, run) || !mmio_is(run, addr, len, is_write)) {
 		tap_diag("%s: exit %s at %#llx len %u write %u", what,
-			 exit_name(run->exit_reason),
+			 guest_exit_name(run->exit_reason),
 			 (unsigned long long)run->mmio.addr, run->mmio.len,
 			 run->mmio.is_write);
 		return tap_ok(false, "%s comes to the launcher as EXIT_MMIO",

@@ -19,10 +19,18 @@
 #   sstep     a guest single-stepping with a watchpoint on the slot its
 #             #DB frames are written to: QEMU lost the first trap and
 #             aborted at the second (patch 0005)
+#   irq-cut   an interrupt on vector 13 whose delivery a nested page
+#             fault cut short came back as exception 13 with an error
+#             code: EXITINTINFO typed it as an exception (patch 0003)
+#   shadow    an exit inside the STI shadow (a nested page fault) lost
+#             the shadow at the next VMRUN: the interrupt came before the
+#             instruction after STI, and "sti; hlt" slept (patch 0006)
 #
-# hflags2 runs for 30 s (testhost.secs=N on the kernel command line, e.g.
-# VM_APPEND=testhost.secs=60, changes that).  It goes first: all of them
-# can kill the VM on a stock QEMU, and the others do so at once.
+# irq-cut and shadow go first: on a stock QEMU they fail their checks and
+# leave the VM running.  Then hflags2, for 30 s (testhost.secs=N on the
+# kernel command line, e.g. VM_APPEND=testhost.secs=60, changes that):
+# it and the rest can kill the VM on a stock QEMU, and the rest do so at
+# once.
 # VM_APPEND=testhost.groups=dr7,sstep runs only those test_testhost
 # groups.
 # Run by /init with busybox ash; TAP on stdout.
@@ -30,7 +38,7 @@
 . /suites/lib.sh
 
 secs=30
-groups="hflags2 dr7 dr7-host sstep"
+groups="irq-cut shadow hflags2 dr7 dr7-host sstep"
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	testhost.secs=*) secs=${arg#testhost.secs=} ;;
