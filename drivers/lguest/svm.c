@@ -549,9 +549,25 @@ static void lg_world_switch(struct lguest *lg)
 
 /* ---- the exits ---- */
 
+/*H:425
+ * Every exit we complete for the guest ends the same way: RIP moves past
+ * the instruction, as if the CPU had run it.  The CPU would also have
+ * ended an interrupt shadow: after STI (or MOV SS) no interrupt is taken
+ * before the next instruction, and that instruction may be the one we
+ * emulated.  "sti; hlt" is how every idle loop waits, and its HLT exits
+ * inside the shadow.  Left set, the shadow would hold back the interrupt
+ * that ends the HLT for one more instruction, and if that one is a CLI,
+ * until the guest next enables interrupts.
+ */
+static void lg_step_to(struct vmcb *vmcb, u64 next_rip)
+{
+	vmcb->save.rip = next_rip;
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+}
+
 static void lg_skip(struct lguest *lg, unsigned int len)
 {
-	lg->vmcb->save.rip += len;
+	lg_step_to(lg->vmcb, lg->vmcb->save.rip + len);
 }
 
 /*H:430
@@ -827,7 +843,7 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 		spin_unlock_irqrestore(&lg->lock, flags);
 		if (is_in)
 			vmcb->save.rax = (vmcb->save.rax & ~mask) | (mask & ~0xffULL) | val;
-		vmcb->save.rip = vmcb->control.exit_info_2;
+		lg_step_to(vmcb, vmcb->control.exit_info_2);
 		return 0;
 	}
 
@@ -842,7 +858,7 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 		lg->pending_io_size = size;
 		lg->pending_next_rip = vmcb->control.exit_info_2;
 	} else {
-		vmcb->save.rip = vmcb->control.exit_info_2;
+		lg_step_to(vmcb, vmcb->control.exit_info_2);
 	}
 	return 1;
 }
@@ -891,7 +907,7 @@ static void lg_mmio_complete(struct lguest *lg, const struct lg_mmio_insn *insn,
 	lg_mmio_complete_read(insn, lg->regs, data);
 	s->rax = lg->regs[LG_RAX];
 	s->rsp = lg->regs[LG_RSP];
-	s->rip += insn->length;
+	lg_step_to(lg->vmcb, s->rip + insn->length);
 }
 
 /* A read lg.ko answers itself (H:335): a 4-byte little-endian value. */
@@ -931,7 +947,7 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 	lg->regs[LG_RSP] = s->rsp;
 	if (insn.is_write) {
 		value = lg_mmio_write_value(&insn, lg->regs);
-		s->rip += insn.length;
+		lg_step_to(lg->vmcb, s->rip + insn.length);
 		if (lg_ioeventfd_signal(lg, gpa, insn.size, value)) {
 			lg->stats[LGUEST_STAT_IOEVENTFD]++;
 			return 0;
@@ -1204,7 +1220,7 @@ static void lg_complete_pending(struct lguest *lg, const struct lguest_run *run)
 			mask = (1ULL << (lg->pending_io_size * 8)) - 1;
 			s->rax = (s->rax & ~mask) | (run->io.data & mask);
 		}
-		s->rip = lg->pending_next_rip;
+		lg_step_to(lg->vmcb, lg->pending_next_rip);
 		break;
 	case LG_PENDING_MMIO_READ:
 		lg_mmio_complete(lg, &lg->pending_insn, run->mmio.data);
