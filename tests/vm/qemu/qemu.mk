@@ -8,10 +8,12 @@
 #                    build it on first use); prints its path
 #
 # Each patch has a regression test that fails on Debian's stock QEMU:
-#   testhost        kvm_amd's EVENTINJ path (0002) and EXITINTINFO (0003)
-#   testhost-mttcg  a thread per CPU (0001), DR7 at the world switch
-#                   (0004) and watchpoints hit by an exception frame's push
-#                   (0005), with -accel tcg,thread=multi whatever QEMU runs
+#   testhost        kvm_amd's EVENTINJ path (0002), with one thread or many
+#   testhost-mttcg  lg.ko guests, always with -accel tcg,thread=multi: a
+#                   thread per CPU (0001), an interrupt cut short (0003),
+#                   DR7 at the world switch (0004), a watchpoint hit by an
+#                   exception frame's push (0005), the STI shadow across
+#                   an exit (0006)
 
 .PHONY: vm-qemu
 vm-qemu:
