@@ -13,7 +13,8 @@
 #                   thread per CPU (0001), an interrupt cut short (0003),
 #                   DR7 at the world switch (0004), a watchpoint hit by an
 #                   exception frame's push (0005), the STI shadow across
-#                   an exit (0006)
+#                   an exit (0006); and the VM's own kernel patching its
+#                   text while the other CPU runs it (0007)
 
 .PHONY: vm-qemu
 vm-qemu:
