@@ -99,6 +99,29 @@ build_initramfs() {
 	fi
 }
 
+# The test VM's QEMU: the project's patched build of Debian's QEMU, built
+# once per machine (tests/vm/qemu/build.sh; a few minutes the first time),
+# unless VM_QEMU names another.  Its build counts as one test; should it
+# fail, the suites run on Debian's stock QEMU, and say so.
+build_vm_qemu() {
+	local log=$logdir/vm-qemu.log
+	if [[ -n ${VM_QEMU:-} ]]; then
+		say "# the test VM runs VM_QEMU=$VM_QEMU"
+		return
+	fi
+	if tests/vm/qemu/build.sh --check; then
+		say "# the test VM runs the patched QEMU already built: $(tests/vm/qemu/build.sh --path)"
+		return
+	fi
+	build_part vm-qemu "the test VM's QEMU builds (Debian's qemu source with tests/vm/qemu/patches)" \
+		tests/vm/qemu/build.sh
+	grep '^qemu-build: done' "$log" | sed 's/^/# /' | tee -a "$summary"
+	if ! tests/vm/qemu/build.sh --check; then
+		export VM_QEMU=qemu-system-x86_64
+		say "# the VM suites run on Debian's stock QEMU instead"
+	fi
+}
+
 # Each suite runs once: a test VM that goes silent or resets is a failure
 # like any other, its registers in the logs (QEMU's bugs that once made it
 # happen are fixed in the patched QEMU, tests/vm/qemu/).
