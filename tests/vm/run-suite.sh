@@ -27,8 +27,7 @@
 # VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary; default:
 # the project's patched build of Debian's QEMU, see tests/vm/qemu/),
 # VM_ACCEL (default: the suite's "# lguest-accel: ACCEL" line, else TCG
-# with a thread per CPU on the patched QEMU and one thread on any other;
-# tests/vm/qemu/choose.sh says why), VM_CPU (default: the suite's
+# with one thread for all CPUs; tests/vm/qemu/choose.sh says why), VM_CPU (default: the suite's
 # "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
