@@ -82,7 +82,7 @@ smp=${VM_SMP:-$(nproc)}
 # The QEMU and its accelerator (tests/vm/qemu/choose.sh).
 . tests/vm/qemu/choose.sh
 if ! vm_qemu_choose "$(sed -n 's/^# lguest-accel: *\([^ ]*\).*/\1/p' "$script" | head -1)"; then
-	fail "no QEMU to run the test VM (tests/vm/qemu/build.sh failed; VM_QEMU=qemu-system-x86_64 runs Debian's own)"
+	fail "no QEMU to run the test VM (see the line above; VM_QEMU=qemu-system-x86_64 runs Debian's own)"
 	exit 1
 fi
 vm_qemu_note

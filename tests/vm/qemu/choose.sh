@@ -29,6 +29,10 @@ vm_qemu_choose() {
 	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	if [[ -n ${VM_QEMU:-} ]]; then
 		vm_qemu=$VM_QEMU
+		if ! command -v "$vm_qemu" >/dev/null; then
+			echo "VM_QEMU=$vm_qemu: no such program" >&2
+			return 1
+		fi
 	else
 		vm_qemu=$("$here/build.sh") || return 1
 	fi
