@@ -6,6 +6,9 @@
  *
  *   test_lguest          every group
  *   test_lguest quick    one guest doing port I/O (for the kvm_amd checks)
+ *   test_lguest irq-once N
+ *                        "one delivery per interrupt", N times (a loop to
+ *                        hunt for a lost interrupt)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +62,15 @@ GUEST_BLOB(g_isr);
 	"	mov $" #mask ", %al\n	out %al, $0x21\n"
 
 #define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
+
+/*
+ * "My PIC is programmed": set by guests that wait for interrupts from
+ * another thread, which must not raise a line before then.  ICW1 clears
+ * the PIC's requests, as on a real 8259, so a pulse that comes while the
+ * guest is still initialising it is rightly lost.
+ */
+#define GUEST_READY	(GUEST_DATA + 24)
+#define SAY_READY	"	movl $1, 0x9018\n"
 
 asm(".pushsection .rodata\n"
     "g_out_start:\n"
@@ -151,6 +163,7 @@ asm(".pushsection .rodata\n"
 
     "g_irq5_start:\n"
     PIC_INIT(0xdf)
+    SAY_READY
     "	sti\n"
     "1:	hlt\n"
     "	jmp 1b\n"
@@ -164,6 +177,7 @@ asm(".pushsection .rodata\n"
      */
     "g_irq3_start:\n"
     PIC_INIT(0xf7)
+    SAY_READY
     "1:	cli\n"
     "	mov 0x9014, %eax\n"
     "	cmp %eax, 0x9004\n"
@@ -232,6 +246,7 @@ asm(".pushsection .rodata\n"
      */
     "g_isr_start:\n"
     PIC_INIT(0xdf)
+    SAY_READY
     "	mov $0xfeb00000, %ebx\n"
     "	sti\n"
     "	hlt\n"
@@ -598,7 +613,21 @@ static void test_pit(void)
 	guest_destroy(&g);
 }
 
+/* Wait up to secs for the guest's word at gpa to reach at least min. */
+static bool wait_word(struct guest *g, uint64_t gpa, uint32_t min, double secs)
+{
+	double deadline = guest_now() + secs;
+
+	while (guest_read32(g, gpa) < min) {
+		if (guest_now() > deadline)
+			return false;
+		usleep(200);
+	}
+	return true;
+}
+
 struct delayed {
+	struct guest *g;
 	int fd;
 	unsigned long request;
 	void *arg;
@@ -611,6 +640,8 @@ static void *delayed_thread(void *p)
 	struct delayed *d = p;
 	uint64_t one = 1;
 
+	/* Once its PIC is ready, give the guest time to halt. */
+	wait_word(d->g, GUEST_READY, 1, 10);
 	usleep(300 * 1000);
 	if (d->eventfd >= 0)
 		d->ret = write(d->eventfd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
@@ -626,6 +657,7 @@ static void run_woken(struct guest *g, struct delayed *d, const char *what)
 	double t0;
 
 	t0 = guest_now();
+	d->g = g;
 	pthread_create(&thread, NULL, delayed_thread, d);
 	v = run_out(g, what);
 	pthread_join(thread, NULL);
@@ -656,35 +688,85 @@ static void test_irq(void)
  * time, interrupts off or not, if QEMU's CPU loop is asked to stop in that
  * stretch (H:400): this test saw it within a few hundred interrupts, and
  * a Linux guest deadlocks on it (its timer handler, entered twice).
+ *
+ * The pulses start only once the guest says its PIC is programmed
+ * (GUEST_READY).  They used to start at once, and with a host thread per
+ * test VM CPU the first pulse came during the guest's ICW1-ICW4, which
+ * cleared it as a real 8259 does: the guest then halted for good.  With
+ * one TCG thread the guest always got there first.
  */
 #define SLOW_IRQS	300
 #define SLOW_SPIN	1000000
 
 struct pulser {
 	struct guest *g;
+	pthread_t runner;
 	unsigned int sent;
 	int err;
 };
+
+/* A handler that does nothing: its signal only ends a blocking RUN. */
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A pulse went unhandled: say what the guest and lg.ko were doing, see
+ * whether one more pulse gets through (then the first was lost, not just
+ * late), and end the RUN call with a signal so the test fails with all of
+ * this in its log rather than by its group's alarm.
+ */
+static void pulse_stalled(struct pulser *ps)
+{
+	struct guest *g = ps->g;
+	unsigned int handled = guest_read32(g, GUEST_DATA + 4);
+	struct lguest_stats st;
+
+	if (get_stats(g, &st))
+		tap_diag("pulse %u unhandled for 10 s: guest handled %u, in its handler %u; lg.ko: %llu injected, %llu exits (%llu intr, %llu vintr, %llu hlt, %llu io), %llu halts",
+			 ps->sent + 1, handled, guest_read32(g, GUEST_DATA + 8),
+			 (unsigned long long)st.count[LGUEST_STAT_IRQS_INJECTED],
+			 (unsigned long long)st.count[LGUEST_STAT_EXITS],
+			 (unsigned long long)st.count[LGUEST_STAT_EXIT_INTR],
+			 (unsigned long long)st.count[LGUEST_STAT_EXIT_VINTR],
+			 (unsigned long long)st.count[LGUEST_STAT_EXIT_HLT],
+			 (unsigned long long)st.count[LGUEST_STAT_EXIT_IO],
+			 (unsigned long long)st.count[LGUEST_STAT_HALTS]);
+	else
+		tap_diag("pulse %u unhandled for 10 s; LHREQ_GETSTATS: %s",
+			 ps->sent + 1, strerror(errno));
+	ps->sent++;
+	if (ioctl(g->fd, LHREQ_IRQ, &(struct lguest_irq){
+			.line = 3, .level = LGUEST_IRQ_PULSE }) == 0)
+		tap_diag("one more pulse: %s",
+			 wait_word(g, GUEST_DATA + 4, handled + 1, 3) ?
+			 "handled (so the stalled one was lost)" :
+			 "not handled either");
+	pthread_kill(ps->runner, SIGUSR1);
+}
 
 static void *pulse_thread(void *p)
 {
 	struct lguest_irq irq = { .line = 3, .level = LGUEST_IRQ_PULSE };
 	struct pulser *ps = p;
-	double deadline;
 
+	if (!wait_word(ps->g, GUEST_READY, 1, 10)) {
+		tap_diag("the guest did not program its PIC in 10 s");
+		ps->err = ETIMEDOUT;
+		pthread_kill(ps->runner, SIGUSR1);
+		return NULL;
+	}
 	for (ps->sent = 0; ps->sent < SLOW_IRQS; ps->sent++) {
 		if (ioctl(ps->g->fd, LHREQ_IRQ, &irq)) {
 			ps->err = errno;
 			return NULL;
 		}
 		/* The next pulse only once this one is handled: none merge. */
-		deadline = guest_now() + 10;
-		while (guest_read32(ps->g, GUEST_DATA + 4) < ps->sent + 1) {
-			if (guest_now() > deadline) {
-				ps->err = ETIMEDOUT;
-				return NULL;
-			}
-			usleep(200);
+		if (!wait_word(ps->g, GUEST_DATA + 4, ps->sent + 1, 10)) {
+			ps->err = ETIMEDOUT;
+			pulse_stalled(ps);
+			return NULL;
 		}
 	}
 	return NULL;
@@ -692,7 +774,9 @@ static void *pulse_thread(void *p)
 
 static void test_irq_once(void)
 {
+	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
 	struct pulser ps = { 0 };
+	struct lguest_regs regs;
 	pthread_t thread;
 	struct guest g;
 	int64_t nested;
@@ -700,13 +784,19 @@ static void test_irq_once(void)
 
 	if (!new_guest(&g, GUEST_CODE_OF(g_irq3)))
 		return;
+	sigaction(SIGUSR1, &sa, NULL);
 	guest_write32(&g, GUEST_DATA + 16, SLOW_SPIN);
 	guest_write32(&g, GUEST_DATA + 20, SLOW_IRQS);
 	ps.g = &g;
+	ps.runner = pthread_self();
 	t0 = guest_now();
 	pthread_create(&thread, NULL, pulse_thread, &ps);
 	nested = run_out(&g, "slow IRQ 3");
 	pthread_join(thread, NULL);
+	if (ps.err == ETIMEDOUT && ioctl(g.fd, LHREQ_GETREGS, &regs) == 0)
+		tap_diag("the guest stopped at rip %#llx, rflags %#llx",
+			 (unsigned long long)regs.rip,
+			 (unsigned long long)regs.rflags);
 	tap_ok(ps.err == 0 && guest_read32(&g, GUEST_DATA + 4) == SLOW_IRQS,
 	       "%u pulses of IRQ 3, %u handled (%s, %.1f s)", ps.sent,
 	       guest_read32(&g, GUEST_DATA + 4),
@@ -953,11 +1043,6 @@ out_fd:
 
 /* ---- signals, stats, release --------------------------------------------- */
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
 static void arm_alarm(unsigned int ms)
 {
 	struct itimerval it = { .it_value = { 0, ms * 1000 } };
@@ -967,7 +1052,7 @@ static void arm_alarm(unsigned int ms)
 
 static void test_signal(void)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct lguest_run run;
 	struct guest g;
 	int ret, err;
@@ -1185,6 +1270,11 @@ int main(int argc, char **argv)
 	tap_init();
 	if (argc > 1 && !strcmp(argv[1], "quick")) {
 		tap_group("lguest guest does port I/O", test_quick, 60);
+		return tap_finish();
+	}
+	if (argc > 2 && !strcmp(argv[1], "irq-once")) {
+		for (int i = atoi(argv[2]); i > 0; i--)
+			tap_group("one delivery per interrupt", test_irq_once, 120);
 		return tap_finish();
 	}
 	tap_group("bad input", test_bad_input, 30);
