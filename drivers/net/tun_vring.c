@@ -220,6 +220,11 @@ static enum tun_vring_step tun_vring_tx_one(struct tun_vring *tv,
 		/* A header the tap refused, a detached queue, a device gone. */
 		tun_vring_count(&tv->stats.tx_errors, 1);
 	} else {
+		/* Counted before the chain is used, so whoever sees it used
+		 * sees it counted.  The frame itself may reach its receiver
+		 * (inside sendmsg()) before either: a reader on the far side
+		 * knows nothing about our counters.
+		 */
 		tun_vring_count(&tv->stats.tx_packets, 1);
 		tun_vring_count(&tv->stats.tx_bytes, len);
 	}
