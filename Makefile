@@ -141,7 +141,7 @@ check:
 	+@MAKE="$(MAKE)" BUILD=$(BUILD) KVER=$(KVER) KVER612=$(KVER612) \
 		VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \
 		HOST_TESTS="$(HOST_TESTS)" VM_SUITES="$(VM_SUITES)" \
-		scripts/check.sh check
+		VM_JOBS="$(VM_JOBS)" scripts/check.sh check
 
 bench:
 	+@MAKE="$(MAKE)" BUILD=$(BUILD) VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \

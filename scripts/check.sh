@@ -6,7 +6,8 @@
 #
 #   check: build the modules for 6.1 and 6.12, the userspace code and test
 #          programs, run checkpatch, every HOST_TESTS target on this
-#          machine, then every VM_SUITES suite in the test host VM.
+#          machine, then every VM_SUITES suite in the test host VM,
+#          VM_JOBS VMs at a time (default: one per host CPU).
 #   bench: run every BENCH_SUITES suite in the VM and list its "bench:"
 #          lines.
 #
@@ -64,12 +65,18 @@ build_part() {
 
 # tap_part NAME COMMAND...: the command prints TAP; count its lines.
 tap_part() {
-	local name=$1 log=$logdir/$1.log status passed failed
+	local name=$1 log=$logdir/$1.log status
 	shift
 	say "# $name"
 	{ "$@" 2>&1; echo $? >"$log.status"; } | tee "$log" | show
 	status=$(cat "$log.status")
 	rm -f "$log.status"
+	tap_count "$name" "$log" "$status"
+}
+
+# tap_count NAME LOG STATUS: count the TAP lines of a part that has ended.
+tap_count() {
+	local name=$1 log=$2 status=$3 passed failed
 	passed=$(grep -cE '^ok( |$)' "$log")
 	failed=$(grep -cE '^not ok( |$)' "$log")
 	if [[ $status -ne 0 && $failed -eq 0 ]]; then
@@ -125,15 +132,97 @@ build_vm_qemu() {
 # Each suite runs once: a test VM that goes silent or resets is a failure
 # like any other, its registers in the logs (QEMU's bugs that once made it
 # happen are fixed in the patched QEMU, tests/vm/qemu/).
-run_vm_suites() {
-	local suite
-	for suite in "$@"; do
-		tap_part "vm-$suite" env BUILD="$BUILD" INITRAMFS="$INITRAMFS" \
-			VM_QUIET=1 tests/vm/run-suite.sh "$suite" "$VM_KVER"
-		cp "$BUILD/vm/$suite.console.log" "$BUILD/vm/$suite.result" \
-			"$BUILD/vm/$suite.qemu.log" "$BUILD/vm/$suite.cpu-reset.log" \
-			"$BUILD/vm/$suite.hang.log" "$logdir/" 2>/dev/null
+vm_suite() {
+	env BUILD="$BUILD" INITRAMFS="$INITRAMFS" VM_QUIET=1 \
+		tests/vm/run-suite.sh "$1" "$VM_KVER"
+}
+
+keep_vm_logs() {
+	cp "$BUILD/vm/$1.console.log" "$BUILD/vm/$1.result" \
+		"$BUILD/vm/$1.qemu.log" "$BUILD/vm/$1.cpu-reset.log" \
+		"$BUILD/vm/$1.hang.log" "$logdir/" 2>/dev/null
+}
+
+# The suites' own estimate of their length ("# lguest-seconds: N", on this
+# machine kind), so that side by side the long ones start first and the
+# lanes end together.
+longest_first() {
+	local suite secs
+	for suite; do
+		secs=$(sed -n 's/^# lguest-seconds: *\([0-9][0-9]*\).*/\1/p' \
+			"tests/vm/suites/$suite.sh" 2>/dev/null | head -1)
+		echo "${secs:-0} $suite"
+	done | sort -k1,1nr -s | cut -d' ' -f2
+}
+
+# run_lanes JOBS SUITE...: JOBS test VMs at a time, each suite's output
+# to its log and shown, then counted, as the suite ends.
+run_lanes() {
+	local jobs=$1 suite pid running=0
+	local -A suite_of=()
+	shift
+	for suite; do
+		while ((running >= jobs)); do
+			wait -n -p pid
+			lane_done "${suite_of[$pid]}"
+			running=$((running - 1))
+		done
+		{
+			VM_DEFAULT_ACCEL=tcg,thread=single vm_suite "$suite" \
+				>"$logdir/vm-$suite.log" 2>&1
+			echo $? >"$logdir/vm-$suite.log.status"
+		} &
+		suite_of[$!]=$suite
+		running=$((running + 1))
 	done
+	while ((running > 0)); do
+		wait -n -p pid
+		lane_done "${suite_of[$pid]}"
+		running=$((running - 1))
+	done
+}
+
+lane_done() {
+	local log=$logdir/vm-$1.log status
+	say "# vm-$1"
+	show <"$log"
+	status=$(cat "$log.status" 2>/dev/null || echo 1)
+	rm -f "$log.status"
+	tap_count "vm-$1" "$log" "$status"
+	keep_vm_logs "$1"
+}
+
+# VM_JOBS test VMs run at a time (default: one per host CPU).  Side by
+# side, each VM's TCG runs on one host thread, so the VMs share the cores
+# without a thread waiting for a core (QEMU's TCG with more threads than
+# cores slows down far more than in proportion); a suite that asks for a
+# thread per CPU ("# lguest-accel:", the testhost-mttcg suite) runs alone
+# after them, with the whole machine.  VM_JOBS=1 runs every suite alone,
+# one after another, as make bench does so that no VM slows another.
+run_vm_suites() {
+	local jobs=${VM_JOBS:-$(nproc)} suite vm_start=$SECONDS
+	local lanes=() alone=()
+	if [[ $mode == bench || $jobs -le 1 || $# -le 1 ]]; then
+		alone=("$@")
+	else
+		for suite; do
+			if grep -q '^# lguest-accel:' "tests/vm/suites/$suite.sh" 2>/dev/null; then
+				alone+=("$suite")
+			else
+				lanes+=("$suite")
+			fi
+		done
+	fi
+	if ((${#lanes[@]})); then
+		say "# VM suites: $jobs test VMs at a time, one host thread each (VM_JOBS=1: one after another)"
+		# shellcheck disable=SC2046
+		run_lanes "$jobs" $(longest_first "${lanes[@]}")
+	fi
+	for suite in "${alone[@]}"; do
+		tap_part "vm-$suite" vm_suite "$suite"
+		keep_vm_logs "$suite"
+	done
+	say "# VM suites took $((SECONDS - vm_start))s"
 }
 
 start=$SECONDS

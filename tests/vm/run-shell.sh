@@ -10,7 +10,8 @@
 # VM_MODE=shell skips the guest and goes straight to the test host's shell.
 # Environment: VM_MEMORY (default 1G), VM_SMP (default: host CPUs),
 # VM_APPEND (extra kernel arguments), VM_QEMU and VM_ACCEL (as for the
-# suites: the patched QEMU with one TCG thread unless told otherwise, see
+# suites: the patched QEMU with a TCG thread per CPU unless told
+# otherwise, see
 # tests/vm/qemu/choose.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -27,7 +27,9 @@
 # VM_QEMU_ARGS (extra QEMU arguments), VM_QEMU (the QEMU binary; default:
 # the project's patched build of Debian's QEMU, see tests/vm/qemu/),
 # VM_ACCEL (default: the suite's "# lguest-accel: ACCEL" line, else TCG
-# with one thread for all CPUs; tests/vm/qemu/choose.sh says why), VM_CPU (default: the suite's
+# with a thread per CPU on the patched QEMU and one thread for all CPUs on
+# any other, or VM_DEFAULT_ACCEL if set; tests/vm/qemu/choose.sh says
+# why), VM_CPU (default: the suite's
 # "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail

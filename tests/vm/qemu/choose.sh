@@ -11,15 +11,14 @@
 # VM_QEMU=qemu-system-x86_64 for Debian's stock one); unset, it is the
 # patched build, built first if this machine has none yet
 # (tests/vm/qemu/build.sh).  The accelerator is VM_ACCEL if set, else
-# SUITE_ACCEL (a suite's "# lguest-accel:" line) if given, else TCG with
-# one host thread for all CPUs.  Stock QEMU 7.2's TCG with a thread per
-# CPU loses the first CPU's SVM state now and then (patch 0001) and runs
-# code another CPU rewrote stale for good (0007); the patched QEMU has
-# both fixed, and passes everything with a thread per CPU but one test:
-# the lguest suite's "one delivery per interrupt" lost an interrupt in
-# 2 make check runs of 2 (and in none of 3 runs of that suite alone), a
-# race not yet understood, so one thread stays the default until it is
-# (VM_ACCEL=tcg,thread=multi for a thread per CPU).
+# SUITE_ACCEL (a suite's "# lguest-accel:" line) if given, else
+# VM_DEFAULT_ACCEL if set (make check sets tcg,thread=single for VMs that
+# run side by side), else TCG with a host thread per CPU on the patched
+# QEMU and one host thread for all CPUs on any other.  Stock QEMU 7.2's
+# TCG with a thread per CPU loses the first CPU's SVM state now and then
+# (patch 0001) and runs code another CPU rewrote stale for good (0007);
+# the patched QEMU has both fixed, so there a VM's two CPUs can run on
+# two host cores.
 #
 # vm_qemu_note prints, for a QEMU that is not the patched one, a line
 # naming the bugs it is known to have.
@@ -45,6 +44,10 @@ vm_qemu_choose() {
 		vm_accel=$VM_ACCEL
 	elif [[ -n ${1:-} ]]; then
 		vm_accel=$1
+	elif [[ -n ${VM_DEFAULT_ACCEL:-} ]]; then
+		vm_accel=$VM_DEFAULT_ACCEL
+	elif [[ $vm_qemu_patched == 1 ]]; then
+		vm_accel=tcg,thread=multi
 	else
 		vm_accel=tcg,thread=single
 	fi

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
+# lguest-seconds: 15
 #
 # conformance: the virtio 1.2 split-ring statements against vringfd and the
 # echo consumer (tests/conformance/ring_conformance.c).  Loads vringfd.ko

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
+# lguest-seconds: 180
 #
 # launcher: the lguest launcher (/bin/lguest) in the test host VM.
 #   1. what it says and how it exits on bad input (no guest needed);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
+# lguest-seconds: 17
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
 # and shares the CPU with kvm_amd in both orders (test_kvm).

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 900
+# lguest-seconds: 135
 #
 # macvtap: the guest's network card on --tunnet=macvtap:IFACE[:MODE], in
 # the test host VM.  IFACE is mvlow, one end of a veth pair; the other

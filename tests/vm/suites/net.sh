@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 1500
+# lguest-seconds: 135
 #
 # net: the guest's network card on --tunnet, in the test host VM.
 #   1. bad --tunnet / --net-backend input: one line, status 1, no tap left;

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 900
+# lguest-seconds: 60
 #
 # netmq: the network card with several queue pairs (--queues=N), in the
 # test host VM.

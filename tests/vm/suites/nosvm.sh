@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 120
+# lguest-seconds: 10
 # lguest-cpu: EPYC,-svm
 #
 # lg.ko on a CPU without SVM: QEMU's EPYC model with the svm flag taken

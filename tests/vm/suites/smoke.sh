@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 180
+# lguest-seconds: 10
 #
 # smoke: the test host VM booted the kernel we asked for, our modules load,
 # create their devices, depend on each other the right way and unload.

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
+# lguest-seconds: 175
 #
 # soak: two lg.ko guests, each on a tap of its own with --queues=4 and the
 # vring backend, move TCP both ways on every pair at once for soak.secs

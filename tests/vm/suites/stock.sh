@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 300
+# lguest-seconds: 60
 #
 # stock: Debian's own kernel (the test VM's /boot/vmlinuz, packed as
 # /bin/stock-vmlinuz by tests/launcher/stock.mk) as an lguest guest, with

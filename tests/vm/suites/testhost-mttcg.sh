@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 300
+# lguest-seconds: 60
 # lguest-accel: tcg,thread=multi
 #
 # testhost-mttcg: regression tests for the test host QEMU's own SVM bugs,

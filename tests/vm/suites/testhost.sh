@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 180
+# lguest-seconds: 15
 #
 # testhost: the test host's own QEMU bugs, each a regression test of a
 # patch in tests/vm/qemu/patches/, seen through kvm_amd (Debian's KVM,

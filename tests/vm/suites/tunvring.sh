@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 300
+# lguest-seconds: 25
 #
 # tunvring: tun_vring.ko in the test host VM.  Loads tun (Debian's),
 # vringfd.ko and tun_vring.ko, runs test_tun_vring (a tap with the host's
