@@ -15,7 +15,7 @@
 # host's QEMU").  The firmware (SeaBIOS, option ROMs) stays Debian's, from
 # the qemu-system-x86 package's dependencies.
 #
-# The build takes about five minutes on two cores, so it is done once per
+# The build takes about 200 s on two cores, so it is done once per
 # machine and kept outside the clone, in $LGUEST_QEMU_CACHE (default
 # /var/cache/lguest/qemu as root, else ~/.cache/lguest/qemu), under a key
 # made of the source version, the patches and the configure options.  A
@@ -125,7 +125,7 @@ log=$cache/build-$key.log
 rm -rf "$work"
 mkdir -p "$work"
 : >"$log"
-echo "qemu-build: building QEMU $version with $(grep -cv '^#' "$patches/series") patches for the test VM (about five minutes with 2 CPUs; log: $log)" >&2
+echo "qemu-build: building QEMU $version with $(grep -cv '^#' "$patches/series") patches for the test VM (about 200 s with 2 CPUs and nothing else running; log: $log)" >&2
 start=$SECONDS
 
 # 1. The source package, through a private apt configuration.

@@ -55,5 +55,5 @@ vm_qemu_choose() {
 
 vm_qemu_note() {
 	[[ $vm_qemu_patched == 1 ]] && return
-	echo "# note: $vm_qemu is not the test host's patched QEMU; QEMU 7.2's TCG has the SVM bugs of tests/vm/qemu/patches (interrupts injected with EVENTINJ delivered twice, an interrupted interrupt reported as an exception, DR7 switched behind QEMU's breakpoints, an abort when an exception frame hits a watchpoint, the STI shadow lost across an exit, and with a thread per CPU the first CPU's SVM state lost and code another CPU rewrote run stale for good): nested guests may hang or reset now and then, and the testhost suites fail on it"
+	echo "# note: $vm_qemu is not the test host's patched QEMU; QEMU 7.2's TCG has the SVM bugs of tests/vm/qemu/patches (interrupts injected with EVENTINJ delivered twice, an interrupted interrupt reported as an exception, DR7 switched behind QEMU's breakpoints, an abort when an exception frame hits a watchpoint, the STI shadow lost across an exit, RDTSCP run despite its intercept, and with a thread per CPU the first CPU's SVM state lost and code another CPU rewrote run stale for good): nested guests may hang or reset now and then, and the testhost suites fail on it"
 }
