@@ -29,6 +29,8 @@ static const char *const lguest_stat_names[] = {
 	[LGUEST_STAT_RUNS] = "runs",
 	[LGUEST_STAT_ISR_READS] = "isr-reads",
 	[LGUEST_STAT_ISR_ACKS] = "isr-acks",
+	[LGUEST_STAT_PIT_TIMER] = "pit-timer",
+	[LGUEST_STAT_EXIT_DR] = "dr",
 };
 
 #define LGUEST_STAT_NAMES \

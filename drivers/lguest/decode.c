@@ -35,6 +35,7 @@
 
 #define LG_REX_W		0x08
 #define LG_REX_R		0x04
+#define LG_REX_B		0x01
 
 struct lg_prefixes {
 	unsigned int count;	/* bytes of prefix, REX included */
@@ -291,6 +292,40 @@ int lg_decode_mmio(const u8 *bytes, unsigned int avail,
 	if (err)
 		memset(insn, 0, sizeof(*insn));
 	return err;
+}
+
+/*H:685 The guest's debug registers are ours to keep (H:495), so every
+ * "mov %drN, %reg" and "mov %reg, %drN" exits, and again nothing says
+ * which register: 0f 21 /r reads a debug register into the general
+ * register in ModRM.rm, 0f 23 /r writes one.  The CPU ignores ModRM.mod
+ * here (the operand is always a register) and any 66, f2 or f3 in front;
+ * REX.B picks r8-r15 and REX.R would name DR8-DR15, which do not exist
+ * (the caller raises #UD).
+ */
+int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
+		     struct lg_dr_insn *insn)
+{
+	struct lg_prefixes p;
+	unsigned int pos;
+	u8 modrm;
+
+	memset(insn, 0, sizeof(*insn));
+	if (lg_parse_prefixes(bytes, avail, &p) || p.lock)
+		return -EINVAL;
+	pos = p.count;
+	if (pos + 3 > avail || pos + 3 > LG_INSN_MAX || bytes[pos] != 0x0f ||
+	    (bytes[pos + 1] != 0x21 && bytes[pos + 1] != 0x23))
+		return -EINVAL;
+	modrm = bytes[pos + 2];
+	insn->is_write = bytes[pos + 1] == 0x23;
+	insn->dr = (modrm >> 3) & 7;
+	if (p.rex & LG_REX_R)
+		insn->dr |= 8;
+	insn->gpr = modrm & 7;
+	if (p.rex & LG_REX_B)
+		insn->gpr |= 8;
+	insn->length = pos + 3;
+	return 0;
 }
 
 /*H:670 Without "next RIP" we must also step over the instructions we

@@ -108,6 +108,7 @@ static enum hrtimer_restart lg_pit_timer_fn(struct hrtimer *timer)
 	unsigned int ticks;
 
 	spin_lock_irqsave(&lg->lock, flags);
+	lg->stats[LGUEST_STAT_PIT_TIMER]++;
 	ticks = lg_pit_ticks(&lg->pit, ktime_get_ns());
 	if (ticks) {
 		lg_pic_set_line(&lg->pic, 0, 1);

@@ -44,6 +44,9 @@ struct lg_fxsave {
 } __aligned(16);
 
 struct lguest {
+	/* The process that opened us; no other may use the guest (H:035). */
+	struct mm_struct *mm;
+
 	/* Serialises RUN, SETREGS, GETREGS and INITIALIZE. */
 	struct mutex run_lock;
 	bool initialized;
@@ -69,6 +72,9 @@ struct lguest {
 	u8 pending_io_size;
 	u64 pending_next_rip;
 	u64 misc_enable;
+	u64 db[4];			/* the guest's DR0-DR3 (H:495) */
+	u64 dr7;			/* and its DR7; DR6 is in the VMCB */
+	bool needs_regs;		/* after a triple fault, until SETREGS */
 
 	/* Set when the guest dies; RUN gives this back for ever after. */
 	char kill_reason[LGUEST_REASON_LEN];

@@ -129,6 +129,18 @@ int lg_decode_mmio(const u8 *bytes, unsigned int avail,
  */
 int lg_insn_length(const u8 *bytes, unsigned int avail);
 
+/* mov to or from a debug register (0f 21 /r, 0f 23 /r). */
+struct lg_dr_insn {
+	u8 length;		/* whole instruction, prefixes included */
+	u8 dr;			/* 0-7; 8-15 with REX.R, which is #UD */
+	u8 gpr;			/* 0 rax .. 15 r15 */
+	bool is_write;		/* mov to the debug register */
+};
+
+/* Decode one from bytes[0..avail): 0, or -EINVAL if it is not one. */
+int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
+		     struct lg_dr_insn *insn);
+
 /* Apply a completed MMIO read to a register image (rax..r15 order). */
 void lg_mmio_complete_read(const struct lg_mmio_insn *insn, u64 *regs,
 			   const u8 *data);

@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
@@ -34,9 +35,22 @@ static int lguest_open(struct inode *inode, struct file *file)
 		kfree(lg);
 		return err;
 	}
+	lg->mm = current->mm;
+	mmgrab(lg->mm);
 	file->private_data = lg;
 	return 0;
 }
+
+/*H:035
+ * A guest belongs to the process that opened /dev/lguest.  Its RAM is that
+ * process's memory (H:200): we pin pages and read guest memory through
+ * the calling process's page tables, so the same file used from another
+ * process (a child after fork(), or a descriptor passed over a Unix
+ * socket) would run the guest on a mix of two address spaces, and let one
+ * process pour the other's memory into the guest.  So every ioctl from a
+ * process with another mm fails with EIO, as KVM's do, and the file is
+ * only good for keeping the guest alive (or closing it).
+ */
 
 /*H:040
  * A guest that misbehaves in a way we will not paper over is killed: we
@@ -77,7 +91,7 @@ static long lguest_run_ioctl(struct lguest *lg, void __user *arg)
 	struct lguest_run run;
 	long ret;
 
-	if (!lg->initialized)
+	if (!lg->initialized || lg->needs_regs)
 		return -EINVAL;
 	if (copy_from_user(&run, arg, sizeof(run)))
 		return -EFAULT;
@@ -170,6 +184,8 @@ static long lguest_ioctl(struct file *file, unsigned int cmd,
 	struct lguest_ioeventfd ioeventfd;
 	struct lguest_irqfd irqfd;
 
+	if (current->mm != lg->mm)
+		return -EIO;
 	switch (cmd) {
 	case LHREQ_INITIALIZE:
 	case LHREQ_RUN:
@@ -210,6 +226,7 @@ static int lguest_release(struct inode *inode, struct file *file)
 	lg_events_release(lg);
 	lg_mem_release(lg);
 	lg_vcpu_destroy(lg);
+	mmdrop(lg->mm);
 	kfree(lg);
 	return 0;
 }

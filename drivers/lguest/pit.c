@@ -177,6 +177,22 @@ static void lg_pit_freeze(struct lg_pit_channel *ch, u64 now_ns)
 	ch->start_ns = now_ns;
 }
 
+/*H:615 How often channel 0 may interrupt.  A guest can write a count of
+ * 1 (or 2, the least mode 3 takes) in a periodic mode: 1.2 million
+ * interrupts a second, each an hrtimer firing on a host CPU and a kick
+ * of the guest, charged to nobody and going on while the guest sleeps or
+ * the launcher is not even in RUN.  No guest needs a tick shorter than
+ * KVM's limit of 200 us, so IRQ 0 edges come at most every 239 clocks;
+ * ticks that would come faster are folded into one edge, as missed ticks
+ * are anyway (H:620).  The count the guest reads back is unchanged.
+ */
+#define LG_PIT_MIN_IRQ_PERIOD	239	/* clocks: 200 us at 1.193182 MHz */
+
+static u32 lg_pit_irq_period(const struct lg_pit_channel *ch)
+{
+	return max_t(u32, lg_pit_full(ch, ch->reload), LG_PIT_MIN_IRQ_PERIOD);
+}
+
 /*H:620 When does channel 0 next raise IRQ 0?  In the periodic modes the
  * output rises at the end of every period; in the one-shot modes once,
  * when the count runs out.  We keep that moment in irq_due_ns, and
@@ -187,7 +203,7 @@ static void lg_pit_freeze(struct lg_pit_channel *ch, u64 now_ns)
 static void lg_pit_update_due(struct lg_pit *pit, u64 now_ns)
 {
 	const struct lg_pit_channel *ch = &pit->ch[0];
-	u32 period = lg_pit_full(ch, ch->reload);
+	u32 period = lg_pit_irq_period(ch);
 	u64 clocks;
 
 	pit->irq_due_ns = U64_MAX;
@@ -221,7 +237,7 @@ unsigned int lg_pit_ticks(struct lg_pit *pit, u64 now_ns)
 		pit->irq_due_ns = U64_MAX;
 		return 1;
 	}
-	period = lg_pit_full(ch, ch->reload);
+	period = lg_pit_irq_period(ch);
 	first = lg_pit_elapsed(ch, due) / period;
 	last = lg_pit_elapsed(ch, now_ns) / period;
 	pit->irq_due_ns = lg_pit_time_of(ch, (last + 1) * period);

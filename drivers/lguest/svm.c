@@ -9,7 +9,9 @@
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -43,8 +45,21 @@ static u32 lg_asid;
 #define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define LG_CPUID_NPT		BIT(0)		/* 0x8000000A EDX */
 
+#define LG_EXCP_DB	1
 #define LG_EXCP_UD	6
 #define LG_EXCP_GP	13
+#define LG_EXCP_AC	17
+#define LG_EXCP_MC	18
+
+/* DR6 and DR7: the bits that always read as 1, and the ones a write sets. */
+#define LG_DR6_FIXED	0xffff0ff0ULL
+#define LG_DR6_BITS	0xe00fULL	/* B0-B3, BD, BS, BT */
+#define LG_DR6_BD	BIT_ULL(13)
+#define LG_DR6_BS	BIT_ULL(14)
+#define LG_DR7_FIXED	0x400ULL
+#define LG_DR7_BITS	0xffff23ffULL
+#define LG_DR7_GD	BIT_ULL(13)
+#define LG_DR7_ENABLES	0xffULL		/* L0, G0 ... L3, G3 */
 
 /*H:010
  * Our story starts when the module loads: can this CPU run a guest at all?
@@ -143,6 +158,15 @@ static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
 	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
+/* The debug registers as after reset (H:495). */
+static void lg_reset_debug_regs(struct lguest *lg)
+{
+	memset(lg->db, 0, sizeof(lg->db));
+	lg->dr7 = LG_DR7_FIXED;
+	lg->vmcb->save.dr6 = LG_DR6_FIXED;
+	lg->vmcb->save.dr7 = LG_DR7_FIXED;
+}
+
 /*H:110
  * What comes back to us.  Host interrupts and NMIs (so the host keeps
  * control of its CPU), a triple fault (SHUTDOWN: the guest wants a reset),
@@ -152,6 +176,12 @@ static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
  * must be intercepted or the CPU refuses to run the guest at all.  MONITOR,
  * MWAIT and XSETBV are not for the guest either (CPUID hides them).
  * Nested paging is on with our tables' root in N_CR3.
+ *
+ * And whatever a guest could use against the host (H:422): the cache
+ * instructions INVD and WBINVD, the counters RDPMC, RDPRU and RDTSCP
+ * (which would read the host's TSC_AUX), every debug register access,
+ * and three exceptions: #DB and #AC, whose delivery can fault again for
+ * ever inside the CPU, and #MC, which is the host's.
  */
 int lg_vcpu_create(struct lguest *lg)
 {
@@ -162,6 +192,11 @@ int lg_vcpu_create(struct lguest *lg)
 		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
+		INTERCEPT_INVD, INTERCEPT_WBINVD, INTERCEPT_RDPMC,
+		INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
+		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_DB,
+		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_AC,
+		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_MC,
 	};
 	struct vmcb *vmcb;
 	unsigned int i;
@@ -180,6 +215,10 @@ int lg_vcpu_create(struct lguest *lg)
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		lg_intercept(vmcb, intercepts[i]);
+	for (i = 0; i < 8; i++) {
+		lg_intercept(vmcb, INTERCEPT_DR0_READ + i);
+		lg_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
+	}
 	vmcb->control.iopm_base_pa = __pa(lg_iopm);
 	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
 	vmcb->control.asid = lg_asid;
@@ -194,10 +233,9 @@ int lg_vcpu_create(struct lguest *lg)
 	vmcb->save.cr0 = X86_CR0_ET;
 	vmcb->save.efer = EFER_SVME;
 	vmcb->save.rflags = X86_EFLAGS_FIXED;
-	vmcb->save.dr6 = 0xffff0ff0;
-	vmcb->save.dr7 = 0x400;
 	vmcb->save.g_pat = 0x0007040600070406ULL;
 	lg->vmcb = vmcb;
+	lg_reset_debug_regs(lg);
 	return 0;
 }
 
@@ -321,6 +359,8 @@ void lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	lg->vmcb->control.event_inj = 0;
 	lg->vmcb->control.int_ctl &= ~V_IRQ_MASK;
 	lg->irq_handed_over = false;
+	lg_reset_debug_regs(lg);
+	lg->needs_regs = false;
 }
 
 /* ---- the world switch ---- */
@@ -521,10 +561,55 @@ static void lg_fxsave(struct lg_fxsave *fx)
  * VMRUN to flush everything each time.  It costs the guest its TLB on every
  * exit; under QEMU's TCG that is the case anyway.
  */
+/*H:422
+ * What the host keeps to itself across the switch.  A guest must not read
+ * the host's state, nor leave its own behind, through the few registers
+ * that VMRUN and #VMEXIT do not switch:
+ *
+ * - TSC_AUX, which the host sets to its CPU number.  RDTSCP is
+ *   intercepted (H:110), but RDPID reads it with no intercept at all on
+ *   the CPUs that have it, so there the guest runs with TSC_AUX 0.
+ *
+ * - The debug registers.  The guest never reads the CPU's (every access
+ *   exits, H:495).  Its DR7 goes in through the VMCB, and only when it
+ *   enables a breakpoint do its DR0-DR3 go into the CPU for it to run
+ *   with.  #VMEXIT leaves DR7 with all breakpoints off and DR6 with
+ *   whatever the guest's #DB put there: if the host had breakpoints armed
+ *   (perf, ptrace, kgdb), we put all its debug registers back, as KVM
+ *   does; if not, a DR7 that arms nothing and a clean DR6 are all the
+ *   host needs (the guest's addresses left in DR0-DR3 are then inert).
+ *
+ * - A machine check that came while the guest ran is the host's, not the
+ *   guest's: #MC is intercepted, and we call the host's handler at once,
+ *   with interrupts still off, as if the exception had come in the host.
+ */
+static void lg_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
+}
+
+static void lg_load_guest_debug_regs(struct lguest *lg)
+{
+	lg->vmcb->save.dr7 = lg->dr7 & ~LG_DR7_GD;
+	if (!(lg->dr7 & LG_DR7_ENABLES))
+		return;
+	/* The host's DR7 must not arm the guest's addresses meanwhile. */
+	set_debugreg(0UL, 7);
+	set_debugreg(lg->db[0], 0);
+	set_debugreg(lg->db[1], 1);
+	set_debugreg(lg->db[2], 2);
+	set_debugreg(lg->db[3], 3);
+}
+
 static void lg_world_switch(struct lguest *lg)
 {
 	struct lg_host_cpu *hc;
-	u64 host_efer, host_hsave;
+	u64 host_efer, host_hsave, host_tsc_aux = 0;
+	bool rdpid = boot_cpu_has(X86_FEATURE_RDPID);
 
 	kernel_fpu_begin();
 	lg_fxrstor(lg->fpu);
@@ -535,11 +620,28 @@ static void lg_world_switch(struct lguest *lg)
 	rdmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
+	if (rdpid) {
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		wrmsrl(MSR_TSC_AUX, 0);
+	}
+	lg_load_guest_debug_regs(lg);
 	lg->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	lg->host_cr3 = __read_cr3();
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
 
+	if (lg->vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + LG_EXCP_MC)
+		lg_machine_check();
+	if (hw_breakpoint_active()) {
+		hw_breakpoint_restore();
+	} else {
+		if (lg->dr7 & LG_DR7_ENABLES)
+			set_debugreg(0UL, 7);
+		if (lg->vmcb->save.dr6 != LG_DR6_FIXED)
+			set_debugreg(DR6_RESERVED, 6);
+	}
+	if (rdpid)
+		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer);
 	lg_fxsave(lg->fpu);
@@ -557,12 +659,19 @@ static void lg_world_switch(struct lguest *lg)
  * emulated.  "sti; hlt" is how every idle loop waits, and its HLT exits
  * inside the shadow.  Left set, the shadow would hold back the interrupt
  * that ends the HLT for one more instruction, and if that one is a CLI,
- * until the guest next enables interrupts.
+ * until the guest next enables interrupts.  And with the trap flag set,
+ * the CPU would have raised its single-step #DB after the instruction; it
+ * never ran in the guest, so that #DB is ours to give.
  */
 static void lg_step_to(struct vmcb *vmcb, u64 next_rip)
 {
 	vmcb->save.rip = next_rip;
 	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+	if (vmcb->save.rflags & X86_EFLAGS_TF) {
+		vmcb->save.dr6 |= LG_DR6_BS;
+		vmcb->control.event_inj = SVM_EVTINJ_VALID |
+			SVM_EVTINJ_TYPE_EXEPT | LG_EXCP_DB;
+	}
 }
 
 static void lg_skip(struct lguest *lg, unsigned int len)
@@ -876,6 +985,12 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
  * as LGUEST_EXIT_MMIO, and a read is completed into the right register on
  * the next RUN.
  */
+/* Is the guest running 64-bit code (so CS has no base)? */
+static bool lg_long_mode_code(const struct vmcb_save_area *s)
+{
+	return (s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK);
+}
+
 static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
 			      unsigned int len)
 {
@@ -930,7 +1045,7 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 	int avail;
 
 	lg->stats[LGUEST_STAT_EXIT_MMIO]++;
-	if (!(s->efer & EFER_LMA) || !(s->cs.attrib & SVM_SELECTOR_L_MASK))
+	if (!lg_long_mode_code(s))
 		rip += s->cs.base;
 	avail = lg_read_guest_virt(lg, rip, bytes, sizeof(bytes));
 	if (avail <= 0) {
@@ -974,6 +1089,101 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
 	memcpy(run->mmio.data, &value, sizeof(run->mmio.data));	/* x86: LE */
 	return 1;
+}
+
+/*H:492
+ * Exceptions we take only to give back.  A #DB or #AC that the CPU raises
+ * while delivering the same exception (a breakpoint on the guest's own
+ * stack, an unaligned stack with alignment checks on) would be raised
+ * again by that delivery, and again, inside the CPU, where no interrupt
+ * and no NMI can stop it: the host CPU would be lost for good
+ * (CVE-2015-8104, CVE-2015-5307).  Intercepted, each one comes out here
+ * first, so the host runs between any two of them, and we hand it to the
+ * guest with EVENTINJ: a guest that loops this way loops through us, like
+ * any other busy guest.  The CPU has already updated the guest's DR6 for
+ * a #DB.  An exception that came while we were giving the guest another
+ * event to deliver (H:480) would need both to be merged as the CPU does;
+ * no guest we run does that, so that one is a kill, not a guess.
+ */
+static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
+{
+	lg->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
+	if (lg->vmcb->control.event_inj & SVM_EVTINJ_VALID) {
+		lg_kill(lg, "exception %u while delivering event %#x at rip %#llx",
+			vector, lg->vmcb->control.event_inj, lg->vmcb->save.rip);
+		return 0;
+	}
+	lg_inject_exception(lg, vector, has_error);
+	return 0;
+}
+
+/*H:495
+ * The debug registers.  Left alone, they are the host's: a guest reading
+ * DR0 would see where the launcher's debugger (or perf) watches, and
+ * writing DR7 would arm the host's addresses.  So every MOV to or from a
+ * debug register exits, and the guest gets a set of its own: DR0-DR3 and
+ * DR7 in struct lguest, DR6 in the VMCB, where the CPU records the guest's
+ * own #DBs.  Its breakpoints still work: when its DR7 enables one, its
+ * DR0-DR3 go into the CPU just before VMRUN, and the host's come back
+ * after (H:422).  DR4 and DR5 are DR6 and DR7 again unless CR4.DE makes
+ * them #UD; DR7's GD bit turns the next access into a #DB, as on the CPU.
+ */
+static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct lg_dr_insn insn;
+	u64 rip = s->rip, val;
+	u8 bytes[15];
+	int avail;
+
+	lg->stats[LGUEST_STAT_EXIT_DR]++;
+	if (!lg_long_mode_code(s))
+		rip += s->cs.base;
+	avail = lg_read_guest_virt(lg, rip, bytes, sizeof(bytes));
+	if (avail <= 0 || lg_decode_mov_dr(bytes, avail, &insn) ||
+	    insn.is_write != is_write || (insn.dr & 7) != dr) {
+		lg_kill(lg, "cannot decode the debug register access at %#llx (%*ph)",
+			rip, min(max(avail, 0), 8), bytes);
+		return 0;
+	}
+	if (insn.dr > 7 || ((dr == 4 || dr == 5) && (s->cr4 & X86_CR4_DE))) {
+		lg_inject_exception(lg, LG_EXCP_UD, false);
+		return 0;
+	}
+	if (lg->dr7 & LG_DR7_GD) {
+		lg->dr7 &= ~LG_DR7_GD;
+		s->dr6 |= LG_DR6_BD;
+		lg_inject_exception(lg, LG_EXCP_DB, false);
+		return 0;
+	}
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	lg->regs[LG_RAX] = s->rax;
+	lg->regs[LG_RSP] = s->rsp;
+	if (is_write) {
+		val = lg->regs[insn.gpr];
+		if (!lg_long_mode_code(s))
+			val = (u32)val;
+		if (dr >= 6 && val >> 32) {
+			lg_inject_exception(lg, LG_EXCP_GP, true);
+			return 0;
+		}
+		if (dr < 4)
+			lg->db[dr] = val;
+		else if (dr == 6)
+			s->dr6 = (val & LG_DR6_BITS) | LG_DR6_FIXED;
+		else
+			lg->dr7 = (val & LG_DR7_BITS) | LG_DR7_FIXED;
+	} else {
+		val = dr < 4 ? lg->db[dr] : dr == 6 ? s->dr6 : lg->dr7;
+		if (!lg_long_mode_code(s))
+			val = (u32)val;
+		lg->regs[insn.gpr] = val;
+		s->rax = lg->regs[LG_RAX];
+		s->rsp = lg->regs[LG_RSP];
+	}
+	lg_skip(lg, insn.length);
+	return 0;
 }
 
 /*H:475
@@ -1174,7 +1384,34 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	case SVM_EXIT_SHUTDOWN:
 		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
 		lg_shutdown_state(lg, run);
+		/* The VMCB is undefined now: no RUN before SETREGS. */
+		lg->needs_regs = true;
 		return 1;
+	case SVM_EXIT_EXCP_BASE + LG_EXCP_DB:
+		return lg_reflect_exception(lg, LG_EXCP_DB, false);
+	case SVM_EXIT_EXCP_BASE + LG_EXCP_AC:
+		return lg_reflect_exception(lg, LG_EXCP_AC, true);
+	case SVM_EXIT_EXCP_BASE + LG_EXCP_MC:
+		/* The host's: handled in lg_world_switch() (H:422). */
+		lg->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
+		return 0;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7:
+		return lg_handle_dr(lg, code - SVM_EXIT_READ_DR0, false);
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7:
+		return lg_handle_dr(lg, code - SVM_EXIT_WRITE_DR0, true);
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		/* Our caches are coherent with the host's: nothing to do. */
+		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_skip(lg, 2);
+		return 0;
+	case SVM_EXIT_RDPMC:
+		/* No performance counters (CPUID says so): #GP. */
+		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_inject_exception(lg, LG_EXCP_GP, true);
+		return 0;
+	case SVM_EXIT_RDTSCP:
+	case SVM_EXIT_RDPRU:
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMMCALL:
 	case SVM_EXIT_VMLOAD:

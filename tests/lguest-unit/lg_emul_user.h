@@ -45,6 +45,8 @@ typedef uint64_t __le64;
 		     _a < _b ? _a : _b; })
 #define min_t(type, a, b) ({ type _a = (a); type _b = (b); \
 			     _a < _b ? _a : _b; })
+#define max_t(type, a, b) ({ type _a = (a); type _b = (b); \
+			     _a > _b ? _a : _b; })
 
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))

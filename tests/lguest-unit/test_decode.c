@@ -380,6 +380,56 @@ static void test_write_value(void)
 	CHECK_EQ(lg_mmio_write_value(&insn, regs), 0xdeadbeef);
 }
 
+/* mov to and from debug registers, as a guest kernel writes them. */
+struct dr_case {
+	u8 bytes[6];
+	u8 len;
+	u8 length, dr, gpr;
+	bool is_write;
+};
+
+static const struct dr_case dr_cases[] = {
+	{ { 0x0f, 0x21, 0xc0 }, 3, 3, 0, 0, false },	/* mov %dr0, %rax */
+	{ { 0x0f, 0x21, 0xfb }, 3, 3, 7, 3, false },	/* mov %dr7, %rbx */
+	{ { 0x0f, 0x23, 0xf1 }, 3, 3, 6, 1, true },	/* mov %rcx, %dr6 */
+	{ { 0x41, 0x0f, 0x23, 0xdf }, 4, 4, 3, 15, true },	/* mov %r15, %dr3 */
+	{ { 0x44, 0x0f, 0x21, 0xc0 }, 4, 4, 8, 0, false },	/* REX.R: dr8 */
+	{ { 0x0f, 0x21, 0x3a }, 3, 3, 7, 2, false },	/* mod ignored */
+	{ { 0x66, 0x0f, 0x21, 0xe6 }, 4, 4, 4, 6, false },	/* 66, dr4 */
+};
+
+static void test_mov_dr(void)
+{
+	static const u8 not_dr[][3] = {
+		{ 0x0f, 0x20, 0xc0 },		/* mov %cr0, %rax */
+		{ 0x0f, 0x22, 0xd8 },		/* mov %rax, %cr3 */
+		{ 0x0f, 0xa2, 0x90 },		/* cpuid */
+	};
+	const u8 lock[] = { 0xf0, 0x0f, 0x21, 0xc0 };
+	struct lg_dr_insn insn;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(dr_cases); i++) {
+		const struct dr_case *c = &dr_cases[i];
+
+		if (!CHECK_EQ(lg_decode_mov_dr(c->bytes, c->len, &insn), 0))
+			continue;
+		CHECK_EQ(insn.length, c->length);
+		CHECK_EQ(insn.dr, c->dr);
+		CHECK_EQ(insn.gpr, c->gpr);
+		CHECK_EQ(insn.is_write, c->is_write);
+		/* Cut short anywhere, it is refused. */
+		for (n = 0; n < c->len; n++)
+			CHECK_EQ(lg_decode_mov_dr(c->bytes, n, &insn), -EINVAL);
+	}
+	lgtap_case("%u mov %%drN encodings, and each cut short",
+		   (unsigned int)ARRAY_SIZE(dr_cases));
+	for (i = 0; i < ARRAY_SIZE(not_dr); i++)
+		CHECK_EQ(lg_decode_mov_dr(not_dr[i], 3, &insn), -EINVAL);
+	CHECK_EQ(lg_decode_mov_dr(lock, sizeof(lock), &insn), -EINVAL);
+	lgtap_case("control register moves, other opcodes and LOCK refused");
+}
+
 const struct lgtap_test decode_tests[] = {
 	{ "decode: table of mov encodings", test_mov_table },
 	{ "decode: truncated instructions refused", test_truncated },
@@ -389,5 +439,6 @@ const struct lgtap_test decode_tests[] = {
 	{ "decode: movzx/movsx extension", test_extend },
 	{ "decode: values written, registers and immediates",
 	  test_write_value },
+	{ "decode: mov to and from debug registers", test_mov_dr },
 };
 const unsigned int decode_test_count = ARRAY_SIZE(decode_tests);

@@ -309,11 +309,47 @@ static void test_square_wave(void)
 	CHECK_EQ(in16(&pit, 0x42, T0 + at_clock(60)), 80);
 	lgtap_case("channel 0 in mode 3: one edge per period");
 	out(&pit, 0x43, 0x36, T0);
-	out(&pit, 0x40, 100, T0);
+	out(&pit, 0x40, 0x2c, T0);	/* 300 */
+	out(&pit, 0x40, 0x01, T0);
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(3000)), 10);
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(3299)), 0);
+	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(3300));
+}
+
+/*
+ * A periodic count below 239 clocks (200 us) still counts as written, but
+ * its IRQ 0 edges come no faster than every 239 clocks: a count of 1
+ * would be 1.2 million host timer interrupts a second.
+ */
+static void test_min_period(void)
+{
+	struct lg_pit pit;
+
+	lg_pit_reset(&pit);
+	out(&pit, 0x43, 0x34, T0);	/* channel 0, lsb/msb, mode 2 */
+	out(&pit, 0x40, 1, T0);
 	out(&pit, 0x40, 0, T0);
-	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(1000)), 10);
-	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(1099)), 0);
-	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(1100));
+	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(239));
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(238)), 0);
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(239)), 1);
+	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(2 * 239));
+	/* One second: 4992 edges, not 1193182. */
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + 1000000000ULL), 1193182 / 239 - 1);
+	lgtap_case("mode 2, count 1: IRQ 0 at most every 239 clocks (200 us)");
+	out(&pit, 0x43, 0x36, T0);	/* mode 3, count 2 */
+	out(&pit, 0x40, 2, T0);
+	out(&pit, 0x40, 0, T0);
+	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(239));
+	lgtap_case("mode 3, count 2: the same limit");
+	out(&pit, 0x43, 0x34, T0);	/* 239 itself is not changed */
+	out(&pit, 0x40, 239, T0);
+	out(&pit, 0x40, 0, T0);
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(239 * 10)), 10);
+	out(&pit, 0x43, 0x34, T0);
+	out(&pit, 0x40, 240 & 0xff, T0);
+	out(&pit, 0x40, 0, T0);
+	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(240 * 10)), 10);
+	lgtap_case("counts of 239 and more keep their own period");
 }
 
 static void test_access_modes(void)
@@ -360,6 +396,7 @@ const struct lgtap_test pit_tests[] = {
 	{ "pit: channel 2 gate", test_gate },
 	{ "pit: channel 2 gate restarts modes 2 and 1", test_gate_restart },
 	{ "pit: mode 3 square wave", test_square_wave },
+	{ "pit: periodic IRQ 0 no faster than 200 us", test_min_period },
 	{ "pit: lsb-only, msb-only, mode 0 reload, BCD", test_access_modes },
 };
 const unsigned int pit_test_count = ARRAY_SIZE(pit_tests);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "../vring/tap.h"
 
 /* Guest-physical layout of the fixed parts. */
 #define PML4		0x1000UL
@@ -31,6 +32,8 @@ GUEST_BLOB(h_irq0);
 GUEST_BLOB(h_irq5);
 GUEST_BLOB(h_spurious);
 GUEST_BLOB(h_irq3_slow);
+GUEST_BLOB(h_ud);
+GUEST_BLOB(h_dbcount);
 asm(".pushsection .rodata\n"
     "h_default_start:\n"
     "	mov $0x3f8, %dx\n"
@@ -97,6 +100,19 @@ asm(".pushsection .rodata\n"
     "	pop %rax\n"
     "	iretq\n"
     "h_irq3_slow_end:\n"
+    "h_ud_start:\n"
+    "	mov $0x3f8, %dx\n"
+    "	mov $'U', %al\n"
+    "	out %al, %dx\n"
+    "	cli\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "h_ud_end:\n"
+    /* A trap: return to the next instruction, TF and all. */
+    "h_dbcount_start:\n"
+    "	incl 0x901c\n"
+    "	iretq\n"
+    "h_dbcount_end:\n"
     ".popsection\n");
 
 static void put64(struct guest *g, uint64_t gpa, uint64_t val)
@@ -146,8 +162,12 @@ static void build_memory(struct guest *g, struct guest_code code)
 	load(g, handler_addr(HANDLER_IRQ5), GUEST_CODE_OF(h_irq5));
 	load(g, handler_addr(HANDLER_SPURIOUS), GUEST_CODE_OF(h_spurious));
 	load(g, handler_addr(HANDLER_IRQ3_SLOW), GUEST_CODE_OF(h_irq3_slow));
+	load(g, handler_addr(HANDLER_UD), GUEST_CODE_OF(h_ud));
+	load(g, handler_addr(HANDLER_DB), GUEST_CODE_OF(h_dbcount));
 	for (v = 0; v < 256; v++)
 		set_gate(g, v, handler_addr(HANDLER_DEFAULT));
+	set_gate(g, 1, handler_addr(HANDLER_DB));
+	set_gate(g, 6, handler_addr(HANDLER_UD));
 	set_gate(g, 13, handler_addr(HANDLER_GP));
 	set_gate(g, 0x20, handler_addr(HANDLER_IRQ0));
 	set_gate(g, 0x23, handler_addr(HANDLER_IRQ3_SLOW));
@@ -276,4 +296,63 @@ double guest_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- running a guest, reported through tap.h ---- */
+
+bool guest_new(struct guest *g, struct guest_code code)
+{
+	if (guest_create(g, code) == 0)
+		return true;
+	tap_ok(false, "set up a guest (%s)", strerror(errno));
+	return false;
+}
+
+bool guest_run_expect(struct guest *g, struct lguest_run *run,
+		      unsigned int reason, const char *what)
+{
+	int ret = guest_run(g, run);
+
+	if (ret) {
+		tap_ok(false, "%s: RUN failed: %s", what, strerror(errno));
+		return false;
+	}
+	if (run->exit_reason != reason) {
+		tap_diag("%s: exit %s, port %#x, data %#x%s%s", what,
+			 guest_exit_name(run->exit_reason), run->io.port, run->io.data,
+			 run->exit_reason == LGUEST_EXIT_KILLED ? ": " : "",
+			 run->exit_reason == LGUEST_EXIT_KILLED ? run->reason : "");
+		tap_ok(false, "%s: exit %s", what, guest_exit_name(reason));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * RUN (with *run as filled in by the last exit, to complete a read) until
+ * an OUT to 0x3f8: its value, or -1.
+ */
+int64_t guest_run_out_after(struct guest *g, struct lguest_run *run,
+			    const char *what)
+{
+	if (!guest_run_expect(g, run, LGUEST_EXIT_IO, what))
+		return -1;
+	if (run->io.port != GUEST_PORT || !run->io.is_write) {
+		tap_diag("%s: I/O to port %#x, write %d", what, run->io.port,
+			 run->io.is_write);
+		return -1;
+	}
+	return run->io.data;
+}
+
+int64_t guest_run_out(struct guest *g, const char *what)
+{
+	struct lguest_run run = { 0 };
+
+	return guest_run_out_after(g, &run, what);
+}
+
+bool guest_stats(struct guest *g, struct lguest_stats *st)
+{
+	return ioctl(g->fd, LHREQ_GETSTATS, st) == 0;
 }

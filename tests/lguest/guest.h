@@ -12,6 +12,7 @@
 #ifndef LGUEST_TEST_GUEST_H
 #define LGUEST_TEST_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/lguest.h>
@@ -32,6 +33,8 @@ enum guest_handler {
 	HANDLER_IRQ5,		/* reports 'I', EOI, iretq */
 	HANDLER_SPURIOUS,	/* iretq */
 	HANDLER_IRQ3_SLOW,	/* IRQ 3: counts, spins with IF off, EOI (guest.c) */
+	HANDLER_UD,		/* #UD: reports 'U', halts */
+	HANDLER_DB,		/* #DB: counts in GUEST_DATA + 28, iretq */
 	HANDLER_COUNT
 };
 
@@ -63,5 +66,22 @@ void guest_write32(struct guest *g, uint64_t gpa, uint32_t val);
 const char *guest_exit_name(unsigned int reason);
 /* CLOCK_MONOTONIC in seconds. */
 double guest_now(void);
+
+/*
+ * The same, for TAP tests: each reports a failure itself (as "not ok",
+ * with what it saw) and returns false or -1.
+ */
+bool guest_new(struct guest *g, struct guest_code code);
+/* RUN and expect exit reason: false (and a "not ok - what") if not. */
+bool guest_run_expect(struct guest *g, struct lguest_run *run,
+		      unsigned int reason, const char *what);
+/*
+ * RUN (with *run as the last exit filled it in, to complete a read)
+ * until an OUT to GUEST_PORT: its value, or -1.
+ */
+int64_t guest_run_out_after(struct guest *g, struct lguest_run *run,
+			    const char *what);
+int64_t guest_run_out(struct guest *g, const char *what);
+bool guest_stats(struct guest *g, struct lguest_stats *st);
 
 #endif /* LGUEST_TEST_GUEST_H */

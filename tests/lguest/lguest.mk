@@ -3,11 +3,13 @@
 # lg.ko's VM tests: tiny guests driven through /dev/lguest.
 #
 #   $(BUILD)/vm/bin/test_lguest   the /dev/lguest ABI with hand-built guests
+#   $(BUILD)/vm/bin/test_hostile  guests against their host (the isolation
+#                                 review's findings)
 #   $(BUILD)/vm/bin/test_kvm      a tiny KVM guest, for the kvm_amd checks
 #   $(BUILD)/vm/bin/test_testhost tiny guests that provoke the test host
 #                                 QEMU's SVM bugs (tests/vm/suites/testhost-mttcg.sh)
 #
-# test_lguest and test_kvm run in the VM suite "lguest"
+# test_lguest, test_hostile and test_kvm run in the VM suite "lguest"
 # (tests/vm/suites/lguest.sh), which needs kvm_amd from Debian's kernel for
 # the coexistence checks.
 
@@ -23,6 +25,11 @@ $(BUILD)/vm/bin/test_lguest: $(BUILD)/lguest-tests/test_lguest.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
 
+$(BUILD)/vm/bin/test_hostile: $(BUILD)/lguest-tests/test_hostile.o \
+		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $^
+
 $(BUILD)/vm/bin/test_kvm: $(BUILD)/lguest-tests/test_kvm.o $(BUILD)/vring/tap.o
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $^
@@ -33,6 +40,7 @@ $(BUILD)/vm/bin/test_testhost: $(BUILD)/lguest-tests/test_testhost.o \
 	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
 
 VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
+VM_PROGS += $(BUILD)/vm/bin/test_hostile
 VM_PROGS += $(BUILD)/vm/bin/test_testhost
 VM_SUITES += lguest
 VM_KMODS += kvm_amd

@@ -271,63 +271,6 @@ asm(".pushsection .rodata\n"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static bool new_guest(struct guest *g, struct guest_code code)
-{
-	if (guest_create(g, code) == 0)
-		return true;
-	tap_ok(false, "set up a guest (%s)", strerror(errno));
-	return false;
-}
-
-static bool run_expect(struct guest *g, struct lguest_run *run,
-		       unsigned int reason, const char *what)
-{
-	int ret = guest_run(g, run);
-
-	if (ret) {
-		tap_ok(false, "%s: RUN failed: %s", what, strerror(errno));
-		return false;
-	}
-	if (run->exit_reason != reason) {
-		tap_diag("%s: exit %s, port %#x, data %#x%s%s", what,
-			 guest_exit_name(run->exit_reason), run->io.port, run->io.data,
-			 run->exit_reason == LGUEST_EXIT_KILLED ? ": " : "",
-			 run->exit_reason == LGUEST_EXIT_KILLED ? run->reason : "");
-		tap_ok(false, "%s: exit %s", what, guest_exit_name(reason));
-		return false;
-	}
-	return true;
-}
-
-/*
- * RUN (with *run as filled in by the last exit, to complete a read) until
- * an OUT to 0x3f8: its value, or -1.
- */
-static int64_t run_out_after(struct guest *g, struct lguest_run *run,
-			     const char *what)
-{
-	if (!run_expect(g, run, LGUEST_EXIT_IO, what))
-		return -1;
-	if (run->io.port != GUEST_PORT || !run->io.is_write) {
-		tap_diag("%s: I/O to port %#x, write %d", what, run->io.port,
-			 run->io.is_write);
-		return -1;
-	}
-	return run->io.data;
-}
-
-static int64_t run_out(struct guest *g, const char *what)
-{
-	struct lguest_run run = { 0 };
-
-	return run_out_after(g, &run, what);
-}
-
-static bool get_stats(struct guest *g, struct lguest_stats *st)
-{
-	return ioctl(g->fd, LHREQ_GETSTATS, st) == 0;
-}
-
 /* ---- port I/O, MMIO, CPUID, MSRs, HLT, reset ----------------------------- */
 
 static void test_out(void)
@@ -335,14 +278,14 @@ static void test_out(void)
 	struct lguest_run run;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_out)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
 		return;
-	if (run_expect(&g, &run, LGUEST_EXIT_IO, "OUT"))
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_IO, "OUT"))
 		tap_ok(run.io.port == 0x3f8 && run.io.size == 1 &&
 		       run.io.is_write && run.io.data == 'A',
 		       "OUT %%al to 0x3f8 arrives as EXIT_IO with the byte (port %#x size %u data %#x)",
 		       run.io.port, run.io.size, run.io.data);
-	if (run_expect(&g, &run, LGUEST_EXIT_HALT, "HLT with IF=0"))
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_HALT, "HLT with IF=0"))
 		tap_ok(true, "HLT with interrupts off gives LGUEST_EXIT_HALT");
 	guest_destroy(&g);
 }
@@ -353,9 +296,9 @@ static void test_in(void)
 	struct guest g;
 	int64_t v;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_in)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_in)))
 		return;
-	if (run_expect(&g, &run, LGUEST_EXIT_IO, "IN")) {
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_IO, "IN")) {
 		tap_ok(run.io.port == 0x3f9 && run.io.size == 1 &&
 		       !run.io.is_write,
 		       "IN from 0x3f9 arrives as an EXIT_IO read of 1 byte");
@@ -368,11 +311,11 @@ static void test_in(void)
 		else
 			tap_ok(false, "IN %%al completes");
 	}
-	if (run_expect(&g, &run, LGUEST_EXIT_IO, "IN eax")) {
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_IO, "IN eax")) {
 		tap_ok(run.io.port == 0x500 && run.io.size == 4,
 		       "IN %%eax arrives with size 4");
 		run.io.data = 0x12345678;
-		v = run_out_after(&g, &run, "IN eax completion");
+		v = guest_run_out_after(&g, &run, "IN eax completion");
 		tap_ok(v == 0x12345678, "IN %%eax completes with 0x12345678 (%#llx)",
 		       (long long)v);
 	}
@@ -394,7 +337,7 @@ static void test_mmio(void)
 	struct guest g;
 	int64_t lo, hi, b;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_mmio)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_mmio)))
 		return;
 	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO, 4, 1)) {
 		memcpy(&v32, run.mmio.data, 4);
@@ -416,7 +359,7 @@ static void test_mmio(void)
 	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x10, 4, 0)) {
 		v32 = 0xcafef00d;
 		memcpy(run.mmio.data, &v32, 4);
-		tap_ok(run_out_after(&g, &run, "MMIO read") == 0xcafef00d,
+		tap_ok(guest_run_out_after(&g, &run, "MMIO read") == 0xcafef00d,
 		       "MMIO read into %%ecx completes with the launcher's value");
 	} else {
 		tap_ok(false, "MMIO read arrives as EXIT_MMIO");
@@ -424,8 +367,8 @@ static void test_mmio(void)
 	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x18, 8, 0)) {
 		v64 = 0x0123456789abcdefULL;
 		memcpy(run.mmio.data, &v64, 8);
-		lo = run_out_after(&g, &run, "MMIO read r9 low");
-		hi = run_out(&g, "MMIO read r9 high");
+		lo = guest_run_out_after(&g, &run, "MMIO read r9 low");
+		hi = guest_run_out(&g, "MMIO read r9 high");
 		tap_ok(lo == 0x89abcdef && hi == 0x01234567,
 		       "8-byte MMIO read into %%r9 completes (%#llx %#llx)",
 		       (long long)hi, (long long)lo);
@@ -435,7 +378,7 @@ static void test_mmio(void)
 	if (guest_run(&g, &run) == 0 && mmio_is(&run, GUEST_MMIO + 0x20, 1, 0)) {
 		memset(run.mmio.data, 0, 8);
 		run.mmio.data[0] = 0xf0;
-		b = run_out_after(&g, &run, "movzbl");
+		b = guest_run_out_after(&g, &run, "movzbl");
 		tap_ok(b == 0xf0, "movzbl MMIO read zero-extends (%#llx)",
 		       (long long)b);
 	} else {
@@ -452,14 +395,14 @@ static void test_cpuid(void)
 	char name[13];
 	int i;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_cpuid)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_cpuid)))
 		return;
-	ecx1 = run_out(&g, "cpuid 1 ecx");
-	edx1 = run_out(&g, "cpuid 1 edx");
-	eax1 = run_out(&g, "cpuid 1 eax");
-	ecx8 = run_out(&g, "cpuid 0x80000001 ecx");
+	ecx1 = guest_run_out(&g, "cpuid 1 ecx");
+	edx1 = guest_run_out(&g, "cpuid 1 edx");
+	eax1 = guest_run_out(&g, "cpuid 1 eax");
+	ecx8 = guest_run_out(&g, "cpuid 0x80000001 ecx");
 	for (i = 0; i < 3; i++)
-		sig[i] = run_out(&g, "cpuid 0x40000000");
+		sig[i] = guest_run_out(&g, "cpuid 0x40000000");
 	tap_ok(ecx1 >= 0 && (ecx1 & (1U << 31)),
 	       "CPUID 1: hypervisor bit set (ecx %#llx)", (long long)ecx1);
 	tap_ok(edx1 >= 0 && !(edx1 & (1 << 9)),
@@ -484,12 +427,12 @@ static void test_msr(void)
 	int64_t efer, pat, kgs, gp;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_msr)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_msr)))
 		return;
-	efer = run_out(&g, "rdmsr EFER");
-	pat = run_out(&g, "rdmsr PAT");
-	kgs = run_out(&g, "wrmsr/rdmsr KERNEL_GS_BASE");
-	gp = run_out(&g, "rdmsr unknown");
+	efer = guest_run_out(&g, "rdmsr EFER");
+	pat = guest_run_out(&g, "rdmsr PAT");
+	kgs = guest_run_out(&g, "wrmsr/rdmsr KERNEL_GS_BASE");
+	gp = guest_run_out(&g, "rdmsr unknown");
 	tap_ok(efer == 0x500, "rdmsr EFER: LME|LMA, SVME hidden (%#llx)",
 	       (long long)efer);
 	tap_ok(pat == 0x00070406, "rdmsr PAT: the reset value (%#llx)",
@@ -507,13 +450,13 @@ static void test_reset(void)
 	struct lguest_run run;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_int3)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_int3)))
 		return;
 	g.regs.idt.base = 0;
 	g.regs.idt.limit = 0;
 	if (ioctl(g.fd, LHREQ_SETREGS, &g.regs)) {
 		tap_ok(false, "SETREGS with an empty IDT");
-	} else if (run_expect(&g, &run, LGUEST_EXIT_RESET, "triple fault")) {
+	} else if (guest_run_expect(&g, &run, LGUEST_EXIT_RESET, "triple fault")) {
 		tap_ok(true, "int3 with an empty IDT: triple fault gives LGUEST_EXIT_RESET");
 		run.reason[sizeof(run.reason) - 1] = '\0';
 		tap_diag("reset reason: %s", run.reason);
@@ -533,9 +476,9 @@ static void test_getregs(void)
 	struct lguest_run run;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_halt)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_halt)))
 		return;
-	if (!run_expect(&g, &run, LGUEST_EXIT_HALT, "halt guest"))
+	if (!guest_run_expect(&g, &run, LGUEST_EXIT_HALT, "halt guest"))
 		goto out;
 	if (ioctl(g.fd, LHREQ_GETREGS, &r)) {
 		tap_ok(false, "GETREGS: %s", strerror(errno));
@@ -554,14 +497,14 @@ static void test_killed(void)
 	struct lguest_run run;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_badmmio)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_badmmio)))
 		return;
-	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "undecodable MMIO")) {
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_KILLED, "undecodable MMIO")) {
 		tap_diag("kill reason: %s", run.reason);
 		tap_ok(strstr(run.reason, "decode") != NULL,
 		       "an undecodable MMIO instruction kills the guest with a reason");
 	}
-	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "killed again"))
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_KILLED, "killed again"))
 		tap_ok(strstr(run.reason, "decode") != NULL,
 		       "a killed guest stays dead: RUN gives the same reason");
 	guest_destroy(&g);
@@ -572,9 +515,9 @@ static void test_bad_page_tables(void)
 	struct lguest_run run;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_badcr3)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_badcr3)))
 		return;
-	if (run_expect(&g, &run, LGUEST_EXIT_KILLED, "CR3 outside RAM")) {
+	if (guest_run_expect(&g, &run, LGUEST_EXIT_KILLED, "CR3 outside RAM")) {
 		tap_diag("kill reason: %s", run.reason);
 		tap_ok(strstr(run.reason, "page tables outside guest RAM (0x40000") &&
 		       strstr(run.reason, "cr3 0x40000000"),
@@ -592,17 +535,17 @@ static void test_pit(void)
 	double t0, t;
 	int64_t count;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_pit)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_pit)))
 		return;
 	t0 = guest_now();
-	count = run_out(&g, "PIT count");
+	count = guest_run_out(&g, "PIT count");
 	t = guest_now() - t0;
 	tap_ok(count >= 10 && count < 1000,
 	       "PIT at 100 Hz: the guest's IRQ 0 handler ran %lld times",
 	       (long long)count);
 	tap_ok(t >= 0.08 && t < 10,
 	       "10 ticks at 100 Hz took about 0.1 s (%.3f s)", t);
-	if (get_stats(&g, &st))
+	if (guest_stats(&g, &st))
 		tap_ok(st.count[LGUEST_STAT_IRQS_INJECTED] >= 10 &&
 		       st.count[LGUEST_STAT_HALTS] >= 1,
 		       "stats: %llu irqs injected, %llu halts slept",
@@ -659,7 +602,7 @@ static void run_woken(struct guest *g, struct delayed *d, const char *what)
 	t0 = guest_now();
 	d->g = g;
 	pthread_create(&thread, NULL, delayed_thread, d);
-	v = run_out(g, what);
+	v = guest_run_out(g, what);
 	pthread_join(thread, NULL);
 	tap_ok(v == 'I' && d->ret == 0 && guest_now() - t0 >= 0.25,
 	       "%s wakes the halted guest into its IRQ 5 handler (%.3f s)",
@@ -672,7 +615,7 @@ static void test_irq(void)
 	struct delayed d;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_irq5)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_irq5)))
 		return;
 	d = (struct delayed){ .fd = g.fd, .request = LHREQ_IRQ, .arg = &irq,
 			      .eventfd = -1 };
@@ -723,7 +666,7 @@ static void pulse_stalled(struct pulser *ps)
 	unsigned int handled = guest_read32(g, GUEST_DATA + 4);
 	struct lguest_stats st;
 
-	if (get_stats(g, &st))
+	if (guest_stats(g, &st))
 		tap_diag("pulse %u unhandled for 10 s: guest handled %u, in its handler %u; lg.ko: %llu injected, %llu exits (%llu intr, %llu vintr, %llu hlt, %llu io), %llu halts",
 			 ps->sent + 1, handled, guest_read32(g, GUEST_DATA + 8),
 			 (unsigned long long)st.count[LGUEST_STAT_IRQS_INJECTED],
@@ -782,7 +725,7 @@ static void test_irq_once(void)
 	int64_t nested;
 	double t0;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_irq3)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_irq3)))
 		return;
 	sigaction(SIGUSR1, &sa, NULL);
 	guest_write32(&g, GUEST_DATA + 16, SLOW_SPIN);
@@ -791,7 +734,7 @@ static void test_irq_once(void)
 	ps.runner = pthread_self();
 	t0 = guest_now();
 	pthread_create(&thread, NULL, pulse_thread, &ps);
-	nested = run_out(&g, "slow IRQ 3");
+	nested = guest_run_out(&g, "slow IRQ 3");
 	pthread_join(thread, NULL);
 	if (ps.err == ETIMEDOUT && ioctl(g.fd, LHREQ_GETREGS, &regs) == 0)
 		tap_diag("the guest stopped at rip %#llx, rflags %#llx",
@@ -814,14 +757,14 @@ static void test_irqfd(void)
 	struct delayed d;
 	struct guest g;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_irq5)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_irq5)))
 		return;
 	irqfd.fd = eventfd(0, EFD_CLOEXEC);
 	if (!TAP_OK_CALL(ioctl(g.fd, LHREQ_IRQFD, &irqfd), "LHREQ_IRQFD binds an eventfd to line 5"))
 		goto out;
 	d = (struct delayed){ .eventfd = irqfd.fd };
 	run_woken(&g, &d, "an irqfd eventfd write");
-	tap_ok(get_stats(&g, &st) && st.count[LGUEST_STAT_IRQFD] == 1,
+	tap_ok(guest_stats(&g, &st) && st.count[LGUEST_STAT_IRQFD] == 1,
 	       "stats: one irqfd signal");
 	irqfd.flags = LGUEST_IRQFD_DEASSIGN;
 	TAP_OK_CALL(ioctl(g.fd, LHREQ_IRQFD, &irqfd), "LHREQ_IRQFD deassign");
@@ -844,7 +787,7 @@ static void test_ioeventfd(void)
 	struct guest g;
 	uint32_t v;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_ioeventfd)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_ioeventfd)))
 		return;
 	io.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!TAP_OK_CALL(ioctl(g.fd, LHREQ_IOEVENTFD, &io),
@@ -861,8 +804,8 @@ static void test_ioeventfd(void)
 	}
 	tap_ok(read(io.fd, &count, sizeof(count)) == sizeof(count) && count == 1,
 	       "the eventfd was signalled once (%llu)", (unsigned long long)count);
-	tap_ok(run_out(&g, "after ioeventfd") == 'E', "the guest went on");
-	tap_ok(get_stats(&g, &st) && st.count[LGUEST_STAT_IOEVENTFD] == 1 &&
+	tap_ok(guest_run_out(&g, "after ioeventfd") == 'E', "the guest went on");
+	tap_ok(guest_stats(&g, &st) && st.count[LGUEST_STAT_IOEVENTFD] == 1 &&
 	       st.count[LGUEST_STAT_EXIT_MMIO] == 2 &&
 	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 1,
 	       "stats: 2 MMIO exits, 1 to the launcher, 1 ioeventfd");
@@ -890,7 +833,7 @@ static int bind_isr_irqfd(struct guest *g, int fd, uint32_t flags,
 
 static void isr_stats(struct guest *g, struct lguest_stats *st)
 {
-	if (!get_stats(g, st))
+	if (!guest_stats(g, st))
 		memset(st, 0xff, sizeof(*st));
 	tap_diag("stats: mmio %llu, mmio-user %llu, isr-reads %llu, isr-acks %llu, irqfd %llu",
 		 (unsigned long long)st->count[LGUEST_STAT_EXIT_MMIO],
@@ -927,7 +870,7 @@ static void test_isr(void)
 	struct guest g;
 	int64_t v;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_isr)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_isr)))
 		goto out_fds;
 	if (!TAP_OK_CALL(bind_isr_irqfd(&g, rx, LGUEST_IRQFD_VIRTIO_ISR, ISR_ADDR),
 			 "LHREQ_IRQFD with LGUEST_IRQFD_VIRTIO_ISR at 0xfeb00060 (rx)") ||
@@ -937,16 +880,16 @@ static void test_isr(void)
 
 	d = (struct delayed){ .eventfd = rx };
 	run_woken(&g, &d, "a signal of the rx eventfd");
-	v = run_out(&g, "InterruptStatus after the signal");
+	v = guest_run_out(&g, "InterruptStatus after the signal");
 	tap_ok(v == 1, "the guest reads InterruptStatus 1 (used buffer) after the signal (%#llx)",
 	       (long long)v);
-	v = run_out(&g, "InterruptStatus after the ACK");
+	v = guest_run_out(&g, "InterruptStatus after the ACK");
 	tap_ok(v == 0, "after writing it to InterruptACK the guest reads 0 (%#llx)",
 	       (long long)v);
 
 	d = (struct delayed){ .eventfd = tx };
 	run_woken(&g, &d, "a signal of the tx eventfd");
-	v = run_out(&g, "InterruptStatus after the tx signal");
+	v = guest_run_out(&g, "InterruptStatus after the tx signal");
 	tap_ok(v == 1, "rx and tx share the latch: a tx signal reads as 1 (%#llx)",
 	       (long long)v);
 	isr_stats(&g, &st);
@@ -960,19 +903,19 @@ static void test_isr(void)
 	/* Other sizes are the launcher's, as before. */
 	if (isr_mmio_exit(&g, &run, ISR_ADDR, 2, 0, 0x5a5a,
 			  "a 2-byte InterruptStatus read")) {
-		v = run_out_after(&g, &run, "2-byte read");
+		v = guest_run_out_after(&g, &run, "2-byte read");
 		tap_ok(v == 0x5a5a, "and completes with the launcher's value (%#llx)",
 		       (long long)v);
 	}
 	if (isr_mmio_exit(&g, &run, ACK_ADDR, 2, 1, 0, "a 2-byte InterruptACK write")) {
-		v = run_out_after(&g, &run, "after the 2-byte ACK");
+		v = guest_run_out_after(&g, &run, "after the 2-byte ACK");
 		tap_ok(v == 1, "which clears nothing: the guest still reads 1 (%#llx)",
 		       (long long)v);
 	}
 
 	TAP_OK_CALL(bind_isr_irqfd(&g, rx, LGUEST_IRQFD_DEASSIGN, 0),
 		    "deassign the rx irqfd");
-	v = run_out(&g, "InterruptStatus with tx still bound");
+	v = guest_run_out(&g, "InterruptStatus with tx still bound");
 	isr_stats(&g, &st);
 	tap_ok(v == 1 && st.count[LGUEST_STAT_ISR_READS] == 5 &&
 	       st.count[LGUEST_STAT_EXIT_MMIO_USER] == 2,
@@ -983,7 +926,7 @@ static void test_isr(void)
 		    "deassign the tx irqfd, the latch's last user");
 	if (isr_mmio_exit(&g, &run, ISR_ADDR, 4, 0, 0x77,
 			  "then a 4-byte InterruptStatus read")) {
-		v = run_out_after(&g, &run, "read after deassign");
+		v = guest_run_out_after(&g, &run, "read after deassign");
 		tap_ok(v == 0x77, "and the guest gets the launcher's value (%#llx)",
 		       (long long)v);
 	}
@@ -1017,7 +960,7 @@ static void test_isr_bad(void)
 			  "VIRTIO_ISR before INITIALIZE (RAM unknown): EINVAL");
 		close(fd);
 	}
-	if (!new_guest(&g, GUEST_CODE_OF(g_halt)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_halt)))
 		goto out_fd;
 	TAP_ERRNO(bind_isr_irqfd(&g, efd, LGUEST_IRQFD_VIRTIO_ISR, 0x1000),
 		  EINVAL, "isr_addr inside RAM: EINVAL");
@@ -1058,7 +1001,7 @@ static void test_signal(void)
 	int ret, err;
 
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
-	if (!new_guest(&g, GUEST_CODE_OF(g_spin)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_spin)))
 		return;
 	arm_alarm(200);
 	ret = guest_run(&g, &run);
@@ -1066,11 +1009,11 @@ static void test_signal(void)
 	tap_ok(ret == -1 && err == EINTR,
 	       "SIGALRM interrupts RUN of a spinning guest with EINTR");
 	guest_write32(&g, GUEST_DATA, 1);
-	tap_ok(run_out(&g, "spin released") == 'S',
+	tap_ok(guest_run_out(&g, "spin released") == 'S',
 	       "RUN continues after EINTR and the guest sees our memory write");
 	guest_destroy(&g);
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_idle)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_idle)))
 		return;
 	arm_alarm(200);
 	ret = guest_run(&g, &run);
@@ -1090,7 +1033,7 @@ static void test_stats(void)
 	struct guest g;
 	int i;
 
-	if (!new_guest(&g, GUEST_CODE_OF(g_in)))
+	if (!guest_new(&g, GUEST_CODE_OF(g_in)))
 		return;
 	for (i = 0; i < 4; i++) {
 		struct lguest_run run;
@@ -1098,7 +1041,7 @@ static void test_stats(void)
 		if (guest_run(&g, &run))
 			break;
 	}
-	if (!get_stats(&g, &st)) {
+	if (!guest_stats(&g, &st)) {
 		tap_ok(false, "GETSTATS: %s", strerror(errno));
 	} else {
 		tap_ok(st.count[LGUEST_STAT_RUNS] == 4 &&

@@ -227,6 +227,8 @@ enum lguest_stat {
 	LGUEST_STAT_RUNS,		/* LHREQ_RUN calls */
 	LGUEST_STAT_ISR_READS,		/* InterruptStatus reads answered */
 	LGUEST_STAT_ISR_ACKS,		/* InterruptACK writes consumed */
+	LGUEST_STAT_PIT_TIMER,		/* PIT hrtimer expiries on the host */
+	LGUEST_STAT_EXIT_DR,		/* debug register accesses */
 	LGUEST_STAT_MAX = 32
 };
 

@@ -3,7 +3,8 @@
 # lguest-seconds: 17
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
-# and shares the CPU with kvm_amd in both orders (test_kvm).
+# guests that try to read, hang or slow their host (test_hostile), and
+# shares the CPU with kvm_amd in both orders (test_kvm).
 # Run by /init with busybox ash; TAP on stdout.
 
 . /suites/lib.sh
@@ -23,13 +24,14 @@ dmesg | grep -i lguest | sed 's/^/# dmesg: /'
 
 before=$(dmesg | wc -l)
 run_tap /bin/test_lguest
+run_tap /bin/test_hostile
 # Killed launchers, killed guests, bad input: lg.ko keeps quiet about all
 # of it (at most one line).
 new_lines() {
 	dmesg | tail -n +$((before + 1)) | sed 's/^/# dmesg: /'
 	[ "$(dmesg | wc -l)" -le $((before + 1)) ]
 }
-check "test_lguest left at most one kernel message" new_lines
+check "test_lguest and test_hostile left at most one kernel message" new_lines
 
 if modprobe kvm_amd 2>/dev/null; then
 	echo "# kvm_amd loaded: $(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null) npt"

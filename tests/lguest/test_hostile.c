@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guests against their host: tiny guests (guest.h) that try what the
+ * isolation review found a guest could do to the machine under it, and a
+ * launcher that shares its /dev/lguest file.  Each group says what the
+ * guest tried and what it must get instead.  TAP on stdout.
+ *
+ *   instructions   RDTSCP, RDPID, RDPMC, INVD and WBINVD: the host's
+ *                  TSC_AUX (its CPU number) must not come back, and the
+ *                  cache instructions must come to lg.ko
+ *   single-step    every #DB goes through lg.ko, so a #DB that faults
+ *                  again in its own delivery loops through the host
+ *                  instead of inside the CPU (CVE-2015-8104); and an
+ *                  instruction lg.ko completes still traps
+ *   debug regs     a guest reading DR0 must not find the launcher's
+ *                  watchpoint, its own breakpoints must not cost the
+ *                  launcher its watchpoint, and its DR6/DR7 follow the
+ *                  architecture
+ *   ownership      a guest is its creator's: the fd in a child after
+ *                  fork() does nothing
+ *   triple fault   RUN after a triple fault waits for new registers
+ *   PIT            a count of 1 gives at most 5,000 host timer
+ *                  interrupts a second, not a million
+ */
+#include <errno.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cpuid.h>
+
+#include "guest.h"
+#include "../vring/tap.h"
+
+GUEST_BLOB(g_rdtscp);
+GUEST_BLOB(g_rdpid);
+GUEST_BLOB(g_rdpmc);
+GUEST_BLOB(g_cache);
+GUEST_BLOB(g_sstep);
+GUEST_BLOB(g_dr);
+GUEST_BLOB(g_out);
+GUEST_BLOB(g_int3);
+GUEST_BLOB(g_pitfast);
+
+#define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
+#define DB_COUNT	(GUEST_DATA + 28)	/* HANDLER_DB counts here */
+
+asm(".pushsection .rodata\n"
+    "g_rdtscp_start:\n"
+    "	rdtscp\n"
+    "	mov %ecx, %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_rdtscp_end:\n"
+
+    "g_rdpid_start:\n"
+    "	rdpid %rax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_rdpid_end:\n"
+
+    "g_rdpmc_start:\n"
+    "	xor %ecx, %ecx\n"
+    "	rdpmc\n"
+    "	mov $'P', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_rdpmc_end:\n"
+
+    "g_cache_start:\n"
+    "	wbinvd\n"
+    "	invd\n"
+    "	mov $'W', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_cache_end:\n"
+
+    /*
+     * Eight NOPs and a CPUID with TF set, then clear it: a trap after
+     * each of the eight, the CPUID (which lg.ko completes for the guest),
+     * the PUSHF, the AND and the POPF that clears it.
+     */
+    "g_sstep_start:\n"
+    "	pushfq\n"
+    "	orq $0x100, (%rsp)\n"
+    "	popfq\n"
+    "	nop\n	nop\n	nop\n	nop\n	nop\n	nop\n	nop\n	nop\n"
+    "	cpuid\n"
+    "	pushfq\n"
+    "	andq $~0x100, (%rsp)\n"
+    "	popfq\n"
+    "	mov 0x901c, %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_sstep_end:\n"
+
+    /*
+     * Report DR0 (low, high), DR1|DR2|DR3 (low, high), DR7 and DR6 as
+     * found; then arm a breakpoint of its own and read it back; clear DR6;
+     * and last write DR7 with a reserved upper bit, which is #GP.
+     */
+    "g_dr_start:\n"
+    "	mov %dr0, %rax\n"
+    "	mov %rax, %rbx\n" OUT_EAX
+    "	mov %rbx, %rax\n	shr $32, %rax\n" OUT_EAX
+    "	mov %dr1, %rax\n"
+    "	mov %dr2, %rcx\n	or %rcx, %rax\n"
+    "	mov %dr3, %rcx\n	or %rcx, %rax\n"
+    "	mov %rax, %rbx\n" OUT_EAX
+    "	mov %rbx, %rax\n	shr $32, %rax\n" OUT_EAX
+    "	mov %dr7, %rax\n" OUT_EAX
+    "	mov %dr6, %rax\n" OUT_EAX
+    "	mov $0x12345678abc, %rax\n	mov %rax, %dr0\n"
+    "	mov $0xd0001, %rax\n	mov %rax, %dr7\n"
+    "	mov %dr0, %rax\n"
+    "	mov %rax, %rbx\n" OUT_EAX
+    "	mov %rbx, %rax\n	shr $32, %rax\n" OUT_EAX
+    "	mov %dr7, %rax\n" OUT_EAX
+    "	xor %eax, %eax\n	mov %rax, %dr7\n"
+    "	mov %rax, %dr6\n"
+    "	mov %dr6, %rax\n" OUT_EAX
+    "	mov $1, %eax\n	shl $32, %rax\n	mov %rax, %dr7\n"
+    "	mov $'N', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_dr_end:\n"
+
+    "g_out_start:\n"
+    "	mov $'A', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_out_end:\n"
+
+    "g_int3_start:\n"
+    "	int3\n"
+    "g_int3_end:\n"
+
+    /* Channel 0, mode 2, count 1; then halt for good. */
+    "g_pitfast_start:\n"
+    "	mov $0x34, %al\n	out %al, $0x43\n"
+    "	mov $1, %al\n	out %al, $0x40\n"
+    "	xor %al, %al\n	out %al, $0x40\n"
+    "	cli\n"
+    "	hlt\n"
+    "g_pitfast_end:\n"
+    ".popsection\n");
+
+static int64_t out_of(struct guest_code code, const char *what)
+{
+	struct guest g;
+	int64_t v;
+
+	if (!guest_new(&g, code))
+		return -1;
+	v = guest_run_out(&g, what);
+	guest_destroy(&g);
+	return v;
+}
+
+/* ---- instructions ---------------------------------------------------------- */
+
+static void test_instructions(void)
+{
+	unsigned int a, b, c, d;
+	struct lguest_stats st;
+	bool has_rdpid = false;
+	struct guest g;
+	int64_t v;
+
+	v = out_of(GUEST_CODE_OF(g_rdtscp), "rdtscp");
+	tap_ok(v == 'U',
+	       "RDTSCP raises #UD, as CPUID says the guest has none (got %#llx; the host's TSC_AUX would be its CPU number)",
+	       (long long)v);
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		has_rdpid = c & (1U << 22);
+	v = out_of(GUEST_CODE_OF(g_rdpid), "rdpid");
+	tap_ok(v == (has_rdpid ? 0 : 'U'),
+	       "RDPID reads TSC_AUX 0, not the host's (this CPU %s RDPID; got %#llx)",
+	       has_rdpid ? "has" : "has no", (long long)v);
+	v = out_of(GUEST_CODE_OF(g_rdpmc), "rdpmc");
+	tap_ok(v == 'G', "RDPMC raises #GP: the guest has no counters (got %#llx)",
+	       (long long)v);
+	if (!guest_new(&g, GUEST_CODE_OF(g_cache)))
+		return;
+	v = guest_run_out(&g, "wbinvd, invd");
+	tap_ok(v == 'W' && guest_stats(&g, &st) &&
+	       st.count[LGUEST_STAT_EXIT_OTHER] == 2,
+	       "WBINVD and INVD come to lg.ko (%llu exits) and the guest goes on (%#llx)",
+	       (unsigned long long)st.count[LGUEST_STAT_EXIT_OTHER],
+	       (long long)v);
+	guest_destroy(&g);
+}
+
+/* ---- single-step ----------------------------------------------------------- */
+
+static void test_single_step(void)
+{
+	struct lguest_stats st;
+	struct guest g;
+	int64_t traps;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_sstep)))
+		return;
+	traps = guest_run_out(&g, "single-step");
+	tap_ok(traps == 12,
+	       "the guest's #DB handler saw a trap after each of 12 instructions run with TF, the CPUID lg.ko completed included (%lld)",
+	       (long long)traps);
+	tap_ok(guest_stats(&g, &st) &&
+	       st.count[LGUEST_STAT_EXIT_EXCEPTION] == 11,
+	       "the 11 #DBs the CPU raised came to lg.ko first (%llu exception exits), so a #DB that repeats in its own delivery cannot hold the host CPU",
+	       (unsigned long long)st.count[LGUEST_STAT_EXIT_EXCEPTION]);
+	guest_destroy(&g);
+}
+
+/* ---- debug registers ------------------------------------------------------- */
+
+static volatile uint32_t watched;
+
+/* A hardware watchpoint on `watched` in this process, or -1. */
+static int watch(void)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_BREAKPOINT;
+	attr.size = sizeof(attr);
+	attr.bp_type = HW_BREAKPOINT_W;
+	attr.bp_addr = (uintptr_t)&watched;
+	attr.bp_len = HW_BREAKPOINT_LEN_4;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static long long hits(int fd)
+{
+	long long n;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : -1;
+}
+
+/* Two OUTs, low half first: a 64-bit value, or -1. */
+static int64_t out64(struct guest *g, const char *what)
+{
+	int64_t lo = guest_run_out(g, what), hi = guest_run_out(g, what);
+
+	if (lo < 0 || hi < 0)
+		return -1;
+	return (int64_t)((uint64_t)hi << 32 | (uint64_t)lo);
+}
+
+static void test_debug_regs(void)
+{
+	int64_t dr0, dr123, dr7, dr6, mine, mine7, cleared6, gp;
+	long long before, after;
+	struct lguest_stats st;
+	struct guest g;
+	int wfd;
+
+	wfd = watch();
+	if (!tap_ok(wfd >= 0, "the launcher watches a variable with a hardware breakpoint (perf)"))
+		tap_diag("perf_event_open: %s", strerror(errno));
+	watched++;
+	before = wfd >= 0 ? hits(wfd) : -1;
+	if (!guest_new(&g, GUEST_CODE_OF(g_dr)))
+		goto out;
+	dr0 = out64(&g, "DR0");
+	dr123 = out64(&g, "DR1-DR3");
+	dr7 = guest_run_out(&g, "DR7");
+	dr6 = guest_run_out(&g, "DR6");
+	tap_diag("the watched variable is at %p", (void *)&watched);
+	tap_ok(dr0 == 0 && dr123 == 0,
+	       "the guest reads DR0-DR3 as its own (0), not the launcher's watchpoint (DR0 %#llx, DR1|DR2|DR3 %#llx)",
+	       (long long)dr0, (long long)dr123);
+	tap_ok(dr7 == 0x400 && dr6 == 0xffff0ff0,
+	       "DR7 and DR6 read their reset values (%#llx, %#llx)",
+	       (long long)dr7, (long long)dr6);
+	mine = out64(&g, "DR0 written");
+	mine7 = guest_run_out(&g, "DR7 written");
+	tap_ok(mine == 0x12345678abcLL && mine7 == 0xd0401,
+	       "the guest's own breakpoint reads back: DR0 %#llx, DR7 %#llx (bit 10 reads as 1)",
+	       (long long)mine, (long long)mine7);
+	cleared6 = guest_run_out(&g, "DR6 cleared");
+	tap_ok(cleared6 == 0xffff0ff0,
+	       "writing 0 to DR6 leaves its always-one bits (%#llx)",
+	       (long long)cleared6);
+	gp = guest_run_out(&g, "DR7 bit 32");
+	tap_ok(gp == 'G', "a DR7 write with bit 32 set raises #GP (got %#llx)",
+	       (long long)gp);
+	tap_ok(guest_stats(&g, &st) && st.count[LGUEST_STAT_EXIT_DR] == 14,
+	       "each of the 14 debug register moves came to lg.ko (%llu)",
+	       (unsigned long long)st.count[LGUEST_STAT_EXIT_DR]);
+	guest_destroy(&g);
+	if (wfd >= 0) {
+		watched++;
+		watched++;
+		after = hits(wfd);
+		tap_ok(after == before + 2,
+		       "after a guest armed a breakpoint of its own, the launcher's watchpoint still fires (%lld hits, want %lld)",
+		       after, before + 2);
+	}
+out:
+	if (wfd >= 0)
+		close(wfd);
+}
+
+/* ---- ownership ------------------------------------------------------------- */
+
+/*
+ * A child after fork() holds the same /dev/lguest file, and its own copy
+ * of the guest's RAM.  Every ioctl must fail with EIO there: bit n of the
+ * child's exit status is set if check n did not.
+ */
+static void test_owner(void)
+{
+	struct lguest_regs regs;
+	struct lguest_run run;
+	struct lguest_irq irq = { .line = 4, .level = 1 };
+	struct guest g;
+	int status;
+	int64_t v;
+	pid_t pid;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int bad = 0;
+
+		memset(&run, 0, sizeof(run));
+		if (ioctl(g.fd, LHREQ_RUN, &run) != -1 || errno != EIO)
+			bad |= 1;
+		if (ioctl(g.fd, LHREQ_GETREGS, &regs) != -1 || errno != EIO)
+			bad |= 2;
+		if (ioctl(g.fd, LHREQ_SETREGS, &g.regs) != -1 || errno != EIO)
+			bad |= 4;
+		if (ioctl(g.fd, LHREQ_IRQ, &irq) != -1 || errno != EIO)
+			bad |= 8;
+		_exit(bad);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		tap_ok(false, "fork a child holding the guest's fd");
+		guest_destroy(&g);
+		return;
+	}
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "in a child after fork(), RUN, GETREGS, SETREGS and IRQ on the guest's fd fail with EIO (failed checks: %#x)",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 0xff);
+	v = guest_run_out(&g, "the creator runs it");
+	tap_ok(v == 'A', "the creator still runs its guest (%#llx)", (long long)v);
+	guest_destroy(&g);
+}
+
+/* ---- triple fault ---------------------------------------------------------- */
+
+static void test_after_reset(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_int3)))
+		return;
+	g.regs.idt.limit = 0;
+	if (!tap_ok(ioctl(g.fd, LHREQ_SETREGS, &g.regs) == 0,
+		    "SETREGS with an empty IDT"))
+		goto out;
+	if (!guest_run_expect(&g, &run, LGUEST_EXIT_RESET, "triple fault"))
+		goto out;
+	errno = 0;
+	tap_ok(ioctl(g.fd, LHREQ_RUN, &run) == -1 && errno == EINVAL,
+	       "RUN after a triple fault fails with EINVAL: the CPU state is undefined (%s)",
+	       strerror(errno));
+	if (tap_ok(ioctl(g.fd, LHREQ_SETREGS, &g.regs) == 0,
+		   "SETREGS gives it new state"))
+		tap_ok(guest_run(&g, &run) == 0 &&
+		       run.exit_reason == LGUEST_EXIT_RESET,
+		       "and then it runs again (into the same triple fault)");
+out:
+	guest_destroy(&g);
+}
+
+/* ---- the PIT --------------------------------------------------------------- */
+
+/* Local timer interrupts so far, all CPUs together (/proc/interrupts). */
+static long long timer_irqs(void)
+{
+	char line[4096], *p, *end;
+	long long sum = -1;
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "LOC:", 4))
+			continue;
+		sum = 0;
+		for (p += 4;; p = end) {
+			long long n = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += n;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static void test_pit_fastest(void)
+{
+	struct lguest_stats s0, s1;
+	long long loc0, loc1, idle;
+	struct lguest_run run;
+	unsigned long long n;
+	struct guest g;
+	double t0, t;
+
+	/* The host's own timer interrupts in a second, for comparison. */
+	loc0 = timer_irqs();
+	usleep(1000 * 1000);
+	idle = timer_irqs() - loc0;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_pitfast)))
+		return;
+	if (!guest_run_expect(&g, &run, LGUEST_EXIT_HALT,
+			      "PIT count 1, then halt"))
+		goto out;
+	/* The guest is done; its timer is not.  We sleep outside RUN. */
+	t0 = guest_now();
+	loc0 = timer_irqs();
+	if (!guest_stats(&g, &s0))
+		goto out;
+	usleep(1000 * 1000);
+	if (!guest_stats(&g, &s1))
+		goto out;
+	loc1 = timer_irqs();
+	t = guest_now() - t0;
+	n = s1.count[LGUEST_STAT_PIT_TIMER] - s0.count[LGUEST_STAT_PIT_TIMER];
+	tap_diag("PIT timer: %llu expiries in %.3f s with the launcher asleep; host timer interrupts %lld (%lld in a second without the guest)",
+		 n, t, loc1 - loc0, idle);
+	tap_ok(n > 0 && n <= 5000 * t + 2,
+	       "a PIT count of 1 fires lg.ko's timer at most 5,000 times a second, not 1.2 million (%.0f/s)",
+	       n / t);
+	tap_ok(loc0 >= 0 && loc1 - loc0 - idle <= 5000 * t + 500,
+	       "... and the host takes at most 5,000 more timer interrupts a second for it (%lld more)",
+	       loc1 - loc0 - idle);
+out:
+	guest_destroy(&g);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	tap_init();
+	tap_group("instructions that read or touch the host", test_instructions, 60);
+	tap_group("single-step goes through lg.ko", test_single_step, 60);
+	tap_group("debug registers", test_debug_regs, 60);
+	tap_group("a guest belongs to its creator", test_owner, 60);
+	tap_group("RUN after a triple fault", test_after_reset, 60);
+	tap_group("the PIT at its fastest", test_pit_fastest, 60);
+	return tap_finish();
+}
