@@ -4,9 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -355,4 +358,28 @@ int64_t guest_run_out(struct guest *g, const char *what)
 bool guest_stats(struct guest *g, struct lguest_stats *st)
 {
 	return ioctl(g->fd, LHREQ_GETSTATS, st) == 0;
+}
+
+int host_watchpoint(const volatile void *addr)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_BREAKPOINT;
+	attr.size = sizeof(attr);
+	attr.bp_type = HW_BREAKPOINT_W;
+	attr.bp_addr = (uintptr_t)addr;
+	attr.bp_len = HW_BREAKPOINT_LEN_4;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+long long host_watch_count(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return -1;
+	return (long long)v;
 }

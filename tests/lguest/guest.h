@@ -84,4 +84,12 @@ int64_t guest_run_out_after(struct guest *g, struct lguest_run *run,
 int64_t guest_run_out(struct guest *g, const char *what);
 bool guest_stats(struct guest *g, struct lguest_stats *st);
 
+/*
+ * The launcher's own hardware watchpoint, through perf: writes to the 4
+ * bytes at addr in this process are counted.  An fd, or -1 (errno set).
+ */
+int host_watchpoint(const volatile void *addr);
+/* How many writes it has counted, or -1. */
+long long host_watch_count(int fd);
+
 #endif /* LGUEST_TEST_GUEST_H */

@@ -23,13 +23,10 @@
  *                  interrupts a second, not a million
  */
 #include <errno.h>
-#include <linux/hw_breakpoint.h>
-#include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cpuid.h>
@@ -221,29 +218,6 @@ static void test_single_step(void)
 
 static volatile uint32_t watched;
 
-/* A hardware watchpoint on `watched` in this process, or -1. */
-static int watch(void)
-{
-	struct perf_event_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_BREAKPOINT;
-	attr.size = sizeof(attr);
-	attr.bp_type = HW_BREAKPOINT_W;
-	attr.bp_addr = (uintptr_t)&watched;
-	attr.bp_len = HW_BREAKPOINT_LEN_4;
-	attr.exclude_kernel = 1;
-	attr.exclude_hv = 1;
-	return syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
-}
-
-static long long hits(int fd)
-{
-	long long n;
-
-	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : -1;
-}
-
 /* Two OUTs, low half first: a 64-bit value, or -1. */
 static int64_t out64(struct guest *g, const char *what)
 {
@@ -262,11 +236,11 @@ static void test_debug_regs(void)
 	struct guest g;
 	int wfd;
 
-	wfd = watch();
+	wfd = host_watchpoint(&watched);
 	if (!tap_ok(wfd >= 0, "the launcher watches a variable with a hardware breakpoint (perf)"))
 		tap_diag("perf_event_open: %s", strerror(errno));
 	watched++;
-	before = wfd >= 0 ? hits(wfd) : -1;
+	before = wfd >= 0 ? host_watch_count(wfd) : -1;
 	if (!guest_new(&g, GUEST_CODE_OF(g_dr)))
 		goto out;
 	dr0 = out64(&g, "DR0");
@@ -299,7 +273,7 @@ static void test_debug_regs(void)
 	if (wfd >= 0) {
 		watched++;
 		watched++;
-		after = hits(wfd);
+		after = host_watch_count(wfd);
 		tap_ok(after == before + 2,
 		       "after a guest armed a breakpoint of its own, the launcher's watchpoint still fires (%lld hits, want %lld)",
 		       after, before + 2);

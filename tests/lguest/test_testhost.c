@@ -36,8 +36,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/hw_breakpoint.h>
-#include <linux/perf_event.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +44,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -890,18 +887,8 @@ static void write_watched(unsigned int n)
 		watched = i;
 }
 
-static long long watch_count(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) != sizeof(v))
-		return -1;
-	return (long long)v;
-}
-
 static void test_dr7_host(void)
 {
-	struct perf_event_attr attr;
 	struct guest g;
 	int64_t dr7, p;
 	long long c;
@@ -909,20 +896,12 @@ static void test_dr7_host(void)
 
 	if (!tap_ok(pin_to(0), "dr7-host: pinned to one CPU"))
 		return;
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_BREAKPOINT;
-	attr.size = sizeof(attr);
-	attr.bp_type = HW_BREAKPOINT_W;
-	attr.bp_addr = (uintptr_t)&watched;
-	attr.bp_len = HW_BREAKPOINT_LEN_4;
-	attr.exclude_kernel = 1;
-	attr.exclude_hv = 1;
-	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	fd = host_watchpoint(&watched);
 	if (!TAP_OK_CALL(fd, "dr7-host: a perf write watchpoint on a variable of ours"))
 		return;
 
 	write_watched(5);
-	c = watch_count(fd);
+	c = host_watch_count(fd);
 	tap_ok(c == 5, "dr7-host: it counts our 5 writes (%lld)", c);
 
 	if (!new_db_guest(&g, GUEST_CODE_OF(g_plain)))
@@ -932,7 +911,7 @@ static void test_dr7_host(void)
 	       "dr7-host: a guest that leaves the debug registers alone runs");
 	guest_destroy(&g);
 	write_watched(3);
-	c = watch_count(fd);
+	c = host_watch_count(fd);
 	tap_ok(c == 8, "dr7-host: after it the watchpoint counts 3 more writes (%lld, want 8)",
 	       c);
 
@@ -949,7 +928,7 @@ static void test_dr7_host(void)
 	guest_destroy(&g);
 
 	write_watched(7);
-	c = watch_count(fd);
+	c = host_watch_count(fd);
 	tap_ok(c == 15,
 	       "dr7-host: after that guest the host's watchpoint still counts exactly our writes (%lld, want 15)",
 	       c);
