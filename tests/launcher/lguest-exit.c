@@ -12,10 +12,13 @@
  * nowhere and we return, with status 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define LGUEST_EXIT_PORT 0xf4
 
@@ -23,6 +26,7 @@ int main(int argc, char **argv)
 {
 	unsigned long status = 0;
 	char *end;
+	int fd;
 
 	if (argc > 2 || (argc == 2 && (status = strtoul(argv[1], &end, 0),
 				       *end || end == argv[1] || status > 255))) {
@@ -34,6 +38,20 @@ int main(int argc, char **argv)
 			LGUEST_EXIT_PORT, strerror(errno),
 			errno == ENOSYS ? " (kernel without CONFIG_X86_IOPL_IOPERM)" : "");
 		return 1;
+	}
+	/*
+	 * What the guest printed last may still wait in the console's
+	 * transmit buffer (the 8250 driver sends on THRE interrupts), and
+	 * the launcher exits at our OUT: let it all go out first.  A
+	 * console that never drains ends us after 5 s (the caller then
+	 * powers off), rather than keeping the guest alive.
+	 */
+	fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+	if (fd >= 0) {
+		alarm(5);
+		tcdrain(fd);
+		alarm(0);
+		close(fd);
 	}
 	outb(status, LGUEST_EXIT_PORT);
 	/* Still here: not under lguest. */
