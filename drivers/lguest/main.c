@@ -25,6 +25,9 @@ static int lguest_open(struct inode *inode, struct file *file)
 	struct lguest *lg;
 	int err;
 
+	/* Only a process can own a guest (H:035). */
+	if (!current->mm)
+		return -EINVAL;
 	lg = kzalloc(sizeof(*lg), GFP_KERNEL_ACCOUNT);
 	if (!lg)
 		return -ENOMEM;

@@ -40,10 +40,14 @@ static DEFINE_PER_CPU(struct lg_host_cpu, lg_host_cpus);
 #define LG_MSRPM_ORDER	1	/* 8 KiB */
 static unsigned long lg_iopm, lg_msrpm;
 static u32 lg_asid;
+/* RDTSCP or RDPID in the CPU itself, whatever clearcpuid= says (H:422). */
+static bool lg_has_tsc_aux;
 
 #define LG_VM_CR_SVMDIS		BIT_ULL(4)
 #define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define LG_CPUID_NPT		BIT(0)		/* 0x8000000A EDX */
+#define LG_CPUID_RDTSCP		BIT(27)		/* 0x80000001 EDX */
+#define LG_CPUID_RDPID		BIT(22)		/* 7 ECX */
 
 #define LG_EXCP_DB	1
 #define LG_EXCP_UD	6
@@ -107,6 +111,8 @@ int lg_svm_init(void)
 
 	nr_asids = cpuid_ebx(0x8000000a);
 	lg_asid = nr_asids > 1 ? nr_asids - 1 : 1;
+	lg_has_tsc_aux = (cpuid_edx(0x80000001) & LG_CPUID_RDTSCP) ||
+		(cpuid_eax(0) >= 7 && (cpuid_ecx(7) & LG_CPUID_RDPID));
 
 	lg_iopm = __get_free_pages(GFP_KERNEL, LG_IOPM_ORDER);
 	lg_msrpm = __get_free_pages(GFP_KERNEL, LG_MSRPM_ORDER);
@@ -464,6 +470,13 @@ static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
 	lg->vmcb->control.event_inj_err = 0;
 }
 
+/* The CPU clears DR7.GD on every #DB, so that the handler may use DR6. */
+static void lg_inject_db(struct lguest *lg)
+{
+	lg->dr7 &= ~LG_DR7_GD;
+	lg_inject_exception(lg, LG_EXCP_DB, false);
+}
+
 /*H:400
  * Just before entering: interrupts.  If the PIC has a request and the
  * guest can take it now (interrupts enabled, not in the one-instruction
@@ -567,8 +580,10 @@ static void lg_fxsave(struct lg_fxsave *fx)
  * that VMRUN and #VMEXIT do not switch:
  *
  * - TSC_AUX, which the host sets to its CPU number.  RDTSCP is
- *   intercepted (H:110), but RDPID reads it with no intercept at all on
- *   the CPUs that have it, so there the guest runs with TSC_AUX 0.
+ *   intercepted (H:110), but RDPID reads it with no intercept at all, so
+ *   on a CPU that has either the guest runs with TSC_AUX 0.  We ask the
+ *   CPU, not the kernel's feature bits: clearcpuid=rdpid hides RDPID from
+ *   the host, not from the guest.
  *
  * - The debug registers.  The guest never reads the CPU's (every access
  *   exits, H:495).  Its DR7 goes in through the VMCB, and only when it
@@ -609,7 +624,7 @@ static void lg_world_switch(struct lguest *lg)
 {
 	struct lg_host_cpu *hc;
 	u64 host_efer, host_hsave, host_tsc_aux = 0;
-	bool rdpid = boot_cpu_has(X86_FEATURE_RDPID);
+	bool rdpid = lg_has_tsc_aux;
 
 	kernel_fpu_begin();
 	lg_fxrstor(lg->fpu);
@@ -661,22 +676,28 @@ static void lg_world_switch(struct lguest *lg)
  * that ends the HLT for one more instruction, and if that one is a CLI,
  * until the guest next enables interrupts.  And with the trap flag set,
  * the CPU would have raised its single-step #DB after the instruction; it
- * never ran in the guest, so that #DB is ours to give.
+ * never ran in the guest, so that #DB is ours to give.  (No instruction
+ * we complete runs while an event is being delivered: an exit in the
+ * middle of one is never an instruction of the guest's, H:475.)  A
+ * completed instruction also clears RF, as on the CPU.
  */
-static void lg_step_to(struct vmcb *vmcb, u64 next_rip)
+static void lg_step_to(struct lguest *lg, u64 next_rip)
 {
+	struct vmcb *vmcb = lg->vmcb;
+
 	vmcb->save.rip = next_rip;
+	vmcb->save.rflags &= ~X86_EFLAGS_RF;
 	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
-	if (vmcb->save.rflags & X86_EFLAGS_TF) {
+	if ((vmcb->save.rflags & X86_EFLAGS_TF) &&
+	    !(vmcb->control.event_inj & SVM_EVTINJ_VALID)) {
 		vmcb->save.dr6 |= LG_DR6_BS;
-		vmcb->control.event_inj = SVM_EVTINJ_VALID |
-			SVM_EVTINJ_TYPE_EXEPT | LG_EXCP_DB;
+		lg_inject_db(lg);
 	}
 }
 
 static void lg_skip(struct lguest *lg, unsigned int len)
 {
-	lg_step_to(lg->vmcb, lg->vmcb->save.rip + len);
+	lg_step_to(lg, lg->vmcb->save.rip + len);
 }
 
 /*H:430
@@ -904,6 +925,9 @@ static int lg_handle_msr(struct lguest *lg)
 static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
 {
 	lg_skip(lg, 1);
+	/* A single-step #DB for the HLT itself comes first (H:425). */
+	if (lg->vmcb->control.event_inj & SVM_EVTINJ_VALID)
+		return 0;
 	if (!(lg->vmcb->save.rflags & X86_EFLAGS_IF)) {
 		run->exit_reason = LGUEST_EXIT_HALT;
 		return 1;
@@ -952,7 +976,7 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 		spin_unlock_irqrestore(&lg->lock, flags);
 		if (is_in)
 			vmcb->save.rax = (vmcb->save.rax & ~mask) | (mask & ~0xffULL) | val;
-		lg_step_to(vmcb, vmcb->control.exit_info_2);
+		lg_step_to(lg, vmcb->control.exit_info_2);
 		return 0;
 	}
 
@@ -967,7 +991,7 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 		lg->pending_io_size = size;
 		lg->pending_next_rip = vmcb->control.exit_info_2;
 	} else {
-		lg_step_to(vmcb, vmcb->control.exit_info_2);
+		lg_step_to(lg, vmcb->control.exit_info_2);
 	}
 	return 1;
 }
@@ -1022,7 +1046,7 @@ static void lg_mmio_complete(struct lguest *lg, const struct lg_mmio_insn *insn,
 	lg_mmio_complete_read(insn, lg->regs, data);
 	s->rax = lg->regs[LG_RAX];
 	s->rsp = lg->regs[LG_RSP];
-	lg_step_to(lg->vmcb, s->rip + insn->length);
+	lg_step_to(lg, s->rip + insn->length);
 }
 
 /* A read lg.ko answers itself (H:335): a 4-byte little-endian value. */
@@ -1062,7 +1086,7 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 	lg->regs[LG_RSP] = s->rsp;
 	if (insn.is_write) {
 		value = lg_mmio_write_value(&insn, lg->regs);
-		lg_step_to(lg->vmcb, s->rip + insn.length);
+		lg_step_to(lg, s->rip + insn.length);
 		if (lg_ioeventfd_signal(lg, gpa, insn.size, value)) {
 			lg->stats[LGUEST_STAT_IOEVENTFD]++;
 			return 0;
@@ -1113,7 +1137,10 @@ static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
 			vector, lg->vmcb->control.event_inj, lg->vmcb->save.rip);
 		return 0;
 	}
-	lg_inject_exception(lg, vector, has_error);
+	if (vector == LG_EXCP_DB)
+		lg_inject_db(lg);
+	else
+		lg_inject_exception(lg, vector, has_error);
 	return 0;
 }
 
@@ -1151,9 +1178,8 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 		return 0;
 	}
 	if (lg->dr7 & LG_DR7_GD) {
-		lg->dr7 &= ~LG_DR7_GD;
 		s->dr6 |= LG_DR6_BD;
-		lg_inject_exception(lg, LG_EXCP_DB, false);
+		lg_inject_db(lg);
 		return 0;
 	}
 	if (dr == 4 || dr == 5)
@@ -1192,7 +1218,10 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
  * guest's page tables on its behalf.  A walk that leaves RAM means the
  * guest's page tables (or CR3) point at nothing we have: no instruction
  * is there to emulate, and the CPU cannot go on.  The guest has broken
- * its own memory; we stop it and say where its tables pointed.
+ * its own memory; we stop it and say where its tables pointed.  So has a
+ * guest whose IDT, GDT or stack lies in MMIO space: the access came from
+ * delivering an event (EXITINTINFO says which), and the instruction at
+ * RIP, which we would decode and complete, never made it.
  */
 #define LG_NPF_IN_WALK	BIT_ULL(33)
 
@@ -1205,6 +1234,13 @@ static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
 	if (!lg_gpa_is_ram(lg, gpa) && (code & LG_NPF_IN_WALK)) {
 		lg_kill(lg, "page tables outside guest RAM (%#llx, cr3 %#llx, rip %#llx)",
 			gpa, lg->vmcb->save.cr3, lg->vmcb->save.rip);
+		return 0;
+	}
+	if (!lg_gpa_is_ram(lg, gpa) &&
+	    (lg->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)) {
+		lg_kill(lg, "delivering event %#x touched MMIO at %#llx (rip %#llx)",
+			lg->vmcb->control.exit_int_info, gpa,
+			lg->vmcb->save.rip);
 		return 0;
 	}
 	if (!lg_gpa_is_ram(lg, gpa))
@@ -1457,7 +1493,7 @@ static void lg_complete_pending(struct lguest *lg, const struct lguest_run *run)
 			mask = (1ULL << (lg->pending_io_size * 8)) - 1;
 			s->rax = (s->rax & ~mask) | (run->io.data & mask);
 		}
-		lg_step_to(lg->vmcb, lg->pending_next_rip);
+		lg_step_to(lg, lg->pending_next_rip);
 		break;
 	case LG_PENDING_MMIO_READ:
 		lg_mmio_complete(lg, &lg->pending_insn, run->mmio.data);

@@ -43,6 +43,8 @@ GUEST_BLOB(g_dr);
 GUEST_BLOB(g_out);
 GUEST_BLOB(g_int3);
 GUEST_BLOB(g_pitfast);
+GUEST_BLOB(g_hltstep);
+GUEST_BLOB(g_mmioidt);
 
 #define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
 #define DB_COUNT	(GUEST_DATA + 28)	/* HANDLER_DB counts here */
@@ -95,6 +97,32 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_sstep_end:\n"
+
+    /*
+     * HLT with TF and IF set and nothing pending: the single-step #DB for
+     * the HLT comes at once, then one for each of PUSHF, AND and POPF.
+     */
+    "g_hltstep_start:\n"
+    "	pushfq\n"
+    "	orq $0x300, (%rsp)\n"
+    "	popfq\n"
+    "	hlt\n"
+    "	pushfq\n"
+    "	andq $~0x100, (%rsp)\n"
+    "	popfq\n"
+    "	cli\n"
+    "	mov 0x901c, %eax\n" OUT_EAX
+    "	hlt\n"
+    "g_hltstep_end:\n"
+
+    /* A #GP (non-canonical address) whose IDT the test puts in MMIO. */
+    "g_mmioidt_start:\n"
+    "	mov $0x8000000000000000, %rax\n"
+    "	mov (%rax), %ebx\n"
+    "	mov $'Z', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_mmioidt_end:\n"
 
     /*
      * Report DR0 (low, high), DR1|DR2|DR3 (low, high), DR7 and DR6 as
@@ -211,6 +239,46 @@ static void test_single_step(void)
 	       st.count[LGUEST_STAT_EXIT_EXCEPTION] == 11,
 	       "the 11 #DBs the CPU raised came to lg.ko first (%llu exception exits), so a #DB that repeats in its own delivery cannot hold the host CPU",
 	       (unsigned long long)st.count[LGUEST_STAT_EXIT_EXCEPTION]);
+	guest_destroy(&g);
+}
+
+static void test_hlt_step(void)
+{
+	struct guest g;
+	int64_t traps;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_hltstep)))
+		return;
+	traps = guest_run_out(&g, "HLT under TF");
+	tap_ok(traps == 4,
+	       "a HLT run with TF traps at once instead of sleeping, like the 3 instructions after it (%lld traps)",
+	       (long long)traps);
+	guest_destroy(&g);
+}
+
+/* ---- events through MMIO --------------------------------------------------- */
+
+/*
+ * An exception whose delivery reads an IDT in MMIO space: the instruction
+ * at RIP (a decodable MOV) never made that access, so it must not be
+ * completed as MMIO; the guest is killed, saying so.
+ */
+static void test_event_mmio(void)
+{
+	struct lguest_run run;
+	struct guest g;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_mmioidt)))
+		return;
+	g.regs.idt.base = GUEST_MMIO;
+	if (tap_ok(ioctl(g.fd, LHREQ_SETREGS, &g.regs) == 0,
+		   "SETREGS with the IDT in MMIO space") &&
+	    guest_run_expect(&g, &run, LGUEST_EXIT_KILLED,
+			     "#GP through an IDT in MMIO")) {
+		tap_diag("kill reason: %s", run.reason);
+		tap_ok(strstr(run.reason, "delivering event 0x80000b0d") != NULL,
+		       "an event whose delivery touches MMIO kills the guest, naming the event (#GP), not an MMIO read by the MOV at RIP");
+	}
 	guest_destroy(&g);
 }
 
@@ -435,6 +503,8 @@ int main(void)
 	tap_init();
 	tap_group("instructions that read or touch the host", test_instructions, 60);
 	tap_group("single-step goes through lg.ko", test_single_step, 60);
+	tap_group("single-step over HLT", test_hlt_step, 20);
+	tap_group("an event delivered through MMIO", test_event_mmio, 20);
 	tap_group("debug registers", test_debug_regs, 60);
 	tap_group("a guest belongs to its creator", test_owner, 60);
 	tap_group("RUN after a triple fault", test_after_reset, 60);
