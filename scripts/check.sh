@@ -158,28 +158,29 @@ longest_first() {
 # run_lanes JOBS SUITE...: JOBS test VMs at a time, each suite's output
 # to its log and shown, then counted, as the suite ends.
 run_lanes() {
-	local jobs=$1 suite pid running=0
+	local jobs=$1 suite
 	local -A suite_of=()
 	shift
 	for suite; do
-		while ((running >= jobs)); do
-			wait -n -p pid
-			lane_done "${suite_of[$pid]}"
-			running=$((running - 1))
-		done
+		((${#suite_of[@]} < jobs)) || lane_reap
 		{
 			VM_DEFAULT_ACCEL=tcg,thread=single vm_suite "$suite" \
 				>"$logdir/vm-$suite.log" 2>&1
 			echo $? >"$logdir/vm-$suite.log.status"
 		} &
 		suite_of[$!]=$suite
-		running=$((running + 1))
 	done
-	while ((running > 0)); do
-		wait -n -p pid
-		lane_done "${suite_of[$pid]}"
-		running=$((running - 1))
+	while ((${#suite_of[@]})); do
+		lane_reap
 	done
+}
+
+# The next VM of run_lanes() to end (its suite_of holds the running ones).
+lane_reap() {
+	local pid
+	wait -n -p pid
+	lane_done "${suite_of[$pid]}"
+	unset "suite_of[$pid]"
 }
 
 lane_done() {

@@ -624,7 +624,6 @@ static void lg_world_switch(struct lguest *lg)
 {
 	struct lg_host_cpu *hc;
 	u64 host_efer, host_hsave, host_tsc_aux = 0;
-	bool rdpid = lg_has_tsc_aux;
 
 	kernel_fpu_begin();
 	lg_fxrstor(lg->fpu);
@@ -635,7 +634,7 @@ static void lg_world_switch(struct lguest *lg)
 	rdmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
-	if (rdpid) {
+	if (lg_has_tsc_aux) {
 		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 		wrmsrl(MSR_TSC_AUX, 0);
 	}
@@ -655,7 +654,7 @@ static void lg_world_switch(struct lguest *lg)
 		if (lg->vmcb->save.dr6 != LG_DR6_FIXED)
 			set_debugreg(DR6_RESERVED, 6);
 	}
-	if (rdpid)
+	if (lg_has_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
 	wrmsrl(MSR_EFER, host_efer);
@@ -1035,6 +1034,21 @@ static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
 	return done;
 }
 
+/*
+ * The bytes of the guest's instruction at RIP, as many of the 15 an
+ * instruction may have as can be read; *at is the address they came from.
+ * Outside 64-bit code that is CS's base plus RIP, in 32 bits as on the CPU.
+ */
+#define LG_INSN_BYTES	15
+
+static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at)
+{
+	const struct vmcb_save_area *s = &lg->vmcb->save;
+
+	*at = lg_long_mode_code(s) ? s->rip : (u32)(s->rip + s->cs.base);
+	return lg_read_guest_virt(lg, *at, bytes, LG_INSN_BYTES);
+}
+
 /* Put an MMIO read's data in its register and step past the instruction. */
 static void lg_mmio_complete(struct lguest *lg, const struct lg_mmio_insn *insn,
 			     const u8 *data)
@@ -1063,15 +1077,13 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
 {
 	struct vmcb_save_area *s = &lg->vmcb->save;
 	struct lg_mmio_insn insn;
-	u64 rip = s->rip, value;
-	u8 bytes[15];
+	u8 bytes[LG_INSN_BYTES];
+	u64 rip, value;
 	u32 status;
 	int avail;
 
 	lg->stats[LGUEST_STAT_EXIT_MMIO]++;
-	if (!lg_long_mode_code(s))
-		rip += s->cs.base;
-	avail = lg_read_guest_virt(lg, rip, bytes, sizeof(bytes));
+	avail = lg_fetch_insn(lg, bytes, &rip);
 	if (avail <= 0) {
 		lg_kill(lg, "MMIO at %#llx by an instruction at %#llx that cannot be read",
 			gpa, rip);
@@ -1158,19 +1170,18 @@ static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
 static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 {
 	struct vmcb_save_area *s = &lg->vmcb->save;
+	bool wide = lg_long_mode_code(s);
+	u8 bytes[LG_INSN_BYTES];
 	struct lg_dr_insn insn;
-	u64 rip = s->rip, val;
-	u8 bytes[15];
+	u64 rip, val;
 	int avail;
 
 	lg->stats[LGUEST_STAT_EXIT_DR]++;
-	if (!lg_long_mode_code(s))
-		rip += s->cs.base;
-	avail = lg_read_guest_virt(lg, rip, bytes, sizeof(bytes));
-	if (avail <= 0 || lg_decode_mov_dr(bytes, avail, &insn) ||
+	avail = lg_fetch_insn(lg, bytes, &rip);
+	if (lg_decode_mov_dr(bytes, avail, &insn) ||
 	    insn.is_write != is_write || (insn.dr & 7) != dr) {
 		lg_kill(lg, "cannot decode the debug register access at %#llx (%*ph)",
-			rip, min(max(avail, 0), 8), bytes);
+			rip, min(avail, 8), bytes);
 		return 0;
 	}
 	if (insn.dr > 7 || ((dr == 4 || dr == 5) && (s->cr4 & X86_CR4_DE))) {
@@ -1187,9 +1198,7 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 	lg->regs[LG_RAX] = s->rax;
 	lg->regs[LG_RSP] = s->rsp;
 	if (is_write) {
-		val = lg->regs[insn.gpr];
-		if (!lg_long_mode_code(s))
-			val = (u32)val;
+		val = wide ? lg->regs[insn.gpr] : (u32)lg->regs[insn.gpr];
 		if (dr >= 6 && val >> 32) {
 			lg_inject_exception(lg, LG_EXCP_GP, true);
 			return 0;
@@ -1202,9 +1211,7 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 			lg->dr7 = (val & LG_DR7_BITS) | LG_DR7_FIXED;
 	} else {
 		val = dr < 4 ? lg->db[dr] : dr == 6 ? s->dr6 : lg->dr7;
-		if (!lg_long_mode_code(s))
-			val = (u32)val;
-		lg->regs[insn.gpr] = val;
+		lg->regs[insn.gpr] = wide ? val : (u32)val;
 		s->rax = lg->regs[LG_RAX];
 		s->rsp = lg->regs[LG_RSP];
 	}
@@ -1229,21 +1236,21 @@ static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
 {
 	u64 gpa = lg->vmcb->control.exit_info_2;
 	u64 code = lg->vmcb->control.exit_info_1;
+	bool ram = lg_gpa_is_ram(lg, gpa);
 	int err;
 
-	if (!lg_gpa_is_ram(lg, gpa) && (code & LG_NPF_IN_WALK)) {
+	if (!ram && (code & LG_NPF_IN_WALK)) {
 		lg_kill(lg, "page tables outside guest RAM (%#llx, cr3 %#llx, rip %#llx)",
 			gpa, lg->vmcb->save.cr3, lg->vmcb->save.rip);
 		return 0;
 	}
-	if (!lg_gpa_is_ram(lg, gpa) &&
-	    (lg->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)) {
+	if (!ram && (lg->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)) {
 		lg_kill(lg, "delivering event %#x touched MMIO at %#llx (rip %#llx)",
 			lg->vmcb->control.exit_int_info, gpa,
 			lg->vmcb->save.rip);
 		return 0;
 	}
-	if (!lg_gpa_is_ram(lg, gpa))
+	if (!ram)
 		return lg_handle_mmio(lg, gpa, run);
 	lg->stats[LGUEST_STAT_EXIT_NPF]++;
 	err = lg_map_guest_page(lg, gpa);
