@@ -203,6 +203,11 @@ lane_done() {
 run_vm_suites() {
 	local jobs=${VM_JOBS:-$(nproc)} suite vm_start=$SECONDS
 	local lanes=() alone=()
+	if [[ ! $jobs =~ ^[1-9][0-9]*$ ]]; then
+		say "not ok - VM_JOBS=$jobs: want how many test VMs run at a time (1 or more); no VM suite ran"
+		count 0 1
+		return
+	fi
 	if [[ $mode == bench || $jobs -le 1 || $# -le 1 ]]; then
 		alone=("$@")
 	else
