@@ -31,6 +31,8 @@ static const char *const lguest_stat_names[] = {
 	[LGUEST_STAT_ISR_ACKS] = "isr-acks",
 	[LGUEST_STAT_PIT_TIMER] = "pit-timer",
 	[LGUEST_STAT_EXIT_DR] = "dr",
+	[LGUEST_STAT_EXIT_CR4] = "cr4",
+	[LGUEST_STAT_ASID_FLUSH] = "asid-flush",
 };
 
 #define LGUEST_STAT_NAMES \

@@ -300,10 +300,11 @@ int lg_decode_mmio(const u8 *bytes, unsigned int avail,
  * register in ModRM.rm, 0f 23 /r writes one.  The CPU ignores ModRM.mod
  * here (the operand is always a register) and any 66, f2 or f3 in front;
  * REX.B picks r8-r15 and REX.R would name DR8-DR15, which do not exist
- * (the caller raises #UD).
+ * (the caller raises #UD).  A write to CR4 (H:497) is the same shape one
+ * opcode lower: 0f 22 /r, with 0f 20 /r for the read.
  */
-int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
-		     struct lg_dr_insn *insn)
+static int lg_decode_mov_special(const u8 *bytes, unsigned int avail,
+				 u8 read_op, struct lg_movreg_insn *insn)
 {
 	struct lg_prefixes p;
 	unsigned int pos;
@@ -314,18 +315,30 @@ int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
 		return -EINVAL;
 	pos = p.count;
 	if (pos + 3 > avail || pos + 3 > LG_INSN_MAX || bytes[pos] != 0x0f ||
-	    (bytes[pos + 1] != 0x21 && bytes[pos + 1] != 0x23))
+	    (bytes[pos + 1] != read_op && bytes[pos + 1] != read_op + 2))
 		return -EINVAL;
 	modrm = bytes[pos + 2];
-	insn->is_write = bytes[pos + 1] == 0x23;
-	insn->dr = (modrm >> 3) & 7;
+	insn->is_write = bytes[pos + 1] == read_op + 2;
+	insn->reg = (modrm >> 3) & 7;
 	if (p.rex & LG_REX_R)
-		insn->dr |= 8;
+		insn->reg |= 8;
 	insn->gpr = modrm & 7;
 	if (p.rex & LG_REX_B)
 		insn->gpr |= 8;
 	insn->length = pos + 3;
 	return 0;
+}
+
+int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
+		     struct lg_movreg_insn *insn)
+{
+	return lg_decode_mov_special(bytes, avail, 0x21, insn);
+}
+
+int lg_decode_mov_cr(const u8 *bytes, unsigned int avail,
+		     struct lg_movreg_insn *insn)
+{
+	return lg_decode_mov_special(bytes, avail, 0x20, insn);
 }
 
 /*H:670 Without "next RIP" we must also step over the instructions we

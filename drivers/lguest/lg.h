@@ -75,6 +75,9 @@ struct lguest {
 	u64 db[4];			/* the guest's DR0-DR3 (H:495) */
 	u64 dr7;			/* and its DR7; DR6 is in the VMCB */
 	bool needs_regs;		/* after a triple fault, until SETREGS */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct preempt_notifier leaving; /* flushes our ASID (H:424) */
+#endif
 
 	/* Set when the guest dies; RUN gives this back for ever after. */
 	char kill_reason[LGUEST_REASON_LEN];
@@ -110,7 +113,7 @@ void lg_svm_exit(void);
 int lg_vcpu_create(struct lguest *lg);
 void lg_vcpu_destroy(struct lguest *lg);
 void lg_get_regs(struct lguest *lg, struct lguest_regs *regs);
-void lg_set_regs(struct lguest *lg, const struct lguest_regs *regs);
+int lg_set_regs(struct lguest *lg, const struct lguest_regs *regs);
 int lg_run(struct lguest *lg, struct lguest_run *run);
 
 /* mem.c */

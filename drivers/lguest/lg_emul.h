@@ -129,17 +129,22 @@ int lg_decode_mmio(const u8 *bytes, unsigned int avail,
  */
 int lg_insn_length(const u8 *bytes, unsigned int avail);
 
-/* mov to or from a debug register (0f 21 /r, 0f 23 /r). */
-struct lg_dr_insn {
+/*
+ * mov to or from a debug register (0f 21 /r, 0f 23 /r) or a control
+ * register (0f 20 /r, 0f 22 /r).
+ */
+struct lg_movreg_insn {
 	u8 length;		/* whole instruction, prefixes included */
-	u8 dr;			/* 0-7; 8-15 with REX.R, which is #UD */
+	u8 reg;			/* DRn or CRn: 0-7; 8-15 with REX.R */
 	u8 gpr;			/* 0 rax .. 15 r15 */
-	bool is_write;		/* mov to the debug register */
+	bool is_write;		/* mov to the debug or control register */
 };
 
 /* Decode one from bytes[0..avail): 0, or -EINVAL if it is not one. */
 int lg_decode_mov_dr(const u8 *bytes, unsigned int avail,
-		     struct lg_dr_insn *insn);
+		     struct lg_movreg_insn *insn);
+int lg_decode_mov_cr(const u8 *bytes, unsigned int avail,
+		     struct lg_movreg_insn *insn);
 
 /* Apply a completed MMIO read to a register image (rax..r15 order). */
 void lg_mmio_complete_read(const struct lg_mmio_insn *insn, u64 *regs,

@@ -118,8 +118,7 @@ static long lguest_regs_ioctl(struct lguest *lg, unsigned int cmd,
 	}
 	if (copy_from_user(&regs, arg, sizeof(regs)))
 		return -EFAULT;
-	lg_set_regs(lg, &regs);
-	return 0;
+	return lg_set_regs(lg, &regs);
 }
 
 /* The ioctls that need the vCPU to be still: one at a time. */

@@ -31,6 +31,8 @@
 struct lg_host_cpu {
 	void *hsave;		/* VM_HSAVE_PA: VMRUN's own host save area */
 	void *host_state;	/* our VMSAVE/VMLOAD area for the host */
+	struct vmcb *flush_vmcb; /* an empty guest that flushes (H:424) */
+	bool tlb_dirty;		/* our ASID's entries may be in this TLB */
 };
 
 static DEFINE_PER_CPU(struct lg_host_cpu, lg_host_cpus);
@@ -40,8 +42,15 @@ static DEFINE_PER_CPU(struct lg_host_cpu, lg_host_cpus);
 #define LG_MSRPM_ORDER	1	/* 8 KiB */
 static unsigned long lg_iopm, lg_msrpm;
 static u32 lg_asid;
+/* A nested page table with nothing in it, for the flush guest (H:424). */
+static void *lg_empty_npt;
 /* RDTSCP or RDPID in the CPU itself, whatever clearcpuid= says (H:422). */
 static bool lg_has_tsc_aux;
+/* The CR4 bits whose features the guest's CPUID shows (H:497). */
+static u64 lg_cr4_valid;
+static u64 lg_guest_cr4_bits(void);
+static void lg_init_flush_vmcb(struct vmcb *vmcb);
+static bool lg_notifiers_on;
 
 #define LG_VM_CR_SVMDIS		BIT_ULL(4)
 #define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
@@ -101,7 +110,8 @@ int lg_svm_check_cpu(void)
  * hypervisors can be loaded and run guests, one after the other, on the
  * same CPU.  All we keep are a few pages per CPU, and an address space
  * identifier (ASID) for our guest's TLB entries: the last one the CPU has,
- * as KVM hands them out from the bottom.
+ * as KVM hands them out from the bottom.  KVM may hand that one out too;
+ * H:424 is how neither sees the other's translations.
  */
 int lg_svm_init(void)
 {
@@ -113,10 +123,12 @@ int lg_svm_init(void)
 	lg_asid = nr_asids > 1 ? nr_asids - 1 : 1;
 	lg_has_tsc_aux = (cpuid_edx(0x80000001) & LG_CPUID_RDTSCP) ||
 		(cpuid_eax(0) >= 7 && (cpuid_ecx(7) & LG_CPUID_RDPID));
+	lg_cr4_valid = lg_guest_cr4_bits();
 
 	lg_iopm = __get_free_pages(GFP_KERNEL, LG_IOPM_ORDER);
 	lg_msrpm = __get_free_pages(GFP_KERNEL, LG_MSRPM_ORDER);
-	if (!lg_iopm || !lg_msrpm)
+	lg_empty_npt = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!lg_iopm || !lg_msrpm || !lg_empty_npt)
 		goto fail;
 	memset((void *)lg_iopm, 0xff, PAGE_SIZE << LG_IOPM_ORDER);
 	memset((void *)lg_msrpm, 0xff, PAGE_SIZE << LG_MSRPM_ORDER);
@@ -125,9 +137,15 @@ int lg_svm_init(void)
 		hc = per_cpu_ptr(&lg_host_cpus, cpu);
 		hc->hsave = (void *)get_zeroed_page(GFP_KERNEL);
 		hc->host_state = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!hc->hsave || !hc->host_state)
+		hc->flush_vmcb = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!hc->hsave || !hc->host_state || !hc->flush_vmcb)
 			goto fail;
+		lg_init_flush_vmcb(hc->flush_vmcb);
 	}
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_inc();
+	lg_notifiers_on = true;
+#endif
 	return 0;
 fail:
 	lg_svm_exit();
@@ -143,9 +161,18 @@ void lg_svm_exit(void)
 		hc = per_cpu_ptr(&lg_host_cpus, cpu);
 		free_page((unsigned long)hc->hsave);
 		free_page((unsigned long)hc->host_state);
+		free_page((unsigned long)hc->flush_vmcb);
 		hc->hsave = NULL;
 		hc->host_state = NULL;
+		hc->flush_vmcb = NULL;
 	}
+	free_page((unsigned long)lg_empty_npt);
+	lg_empty_npt = NULL;
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	if (lg_notifiers_on)
+		preempt_notifier_dec();
+	lg_notifiers_on = false;
+#endif
 	if (lg_iopm)
 		free_pages(lg_iopm, LG_IOPM_ORDER);
 	if (lg_msrpm)
@@ -162,6 +189,37 @@ static void lg_intercept(struct vmcb *vmcb, unsigned int bit)
 static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
 {
 	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+/*
+ * The flush guest (H:424): our ASID, nested paging over a table with
+ * nothing in it, so its very first instruction fetch is a nested page
+ * fault; and every way out intercepted.  It never runs an instruction.
+ */
+static void lg_init_flush_vmcb(struct vmcb *vmcb)
+{
+	lg_intercept(vmcb, INTERCEPT_INTR);
+	lg_intercept(vmcb, INTERCEPT_NMI);
+	lg_intercept(vmcb, INTERCEPT_SHUTDOWN);
+	lg_intercept(vmcb, INTERCEPT_VMRUN);
+	vmcb->control.intercepts[INTERCEPT_EXCEPTION] = ~0U;
+	vmcb->control.iopm_base_pa = __pa(lg_iopm);
+	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
+	vmcb->control.asid = lg_asid;
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = __pa(lg_empty_npt);
+	vmcb->save.cs.selector = 0xf000;
+	vmcb->save.cs.base = 0xffff0000;
+	vmcb->save.cs.limit = 0xffff;
+	vmcb->save.cs.attrib = 0x9b;
+	vmcb->save.rip = 0xfff0;
+	vmcb->save.cr0 = X86_CR0_ET;
+	vmcb->save.efer = EFER_SVME;
+	vmcb->save.rflags = X86_EFLAGS_FIXED;
+	vmcb->save.dr6 = LG_DR6_FIXED;
+	vmcb->save.dr7 = LG_DR7_FIXED;
+	vmcb->save.g_pat = 0x0007040600070406ULL;
 }
 
 /* The debug registers as after reset (H:495). */
@@ -186,6 +244,7 @@ static void lg_reset_debug_regs(struct lguest *lg)
  * And whatever a guest could use against the host (H:422): the cache
  * instructions INVD and WBINVD, the counters RDPMC, RDPRU and RDTSCP
  * (which would read the host's TSC_AUX), every debug register access,
+ * writes to CR4 (which could switch on state we do not switch, H:497),
  * and three exceptions: #DB and #AC, whose delivery can fault again for
  * ever inside the CPU, and #MC, which is the host's.
  */
@@ -199,7 +258,7 @@ int lg_vcpu_create(struct lguest *lg)
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
 		INTERCEPT_INVD, INTERCEPT_WBINVD, INTERCEPT_RDPMC,
-		INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
+		INTERCEPT_RDPRU, INTERCEPT_RDTSCP, INTERCEPT_CR4_WRITE,
 		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_DB,
 		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_AC,
 		INTERCEPT_EXCEPTION_OFFSET + LG_EXCP_MC,
@@ -317,11 +376,14 @@ void lg_get_regs(struct lguest *lg, struct lguest_regs *r)
 	lg_dt_out(&s->idtr, &r->idt);
 }
 
-void lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
+int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 {
 	struct vmcb_save_area *s = &lg->vmcb->save;
 	u64 *g = lg->regs;
 
+	/* The launcher is held to the CPU the guest sees, too (H:497). */
+	if (r->cr4 & ~lg_cr4_valid)
+		return -EINVAL;
 	s->rax = r->rax;
 	g[LG_RBX] = r->rbx;
 	g[LG_RCX] = r->rcx;
@@ -367,6 +429,7 @@ void lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	lg->irq_handed_over = false;
 	lg_reset_debug_regs(lg);
 	lg->needs_regs = false;
+	return 0;
 }
 
 /* ---- the world switch ---- */
@@ -620,20 +683,50 @@ static void lg_load_guest_debug_regs(struct lguest *lg)
 	set_debugreg(lg->db[3], 3);
 }
 
+/* EFER.SVME and VM_HSAVE_PA as the host had them (H:020). */
+struct lg_svm_saved {
+	u64 efer, hsave;
+};
+
+static void lg_svm_borrow(struct lg_host_cpu *hc, struct lg_svm_saved *h)
+{
+	rdmsrl(MSR_EFER, h->efer);
+	rdmsrl(MSR_VM_HSAVE_PA, h->hsave);
+	wrmsrl(MSR_EFER, h->efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
+}
+
+static void lg_svm_give_back(const struct lg_svm_saved *h)
+{
+	wrmsrl(MSR_VM_HSAVE_PA, h->hsave);
+	wrmsrl(MSR_EFER, h->efer);
+}
+
+/* #VMEXIT leaves DR7 with every breakpoint off: the host's come back. */
+static void lg_restore_host_debug_regs(bool guest_armed, u64 guest_dr6)
+{
+	if (hw_breakpoint_active()) {
+		hw_breakpoint_restore();
+		return;
+	}
+	if (guest_armed)
+		set_debugreg(0UL, 7);
+	if (guest_dr6 != LG_DR6_FIXED)
+		set_debugreg(DR6_RESERVED, 6);
+}
+
 static void lg_world_switch(struct lguest *lg)
 {
 	struct lg_host_cpu *hc;
-	u64 host_efer, host_hsave, host_tsc_aux = 0;
+	struct lg_svm_saved saved;
+	u64 host_tsc_aux = 0;
 
 	kernel_fpu_begin();
 	lg_fxrstor(lg->fpu);
 	local_irq_disable();
 	lg_prepare_interrupts(lg);
 	hc = this_cpu_ptr(&lg_host_cpus);
-	rdmsrl(MSR_EFER, host_efer);
-	rdmsrl(MSR_VM_HSAVE_PA, host_hsave);
-	wrmsrl(MSR_EFER, host_efer | EFER_SVME);
-	wrmsrl(MSR_VM_HSAVE_PA, __pa(hc->hsave));
+	lg_svm_borrow(hc, &saved);
 	if (lg_has_tsc_aux) {
 		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 		wrmsrl(MSR_TSC_AUX, 0);
@@ -644,24 +737,86 @@ static void lg_world_switch(struct lguest *lg)
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
 
+	/* Another hypervisor has SVM on here: it may reuse our ASID. */
+	if (saved.efer & EFER_SVME)
+		hc->tlb_dirty = true;
 	if (lg->vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + LG_EXCP_MC)
 		lg_machine_check();
-	if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();
-	} else {
-		if (lg->dr7 & LG_DR7_ENABLES)
-			set_debugreg(0UL, 7);
-		if (lg->vmcb->save.dr6 != LG_DR6_FIXED)
-			set_debugreg(DR6_RESERVED, 6);
-	}
+	lg_restore_host_debug_regs(lg->dr7 & LG_DR7_ENABLES,
+				   lg->vmcb->save.dr6);
 	if (lg_has_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
-	wrmsrl(MSR_VM_HSAVE_PA, host_hsave);
-	wrmsrl(MSR_EFER, host_efer);
+	lg_svm_give_back(&saved);
 	lg_fxsave(lg->fpu);
 	local_irq_enable();
 	kernel_fpu_end();
 }
+
+/*H:424
+ * Leaving the CPU to someone else.  Our guest's TLB entries stay behind,
+ * tagged with our ASID, after the exit; we flush everything on the way in
+ * (H:420), so we never see another's, but the next hypervisor to use that
+ * ASID on this CPU would see ours.  KVM hands ASIDs out itself and knows
+ * nothing of us: it could give ours to one of its guests and, without a
+ * flush, let that guest translate addresses through our guest's mappings.
+ * (KVM does flush every ASID the first time it hands one out after it
+ * switches SVM on, so while EFER.SVME was clear when we entered, no other
+ * hypervisor was running on this CPU and there is nothing to do.)
+ *
+ * The CPU has no instruction that flushes an ASID from the host: only
+ * VMRUN's TLB control does.  So before anyone else can run here (the
+ * scheduler switching us out, which a preempt notifier tells us, and RUN
+ * going back to the launcher) we enter a guest that cannot run: our ASID,
+ * a TLB flush, and a nested page table with nothing in it, so the first
+ * instruction fetch exits with a nested page fault.  It costs one
+ * VMRUN, and only while another hypervisor is active on this CPU.
+ */
+static bool lg_flush_asid(void)
+{
+	struct lg_host_cpu *hc = this_cpu_ptr(&lg_host_cpus);
+	struct lg_svm_saved saved;
+
+	if (!hc->tlb_dirty)
+		return false;
+	lg_svm_borrow(hc, &saved);
+	hc->flush_vmcb->control.tlb_ctl =
+		boot_cpu_has(X86_FEATURE_FLUSHBYASID) ?
+		TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL_ASID;
+	asm volatile("clgi\n\t"
+		     "vmrun %%rax\n\t"
+		     "stgi"
+		     : : "a" (__pa(hc->flush_vmcb)) : "memory", "cc");
+	lg_restore_host_debug_regs(false, LG_DR6_FIXED);
+	lg_svm_give_back(&saved);
+	hc->tlb_dirty = false;
+	return true;
+}
+
+static void lg_leave_cpu(struct lguest *lg)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (lg_flush_asid())
+		lg->stats[LGUEST_STAT_ASID_FLUSH]++;
+	local_irq_restore(flags);
+}
+
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+static void lg_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void lg_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	lg_leave_cpu(container_of(pn, struct lguest, leaving));
+}
+
+static struct preempt_ops lg_preempt_ops = {
+	.sched_in = lg_sched_in,
+	.sched_out = lg_sched_out,
+};
+#endif
 
 /* ---- the exits ---- */
 
@@ -799,6 +954,55 @@ static int lg_handle_cpuid(struct lguest *lg)
 	lg->regs[LG_RDX] = d;
 	lg_skip(lg, 2);
 	return 0;
+}
+
+/*
+ * Which CR4 bit needs which feature: CPUID leaf, register (0 EAX .. 3 EDX)
+ * and bit.  PCE needs nothing (RDPMC is intercepted anyway).
+ */
+struct lg_cr4_feature {
+	u64 cr4;
+	u32 leaf;
+	u8 reg, bit;
+};
+
+static const struct lg_cr4_feature lg_cr4_features[] = {
+	{ X86_CR4_VME | X86_CR4_PVI, 1, 3, 1 },
+	{ X86_CR4_TSD, 1, 3, 4 },
+	{ X86_CR4_DE, 1, 3, 2 },
+	{ X86_CR4_PSE, 1, 3, 3 },
+	{ X86_CR4_PAE, 1, 3, 6 },
+	{ X86_CR4_MCE, 1, 3, 7 },
+	{ X86_CR4_PGE, 1, 3, 13 },
+	{ X86_CR4_OSFXSR, 1, 3, 24 },
+	{ X86_CR4_OSXMMEXCPT, 1, 3, 25 },
+	{ X86_CR4_VMXE, 1, 2, 5 },
+	{ X86_CR4_SMXE, 1, 2, 6 },
+	{ X86_CR4_PCIDE, 1, 2, 17 },
+	{ X86_CR4_OSXSAVE, 1, 2, 26 },
+	{ X86_CR4_FSGSBASE, 7, 1, 0 },
+	{ X86_CR4_SMEP, 7, 1, 7 },
+	{ X86_CR4_SMAP, 7, 1, 20 },
+	{ X86_CR4_UMIP, 7, 2, 2 },
+	{ X86_CR4_PKE, 7, 2, 3 },
+	{ X86_CR4_LA57, 7, 2, 16 },
+	{ X86_CR4_CET, 7, 2, 7 },
+};
+
+static u64 lg_guest_cr4_bits(void)
+{
+	u64 bits = X86_CR4_PCE;
+	u32 r[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lg_cr4_features); i++) {
+		const struct lg_cr4_feature *f = &lg_cr4_features[i];
+
+		lg_cpuid_leaf(f->leaf, 0, &r[0], &r[1], &r[2], &r[3]);
+		if (r[f->reg] & BIT(f->bit))
+			bits |= f->cr4;
+	}
+	return bits;
 }
 
 /*H:440
@@ -1172,19 +1376,19 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 	struct vmcb_save_area *s = &lg->vmcb->save;
 	bool wide = lg_long_mode_code(s);
 	u8 bytes[LG_INSN_BYTES];
-	struct lg_dr_insn insn;
+	struct lg_movreg_insn insn;
 	u64 rip, val;
 	int avail;
 
 	lg->stats[LGUEST_STAT_EXIT_DR]++;
 	avail = lg_fetch_insn(lg, bytes, &rip);
 	if (lg_decode_mov_dr(bytes, avail, &insn) ||
-	    insn.is_write != is_write || (insn.dr & 7) != dr) {
+	    insn.is_write != is_write || (insn.reg & 7) != dr) {
 		lg_kill(lg, "cannot decode the debug register access at %#llx (%*ph)",
 			rip, min(avail, 8), bytes);
 		return 0;
 	}
-	if (insn.dr > 7 || ((dr == 4 || dr == 5) && (s->cr4 & X86_CR4_DE))) {
+	if (insn.reg > 7 || ((dr == 4 || dr == 5) && (s->cr4 & X86_CR4_DE))) {
 		lg_inject_exception(lg, LG_EXCP_UD, false);
 		return 0;
 	}
@@ -1215,6 +1419,68 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 		s->rax = lg->regs[LG_RAX];
 		s->rsp = lg->regs[LG_RSP];
 	}
+	lg_skip(lg, insn.length);
+	return 0;
+}
+
+/*H:497
+ * CR4.  Most of its bits change how the guest's own CPU behaves, and the
+ * VMCB switches them for us.  A few switch on state that the world switch
+ * does not move: OSXSAVE opens the YMM, AVX-512 and opmask registers (and
+ * XGETBV), whose contents another task or the host's crypto left there,
+ * since we carry only the 512 bytes FXSAVE covers (H:420); PKE makes
+ * WRPKRU write the PKRU register, which would still hold the guest's
+ * value when the launcher went back to user mode.  The guest's CPUID says
+ * none of it exists (H:430), and a real CPU raises #GP for a CR4 bit its
+ * CPUID does not show.  So do we: every write to CR4 exits, and a bit the
+ * guest's CPUID does not offer (lg_cr4_valid), or a change the CPU itself
+ * forbids (leaving PAE in long mode; PCIDE outside long mode or with a
+ * nonzero PCID in CR3), is #GP.  The alternative is KVM's: give the guest
+ * XSAVE, with its own XCR0, and switch all of the extended state and
+ * PKRU on every entry and exit.  It is more code to trust than a guest
+ * that needs none of it is worth.  CR0 needs no such care: none of its
+ * bits opens state the switch leaves behind.
+ */
+static bool lg_cr4_allowed(const struct vmcb_save_area *s, u64 val)
+{
+	bool long_mode = s->efer & EFER_LMA;
+
+	if (val & ~lg_cr4_valid)
+		return false;
+	if (long_mode && !(val & X86_CR4_PAE))
+		return false;
+	if ((val & X86_CR4_PCIDE) && !(s->cr4 & X86_CR4_PCIDE) &&
+	    (!long_mode || (s->cr3 & 0xfff)))
+		return false;
+	return true;
+}
+
+static int lg_handle_cr4_write(struct lguest *lg)
+{
+	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct lg_movreg_insn insn;
+	u8 bytes[LG_INSN_BYTES];
+	u64 rip, val;
+	int avail;
+
+	lg->stats[LGUEST_STAT_EXIT_CR4]++;
+	avail = lg_fetch_insn(lg, bytes, &rip);
+	if (lg_decode_mov_cr(bytes, avail, &insn) || !insn.is_write ||
+	    insn.reg != 4) {
+		lg_kill(lg, "cannot decode the CR4 write at %#llx (%*ph)",
+			rip, min(avail, 8), bytes);
+		return 0;
+	}
+	lg->regs[LG_RAX] = s->rax;
+	lg->regs[LG_RSP] = s->rsp;
+	val = lg->regs[insn.gpr];
+	if (!lg_long_mode_code(s))
+		val = (u32)val;
+	if (s->cpl || !lg_cr4_allowed(s, val)) {
+		lg_inject_exception(lg, LG_EXCP_GP, true);
+		return 0;
+	}
+	s->cr4 = val;
 	lg_skip(lg, insn.length);
 	return 0;
 }
@@ -1442,6 +1708,8 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 		return lg_handle_dr(lg, code - SVM_EXIT_READ_DR0, false);
 	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7:
 		return lg_handle_dr(lg, code - SVM_EXIT_WRITE_DR0, true);
+	case SVM_EXIT_WRITE_CR4:
+		return lg_handle_cr4_write(lg);
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_WBINVD:
 		/* Our caches are coherent with the host's: nothing to do. */
@@ -1527,6 +1795,12 @@ int lg_run(struct lguest *lg, struct lguest_run *run)
 	lg_complete_pending(lg, run);
 	memset(run, 0, sizeof(*run));
 	WRITE_ONCE(lg->task, current);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_init(&lg->leaving, &lg_preempt_ops);
+	preempt_disable();
+	preempt_notifier_register(&lg->leaving);
+	preempt_enable();
+#endif
 	while (!lg->dead) {
 		if (lg->halted) {
 			lg->stats[LGUEST_STAT_HALTS]++;
@@ -1543,10 +1817,19 @@ int lg_run(struct lguest *lg, struct lguest_run *run)
 		}
 		cond_resched();
 		lg_world_switch(lg);
+#ifndef CONFIG_PREEMPT_NOTIFIERS
+		lg_leave_cpu(lg);
+#endif
 		ret = lg_handle_exit(lg, run);
 		if (ret)
 			break;
 	}
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_disable();
+	preempt_notifier_unregister(&lg->leaving);
+	preempt_enable();
+#endif
+	lg_leave_cpu(lg);
 	WRITE_ONCE(lg->task, NULL);
 	if (ret < 0)
 		return ret;

@@ -406,7 +406,7 @@ static void test_mov_dr(void)
 		{ 0x0f, 0xa2, 0x90 },		/* cpuid */
 	};
 	const u8 lock[] = { 0xf0, 0x0f, 0x21, 0xc0 };
-	struct lg_dr_insn insn;
+	struct lg_movreg_insn insn;
 	unsigned int i, n;
 
 	for (i = 0; i < ARRAY_SIZE(dr_cases); i++) {
@@ -415,7 +415,7 @@ static void test_mov_dr(void)
 		if (!CHECK_EQ(lg_decode_mov_dr(c->bytes, c->len, &insn), 0))
 			continue;
 		CHECK_EQ(insn.length, c->length);
-		CHECK_EQ(insn.dr, c->dr);
+		CHECK_EQ(insn.reg, c->dr);
 		CHECK_EQ(insn.gpr, c->gpr);
 		CHECK_EQ(insn.is_write, c->is_write);
 		/* Cut short anywhere, it is refused. */
@@ -430,6 +430,43 @@ static void test_mov_dr(void)
 	lgtap_case("control register moves, other opcodes and LOCK refused");
 }
 
+static const struct dr_case cr_cases[] = {
+	{ { 0x0f, 0x22, 0xe0 }, 3, 3, 4, 0, true },	/* mov %rax, %cr4 */
+	{ { 0x41, 0x0f, 0x22, 0xe1 }, 4, 4, 4, 9, true },	/* mov %r9, %cr4 */
+	{ { 0x0f, 0x20, 0xe3 }, 3, 3, 4, 3, false },	/* mov %cr4, %rbx */
+	{ { 0x44, 0x0f, 0x22, 0xe0 }, 4, 4, 12, 0, true },	/* REX.R: cr12 */
+	{ { 0x0f, 0x22, 0x26 }, 3, 3, 4, 6, true },	/* mod ignored */
+};
+
+static void test_mov_cr(void)
+{
+	static const u8 not_cr[][3] = {
+		{ 0x0f, 0x21, 0xc0 },		/* mov %dr0, %rax */
+		{ 0x0f, 0x23, 0xe0 },		/* mov %rax, %dr4 */
+		{ 0x0f, 0x01, 0xd1 },		/* xsetbv */
+	};
+	struct lg_movreg_insn insn;
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(cr_cases); i++) {
+		const struct dr_case *c = &cr_cases[i];
+
+		if (!CHECK_EQ(lg_decode_mov_cr(c->bytes, c->len, &insn), 0))
+			continue;
+		CHECK_EQ(insn.length, c->length);
+		CHECK_EQ(insn.reg, c->dr);
+		CHECK_EQ(insn.gpr, c->gpr);
+		CHECK_EQ(insn.is_write, c->is_write);
+		for (n = 0; n < c->len; n++)
+			CHECK_EQ(lg_decode_mov_cr(c->bytes, n, &insn), -EINVAL);
+	}
+	lgtap_case("%u mov %%crN encodings, and each cut short",
+		   (unsigned int)ARRAY_SIZE(cr_cases));
+	for (i = 0; i < ARRAY_SIZE(not_cr); i++)
+		CHECK_EQ(lg_decode_mov_cr(not_cr[i], 3, &insn), -EINVAL);
+	lgtap_case("debug register moves and other opcodes refused");
+}
+
 const struct lgtap_test decode_tests[] = {
 	{ "decode: table of mov encodings", test_mov_table },
 	{ "decode: truncated instructions refused", test_truncated },
@@ -440,5 +477,6 @@ const struct lgtap_test decode_tests[] = {
 	{ "decode: values written, registers and immediates",
 	  test_write_value },
 	{ "decode: mov to and from debug registers", test_mov_dr },
+	{ "decode: mov to and from control registers", test_mov_cr },
 };
 const unsigned int decode_test_count = ARRAY_SIZE(decode_tests);

@@ -229,6 +229,8 @@ enum lguest_stat {
 	LGUEST_STAT_ISR_ACKS,		/* InterruptACK writes consumed */
 	LGUEST_STAT_PIT_TIMER,		/* PIT hrtimer expiries on the host */
 	LGUEST_STAT_EXIT_DR,		/* debug register accesses */
+	LGUEST_STAT_EXIT_CR4,		/* CR4 writes */
+	LGUEST_STAT_ASID_FLUSH,		/* our TLB entries flushed on leaving */
 	LGUEST_STAT_MAX = 32
 };
 

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
-# lguest-seconds: 17
+# lguest-seconds: 25
+# lguest-cpu: EPYC,+pku
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
 # guests that try to read, hang or slow their host (test_hostile), and
-# shares the CPU with kvm_amd in both orders (test_kvm).
+# shares the CPU with kvm_amd in both orders (test_kvm).  The CPU has PKU,
+# so that test_hostile can check a guest's PKRU stays in the guest.
 # Run by /init with busybox ash; TAP on stdout.
 
 . /suites/lib.sh
@@ -39,6 +41,8 @@ if modprobe kvm_amd 2>/dev/null; then
 	check "with kvm_amd loaded, lg.ko still runs a guest" quick_lguest
 	run_tap /bin/test_kvm
 	run_tap /bin/test_kvm "/bin/test_lguest quick >/dev/null"
+	# With KVM's SVM on, every RUN ends with a flush of lg.ko's ASID.
+	run_tap /bin/test_kvm "/bin/test_hostile asid-flushed"
 else
 	not_ok "modprobe kvm_amd"
 fi
