@@ -33,6 +33,7 @@ static const char *const lguest_stat_names[] = {
 	[LGUEST_STAT_EXIT_DR] = "dr",
 	[LGUEST_STAT_EXIT_CR4] = "cr4",
 	[LGUEST_STAT_ASID_FLUSH] = "asid-flush",
+	[LGUEST_STAT_IBPB] = "ibpb",
 };
 
 #define LGUEST_STAT_NAMES \

@@ -61,6 +61,7 @@ struct lguest {
 	unsigned long nr_npt_pages;
 
 	/* The guest CPU. */
+	u64 id;				/* never reused, for IBPB (H:415) */
 	struct vmcb *vmcb;
 	u64 regs[LG_NR_REGS];		/* rax and rsp live in the VMCB */
 	struct lg_fxsave *fpu;

@@ -9,10 +9,13 @@
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <asm/alternative.h>
+#include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/mce.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 
@@ -33,6 +36,7 @@ struct lg_host_cpu {
 	void *host_state;	/* our VMSAVE/VMLOAD area for the host */
 	struct vmcb *flush_vmcb; /* an empty guest that flushes (H:424) */
 	bool tlb_dirty;		/* our ASID's entries may be in this TLB */
+	u64 last_guest;		/* lguest.id of the last guest run here */
 };
 
 static DEFINE_PER_CPU(struct lg_host_cpu, lg_host_cpus);
@@ -50,7 +54,10 @@ static bool lg_has_tsc_aux;
 static u64 lg_cr4_valid;
 static u64 lg_guest_cr4_bits(void);
 static void lg_init_flush_vmcb(struct vmcb *vmcb);
+static void lg_report_mitigations(void);
 static bool lg_notifiers_on;
+/* Each guest's lguest.id, never reused (H:415). */
+static atomic64_t lg_next_id;
 
 #define LG_VM_CR_SVMDIS		BIT_ULL(4)
 #define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
@@ -146,6 +153,7 @@ int lg_svm_init(void)
 	preempt_notifier_inc();
 	lg_notifiers_on = true;
 #endif
+	lg_report_mitigations();
 	return 0;
 fail:
 	lg_svm_exit();
@@ -300,6 +308,7 @@ int lg_vcpu_create(struct lguest *lg)
 	vmcb->save.rflags = X86_EFLAGS_FIXED;
 	vmcb->save.g_pat = 0x0007040600070406ULL;
 	lg->vmcb = vmcb;
+	lg->id = atomic64_inc_return(&lg_next_id);
 	lg_reset_debug_regs(lg);
 	return 0;
 }
@@ -434,6 +443,61 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 
 /* ---- the world switch ---- */
 
+/*H:415
+ * What the host's mitigations ask of a world switch.  A guest runs
+ * whatever code it likes, and on these CPUs code can train the branch
+ * predictors, fill the return stack buffer, or leave data in buffers
+ * another context can sample.  The kernel has chosen, at boot, which
+ * mitigations this CPU needs (/sys/devices/system/cpu/vulnerabilities),
+ * and recorded each choice as a CPU feature bit; KVM applies them around
+ * its VMRUN.  We apply the same ones, in the same places, keyed on the
+ * same bits, as alternatives the kernel patches in when it loads us:
+ *
+ * - Just before VMRUN, VERW clears the CPU's buffers, so the guest cannot
+ *   sample what the host left there (TSA: CLEAR_CPU_BUF_VM).
+ * - Just after #VMEXIT, before the first RET: 32 calls that never return
+ *   refill the return stack buffer, so no host RET speculates to a guest
+ *   address (Spectre v2's RSB: RSB_VMEXIT, or RETPOLINE as 6.1 keys it);
+ *   the "untrain" sequence that the kernel runs on every kernel entry for
+ *   Retbleed and SRSO (UNRET, SRSO_ALIAS); and an IBPB where the kernel
+ *   chose one on every VM exit instead (IBPB_ON_VMEXIT).
+ * - The guest's register values are cleared, so none is left for host
+ *   code to use speculatively.
+ *
+ * All of that is inside the asm block, with GIF still clear: no RET and no
+ * interrupt handler may run before it.  The rest is C, before and after
+ * (H:420): an IBPB when this CPU last ran a different guest, the divider
+ * cleared (AMD's DIV0 erratum), the SRSO branch-predictor bit on 6.12 CPUs
+ * that mitigate SRSO with it, and a request for an IBPB before the next
+ * return to user mode (VMSCAPE: whatever runs in user space next must not
+ * inherit the guest's branch training).
+ */
+/* A call whose return the RSB remembers; objtool is told it is intended. */
+#define LG_RSB_CALL(to)							\
+	"999:\n\t.pushsection .discard.intra_function_calls\n\t"	\
+	".long 999b\n\t.popsection\n\t"				\
+	"call " to "\n\tint3\n\t"
+
+/* 16 times two calls: 32 RSB entries, popped off the stack again. */
+#define LG_FILL_RSB							\
+	"mov $16, %%eax\n\t"						\
+	"881:\n\t" LG_RSB_CALL("882f")					\
+	"882:\n\t" LG_RSB_CALL("883f")					\
+	"883:\n\t"							\
+	"add $16, %%rsp\n\t"						\
+	"dec %%eax\n\t"						\
+	"jnz 881b\n\t"							\
+	"lfence\n\t"
+
+#if defined(CONFIG_CPU_UNRET_ENTRY) || defined(CONFIG_CPU_SRSO) || \
+	defined(CONFIG_MITIGATION_UNRET_ENTRY) || defined(CONFIG_MITIGATION_SRSO)
+#define LG_UNTRAIN_RET							\
+	ALTERNATIVE_2("", "call entry_untrain_ret", X86_FEATURE_UNRET,	\
+		      "call srso_alias_untrain_ret", X86_FEATURE_SRSO_ALIAS)
+#else
+#define LG_UNTRAIN_RET ""
+#endif
+
 /*H:410
  * The switch itself.  VMRUN saves the host's RIP, RSP, RAX, flags, control
  * registers, EFER and the four classic segments in the VM_HSAVE_PA page,
@@ -491,6 +555,9 @@ static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
 		     "mov %c[r14](%%rcx), %%r14\n\t"
 		     "mov %c[r15](%%rcx), %%r15\n\t"
 		     "mov %c[rcx](%%rcx), %%rcx\n\t"
+		     ALTERNATIVE("jmp 884f", "", X86_FEATURE_CLEAR_CPU_BUF_VM)
+		     "verw x86_verw_sel(%%rip)\n\t"
+		     "884:\n\t"
 		     "vmrun %%rax\n\t"
 		     "vmsave %%rax\n\t"
 		     "mov 16(%%rsp), %%rax\n\t"
@@ -510,11 +577,31 @@ static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
 		     "mov %%r15, %c[r15](%%rax)\n\t"
 		     "mov 8(%%rsp), %%rax\n\t"
 		     "vmload %%rax\n\t"
+		     ALTERNATIVE_2("jmp 885f",
+				   LG_FILL_RSB, X86_FEATURE_RSB_VMEXIT,
+				   LG_FILL_RSB, X86_FEATURE_RETPOLINE)
+		     "885:\n\t"
+		     LG_UNTRAIN_RET
+		     ALTERNATIVE("", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT)
+		     "xor %%ebx, %%ebx\n\t"
+		     "xor %%ecx, %%ecx\n\t"
+		     "xor %%edx, %%edx\n\t"
+		     "xor %%esi, %%esi\n\t"
+		     "xor %%edi, %%edi\n\t"
+		     "xor %%ebp, %%ebp\n\t"
+		     "xor %%r8d, %%r8d\n\t"
+		     "xor %%r9d, %%r9d\n\t"
+		     "xor %%r10d, %%r10d\n\t"
+		     "xor %%r11d, %%r11d\n\t"
+		     "xor %%r12d, %%r12d\n\t"
+		     "xor %%r13d, %%r13d\n\t"
+		     "xor %%r14d, %%r14d\n\t"
+		     "xor %%r15d, %%r15d\n\t"
 		     "cli\n\t"
 		     "stgi\n\t"
 		     "add $24, %%rsp\n\t"
 		     "pop %%rbp\n\t"
-		     : "+a" (rax), "+d" (rdx), "+c" (rcx)
+		     : "+a" (rax), "+d" (rdx), "+c" (rcx), ASM_CALL_CONSTRAINT
 		     : [rbx] "i" (LG_RBX * 8), [rdx] "i" (LG_RDX * 8),
 		       [rcx] "i" (LG_RCX * 8), [rsi] "i" (LG_RSI * 8),
 		       [rdi] "i" (LG_RDI * 8), [rbp] "i" (LG_RBP * 8),
@@ -715,6 +802,43 @@ static void lg_restore_host_debug_regs(bool guest_armed, u64 guest_dr6)
 		set_debugreg(DR6_RESERVED, 6);
 }
 
+/* Say once, at load, which of H:415's steps this host's kernel asks for. */
+static void lg_report_mitigations(void)
+{
+	pr_info("lguest: the world switch applies the host's mitigations:%s%s%s%s%s%s%s%s\n",
+		cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF_VM) ? " verw" : "",
+		cpu_feature_enabled(X86_FEATURE_RSB_VMEXIT) ||
+		cpu_feature_enabled(X86_FEATURE_RETPOLINE) ? " rsb-fill" : "",
+		cpu_feature_enabled(X86_FEATURE_UNRET) ? " untrain-ret" : "",
+		cpu_feature_enabled(X86_FEATURE_SRSO_ALIAS) ? " srso-alias" : "",
+		cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT) ?
+		" ibpb-on-exit" : "",
+		cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
+		!cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT) ?
+		" ibpb-between-guests" : "",
+		cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER) ?
+		" ibpb-before-user" : "",
+		boot_cpu_has_bug(X86_BUG_DIV0) ? " clear-divider" : "");
+}
+
+/* The C half of H:415, with interrupts off, last before VMRUN. */
+static void lg_speculation_barriers(struct lguest *lg, struct lg_host_cpu *hc)
+{
+	if (hc->last_guest != lg->id) {
+		hc->last_guest = lg->id;
+		if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
+		    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT)) {
+			indirect_branch_prediction_barrier();
+			lg->stats[LGUEST_STAT_IBPB]++;
+		}
+	}
+#ifdef X86_FEATURE_SRSO_BP_SPEC_REDUCE
+	if (cpu_feature_enabled(X86_FEATURE_SRSO_BP_SPEC_REDUCE))
+		msr_set_bit(MSR_ZEN4_BP_CFG, MSR_ZEN4_BP_CFG_BP_SPEC_REDUCE_BIT);
+#endif
+	amd_clear_divider();
+}
+
 static void lg_world_switch(struct lguest *lg)
 {
 	struct lg_host_cpu *hc;
@@ -734,8 +858,12 @@ static void lg_world_switch(struct lguest *lg)
 	lg_load_guest_debug_regs(lg);
 	lg->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
 	lg->host_cr3 = __read_cr3();
+	lg_speculation_barriers(lg, hc);
 
 	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
+
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 
 	/* Another hypervisor has SVM on here: it may reuse our ASID. */
 	if (saved.efer & EFER_SVME)

@@ -231,6 +231,7 @@ enum lguest_stat {
 	LGUEST_STAT_EXIT_DR,		/* debug register accesses */
 	LGUEST_STAT_EXIT_CR4,		/* CR4 writes */
 	LGUEST_STAT_ASID_FLUSH,		/* our TLB entries flushed on leaving */
+	LGUEST_STAT_IBPB,		/* IBPBs: another guest ran here before */
 	LGUEST_STAT_MAX = 32
 };
 
