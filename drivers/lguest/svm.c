@@ -50,6 +50,8 @@ static u32 lg_asid;
 static void *lg_empty_npt;
 /* RDTSCP or RDPID in the CPU itself, whatever clearcpuid= says (H:422). */
 static bool lg_has_tsc_aux;
+/* The CPU saves the next instruction's RIP at intercepts (H:427). */
+static bool lg_has_nrips;
 /* The CR4 bits whose features the guest's CPUID shows (H:497). */
 static u64 lg_cr4_valid;
 static u64 lg_guest_cr4_bits(void);
@@ -131,6 +133,7 @@ int lg_svm_init(void)
 	lg_has_tsc_aux = (cpuid_edx(0x80000001) & LG_CPUID_RDTSCP) ||
 		(cpuid_eax(0) >= 7 && (cpuid_ecx(7) & LG_CPUID_RDPID));
 	lg_cr4_valid = lg_guest_cr4_bits();
+	lg_has_nrips = boot_cpu_has(X86_FEATURE_NRIPS);
 
 	lg_iopm = __get_free_pages(GFP_KERNEL, LG_IOPM_ORDER);
 	lg_msrpm = __get_free_pages(GFP_KERNEL, LG_MSRPM_ORDER);
@@ -613,18 +616,51 @@ static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
 		       "r13", "r14", "r15", "memory", "cc");
 }
 
-static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
+static void lg_raise(struct lguest *lg, u8 vector, bool has_error)
 {
 	lg->vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
 		vector | (has_error ? SVM_EVTINJ_VALID_ERR : 0);
 	lg->vmcb->control.event_inj_err = 0;
 }
 
-/* The CPU clears DR7.GD on every #DB, so that the handler may use DR6. */
-static void lg_inject_db(struct lguest *lg)
+/*
+ * The exceptions we raise for the guest (#UD, #GP, and #AC reflected)
+ * are faults: the CPU would set RF in the flags it pushes, so that the
+ * instruction, run again after the handler's IRET, does not hit an
+ * instruction breakpoint a second time.  RF in the VMCB goes into that
+ * frame when the CPU delivers our event.
+ */
+static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
+{
+	lg->vmcb->save.rflags |= X86_EFLAGS_RF;
+	lg_raise(lg, vector, has_error);
+}
+
+/*
+ * The CPU clears DR7.GD on every #DB, so that the handler may use DR6.
+ * A #DB is a fault (RF set, as above) for an instruction breakpoint or a
+ * debug-register access under GD, and a trap for everything else.
+ */
+static void lg_inject_db(struct lguest *lg, bool fault)
 {
 	lg->dr7 &= ~LG_DR7_GD;
-	lg_inject_exception(lg, LG_EXCP_DB, false);
+	if (fault)
+		lg->vmcb->save.rflags |= X86_EFLAGS_RF;
+	lg_raise(lg, LG_EXCP_DB, false);
+}
+
+/* Did the CPU's #DB come from an instruction breakpoint (R/W bits 00)? */
+static bool lg_db_is_fault(const struct lguest *lg)
+{
+	u64 dr6 = lg->vmcb->save.dr6;
+	unsigned int i;
+
+	if (dr6 & LG_DR6_BD)
+		return true;
+	for (i = 0; i < 4; i++)
+		if ((dr6 & BIT(i)) && !((lg->dr7 >> (16 + 4 * i)) & 3))
+			return true;
+	return false;
 }
 
 /*H:400
@@ -973,13 +1009,47 @@ static void lg_step_to(struct lguest *lg, u64 next_rip)
 	if ((vmcb->save.rflags & X86_EFLAGS_TF) &&
 	    !(vmcb->control.event_inj & SVM_EVTINJ_VALID)) {
 		vmcb->save.dr6 |= LG_DR6_BS;
-		lg_inject_db(lg);
+		lg_inject_db(lg, false);
 	}
 }
 
 static void lg_skip(struct lguest *lg, unsigned int len)
 {
 	lg_step_to(lg, lg->vmcb->save.rip + len);
+}
+
+/* The longest an x86 instruction can be. */
+#define LG_INSN_BYTES	15
+static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at);
+
+/*H:427
+ * Stepping past an instruction we intercepted and completed (CPUID, an MSR
+ * access, HLT, INVD, WBINVD): how long was it?  A CPU with "next RIP" save
+ * (every real AMD CPU with SVM since 2009) tells us in the VMCB.  QEMU's
+ * does not, and the plain encodings are only the common case: prefixes the
+ * CPU ignores still count, so "rex.w cpuid" is three bytes, not two.  So
+ * we read the instruction and measure it (H:670); one we cannot measure
+ * is not one we intercept, and the guest is killed rather than resumed in
+ * the middle of an instruction.
+ */
+static void lg_skip_insn(struct lguest *lg)
+{
+	u8 bytes[LG_INSN_BYTES];
+	int avail, len;
+	u64 rip;
+
+	if (lg_has_nrips) {
+		lg_step_to(lg, lg->vmcb->control.next_rip);
+		return;
+	}
+	avail = lg_fetch_insn(lg, bytes, &rip);
+	len = lg_insn_length(bytes, avail);
+	if (len < 0) {
+		lg_kill(lg, "cannot measure the intercepted instruction at %#llx (%*ph)",
+			rip, min(avail, 8), bytes);
+		return;
+	}
+	lg_skip(lg, len);
 }
 
 /*H:430
@@ -1080,7 +1150,7 @@ static int lg_handle_cpuid(struct lguest *lg)
 	lg->regs[LG_RBX] = b;
 	lg->regs[LG_RCX] = c;
 	lg->regs[LG_RDX] = d;
-	lg_skip(lg, 2);
+	lg_skip_insn(lg);
 	return 0;
 }
 
@@ -1242,7 +1312,7 @@ static int lg_handle_msr(struct lguest *lg)
 	if (err)
 		lg_inject_exception(lg, LG_EXCP_GP, true);
 	else
-		lg_skip(lg, 2);
+		lg_skip_insn(lg);
 	return 0;
 }
 
@@ -1255,7 +1325,9 @@ static int lg_handle_msr(struct lguest *lg)
  */
 static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
 {
-	lg_skip(lg, 1);
+	lg_skip_insn(lg);
+	if (lg->dead)
+		return 0;
 	/* A single-step #DB for the HLT itself comes first (H:425). */
 	if (lg->vmcb->control.event_inj & SVM_EVTINJ_VALID)
 		return 0;
@@ -1371,8 +1443,6 @@ static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
  * instruction may have as can be read; *at is the address they came from.
  * Outside 64-bit code that is CS's base plus RIP, in 32 bits as on the CPU.
  */
-#define LG_INSN_BYTES	15
-
 static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
@@ -1482,7 +1552,7 @@ static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
 		return 0;
 	}
 	if (vector == LG_EXCP_DB)
-		lg_inject_db(lg);
+		lg_inject_db(lg, lg_db_is_fault(lg));
 	else
 		lg_inject_exception(lg, vector, has_error);
 	return 0;
@@ -1522,7 +1592,7 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 	}
 	if (lg->dr7 & LG_DR7_GD) {
 		s->dr6 |= LG_DR6_BD;
-		lg_inject_db(lg);
+		lg_inject_db(lg, true);
 		return 0;
 	}
 	if (dr == 4 || dr == 5)
@@ -1842,7 +1912,7 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	case SVM_EXIT_WBINVD:
 		/* Our caches are coherent with the host's: nothing to do. */
 		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_skip(lg, 2);
+		lg_skip_insn(lg);
 		return 0;
 	case SVM_EXIT_RDPMC:
 		/* No performance counters (CPUID says so): #GP. */

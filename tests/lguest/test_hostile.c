@@ -61,6 +61,7 @@ GUEST_BLOB(g_ymm);
 GUEST_BLOB(g_pkru);
 GUEST_BLOB(g_vex);
 GUEST_BLOB(g_out5);
+GUEST_BLOB(g_prefixed);
 
 #define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
 #define DB_COUNT	(GUEST_DATA + 28)	/* HANDLER_DB counts here */
@@ -268,6 +269,16 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_out5_end:\n"
+
+    /* Intercepted instructions with prefixes the CPU ignores. */
+    "g_prefixed_start:\n"
+    "	xor %eax, %eax\n"
+    "	.byte 0x48, 0x0f, 0xa2\n"		/* rex.w cpuid */
+    "	.byte 0x66, 0x0f, 0x09\n"		/* data16 wbinvd */
+    "	mov $'C', %eax\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_prefixed_end:\n"
     ".popsection\n");
 
 static int64_t out_of(struct guest_code code, const char *what)
@@ -302,8 +313,25 @@ static void test_instructions(void)
 	tap_ok(v == (has_rdpid ? 0 : 'U'),
 	       "RDPID reads TSC_AUX 0, not the host's (this CPU %s RDPID; got %#llx)",
 	       has_rdpid ? "has" : "has no", (long long)v);
-	v = out_of(GUEST_CODE_OF(g_rdpmc), "rdpmc");
+	if (!guest_new(&g, GUEST_CODE_OF(g_rdpmc)))
+		return;
+	v = guest_run_out(&g, "rdpmc");
 	tap_ok(v == 'G', "RDPMC raises #GP: the guest has no counters (got %#llx)",
+	       (long long)v);
+	/* The #GP frame: error code, RIP, CS, RFLAGS from the guest's RSP. */
+	if (ioctl(g.fd, LHREQ_GETREGS, &g.regs) == 0) {
+		uint32_t flags = guest_read32(&g, g.regs.rsp + 24);
+
+		tap_ok(flags & 0x10000,
+		       "... and, a fault, it pushes RF so the RDPMC is not broken into again (RFLAGS %#x)",
+		       flags);
+	} else {
+		tap_ok(false, "GETREGS after the #GP");
+	}
+	guest_destroy(&g);
+	v = out_of(GUEST_CODE_OF(g_prefixed), "prefixed cpuid, wbinvd");
+	tap_ok(v == 'C',
+	       "CPUID and WBINVD with prefixes the CPU ignores complete, and the guest goes on after them (got %#llx)",
 	       (long long)v);
 	if (!guest_new(&g, GUEST_CODE_OF(g_cache)))
 		return;
