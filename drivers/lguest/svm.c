@@ -203,6 +203,26 @@ static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
 }
 
 /*
+ * A CPU just out of reset (real mode, at the reset vector), with the one
+ * difference SVM requires: EFER.SVME set.  Everything else is zero.
+ */
+static void lg_reset_save_area(struct vmcb_save_area *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cs.selector = 0xf000;
+	s->cs.base = 0xffff0000;
+	s->cs.limit = 0xffff;
+	s->cs.attrib = 0x9b;
+	s->rip = 0xfff0;
+	s->cr0 = X86_CR0_ET;
+	s->efer = EFER_SVME;
+	s->rflags = X86_EFLAGS_FIXED;
+	s->dr6 = LG_DR6_FIXED;
+	s->dr7 = LG_DR7_FIXED;
+	s->g_pat = 0x0007040600070406ULL;
+}
+
+/*
  * The flush guest (H:424): our ASID, nested paging over a table with
  * nothing in it, so its very first instruction fetch is a nested page
  * fault; and every way out intercepted.  It never runs an instruction.
@@ -220,17 +240,7 @@ static void lg_init_flush_vmcb(struct vmcb *vmcb)
 	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
 	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	vmcb->control.nested_cr3 = __pa(lg_empty_npt);
-	vmcb->save.cs.selector = 0xf000;
-	vmcb->save.cs.base = 0xffff0000;
-	vmcb->save.cs.limit = 0xffff;
-	vmcb->save.cs.attrib = 0x9b;
-	vmcb->save.rip = 0xfff0;
-	vmcb->save.cr0 = X86_CR0_ET;
-	vmcb->save.efer = EFER_SVME;
-	vmcb->save.rflags = X86_EFLAGS_FIXED;
-	vmcb->save.dr6 = LG_DR6_FIXED;
-	vmcb->save.dr7 = LG_DR7_FIXED;
-	vmcb->save.g_pat = 0x0007040600070406ULL;
+	lg_reset_save_area(&vmcb->save);
 }
 
 /* The debug registers as after reset (H:495). */
@@ -302,14 +312,8 @@ int lg_vcpu_create(struct lguest *lg)
 	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	vmcb->control.tsc_offset = -rdtsc();
 
-	/* Until SETREGS: a CPU just out of reset, with SVME set as required. */
-	vmcb->save.cs.selector = 0xf000;
-	vmcb->save.cs.base = 0xffff0000;
-	vmcb->save.rip = 0xfff0;
-	vmcb->save.cr0 = X86_CR0_ET;
-	vmcb->save.efer = EFER_SVME;
-	vmcb->save.rflags = X86_EFLAGS_FIXED;
-	vmcb->save.g_pat = 0x0007040600070406ULL;
+	/* Until SETREGS: a CPU just out of reset. */
+	lg_reset_save_area(&vmcb->save);
 	lg->vmcb = vmcb;
 	lg->id = atomic64_inc_return(&lg_next_id);
 	lg_reset_debug_regs(lg);
@@ -396,6 +400,15 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	/* The launcher is held to the CPU the guest sees, too (H:497). */
 	if (r->cr4 & ~lg_cr4_valid)
 		return -EINVAL;
+	/*
+	 * After a triple fault the CPU left the save area undefined: start
+	 * from reset, so nothing SETREGS does not name (the SYSCALL MSRs,
+	 * KernelGSBase, the interrupt shadow) survives from before.
+	 */
+	if (lg->needs_regs) {
+		lg_reset_save_area(s);
+		lg->vmcb->control.int_state = 0;
+	}
 	s->rax = r->rax;
 	g[LG_RBX] = r->rbx;
 	g[LG_RCX] = r->rcx;

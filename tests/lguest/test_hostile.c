@@ -62,6 +62,8 @@ GUEST_BLOB(g_pkru);
 GUEST_BLOB(g_vex);
 GUEST_BLOB(g_out5);
 GUEST_BLOB(g_prefixed);
+GUEST_BLOB(g_kgs_set);
+GUEST_BLOB(g_kgs_get);
 
 #define OUT_EAX "	mov $0x3f8, %dx\n	out %eax, %dx\n"
 #define DB_COUNT	(GUEST_DATA + 28)	/* HANDLER_DB counts here */
@@ -279,6 +281,22 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_prefixed_end:\n"
+
+    /* KernelGSBase = 0x1234, then a triple fault (the test empties the IDT). */
+    "g_kgs_set_start:\n"
+    "	mov $0xc0000102, %ecx\n"
+    "	mov $0x1234, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	int3\n"
+    "g_kgs_set_end:\n"
+
+    "g_kgs_get_start:\n"
+    "	mov $0xc0000102, %ecx\n"
+    "	rdmsr\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_kgs_get_end:\n"
     ".popsection\n");
 
 static int64_t out_of(struct guest_code code, const char *what)
@@ -544,6 +562,37 @@ static void test_after_reset(void)
 		tap_ok(guest_run(&g, &run) == 0 &&
 		       run.exit_reason == LGUEST_EXIT_RESET,
 		       "and then it runs again (into the same triple fault)");
+out:
+	guest_destroy(&g);
+}
+
+/*
+ * After a triple fault, SETREGS starts the CPU from reset: what the guest
+ * set before and SETREGS does not name (here KernelGSBase) is gone.
+ */
+static void test_reset_state(void)
+{
+	struct guest_code get = GUEST_CODE_OF(g_kgs_get);
+	struct lguest_run run;
+	struct guest g;
+	int64_t v;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_kgs_set)))
+		return;
+	g.regs.idt.limit = 0;
+	if (ioctl(g.fd, LHREQ_SETREGS, &g.regs) != 0 ||
+	    !guest_run_expect(&g, &run, LGUEST_EXIT_RESET,
+			      "set KernelGSBase, then triple fault"))
+		goto out;
+	memcpy(g.mem + GUEST_CODE, get.start, get.end - get.start);
+	g.regs.idt.limit = 256 * 16 - 1;
+	if (!tap_ok(ioctl(g.fd, LHREQ_SETREGS, &g.regs) == 0,
+		    "SETREGS after the triple fault"))
+		goto out;
+	v = guest_run_out(&g, "read KernelGSBase");
+	tap_ok(v == 0,
+	       "after the triple fault and SETREGS, KernelGSBase is 0 as after reset, not the guest's 0x1234 (%#llx)",
+	       (long long)v);
 out:
 	guest_destroy(&g);
 }
@@ -855,6 +904,7 @@ int main(int argc, char **argv)
 	tap_group("debug registers", test_debug_regs, 60);
 	tap_group("a guest belongs to its creator", test_owner, 60);
 	tap_group("RUN after a triple fault", test_after_reset, 60);
+	tap_group("SETREGS after a triple fault starts from reset", test_reset_state, 60);
 	tap_group("the PIT at its fastest", test_pit_fastest, 60);
 	tap_group("CR4 holds to the guest's CPUID", test_cr4, 60);
 	tap_group("another process's YMM registers", test_ymm, 30);
