@@ -58,13 +58,29 @@ struct lg_irqfd {
  * interrupt, which makes it leave the guest (#VMEXIT(INTR)), and on its way
  * back in svm.c sees the new request.
  */
+
+/*H:305
+ * Who is in RUN is lg->task, set by that thread as it enters and cleared
+ * as it leaves, and nothing here holds a reference to it.  The kicker runs
+ * on another CPU, and between reading the pointer and kick_process() the
+ * thread can leave RUN, return to the launcher and exit; if it was the
+ * last user of its task_struct, that would be freed under us.  A task is
+ * freed only an RCU grace period after it is reaped, and the thread
+ * clears lg->task before it can even begin to exit, so reading the
+ * pointer and kicking inside one RCU read-side section is enough: a task
+ * we saw there lives until we are done with it.  (Kicking a task that has
+ * left RUN meanwhile costs it one needless interrupt, nothing more.)
+ */
 static void lg_kick(struct lguest *lg)
 {
-	struct task_struct *task = READ_ONCE(lg->task);
+	struct task_struct *task;
 
 	wake_up(&lg->wq);
+	rcu_read_lock();
+	task = READ_ONCE(lg->task);
 	if (task && task != current)
 		kick_process(task);
+	rcu_read_unlock();
 }
 
 void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level)
@@ -100,10 +116,24 @@ bool lg_interrupt_pending(struct lguest *lg)
  * ticks become one edge, as they would on a real PIC) and sets itself for
  * the next one.  Time is CLOCK_MONOTONIC in nanoseconds throughout.
  */
+
+/*H:315
+ * Arming the timer happens in one place, lg_pit_update_timer(), always
+ * under lg->lock, from the guest's PIT writes and from the timer itself.
+ * The timer must not simply move its own expiry and return
+ * HRTIMER_RESTART: between the hrtimer core calling us and our taking
+ * lg->lock, the vCPU on another CPU may have reprogrammed the PIT and
+ * started the timer again, and the expiry of a queued hrtimer may not be
+ * changed behind the core's back (its place in the CPU's timer queue is
+ * sorted by it).  hrtimer_start() on the other hand is made for this: it
+ * takes a queued timer out before putting it back, and from inside the
+ * callback it leaves the timer on its CPU.  So the callback calls it like
+ * everyone else and returns HRTIMER_NORESTART; the core sees the timer
+ * queued again and leaves it be.
+ */
 static enum hrtimer_restart lg_pit_timer_fn(struct hrtimer *timer)
 {
 	struct lguest *lg = container_of(timer, struct lguest, pit_timer);
-	enum hrtimer_restart restart = HRTIMER_NORESTART;
 	unsigned long flags;
 	unsigned int ticks;
 
@@ -114,19 +144,22 @@ static enum hrtimer_restart lg_pit_timer_fn(struct hrtimer *timer)
 		lg_pic_set_line(&lg->pic, 0, 1);
 		lg_pic_set_line(&lg->pic, 0, 0);
 	}
-	if (lg->pit.irq_due_ns != U64_MAX) {
-		hrtimer_set_expires(timer, ns_to_ktime(lg->pit.irq_due_ns));
-		restart = HRTIMER_RESTART;
-	}
+	lg_pit_update_timer(lg);
 	spin_unlock_irqrestore(&lg->lock, flags);
 	if (ticks)
 		lg_kick(lg);
-	return restart;
+	return HRTIMER_NORESTART;
 }
 
-/* After the guest programs the PIT: (re)arm or stop the timer.  Under lock. */
+/*
+ * After the guest programs the PIT, or the timer fired: (re)arm or stop
+ * the timer.  Under lg->lock.  If the PIT stops while the callback runs
+ * on another CPU, the cancel cannot stop that run, which then finds
+ * nothing due and arms nothing.
+ */
 void lg_pit_update_timer(struct lguest *lg)
 {
+	lockdep_assert_held(&lg->lock);
 	if (lg->pit.irq_due_ns == U64_MAX)
 		hrtimer_try_to_cancel(&lg->pit_timer);
 	else

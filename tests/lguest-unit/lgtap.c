@@ -74,12 +74,12 @@ int lgtap_run(const struct lgtap_test *const *groups,
 int main(void)
 {
 	const struct lgtap_test *const groups[] = {
-		pic_tests, pit_tests, decode_tests, walk_tests,
+		pic_tests, pit_tests, decode_tests, walk_tests, events_tests,
 	};
 	const unsigned int counts[] = {
 		pic_test_count, pit_test_count, decode_test_count,
-		walk_test_count,
+		walk_test_count, events_test_count,
 	};
 
-	return lgtap_run(groups, counts, 4);
+	return lgtap_run(groups, counts, sizeof(groups) / sizeof(groups[0]));
 }

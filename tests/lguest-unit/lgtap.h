@@ -31,8 +31,8 @@ int lgtap_run(const struct lgtap_test *const *groups,
 	      const unsigned int *counts, unsigned int ngroups);
 
 extern const struct lgtap_test pic_tests[], pit_tests[], decode_tests[],
-	walk_tests[];
+	walk_tests[], events_tests[];
 extern const unsigned int pic_test_count, pit_test_count, decode_test_count,
-	walk_test_count;
+	walk_test_count, events_test_count;
 
 #endif /* LGTAP_H */

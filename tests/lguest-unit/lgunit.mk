@@ -4,11 +4,17 @@
 # decode.c, walk.c), the very files the module builds, compiled for the
 # host with tests/lguest-unit/lg_emul_user.h and run under AddressSanitizer
 # and UndefinedBehaviorSanitizer.  `make lguest-unit-check` prints TAP.
+# events.c runs too, over the checked kernel stand-ins of
+# tests/lguest-unit/kmock/ (test_events.c).
 
-LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c decode.c walk.c)
+LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c decode.c walk.c) \
+	       drivers/lguest/events.c tests/lguest-unit/kmock/kmock.c
 LGUNIT_SRCS := $(sort $(wildcard tests/lguest-unit/*.c)) $(LGUNIT_EMUL)
-LGUNIT_HDRS := $(wildcard tests/lguest-unit/*.h) drivers/lguest/lg_emul.h
+LGUNIT_HDRS := $(wildcard tests/lguest-unit/*.h) drivers/lguest/lg_emul.h \
+	       drivers/lguest/lg.h include/uapi/linux/lguest.h \
+	       $(wildcard tests/lguest-unit/kmock/*.h tests/lguest-unit/kmock/*/*.h)
 LGUNIT_CFLAGS := $(USER_CFLAGS) -Idrivers/lguest -Itests/lguest-unit \
+		 -Itests/lguest-unit/kmock -Wno-unused-parameter \
 		 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
 LGUNIT_ENV := ASAN_OPTIONS=exitcode=86:detect_leaks=1 \
