@@ -187,10 +187,16 @@ void lg_events_init(struct lguest *lg)
  * an eventfd, we signal the eventfd right here and let the guest go on: the
  * launcher never wakes, and if the eventfd is a vringfd kick, neither does
  * anything else in userspace.
+ *
+ * Every guest MMIO write walks this list, and every binding is kernel
+ * memory and an eventfd reference, so a guest holds at most
+ * LGUEST_MAX_IOEVENTFDS of them (and as many irqfds, H:330): a launcher
+ * bug or a hostile user gets ENOSPC instead of a list without end.
  */
 int lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd *args)
 {
 	struct lg_ioeventfd *ev, *tmp;
+	unsigned int count = 0;
 	struct eventfd_ctx *ctx;
 	int ret = -ENOENT;
 
@@ -226,6 +232,11 @@ int lg_ioeventfd(struct lguest *lg, const struct lguest_ioeventfd *args)
 			ret = -EEXIST;
 			goto out;
 		}
+		count++;
+	}
+	if (count >= LGUEST_MAX_IOEVENTFDS) {
+		ret = -ENOSPC;
+		goto out;
 	}
 	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
 	if (!ev) {
@@ -455,6 +466,17 @@ static int lg_irqfd_check(struct lguest *lg, const struct lguest_irqfd *args)
 	return 0;
 }
 
+/* Under events_lock: how many irqfds the guest has (H:320). */
+static unsigned int lg_irqfd_count(struct lguest *lg)
+{
+	struct lg_irqfd *irqfd;
+	unsigned int count = 0;
+
+	list_for_each_entry(irqfd, &lg->irqfds, list)
+		count++;
+	return count;
+}
+
 int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args)
 {
 	struct lg_irqfd *irqfd;
@@ -489,6 +511,11 @@ int lg_irqfd(struct lguest *lg, const struct lguest_irqfd *args)
 	init_poll_funcptr(&irqfd->pt, lg_irqfd_queue);
 
 	mutex_lock(&lg->events_lock);
+	if (lg_irqfd_count(lg) >= LGUEST_MAX_IRQFDS) {
+		mutex_unlock(&lg->events_lock);
+		ret = -ENOSPC;
+		goto out_put_ctx;
+	}
 	if (args->flags & LGUEST_IRQFD_VIRTIO_ISR) {
 		irqfd->isr = lg_isr_get(lg, args->isr_addr);
 		if (!irqfd->isr) {

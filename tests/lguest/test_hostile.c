@@ -27,6 +27,7 @@
  *   ASID           lg.ko flushes its TLB entries before another
  *                  hypervisor can reuse its ASID (asid-flushed, run
  *                  while test_kvm holds a KVM VM)
+ *   bindings       ioeventfds and irqfds per guest are capped
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -892,6 +894,68 @@ static int asid_flushed(void)
 }
 
 int main(int argc, char **argv)
+/* ---- bindings -------------------------------------------------------------- */
+
+/*
+ * Every binding is kernel memory and an eventfd reference, and every
+ * guest MMIO write walks the ioeventfds: LGUEST_MAX_IOEVENTFDS and
+ * LGUEST_MAX_IRQFDS hold, and a freed slot can be used again.
+ */
+static void test_bind_caps(void)
+{
+	struct lguest_ioeventfd io = { .len = 4 };
+	struct lguest_irqfd irq = { 0 };
+	unsigned int i, nio = 0, nirq = 0;
+	struct guest g;
+	int efd;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
+		return;
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (!tap_ok(efd >= 0, "eventfd"))
+		goto out;
+	io.fd = efd;
+	irq.fd = efd;
+	for (i = 0; i < LGUEST_MAX_IOEVENTFDS; i++) {
+		io.addr = GUEST_MMIO + 4 * i;
+		if (ioctl(g.fd, LHREQ_IOEVENTFD, &io) == 0)
+			nio++;
+	}
+	for (i = 0; i < LGUEST_MAX_IRQFDS; i++) {
+		irq.line = i % 16;
+		if (ioctl(g.fd, LHREQ_IRQFD, &irq) == 0)
+			nirq++;
+	}
+	tap_ok(nio == LGUEST_MAX_IOEVENTFDS && nirq == LGUEST_MAX_IRQFDS,
+	       "a guest may have %u ioeventfds and %u irqfds (got %u and %u)",
+	       LGUEST_MAX_IOEVENTFDS, LGUEST_MAX_IRQFDS, nio, nirq);
+	io.addr = GUEST_MMIO + 4 * i;
+	TAP_ERRNO(ioctl(g.fd, LHREQ_IOEVENTFD, &io), ENOSPC,
+		  "one ioeventfd more fails with ENOSPC");
+	TAP_ERRNO(ioctl(g.fd, LHREQ_IRQFD, &irq), ENOSPC,
+		  "one irqfd more fails with ENOSPC");
+	io.addr = GUEST_MMIO;
+	io.flags = LGUEST_IOEVENTFD_DEASSIGN;
+	irq.line = 0;
+	irq.flags = LGUEST_IRQFD_DEASSIGN;
+	if (ioctl(g.fd, LHREQ_IOEVENTFD, &io) == 0 &&
+	    ioctl(g.fd, LHREQ_IRQFD, &irq) == 0) {
+		io.flags = 0;
+		irq.flags = 0;
+		TAP_OK_CALL(ioctl(g.fd, LHREQ_IOEVENTFD, &io) == 0 &&
+			    ioctl(g.fd, LHREQ_IRQFD, &irq) == 0 ? 0 : -1,
+			    "after removing bindings there is room again");
+	} else {
+		tap_ok(false, "removing bindings: %s", strerror(errno));
+	}
+	tap_ok(guest_run_out(&g, "the guest with all its bindings") == 'A',
+	       "the guest runs with all its bindings");
+	close(efd);
+out:
+	guest_destroy(&g);
+}
+
+int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "asid-flushed"))
@@ -910,5 +974,6 @@ int main(int argc, char **argv)
 	tap_group("another process's YMM registers", test_ymm, 30);
 	tap_group("the guest's PKRU and the launcher", test_pkru, 30);
 	tap_group("ASID flush when alone", test_asid, 30);
+	tap_group("bindings per guest are capped", test_bind_caps, 60);
 	return tap_finish();
 }

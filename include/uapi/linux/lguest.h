@@ -205,6 +205,15 @@ struct lguest_irqfd {
 #define LGUEST_IRQFD_DEASSIGN		(1U << 0)
 #define LGUEST_IRQFD_VIRTIO_ISR		(1U << 1)
 
+/*
+ * The most LHREQ_IOEVENTFD and LHREQ_IRQFD bindings one guest may hold at
+ * a time, each kind counted on its own; one more fails with ENOSPC.  A
+ * virtio-net device with 8 queue pairs and a control queue needs 17 of
+ * each.
+ */
+#define LGUEST_MAX_IOEVENTFDS		256
+#define LGUEST_MAX_IRQFDS		256
+
 /* Exit counters, indexed by enum lguest_stat. */
 enum lguest_stat {
 	LGUEST_STAT_EXITS,		/* all VM exits */
