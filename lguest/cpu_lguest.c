@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -214,6 +215,34 @@ static const struct cpu_ops lguest_ops = {
  * builds its nested page tables from our page tables, so a page the
  * guest touches is whatever page our mapping has there.
  */
+
+/*L:375
+ * lg.ko pins the guest's pages for as long as the guest lives, so it
+ * counts all of guest RAM as our locked memory, and LHREQ_INITIALIZE
+ * fails with ENOMEM when that is over RLIMIT_MEMLOCK (root's
+ * CAP_IPC_LOCK goes past the limit).  "Cannot allocate memory" would send
+ * the user looking for free RAM; the limit is what they must change.
+ */
+static void lguest_init_failed(uint64_t mem_size)
+{
+	unsigned long long limit;
+	struct rlimit lim;
+	int err = errno;
+
+	if (err == ENOMEM && getrlimit(RLIMIT_MEMLOCK, &lim) == 0 &&
+	    lim.rlim_cur != RLIM_INFINITY && mem_size > lim.rlim_cur) {
+		limit = lim.rlim_cur;
+		fprintf(stderr, "lguest: guest RAM (%llu MiB) is over the locked-memory limit (%llu %s): raise it to %llu with ulimit -l (KiB), or run as root\n",
+			(unsigned long long)(mem_size >> 20),
+			limit % (1 << 20) ? limit >> 10 : limit >> 20,
+			limit % (1 << 20) ? "KiB" : "MiB",
+			(unsigned long long)(mem_size >> 10));
+		return;
+	}
+	errno = err;
+	fprintf(stderr, "lguest: LHREQ_INITIALIZE: %m\n");
+}
+
 struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
 {
 	struct cpu_lguest *lg = calloc(1, sizeof(*lg));
@@ -228,7 +257,7 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
 		return NULL;
 	}
 	if (ioctl(lg->fd, LHREQ_INITIALIZE, &init) < 0) {
-		fprintf(stderr, "lguest: LHREQ_INITIALIZE: %m\n");
+		lguest_init_failed(mem->size);
 		return NULL;
 	}
 	lg->cpu.ops = &lguest_ops;

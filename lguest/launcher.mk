@@ -34,6 +34,13 @@ $(LAUNCHER_PTY_BIN): tests/launcher/pty-run.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $<
 
+# memlock-run: the launcher under a locked-memory limit, without
+# CAP_IPC_LOCK.
+LAUNCHER_MEMLOCK_BIN := $(BUILD)/lguest/memlock-run
+$(LAUNCHER_MEMLOCK_BIN): tests/launcher/memlock-run.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $<
+
 LGUEST_EXIT_BIN := $(BUILD)/lguest/lguest-exit
 $(LGUEST_EXIT_BIN): tests/launcher/lguest-exit.c
 	@mkdir -p $(dir $@)
@@ -61,6 +68,7 @@ $(LAUNCHER_GUEST_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
 lguest: $(LGUEST_BIN)
 
 VM_PROGS += $(LGUEST_BIN) $(LAUNCHER_TEST_BIN) $(LAUNCHER_PTY_BIN) \
+	$(LAUNCHER_MEMLOCK_BIN) \
 	$(LAUNCHER_GUEST_KERNEL) $(LAUNCHER_GUEST_INITRAMFS)
 VM_KMODS += kvm_amd
 VM_SUITES += launcher

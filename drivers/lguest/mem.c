@@ -4,6 +4,7 @@
  * by page as the guest touches it, behind nested page tables we build.
  */
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -41,10 +42,13 @@ bool lg_gpa_is_ram(struct lguest *lg, u64 gpa)
  * LGUEST_MAX_MEM, and be user memory we may write (access_ok only checks
  * that it is below the user/kernel split; the pages themselves are looked
  * up when the guest first touches them, and a hole is the guest's death).
+ *
+ * All of it is charged here to the launcher's locked memory (H:225).
  */
 int lg_mem_init(struct lguest *lg, const struct lguest_init *init)
 {
 	unsigned long npages;
+	int err;
 
 	if (init->flags || init->pad)
 		return -EINVAL;
@@ -57,19 +61,27 @@ int lg_mem_init(struct lguest *lg, const struct lguest_init *init)
 		return -EFAULT;
 
 	npages = init->mem_size >> PAGE_SHIFT;
+	err = account_locked_vm(lg->mm, npages, true);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	lg->pinned = kvcalloc(npages, sizeof(*lg->pinned), GFP_KERNEL_ACCOUNT);
 	if (!lg->pinned)
-		return -ENOMEM;
+		goto out_unaccount;
 	lg->npt_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!lg->npt_root) {
-		kvfree(lg->pinned);
-		lg->pinned = NULL;
-		return -ENOMEM;
-	}
+	if (!lg->npt_root)
+		goto out_free;
 	lg->nr_npt_pages = 1;
 	lg->mem_base = init->mem_base;
 	lg->mem_size = init->mem_size;
 	return 0;
+
+out_free:
+	kvfree(lg->pinned);
+	lg->pinned = NULL;
+out_unaccount:
+	account_locked_vm(lg->mm, npages, false);
+	return err;
 }
 
 /* The next level down from a table entry, allocating it if missing. */
@@ -90,14 +102,26 @@ static u64 *lg_npt_next(struct lguest *lg, u64 *entry)
 /*H:220
  * Pinning.  The page behind mem_base + gpa belongs to the launcher, which
  * is the thread calling LHREQ_RUN, so current->mm is the right address
- * space and pin_user_pages_unlocked() faults it in (for writing: the guest
+ * space and pin_user_pages_fast() faults it in (for writing: the guest
  * may write anything it can read) and keeps it from moving or being
- * swapped while the nested page table points at it.
+ * swapped while the nested page table points at it.  Everything is
+ * unpinned when the file is released.
  *
- * Like KVM, we pin on demand and do not charge the pages to RLIMIT_MEMLOCK:
- * a guest pins at most its own mem_size, which the launcher had to map
- * first, and only root can open /dev/lguest.  Everything is unpinned when
- * the file is released.
+ * The pin is FOLL_LONGTERM: it lasts as long as the guest, not for the
+ * length of an I/O, so the page must not sit where the kernel counts on
+ * being able to move memory away (CMA, ZONE_MOVABLE: the pin migrates it
+ * first), nor in a file mapping whose writeback would need to see the
+ * guest's writes.  (pin_user_pages_unlocked() refuses FOLL_LONGTERM on
+ * 6.1, hence the fast variant, which takes mmap_lock itself when it must.)
+ */
+
+/*H:225
+ * Pinned pages are locked memory, so they count against the launcher's
+ * RLIMIT_MEMLOCK, as vfio and io_uring count theirs: the guest decides
+ * how much of its RAM it touches, so all of it is charged to the mm at
+ * LHREQ_INITIALIZE (it shows in VmLck), which fails with ENOMEM if that
+ * goes over the limit, and the charge is given back on release.  A
+ * launcher with CAP_IPC_LOCK (root) is charged but never refused.
  */
 int lg_map_guest_page(struct lguest *lg, u64 gpa)
 {
@@ -113,8 +137,8 @@ int lg_map_guest_page(struct lguest *lg, u64 gpa)
 		if (!table)
 			return -ENOMEM;
 	}
-	ret = pin_user_pages_unlocked(lg->mem_base + (pfn << PAGE_SHIFT), 1,
-				      &page, FOLL_WRITE);
+	ret = pin_user_pages_fast(lg->mem_base + (pfn << PAGE_SHIFT), 1,
+				  FOLL_WRITE | FOLL_LONGTERM, &page);
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
 	lg->pinned[pfn] = page;
@@ -153,7 +177,13 @@ static void lg_npt_free(u64 *table, int level)
 	free_page((unsigned long)table);
 }
 
-/*H:240 On release the tables go, and every pinned page is let go (dirty). */
+/*H:240
+ * On release the tables go, every pinned page is let go (dirty), and the
+ * locked-memory charge goes back to the mm, if it still has users: the
+ * last close may come after the launcher's exit has torn its memory down
+ * (files are closed after the address space), and a dead mm's count no
+ * longer matters.
+ */
 void lg_mem_release(struct lguest *lg)
 {
 	unsigned long i, npages = lg->mem_size >> PAGE_SHIFT;
@@ -169,4 +199,8 @@ void lg_mem_release(struct lguest *lg)
 	kvfree(lg->pinned);
 	lg->pinned = NULL;
 	lg->nr_pinned = 0;
+	if (mmget_not_zero(lg->mm)) {
+		account_locked_vm(lg->mm, npages, false);
+		mmput(lg->mm);
+	}
 }

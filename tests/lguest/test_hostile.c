@@ -28,6 +28,7 @@
  *                  hypervisor can reuse its ASID (asid-flushed, run
  *                  while test_kvm holds a KVM VM)
  *   bindings       ioeventfds and irqfds per guest are capped
+ *   locked memory  guest RAM counts against RLIMIT_MEMLOCK
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,9 +39,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cpuid.h>
+#include <linux/capability.h>
 
 #include "guest.h"
 #include "../vring/tap.h"
@@ -955,6 +959,105 @@ out:
 	guest_destroy(&g);
 }
 
+/* ---- locked memory --------------------------------------------------------- */
+
+/* This process's VmLck in KiB, or -1. */
+static long vm_locked_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static bool set_memlock(unsigned long bytes)
+{
+	struct rlimit lim = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	return setrlimit(RLIMIT_MEMLOCK, &lim) == 0;
+}
+
+/* Give up CAP_IPC_LOCK, which goes past RLIMIT_MEMLOCK (this process only). */
+static bool drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
+	data[0].inheritable &= ~(1U << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &hdr, data) == 0;
+}
+
+/*
+ * lg.ko pins guest RAM for the guest's life, so it is locked memory:
+ * charged to the creator's VmLck at INITIALIZE and refused (ENOMEM) over
+ * RLIMIT_MEMLOCK, unless the creator has CAP_IPC_LOCK.  The group runs in
+ * its own process (tap_group), so the limit and the dropped capability
+ * stay here.
+ */
+static void test_memlock(void)
+{
+	long base, with, after;
+	struct guest g, g2;
+	int err;
+
+	if (!tap_ok(set_memlock(1 << 20), "RLIMIT_MEMLOCK of 1 MiB"))
+		return;
+	base = vm_locked_kib();
+	if (guest_new(&g, GUEST_CODE_OF(g_out))) {
+		with = vm_locked_kib();
+		tap_ok(with - base == (long)(GUEST_MEM >> 10),
+		       "with CAP_IPC_LOCK a %lu MiB guest goes past the limit, and is counted in VmLck (%ld -> %ld kB)",
+		       GUEST_MEM >> 20, base, with);
+		guest_destroy(&g);
+		after = vm_locked_kib();
+		tap_ok(after == base, "closing it gives the VmLck back (%ld kB)",
+		       after);
+	}
+
+	if (!tap_ok(drop_ipc_lock(), "drop CAP_IPC_LOCK"))
+		return;
+	errno = 0;
+	err = guest_create(&g, GUEST_CODE_OF(g_out)) ? errno : 0;
+	tap_ok(err == ENOMEM,
+	       "without it, a %lu MiB guest over a 1 MiB limit: INITIALIZE fails with ENOMEM (%s)",
+	       GUEST_MEM >> 20, err ? strerror(err) : "it succeeded");
+	if (!err)
+		guest_destroy(&g);
+
+	if (!tap_ok(set_memlock(GUEST_MEM + GUEST_MEM / 2),
+		    "RLIMIT_MEMLOCK of 1.5 guests"))
+		return;
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
+		return;
+	tap_ok(guest_run_out(&g, "a guest under the limit") == 'A',
+	       "under the limit the guest is made and runs");
+	errno = 0;
+	err = guest_create(&g2, GUEST_CODE_OF(g_out)) ? errno : 0;
+	tap_ok(err == ENOMEM,
+	       "a second guest would go over the limit with the first: ENOMEM (%s)",
+	       err ? strerror(err) : "it succeeded");
+	if (!err)
+		guest_destroy(&g2);
+	guest_destroy(&g);
+	if (tap_ok(guest_new(&g2, GUEST_CODE_OF(g_out)),
+		   "once the first is closed, the second fits"))
+		guest_destroy(&g2);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -975,5 +1078,6 @@ int main(void)
 	tap_group("the guest's PKRU and the launcher", test_pkru, 30);
 	tap_group("ASID flush when alone", test_asid, 30);
 	tap_group("bindings per guest are capped", test_bind_caps, 60);
+	tap_group("guest RAM is locked memory", test_memlock, 60);
 	return tap_finish();
 }

@@ -278,6 +278,18 @@ check "kvm: --block-ro: the guest cannot write, the file is unchanged" \
 
 if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 	mini_checks lguest
+	# lg.ko counts guest RAM as locked memory: over RLIMIT_MEMLOCK
+	# (and without CAP_IPC_LOCK) the launcher says which limit to raise.
+	saved=$LGUEST
+	LGUEST="memlock-run 8192 $saved"
+	expect_error lg-memlock "lguest: guest RAM (32 MiB) is over the locked-memory limit (8 MiB): raise it to 32768 with ulimit -l (KiB), or run as root" \
+		--hv=lguest 32m $T/mini-exit
+	LGUEST="memlock-run 32768 $saved"
+	run_lguest lg-memlock-enough 60 --hv=lguest 32m $T/mini-exit
+	LGUEST=$saved
+	check "lguest: with ulimit -l 32768 (and no CAP_IPC_LOCK) a 32m guest runs (status $status)" \
+		test $status -eq 42
+	[ $status -eq 42 ] || show $T/lg-memlock-enough.out 5
 	tok=$(rand)
 	boot_guest lg-boot lguest launcher.token=$tok
 	guest_checks lg-boot lguest "$tok"
