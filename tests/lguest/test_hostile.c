@@ -28,7 +28,8 @@
  *                  hypervisor can reuse its ASID (asid-flushed, run
  *                  while test_kvm holds a KVM VM)
  *   bindings       ioeventfds and irqfds per guest are capped
- *   locked memory  guest RAM counts against RLIMIT_MEMLOCK
+ *   locked memory  guest RAM counts against RLIMIT_MEMLOCK, and a page
+ *                  pinned for it does not stay in ZONE_MOVABLE
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1058,6 +1059,136 @@ static void test_memlock(void)
 		guest_destroy(&g2);
 }
 
+/* ---- long-term pins -------------------------------------------------------- */
+
+#define MEMORY_SYSFS "/sys/devices/system/memory"
+
+static bool sysfs_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+static bool sysfs_read(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	return ok;
+}
+
+/* The physical frame behind addr in this process (root only), or 0. */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t entry = 0;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	if (!f)
+		return 0;
+	if (fseek(f, (long)((uintptr_t)addr / 4096 * 8), SEEK_SET) ||
+	    fread(&entry, sizeof(entry), 1, f) != 1)
+		entry = 0;
+	fclose(f);
+	return (entry >> 63) ? entry & ((1ULL << 55) - 1) : 0;
+}
+
+/*
+ * Make a memory block ZONE_MOVABLE: the highest one that goes offline,
+ * onlined movable.  Its number, or -1 (and why) if this kernel or VM
+ * cannot.
+ */
+static long movable_block(const char **why)
+{
+	char path[128], buf[128];
+	long n, top = -1;
+	int err = 0;
+
+	for (n = 0; n < 4096; n++) {
+		snprintf(path, sizeof(path), MEMORY_SYSFS "/memory%ld/state", n);
+		if (sysfs_read(path, buf, sizeof(buf)) &&
+		    !strncmp(buf, "online", 6))
+			top = n;
+	}
+	*why = "no memory blocks in sysfs";
+	for (n = top; n > 0 && n > top - 4; n--) {
+		snprintf(path, sizeof(path), MEMORY_SYSFS "/memory%ld/state", n);
+		if (!sysfs_write(path, "offline")) {
+			err = errno;
+			*why = "no memory block near the top goes offline";
+			continue;
+		}
+		if (sysfs_write(path, "online_movable"))
+			return n;
+		err = errno;
+		sysfs_write(path, "online");
+		*why = "a memory block cannot be onlined movable";
+	}
+	if (err)
+		tap_diag("memory blocks up to %ld: %s", top, strerror(err));
+	return -1;
+}
+
+/*
+ * A pin that lasts as long as the guest must not hold a page in
+ * ZONE_MOVABLE, which the kernel promises it can empty (memory offline,
+ * huge page allocation): FOLL_LONGTERM moves the page out first.  The
+ * guest's code page is faulted in by the test, from a movable block,
+ * then the guest touches it.
+ */
+static void test_longterm_pin(void)
+{
+	unsigned long long block_bytes = 0;
+	uint64_t before, after, per_block;
+	const char *why;
+	char path[128], buf[64];
+	struct guest g;
+	long block;
+
+	if (sysfs_read(MEMORY_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+		block_bytes = strtoull(buf, NULL, 16);
+	if (!block_bytes) {
+		tap_skip("no memory hotplug in sysfs", "a pinned guest page leaves ZONE_MOVABLE");
+		return;
+	}
+	per_block = block_bytes / 4096;
+	block = movable_block(&why);
+	if (block < 0) {
+		tap_skip(why, "a pinned guest page leaves ZONE_MOVABLE");
+		return;
+	}
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
+		goto restore;
+	before = pfn_of(g.mem + GUEST_CODE);
+	if (!before || before / per_block != (uint64_t)block) {
+		tap_skip("the allocator did not put the page in the movable block",
+			 "a pinned guest page leaves ZONE_MOVABLE (pfn %#llx)",
+			 (unsigned long long)before);
+		guest_destroy(&g);
+		goto restore;
+	}
+	tap_ok(guest_run_out(&g, "touch the code page") == 'A',
+	       "the guest runs from a page in ZONE_MOVABLE");
+	after = pfn_of(g.mem + GUEST_CODE);
+	tap_ok(after && after / per_block != (uint64_t)block,
+	       "pinning it for the guest moved it out of ZONE_MOVABLE first (pfn %#llx -> %#llx, movable block %ld)",
+	       (unsigned long long)before, (unsigned long long)after, block);
+	guest_destroy(&g);
+restore:
+	snprintf(path, sizeof(path), MEMORY_SYSFS "/memory%ld/state", block);
+	if (!sysfs_write(path, "offline") || !sysfs_write(path, "online"))
+		tap_diag("memory block %ld stays as it is: %s", block,
+			 strerror(errno));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1079,5 +1210,6 @@ int main(void)
 	tap_group("ASID flush when alone", test_asid, 30);
 	tap_group("bindings per guest are capped", test_bind_caps, 60);
 	tap_group("guest RAM is locked memory", test_memlock, 60);
+	tap_group("guest RAM is pinned long-term", test_longterm_pin, 60);
 	return tap_finish();
 }
