@@ -898,7 +898,6 @@ static int asid_flushed(void)
 	return n >= 5 && (unsigned long long)n >= runs ? 0 : 1;
 }
 
-int main(int argc, char **argv)
 /* ---- bindings -------------------------------------------------------------- */
 
 /*
@@ -1189,7 +1188,7 @@ restore:
 			 strerror(errno));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "asid-flushed"))
