@@ -5,6 +5,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
@@ -57,6 +58,7 @@ static u64 lg_cr4_valid;
 static u64 lg_guest_cr4_bits(void);
 static void lg_init_flush_vmcb(struct vmcb *vmcb);
 static void lg_report_mitigations(void);
+static bool lg_flush_asid(void);
 static bool lg_notifiers_on;
 /* Each guest's lguest.id, never reused (H:415). */
 static atomic64_t lg_next_id;
@@ -629,6 +631,9 @@ static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
 		       "r13", "r14", "r15", "memory", "cc");
 }
 
+/* A probe inside it would run with the guest's GS (H:410). */
+NOKPROBE_SYMBOL(lg_vmrun);
+
 static void lg_raise(struct lguest *lg, u8 vector, bool has_error)
 {
 	lg->vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
@@ -651,29 +656,13 @@ static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
 
 /*
  * The CPU clears DR7.GD on every #DB, so that the handler may use DR6.
- * A #DB is a fault (RF set, as above) for an instruction breakpoint or a
- * debug-register access under GD, and a trap for everything else.
+ * No #DB pushes RF, not even the fault-class ones (an instruction
+ * breakpoint, GD): the handler sets it itself when it wants to go on.
  */
-static void lg_inject_db(struct lguest *lg, bool fault)
+static void lg_inject_db(struct lguest *lg)
 {
 	lg->dr7 &= ~LG_DR7_GD;
-	if (fault)
-		lg->vmcb->save.rflags |= X86_EFLAGS_RF;
 	lg_raise(lg, LG_EXCP_DB, false);
-}
-
-/* Did the CPU's #DB come from an instruction breakpoint (R/W bits 00)? */
-static bool lg_db_is_fault(const struct lguest *lg)
-{
-	u64 dr6 = lg->vmcb->save.dr6;
-	unsigned int i;
-
-	if (dr6 & LG_DR6_BD)
-		return true;
-	for (i = 0; i < 4; i++)
-		if ((dr6 & BIT(i)) && !((lg->dr7 >> (16 + 4 * i)) & 3))
-			return true;
-	return false;
 }
 
 /*H:400
@@ -809,9 +798,16 @@ static void lg_machine_check(void)
 static void lg_load_guest_debug_regs(struct lguest *lg)
 {
 	lg->vmcb->save.dr7 = lg->dr7 & ~LG_DR7_GD;
-	if (!(lg->dr7 & LG_DR7_ENABLES))
+	/*
+	 * The host's breakpoints go off until the exit: one hit inside
+	 * lg_vmrun() would run the host's #DB handler on the guest's GS.
+	 */
+	if (!(lg->dr7 & LG_DR7_ENABLES)) {
+		if (hw_breakpoint_active())
+			set_debugreg(0UL, 7);
 		return;
-	/* The host's DR7 must not arm the guest's addresses meanwhile. */
+	}
+	/* Nor may the host's DR7 arm the guest's addresses meanwhile. */
 	set_debugreg(0UL, 7);
 	set_debugreg(lg->db[0], 0);
 	set_debugreg(lg->db[1], 1);
@@ -924,6 +920,9 @@ static void lg_world_switch(struct lguest *lg)
 	if (lg_has_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	lg_svm_give_back(&saved);
+	/* With no notifier to tell us we are leaving, flush now (H:424). */
+	if (!IS_ENABLED(CONFIG_PREEMPT_NOTIFIERS) && lg_flush_asid())
+		lg->stats[LGUEST_STAT_ASID_FLUSH]++;
 	lg_fxsave(lg->fpu);
 	local_irq_enable();
 	kernel_fpu_end();
@@ -963,9 +962,22 @@ static bool lg_flush_asid(void)
 		     "vmrun %%rax\n\t"
 		     "stgi"
 		     : : "a" (__pa(hc->flush_vmcb)) : "memory", "cc");
+	if (hc->flush_vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + LG_EXCP_MC)
+		lg_machine_check();
 	lg_restore_host_debug_regs(false, LG_DR6_FIXED);
 	lg_svm_give_back(&saved);
+	if (WARN_ONCE(hc->flush_vmcb->control.exit_code == (u32)SVM_EXIT_ERR,
+		      "lguest: the CPU refused the flush guest"))
+		return false;
 	hc->tlb_dirty = false;
+	/*
+	 * The other hypervisor's guests are strangers to H:415's IBPB
+	 * between guests, and we to theirs: one now covers both ways.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
+	    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+		indirect_branch_prediction_barrier();
+	hc->last_guest = 0;
 	return true;
 }
 
@@ -1022,7 +1034,7 @@ static void lg_step_to(struct lguest *lg, u64 next_rip)
 	if ((vmcb->save.rflags & X86_EFLAGS_TF) &&
 	    !(vmcb->control.event_inj & SVM_EVTINJ_VALID)) {
 		vmcb->save.dr6 |= LG_DR6_BS;
-		lg_inject_db(lg, false);
+		lg_inject_db(lg);
 	}
 }
 
@@ -1038,10 +1050,11 @@ static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at);
 /*H:427
  * Stepping past an instruction we intercepted and completed (CPUID, an MSR
  * access, HLT, INVD, WBINVD): how long was it?  A CPU with "next RIP" save
- * (every real AMD CPU with SVM since 2009) tells us in the VMCB.  QEMU's
- * does not, and the plain encodings are only the common case: prefixes the
- * CPU ignores still count, so "rex.w cpuid" is three bytes, not two.  So
- * we read the instruction and measure it (H:670); one we cannot measure
+ * (every real AMD CPU with SVM since 2009) tells us in the VMCB, unless
+ * it is itself a hypervisor's guest that left it 0.  QEMU's does not,
+ * and the plain encodings are only the common case: prefixes the CPU
+ * ignores still count, so "rex.w cpuid" is three bytes, not two.  So we
+ * read the instruction and measure it (H:670); one we cannot measure
  * is not one we intercept, and the guest is killed rather than resumed in
  * the middle of an instruction.
  */
@@ -1051,7 +1064,7 @@ static void lg_skip_insn(struct lguest *lg)
 	int avail, len;
 	u64 rip;
 
-	if (lg_has_nrips) {
+	if (lg_has_nrips && lg->vmcb->control.next_rip) {
 		lg_step_to(lg, lg->vmcb->control.next_rip);
 		return;
 	}
@@ -1565,7 +1578,7 @@ static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
 		return 0;
 	}
 	if (vector == LG_EXCP_DB)
-		lg_inject_db(lg, lg_db_is_fault(lg));
+		lg_inject_db(lg);
 	else
 		lg_inject_exception(lg, vector, has_error);
 	return 0;
@@ -1605,7 +1618,7 @@ static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
 	}
 	if (lg->dr7 & LG_DR7_GD) {
 		s->dr6 |= LG_DR6_BD;
-		lg_inject_db(lg, true);
+		lg_inject_db(lg);
 		return 0;
 	}
 	if (dr == 4 || dr == 5)
@@ -2028,19 +2041,17 @@ int lg_run(struct lguest *lg, struct lguest_run *run)
 		}
 		cond_resched();
 		lg_world_switch(lg);
-#ifndef CONFIG_PREEMPT_NOTIFIERS
-		lg_leave_cpu(lg);
-#endif
 		ret = lg_handle_exit(lg, run);
 		if (ret)
 			break;
 	}
-#ifdef CONFIG_PREEMPT_NOTIFIERS
+	/* Flushed before the notifier goes, with no preemption between. */
 	preempt_disable();
-	preempt_notifier_unregister(&lg->leaving);
-	preempt_enable();
-#endif
 	lg_leave_cpu(lg);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_unregister(&lg->leaving);
+#endif
+	preempt_enable();
 	WRITE_ONCE(lg->task, NULL);
 	if (ret < 0)
 		return ret;
