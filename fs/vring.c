@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
@@ -25,11 +26,11 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vringfd.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 
 struct vring {
 	/* Serialises configuration, attach/detach and kicks. */
@@ -46,12 +47,16 @@ struct vring {
 	spinlock_t call_lock;
 	struct eventfd_ctx *call;
 
-	/* The kick eventfd: its wake-up queues kick_work. */
+	/* The kick eventfd: its wake-up queues a kick for the worker. */
 	struct file *kick_file;
 	wait_queue_head_t *kick_head;
 	wait_queue_entry_t kick_wait;
 	poll_table kick_table;
-	struct work_struct kick_work;
+
+	/* The ring's own worker (R:235), from the first VRINGSETUP on. */
+	struct task_struct *worker;
+	unsigned long kick_pending;	/* bit 0: a kick for the worker */
+	bool stopping;			/* kicks cancelled until detach ends */
 
 	/* The consumer, while one is attached. */
 	const struct vring_consumer_ops *ops;
@@ -59,7 +64,6 @@ struct vring {
 	struct file *file;
 };
 
-static struct workqueue_struct *vring_wq;
 static const struct file_operations vring_fops;
 
 static struct vring *vring_from_core(struct vring_core *core)
@@ -133,23 +137,99 @@ static void vring_run_consumer(struct vring *vr)
 
 /*R:230 A kick that arrives through an eventfd (say, a guest's notify that
  * lg.ko turned into an eventfd signal) lands in atomic context on whatever
- * CPU signalled it.  We cannot touch user memory there, so a worker picks
- * it up, borrows the owner's address space for the duration, and runs the
- * consumer as if the owner had called write().
+ * CPU signalled it.  We cannot touch user memory there, so the ring's
+ * worker picks it up, borrows the owner's address space for the duration,
+ * and runs the consumer as if the owner had called write().
+ *
+ * A kick that vring_stop_kicks() cancelled does nothing; the signal that
+ * stopped an earlier run is cleared first (see R:235).
  */
-static void vring_kick_work(struct work_struct *work)
+static void vring_worker_kick(struct vring *vr)
 {
-	struct vring *vr = container_of(work, struct vring, kick_work);
-
+	flush_signals(current);
+	smp_mb(); /* clear the old signal, then look at the flag */
+	if (READ_ONCE(vr->stopping))
+		return;
 	/* An owner that has exited has no memory left to work on. */
 	if (!mmget_not_zero(vr->mm))
 		return;
 	kthread_use_mm(vr->mm);
-	mutex_lock(&vr->lock);
-	vring_run_consumer(vr);
-	mutex_unlock(&vr->lock);
+	if (!mutex_lock_killable(&vr->lock)) {
+		vring_run_consumer(vr);
+		mutex_unlock(&vr->lock);
+	}
 	kthread_unuse_mm(vr->mm);
 	mmput(vr->mm);
+}
+
+/*R:235 One worker per ring, not one pool for every ring on the host.
+ * A consumer working the owner's memory may wait on it for as long as the
+ * owner likes: a page behind a userfaultfd nobody answers, a FUSE file
+ * that never replies.  On a shared workqueue enough such rings would hold
+ * every worker, and every other user's rings would stop.  So each ring
+ * gets a kernel thread of its own, created when its owner first sets it
+ * up (VRINGSETUP), named after the owner's pid and moved into the owner's
+ * cgroups, so the CPU time it spends is the owner's: a ring that never
+ * answers stalls only itself.
+ *
+ * Such a wait must still end when the ring is let go, or closing the fd
+ * (and so the owner's exit) would hang with it.  The worker accepts
+ * SIGKILL from the kernel, and vring_stop_kicks() sends it: the fault
+ * it waits in gives up, the copy fails, the consumer's run ends, and the
+ * ring lock is free.  The flag goes up before the signal is sent, and the
+ * worker clears old signals before it reads the flag, so a stop is never
+ * lost and an old one never spoils a later kick.
+ */
+static int vring_worker(void *data)
+{
+	struct vring *vr = data;
+
+	allow_kernel_signal(SIGKILL);
+	for (;;) {
+		/* TASK_IDLE: a pending signal must not make the sleep spin. */
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop())
+			break;
+		if (!test_and_clear_bit(0, &vr->kick_pending)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		vring_worker_kick(vr);
+		cond_resched();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void vring_kick_worker(struct vring *vr)
+{
+	struct task_struct *worker = READ_ONCE(vr->worker);
+
+	/* No worker before VRINGSETUP: then there is no consumer to run. */
+	if (worker && !test_and_set_bit(0, &vr->kick_pending))
+		wake_up_process(worker);
+}
+
+/* Called by the owner, in VRINGSETUP, with vr->lock held. */
+static int vring_start_worker(struct vring *vr)
+{
+	struct task_struct *worker;
+	int err;
+
+	if (vr->worker)
+		return 0;
+	worker = kthread_create(vring_worker, vr, "vring-%d", current->tgid);
+	if (IS_ERR(worker))
+		return PTR_ERR(worker);
+	err = cgroup_attach_task_all(current, worker);
+	if (err) {
+		kthread_stop(worker);
+		return err;
+	}
+	WRITE_ONCE(vr->worker, worker);
+	wake_up_process(worker);
+	return 0;
 }
 
 static int vring_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
@@ -158,7 +238,7 @@ static int vring_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
 	struct vring *vr = container_of(wait, struct vring, kick_wait);
 
 	if (key_to_poll(key) & EPOLLIN)
-		queue_work(vring_wq, &vr->kick_work);
+		vring_kick_worker(vr);
 	return 0;
 }
 
@@ -205,7 +285,7 @@ static int vring_set_kickfd(struct vring *vr, int fd)
 	events = vfs_poll(file, &vr->kick_table);
 	/* Signalled before we listened?  Then that was a kick too. */
 	if (events & EPOLLIN)
-		queue_work(vring_wq, &vr->kick_work);
+		vring_kick_worker(vr);
 	return 0;
 }
 
@@ -265,11 +345,20 @@ static int vring_setup(struct vring *vr, const struct vring_setup __user *arg)
 	if (!segs)
 		return -ENOMEM;
 
-	mutex_lock(&vr->lock);
+	/*
+	 * Every lock the owner takes is killable: a worker stuck in the
+	 * owner's memory holds it, and the owner must still be able to die.
+	 */
+	err = mutex_lock_killable(&vr->lock);
+	if (err)
+		goto free;
 	if (vr->ops) {
 		err = -EBUSY;
 		goto unlock;
 	}
+	err = vring_start_worker(vr);
+	if (err)
+		goto unlock;
 	old = core->segs;
 	core->num = setup.num;
 	core->features = setup.features;
@@ -290,6 +379,7 @@ static int vring_setup(struct vring *vr, const struct vring_setup __user *arg)
 
 unlock:
 	mutex_unlock(&vr->lock);
+free:
 	kvfree(segs);
 	return err;
 }
@@ -298,7 +388,8 @@ static int vring_set_window(struct vring *vr, unsigned int cmd, u64 value)
 {
 	int err = 0;
 
-	mutex_lock(&vr->lock);
+	if (mutex_lock_killable(&vr->lock))
+		return -EINTR;
 	if (vr->ops)
 		err = -EBUSY;
 	else if (cmd == VRINGSETBASE)
@@ -314,7 +405,8 @@ static int vring_get_status(struct vring *vr, struct vring_status __user *arg)
 	struct vring_status status = { };
 	const char *reason;
 
-	mutex_lock(&vr->lock);
+	if (mutex_lock_killable(&vr->lock))
+		return -EINTR;
 	status.num = vr->configured ? vr->core.num : 0;
 	reason = vr->core.broken;
 	status.broken = reason ? 1 : 0;
@@ -347,7 +439,8 @@ static long vring_ioctl(struct file *file, unsigned int cmd,
 	case VRINGSETLIMIT:
 		return vring_set_window(vr, cmd, arg);
 	case VRINGSETKICKFD:
-		mutex_lock(&vr->lock);
+		if (mutex_lock_killable(&vr->lock))
+			return -EINTR;
 		err = vring_set_kickfd(vr, (int)arg);
 		mutex_unlock(&vr->lock);
 		return err;
@@ -390,7 +483,8 @@ static ssize_t vring_write(struct file *file, const char __user *buf,
 
 	if (current->mm != vr->mm)
 		return -EPERM;
-	mutex_lock(&vr->lock);
+	if (mutex_lock_killable(&vr->lock))
+		return -EINTR;
 	if (!vr->configured)
 		ret = -EINVAL;
 	else if (vr->core.broken)
@@ -447,7 +541,6 @@ static int vring_open(struct inode *inode, struct file *file)
 	spin_lock_init(&vr->call_lock);
 	init_waitqueue_func_entry(&vr->kick_wait, vring_kick_wake);
 	init_poll_funcptr(&vr->kick_table, vring_kick_queue_proc);
-	INIT_WORK(&vr->kick_work, vring_kick_work);
 	vr->core.limit = TASK_SIZE_MAX;
 	vr->mm = current->mm;
 	mmgrab(vr->mm);
@@ -458,14 +551,17 @@ static int vring_open(struct inode *inode, struct file *file)
 /*
  * The last reference is gone: no consumer holds the file any more, so
  * nothing can start a kick except a late eventfd wake-up, which we stop
- * listening to before waiting out the worker.
+ * listening to before we stop the worker.
  */
 static int vring_release(struct inode *inode, struct file *file)
 {
 	struct vring *vr = file->private_data;
 
 	vring_clear_kickfd(vr);
-	cancel_work_sync(&vr->kick_work);
+	if (vr->worker) {
+		vring_stop_kicks(vr);
+		kthread_stop(vr->worker);
+	}
 	vring_set_callfd(vr, -1);
 	kvfree(vr->core.segs);
 	mmdrop(vr->mm);
@@ -489,8 +585,9 @@ static const struct file_operations vring_fops = {
 /*R:300 The consumer API.  A consumer (the echo test module, tun_vring)
  * gets a ring fd from its own user, attaches, and from then on is called
  * back on every kick.  Attaching takes a reference on the file, so the
- * ring outlives the owner closing its fd; detaching waits for a running
- * kick to finish and drops that reference.
+ * ring outlives the owner closing its fd; detaching stops the worker's
+ * kick in flight (R:235), waits for any other to finish, and drops that
+ * reference.
  */
 struct vring *vring_attach(struct file *file,
 			   const struct vring_consumer_ops *ops, void *priv)
@@ -501,7 +598,8 @@ struct vring *vring_attach(struct file *file,
 	if (!file || file->f_op != &vring_fops)
 		return ERR_PTR(-EINVAL);
 	vr = file->private_data;
-	mutex_lock(&vr->lock);
+	if (mutex_lock_killable(&vr->lock))
+		return ERR_PTR(-EINTR);
 	if (!vr->configured)
 		err = -ENXIO;
 	else if (vr->ops)
@@ -516,16 +614,35 @@ struct vring *vring_attach(struct file *file,
 }
 EXPORT_SYMBOL_GPL(vring_attach);
 
+/*
+ * Cancel the worker's kicks until vring_detach(): one running now is
+ * interrupted wherever it waits on the owner's memory (that copy fails,
+ * which may break the ring), and none starts.  For a consumer whose
+ * ->kick() takes a lock of its own that its detach path needs too.
+ */
+void vring_stop_kicks(struct vring *vr)
+{
+	struct task_struct *worker = READ_ONCE(vr->worker);
+
+	WRITE_ONCE(vr->stopping, true);
+	smp_mb(); /* the flag, then the signal: pairs with vring_worker_kick() */
+	if (worker)
+		send_sig(SIGKILL, worker, 1);
+}
+EXPORT_SYMBOL_GPL(vring_stop_kicks);
+
 /* Must not be called from the ring's own ->kick(). */
 void vring_detach(struct vring *vr)
 {
 	struct file *file;
 
+	vring_stop_kicks(vr);
 	mutex_lock(&vr->lock);
 	vr->ops = NULL;
 	vr->priv = NULL;
 	file = vr->file;
 	vr->file = NULL;
+	WRITE_ONCE(vr->stopping, false);
 	mutex_unlock(&vr->lock);
 	if (file)
 		fput(file);
@@ -534,7 +651,7 @@ EXPORT_SYMBOL_GPL(vring_detach);
 
 void vring_queue_kick(struct vring *vr)
 {
-	queue_work(vring_wq, &vr->kick_work);
+	vring_kick_worker(vr);
 }
 EXPORT_SYMBOL_GPL(vring_queue_kick);
 
@@ -632,31 +749,7 @@ static struct miscdevice vring_misc = {
 	.mode	= 0666,
 };
 
-static int __init vring_init(void)
-{
-	int err;
-
-	vring_wq = alloc_workqueue("vringfd", WQ_UNBOUND, 0);
-	if (!vring_wq)
-		return -ENOMEM;
-	err = misc_register(&vring_misc);
-	if (err)
-		goto destroy_wq;
-	return 0;
-
-destroy_wq:
-	destroy_workqueue(vring_wq);
-	return err;
-}
-
-static void __exit vring_exit(void)
-{
-	misc_deregister(&vring_misc);
-	destroy_workqueue(vring_wq);
-}
-
-module_init(vring_init);
-module_exit(vring_exit);
+module_misc_device(vring_misc);
 
 MODULE_DESCRIPTION("vringfd: file descriptors over virtio rings in user memory");
 MODULE_AUTHOR("lguest developers");

@@ -238,8 +238,9 @@ used:
  * looks empty we turn them back on and look once more, because the guest
  * may have added a frame just before it saw that kicks were wanted again
  * (with EVENT_IDX "on" means publishing avail_event).  After a budget of
- * frames we requeue ourselves instead of looping on: a busy guest must not
- * keep a shared worker to itself.
+ * frames we requeue ourselves instead of looping on: the ring's worker
+ * (R:235) then yields the CPU and notices if it is being stopped, and an
+ * owner's write() kick returns.
  */
 static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 {
@@ -649,12 +650,13 @@ static bool tun_vring_same_file(int fd1, int fd2)
 
 /*N:280 Taking the pieces apart again, in the one order that is safe.
  * First the wait-queue entry, so the tap can no longer queue kicks on a
- * ring we are about to let go.  Then the rings: vring_detach() takes the
- * ring's lock, which every ->kick() runs under, so when it returns no
- * kick of ours is running and none will start (a kick already queued
- * finds no consumer and does nothing).  Only then the tap file, whose
- * socket those kicks used.  This must never run inside one of our own
- * kicks, and cannot: only release() calls it.
+ * ring we are about to let go.  Then the rings: vring_detach() interrupts
+ * a kick of the ring's worker that waits on the launcher's memory, then
+ * takes the ring's lock, which every ->kick() runs under, so when it
+ * returns no kick of ours is running and none will start (a kick already
+ * queued finds no consumer and does nothing).  Only then the tap file,
+ * whose socket those kicks used.  This must never run inside one of our
+ * own kicks, and cannot: only release() and a failed ATTACH call it.
  */
 static void tun_vring_unbind(struct tun_vring *tv)
 {

@@ -7,8 +7,10 @@
  *  - vring_attach() takes a /dev/vring file the user handed over and holds
  *    a reference to it until vring_detach().  A ring has one consumer.
  *  - The consumer's ->kick() runs in process context inside the owner's
- *    address space: either in the owner's own write(), or in a vringfd
- *    worker that has adopted the owner's mm (after a kick eventfd fired).
+ *    address space: either in the owner's own write(), or in the ring's
+ *    own worker thread, which has adopted the owner's mm (after a kick
+ *    eventfd fired) and runs in the owner's cgroups.  In the worker it may
+ *    be interrupted by a fatal signal at detach: copies then fail.
  *    Only there may the consumer call the ring functions below, because
  *    they touch user memory; the consumer serialises its own calls.
  *  - The ring's layout cannot change while a consumer is attached
@@ -32,6 +34,12 @@ struct vring_consumer_ops {
 struct vring *vring_attach(struct file *file,
 			   const struct vring_consumer_ops *ops, void *priv);
 void vring_detach(struct vring *vr);
+/*
+ * Interrupt the ring worker's ->kick() in flight (where it waits on the
+ * owner's memory) and start no other until vring_detach(); for a consumer
+ * whose ->kick() takes a lock that its own detach path takes first.
+ */
+void vring_stop_kicks(struct vring *vr);
 
 /* Run ->kick() from a worker in the owner's mm (e.g. from a timer). */
 void vring_queue_kick(struct vring *vr);

@@ -24,6 +24,8 @@
 #define VRING_ECHO_CHUNK	(16 * 1024)
 
 struct vring_echo {
+	/* Serialises attach and detach; kicks never take it. */
+	struct mutex setup;
 	/* Serialises everything below, and every call into the rings. */
 	struct mutex lock;
 	struct vring *in;
@@ -161,11 +163,16 @@ static void vring_echo_run(struct vring_echo *echo)
 	}
 }
 
+/*
+ * Killable: a ring's worker stopped by vring_stop_kicks() must not stay
+ * asleep here behind the other ring's kick.
+ */
 static void vring_echo_kick(struct vring *vr, void *priv)
 {
 	struct vring_echo *echo = priv;
 
-	mutex_lock(&echo->lock);
+	if (mutex_lock_killable(&echo->lock))
+		return;
 	if (!echo->stopping && echo->in)
 		vring_echo_run(echo);
 	mutex_unlock(&echo->lock);
@@ -191,16 +198,23 @@ static struct vring *vring_echo_attach_fd(int fd, struct vring_echo *echo)
 /*
  * Detaching waits for kicks in flight, and a kick takes echo->lock, so
  * never detach with the lock held: mark the echo stopping (kicks then do
- * nothing), drop the lock, detach.
+ * nothing), drop the lock, detach.  A kick may hold echo->lock while it
+ * waits on the owner's memory for ever (a page nobody will fault in), so
+ * both rings' worker kicks are stopped before we take the lock.
  */
 static void vring_echo_detach(struct vring_echo *echo)
 {
 	struct vring *in, *out;
 
-	mutex_lock(&echo->lock);
-	echo->stopping = true;
+	mutex_lock(&echo->setup);
 	in = echo->in;
 	out = echo->out;
+	if (in)
+		vring_stop_kicks(in);
+	if (out && out != in)
+		vring_stop_kicks(out);
+	mutex_lock(&echo->lock);
+	echo->stopping = true;
 	mutex_unlock(&echo->lock);
 
 	if (in)
@@ -213,6 +227,7 @@ static void vring_echo_detach(struct vring_echo *echo)
 	echo->out = NULL;
 	echo->stopping = false;
 	mutex_unlock(&echo->lock);
+	mutex_unlock(&echo->setup);
 }
 
 static int vring_echo_attach(struct vring_echo *echo,
@@ -220,40 +235,44 @@ static int vring_echo_attach(struct vring_echo *echo,
 {
 	struct vring_echo_attach arg;
 	struct vring *in, *out;
+	int err = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (READ_ONCE(echo->in))
-		return -EBUSY;
+	if (mutex_lock_killable(&echo->setup))
+		return -EINTR;
+	if (echo->in) {
+		err = -EBUSY;
+		goto unlock;
+	}
 
 	in = vring_echo_attach_fd(arg.in_fd, echo);
-	if (IS_ERR(in))
-		return PTR_ERR(in);
+	if (IS_ERR(in)) {
+		err = PTR_ERR(in);
+		goto unlock;
+	}
 	if (arg.out_fd == -1 || arg.out_fd == arg.in_fd) {
 		out = in;
 	} else {
 		out = vring_echo_attach_fd(arg.out_fd, echo);
 		if (IS_ERR(out)) {
 			vring_detach(in);
-			return PTR_ERR(out);
+			err = PTR_ERR(out);
+			goto unlock;
 		}
 	}
 
+	/* No kick of ours runs before both are set: they see echo->in NULL. */
 	mutex_lock(&echo->lock);
-	if (echo->in) {
-		mutex_unlock(&echo->lock);
-		vring_detach(in);
-		if (out != in)
-			vring_detach(out);
-		return -EBUSY;
-	}
 	echo->in = in;
 	echo->out = out;
 	mutex_unlock(&echo->lock);
 
 	/* Buffers may already be waiting: run once, in the owner's mm. */
 	vring_queue_kick(in);
-	return 0;
+unlock:
+	mutex_unlock(&echo->setup);
+	return err;
 }
 
 static long vring_echo_ioctl(struct file *file, unsigned int cmd,
@@ -269,7 +288,8 @@ static long vring_echo_ioctl(struct file *file, unsigned int cmd,
 		vring_echo_detach(echo);
 		return 0;
 	case VRING_ECHO_GETSTATS:
-		mutex_lock(&echo->lock);
+		if (mutex_lock_killable(&echo->lock))
+			return -EINTR;
 		stats = echo->stats;
 		mutex_unlock(&echo->lock);
 		if (copy_to_user((void __user *)arg, &stats, sizeof(stats)))
@@ -292,6 +312,7 @@ static int vring_echo_open(struct inode *inode, struct file *file)
 		kfree(echo);
 		return -ENOMEM;
 	}
+	mutex_init(&echo->setup);
 	mutex_init(&echo->lock);
 	file->private_data = echo;
 	return 0;

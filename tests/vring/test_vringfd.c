@@ -32,6 +32,7 @@ static const struct group groups[] = {
 	{ "lifetime", test_lifetime, 120 },
 	{ "leaks", test_leaks, 300 },
 	{ "kernel_log", test_kernel_log, 30 },
+	{ "stall", test_stall, 400 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

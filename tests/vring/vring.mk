@@ -10,8 +10,9 @@
 
 VRING_HDRS := lib/vringfd.h include/uapi/linux/vringfd.h tests/kmod/vring_echo.h
 VRING_TEST_HDRS := $(VRING_HDRS) tests/vring/tap.h tests/vring/ring.h \
-	tests/vring/vringfd_tests.h
-VRING_TEST_SUPPORT := $(BUILD)/vring/tap.o $(BUILD)/vring/ring.o
+	tests/vring/vringfd_tests.h tests/vring/uffd.h
+VRING_TEST_SUPPORT := $(BUILD)/vring/tap.o $(BUILD)/vring/ring.o \
+	$(BUILD)/vring/uffd.o
 VRINGFD_TEST_OBJS := $(patsubst tests/vring/%.c,$(BUILD)/vring/%.o,\
 	$(wildcard tests/vring/test_vringfd.c tests/vring/vringfd_*.c))
 

@@ -3,6 +3,7 @@
  * Helpers shared by the test_vringfd groups.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,4 +150,31 @@ long meminfo_kb(const char *field)
 	}
 	fclose(f);
 	return value;
+}
+
+int ring_workers(int owner)
+{
+	char want[32], path[300], comm[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *proc;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "vring-%d\n", owner);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while ((d = readdir(proc))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
+			n++;
+		fclose(f);
+	}
+	closedir(proc);
+	return n;
 }

@@ -26,6 +26,7 @@ void test_hostile(void);	/* vringfd_hostile.c */
 void test_lifetime(void);	/* vringfd_lifetime.c */
 void test_leaks(void);		/* vringfd_lifetime.c */
 void test_kernel_log(void);	/* vringfd_lifetime.c */
+void test_stall(void);		/* vringfd_stall.c */
 
 /*
  * Send len pattern bytes (seed) through a self-mode echo on r: one
@@ -58,5 +59,8 @@ double kernel_log_now(void);
 
 /* One field of /proc/meminfo in kB, or -1. */
 long meminfo_kb(const char *field);
+
+/* Threads named "vring-<owner>": the ring workers of that owner. */
+int ring_workers(int owner);
 
 #endif /* VRINGFD_TESTS_H */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 300
-# lguest-seconds: 20
+# lguest-seconds: 35
 #
 # vringfd: the /dev/vring ABI in the test host VM.  Loads vringfd.ko and
 # vring_echo.ko, runs the 2008 test program (test_vring) and the ABI tests
