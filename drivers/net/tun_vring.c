@@ -356,6 +356,14 @@ static int tun_vring_rx_take(struct tun_vring *tv, struct vring *vr,
 	return buf->nheads;
 }
 
+/* Forget the chains held for a half-gathered frame (N:200). */
+static void tun_vring_rx_forget(struct tun_vring_rx_buf *buf)
+{
+	buf->nheads = 0;
+	buf->niov = 0;
+	buf->room = 0;
+}
+
 /* Done with the chains we held: the first `used` were published. */
 static void tun_vring_rx_release(struct tun_vring *tv, struct vring *vr,
 				 unsigned int used)
@@ -364,9 +372,7 @@ static void tun_vring_rx_release(struct tun_vring *tv, struct vring *vr,
 
 	/* They are the last ones taken: the order unget gives back in. */
 	vring_unget_chains(vr, buf->nheads - used);
-	buf->nheads = 0;
-	buf->niov = 0;
-	buf->room = 0;
+	tun_vring_rx_forget(buf);
 }
 
 /*N:210 Publishing a received frame.  The tap told us how many bytes it
@@ -657,6 +663,14 @@ static bool tun_vring_same_file(int fd1, int fd2)
  * queued finds no consumer and does nothing).  Only then the tap file,
  * whose socket those kicks used.  This must never run inside one of our
  * own kicks, and cannot: only release() and a failed ATTACH call it.
+ *
+ * The receive loop may hold chains of the rx ring for a frame it could
+ * not yet fit (N:200).  They are the old ring's buffers, at the old
+ * ring's addresses: once it is detached they are forgotten, or an ATTACH
+ * retried after a failure would write its first frame into them and
+ * publish their heads on the new ring.  The old ring does not get them
+ * back; its owner resets it with VRINGSETUP, as a launcher does when the
+ * guest resets the device.
  */
 static void tun_vring_unbind(struct tun_vring *tv)
 {
@@ -674,6 +688,7 @@ static void tun_vring_unbind(struct tun_vring *tv)
 		vring_detach(tv->tx);
 	tv->rx = NULL;
 	tv->tx = NULL;
+	tun_vring_rx_forget(&tv->rx_buf);
 	if (tv->tap_file)
 		fput(tv->tap_file);
 	tv->tap_file = NULL;

@@ -189,6 +189,7 @@ static const struct {
 	{ "leak", tv_group_leak, 240 },
 	{ "macvtap", tv_group_macvtap, 60 },
 	{ "coalesce", tv_group_coalesce, 60 },
+	{ "retry", tv_group_retry, 60 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

@@ -10,17 +10,17 @@
 
 TUNVRING_SRCS := $(wildcard tests/tunvring/*.c)
 TUNVRING_OBJS := $(patsubst tests/tunvring/%.c,$(BUILD)/tunvring/%.o,$(TUNVRING_SRCS))
-TUNVRING_HDRS := tests/tunvring/tv.h tests/vring/ring.h tests/vring/tap.h \
+TUNVRING_HDRS := tests/tunvring/tv.h tests/vring/ring.h tests/vring/tap.h tests/vring/uffd.h \
 	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h lib/vringfd.h
 
 $(BUILD)/tunvring/%.o: tests/tunvring/%.c $(TUNVRING_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -Itests/vring -c $< -o $@
+	$(CC) $(VM_CFLAGS) -pthread -Itests/vring -c $< -o $@
 
 $(BUILD)/vm/bin/test_tun_vring: $(TUNVRING_OBJS) $(BUILD)/vring/ring.o \
-		$(BUILD)/vring/tap.o $(LIBVRINGFD)
+		$(BUILD)/vring/tap.o $(BUILD)/vring/uffd.o $(LIBVRINGFD)
 	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -o $@ $^
+	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
 
 VM_PROGS += $(BUILD)/vm/bin/test_tun_vring
 VM_SUITES += tunvring

@@ -150,5 +150,6 @@ void tv_group_kill(void);
 void tv_group_leak(void);
 void tv_group_macvtap(void);
 void tv_group_coalesce(void);
+void tv_group_retry(void);
 
 #endif /* TV_H */
