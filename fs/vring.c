@@ -18,8 +18,10 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/eventfd.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -55,6 +57,7 @@ struct vring {
 
 	/* The ring's own worker (R:235), from the first VRINGSETUP on. */
 	struct task_struct *worker;
+	kuid_t worker_uid;		/* the user it is counted against */
 	unsigned long kick_pending;	/* bit 0: a kick for the worker */
 	bool stopping;			/* kicks cancelled until detach ends */
 
@@ -202,6 +205,76 @@ static int vring_worker(void *data)
 	return 0;
 }
 
+/*R:236 A thread per ring must not become a way around the limits on
+ * threads.  A kernel thread counts against no user's RLIMIT_NPROC, and
+ * /dev/vring is open to everyone, so we keep our own count of ring
+ * workers per user and hold it to the owner's RLIMIT_NPROC, as fork()
+ * would (and with fork()'s exemptions).  Without it any user could fill
+ * the host's pid space and kernel memory with idle worker threads.
+ */
+struct vring_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned long workers;
+};
+
+static DEFINE_MUTEX(vring_users_lock);
+static DEFINE_HASHTABLE(vring_users, 6);
+
+static struct vring_user *vring_find_user(kuid_t uid)
+{
+	struct vring_user *user;
+
+	hash_for_each_possible(vring_users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+static int vring_charge_user(kuid_t uid)
+{
+	struct vring_user *user;
+	int err = 0;
+
+	mutex_lock(&vring_users_lock);
+	user = vring_find_user(uid);
+	if (!user) {
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+		if (!user) {
+			err = -ENOMEM;
+			goto unlock;
+		}
+		user->uid = uid;
+		hash_add(vring_users, &user->node, __kuid_val(uid));
+	}
+	if (user->workers >= rlimit(RLIMIT_NPROC) &&
+	    !capable(CAP_SYS_RESOURCE) && !capable(CAP_SYS_ADMIN)) {
+		err = -EAGAIN;
+		if (!user->workers) {
+			hash_del(&user->node);
+			kfree(user);
+		}
+		goto unlock;
+	}
+	user->workers++;
+unlock:
+	mutex_unlock(&vring_users_lock);
+	return err;
+}
+
+static void vring_uncharge_user(kuid_t uid)
+{
+	struct vring_user *user;
+
+	mutex_lock(&vring_users_lock);
+	user = vring_find_user(uid);
+	if (!WARN_ON_ONCE(!user) && !--user->workers) {
+		hash_del(&user->node);
+		kfree(user);
+	}
+	mutex_unlock(&vring_users_lock);
+}
+
 static void vring_kick_worker(struct vring *vr)
 {
 	struct task_struct *worker = READ_ONCE(vr->worker);
@@ -219,17 +292,27 @@ static int vring_start_worker(struct vring *vr)
 
 	if (vr->worker)
 		return 0;
+	err = vring_charge_user(current_uid());
+	if (err)
+		return err;
 	worker = kthread_create(vring_worker, vr, "vring-%d", current->tgid);
-	if (IS_ERR(worker))
-		return PTR_ERR(worker);
+	if (IS_ERR(worker)) {
+		err = PTR_ERR(worker);
+		goto uncharge;
+	}
 	err = cgroup_attach_task_all(current, worker);
 	if (err) {
 		kthread_stop(worker);
-		return err;
+		goto uncharge;
 	}
+	vr->worker_uid = current_uid();
 	WRITE_ONCE(vr->worker, worker);
 	wake_up_process(worker);
 	return 0;
+
+uncharge:
+	vring_uncharge_user(current_uid());
+	return err;
 }
 
 static int vring_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
@@ -561,6 +644,7 @@ static int vring_release(struct inode *inode, struct file *file)
 	if (vr->worker) {
 		vring_stop_kicks(vr);
 		kthread_stop(vr->worker);
+		vring_uncharge_user(vr->worker_uid);
 	}
 	vring_set_callfd(vr, -1);
 	kvfree(vr->core.segs);

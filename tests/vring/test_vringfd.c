@@ -33,6 +33,7 @@ static const struct group groups[] = {
 	{ "leaks", test_leaks, 300 },
 	{ "kernel_log", test_kernel_log, 30 },
 	{ "stall", test_stall, 400 },
+	{ "workers", test_workers, 60 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

@@ -17,6 +17,9 @@
  * fds, the other is killed with SIGKILL; both must be done within seconds,
  * with no ring worker left behind.  Each ring's worker must also sit in
  * its owner's cgroup.
+ *
+ * Group "workers": a worker per ring must not let a user create kernel
+ * threads without limit; they count against the owner's RLIMIT_NPROC.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -30,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -457,4 +461,54 @@ out:
 	}
 	healthy_destroy(&h);
 	rmdir(STALL_CGROUP);
+}
+
+/* --- group "workers": a thread per ring, but not without limit --------- */
+
+#define WORKERS_NPROC	5
+
+static void workers_child(void)
+{
+	struct rlimit lim = { WORKERS_NPROC, WORKERS_NPROC };
+	struct test_ring r[WORKERS_NPROC + 1];
+	int i, made = 0;
+
+	if (setgid(STALL_UID) || setuid(STALL_UID) ||
+	    setrlimit(RLIMIT_NPROC, &lim)) {
+		tap_ok(false, "workers: become user %d with RLIMIT_NPROC %d",
+		       STALL_UID, WORKERS_NPROC);
+		_exit(1);
+	}
+	for (i = 0; i < WORKERS_NPROC; i++)
+		if (ring_create(&r[i], 4, 0, RING_SPLIT) >= 0)
+			made++;
+	tap_ok(made == WORKERS_NPROC && ring_workers(getpid()) == made,
+	       "workers: user %d with RLIMIT_NPROC %d sets up %d rings, each with its worker (%d)",
+	       STALL_UID, WORKERS_NPROC, made, ring_workers(getpid()));
+	TAP_ERRNO(ring_create(&r[i], 4, 0, RING_SPLIT), EAGAIN,
+		  "workers: one ring more: VRINGSETUP fails with EAGAIN");
+	ring_free(&r[i]);
+	TAP_OK_CALL(ring_setup_again(&r[0]),
+		    "workers: a ring that has its worker can still be set up again");
+	ring_free(&r[0]);
+	TAP_OK_CALL(ring_create(&r[0], 4, 0, RING_SPLIT),
+		    "workers: after one ring is closed, a new one can be set up");
+	for (i = 0; i < WORKERS_NPROC; i++)
+		ring_free(&r[i]);
+	tap_ok(ring_workers(getpid()) == 0,
+	       "workers: closing the rings ends their workers");
+	_exit(0);
+}
+
+void test_workers(void)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		workers_child();
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		tap_ok(false, "workers: the unprivileged child ran to the end");
 }

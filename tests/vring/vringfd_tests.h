@@ -27,6 +27,7 @@ void test_lifetime(void);	/* vringfd_lifetime.c */
 void test_leaks(void);		/* vringfd_lifetime.c */
 void test_kernel_log(void);	/* vringfd_lifetime.c */
 void test_stall(void);		/* vringfd_stall.c */
+void test_workers(void);	/* vringfd_stall.c */
 
 /*
  * Send len pattern bytes (seed) through a self-mode echo on r: one
