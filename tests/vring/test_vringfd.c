@@ -31,9 +31,9 @@ static const struct group groups[] = {
 	{ "hostile", test_hostile, 180 },
 	{ "lifetime", test_lifetime, 120 },
 	{ "leaks", test_leaks, 300 },
-	{ "kernel_log", test_kernel_log, 30 },
 	{ "stall", test_stall, 400 },
 	{ "workers", test_workers, 60 },
+	{ "kernel_log", test_kernel_log, 30 },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

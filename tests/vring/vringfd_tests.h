@@ -25,9 +25,9 @@ void test_suppress(void);	/* vringfd_notify.c */
 void test_hostile(void);	/* vringfd_hostile.c */
 void test_lifetime(void);	/* vringfd_lifetime.c */
 void test_leaks(void);		/* vringfd_lifetime.c */
-void test_kernel_log(void);	/* vringfd_lifetime.c */
 void test_stall(void);		/* vringfd_stall.c */
 void test_workers(void);	/* vringfd_stall.c */
+void test_kernel_log(void);	/* vringfd_lifetime.c */
 
 /*
  * Send len pattern bytes (seed) through a self-mode echo on r: one
