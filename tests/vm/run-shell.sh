@@ -35,4 +35,4 @@ exec "$vm_qemu" -M q35 -accel "$vm_accel" \
 	-cpu EPYC -m "${VM_MEMORY:-1G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=ttyS0 panic=-1 quiet lguest.mode=${VM_MODE:-demo} lguest.kver=$kver ${VM_APPEND:-}"
+	-append "console=ttyS0 panic=-1 quiet no_timer_check lguest.mode=${VM_MODE:-demo} lguest.kver=$kver ${VM_APPEND:-}"
