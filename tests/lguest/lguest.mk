@@ -49,3 +49,38 @@ VM_SUITES += nosvm
 # `make soak` runs it for longer).
 VM_SUITES += soak
 VM_KMODS += tun
+
+# The hostile-guest fuzzer (tests/lguest/fuzz_guest.c): random guests from
+# seeds, run by the VM suite fuzz-guest (tests/vm/suites/fuzz-guest.sh).
+# make check replays the seed corpus and runs fresh seeds for about a
+# minute; `make fuzz-guest` runs FUZZ_SECS (600) of fresh seeds and adds
+# any seed that hurt the host to the corpus; `make fuzz-guest SEED=N`
+# replays seed N alone, printing the guest it builds and every exit.
+FUZZ_CORPUS := tests/lguest/fuzz-seeds.txt
+$(BUILD)/vm/bin/fuzz_guest: $(BUILD)/lguest-tests/fuzz_guest.o \
+		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_CFLAGS) -o $@ $^
+
+# The corpus travels in the initramfs as /bin/fuzz-seeds.txt.
+$(BUILD)/vm/bin/fuzz-seeds.txt: $(FUZZ_CORPUS)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+VM_PROGS += $(BUILD)/vm/bin/fuzz_guest $(BUILD)/vm/bin/fuzz-seeds.txt
+VM_SUITES += fuzz-guest
+
+FUZZ_SECS ?= 600
+fuzz_comma := ,
+.PHONY: fuzz-guest
+fuzz-guest: vm-initramfs
+	@case "$(FUZZ_SECS)$(subst $(fuzz_comma),,$(SEED))$(FUZZ_BASE)" in *[!0-9]*) \
+		echo "make fuzz-guest: FUZZ_SECS, SEED and FUZZ_BASE want whole numbers" >&2; \
+		exit 2;; esac
+	@BUILD=$(BUILD) INITRAMFS=$(INITRAMFS) VM_TIMEOUT=$$(($(FUZZ_SECS) + 300)) \
+		VM_APPEND="fuzz.secs=$(FUZZ_SECS) $(if $(SEED),fuzz.seed=$(SEED)) $(if $(FUZZ_BASE),fuzz.base=$(FUZZ_BASE)) $(VM_APPEND)" \
+		tests/vm/run-suite.sh fuzz-guest $(VM_KVER); \
+	status=$$?; \
+	tests/lguest/fuzz-save.sh $(BUILD)/vm/fuzz-guest.result \
+		$(BUILD)/vm/fuzz-guest.console.log $(FUZZ_CORPUS); \
+	exit $$status

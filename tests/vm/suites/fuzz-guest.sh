@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 300
+# lguest-seconds: 60
+#
+# fuzz-guest: hostile guests from seeds (tests/lguest/fuzz_guest.c) against
+# lg.ko.  Replays the seed corpus (/bin/fuzz-seeds.txt, from
+# tests/lguest/fuzz-seeds.txt), then runs fresh seeds from a random base
+# until fuzz.secs (kernel command line; 45 in `make check`, FUZZ_SECS in
+# `make fuzz-guest`) have passed.  The base is printed, so any seed can be
+# replayed: `make fuzz-guest SEED=N` passes fuzz.seed=N, which runs that
+# seed alone with the guest it builds and every exit printed (SEED=N,M,...
+# for several).
+# fuzz.base=N picks the base.  The host must come through every seed (see
+# fuzz_guest.c for what counts as harm); each seed also goes to the
+# kernel log ("fuzz-guest: seed N"), so a test VM that panics or hangs
+# names the seed it was running in build/vm/fuzz-guest.console.log.
+# Run by /init with busybox ash; TAP on stdout.
+
+. /suites/lib.sh
+
+param() { sed -n "s/.*\\<$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
+SECS=$(param fuzz.secs)
+SECS=${SECS:-45}
+SEED=$(param fuzz.seed)
+BASE=$(param fuzz.base)
+[ -n "$BASE" ] || BASE=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+
+check "lg.ko loads" loads lg
+# Every kernel log line reaches the console, ours included (one a seed):
+# the console log is what is left when the test VM dies.
+echo on >/proc/sys/kernel/printk_devkmsg
+dmesg -n 6
+
+if [ -n "$SEED" ]; then
+	echo "# replaying seed(s) $SEED"
+	run_tap /bin/fuzz_guest --kmsg -v $(echo "$SEED" | tr , ' ')
+else
+	echo "# fresh seeds from $BASE for up to $SECS s in all (make fuzz-guest FUZZ_BASE=$BASE to run them again)"
+	run_tap /bin/fuzz_guest --kmsg --corpus /bin/fuzz-seeds.txt \
+		--base "$BASE" --secs "$SECS"
+fi
+
+check "lg.ko unloads" rmmod lg
