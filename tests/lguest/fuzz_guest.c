@@ -167,8 +167,19 @@ static bool has_error_code(unsigned int v)
  *   long mode, and that test VM CPU is lost (RCU stalls, then nothing).
  *   A guest that starts in 64-bit mode and leaves it can still get there;
  *   rarely.
+ * - LTR always loads a non-null selector (gen_fixed(), gen_random()).
+ *   QEMU's LTR takes a null selector (a real CPU raises #GP) and leaves
+ *   TR not present; the next interrupt that needs a stack from the TSS
+ *   (a change of privilege, or an IST) ends in "qemu: fatal: invalid
+ *   tss".  Any guest can do this, nested or not.
  */
 static bool dodge_qemu = true;
+
+/*
+ * --no-xsetbv: XSETBV becomes XGETBV, to hunt past the finding that an
+ * XSETBV reaches the test host's XCR0 (Documentation/lguest.rst).
+ */
+static bool no_xsetbv;
 
 /* ---- the PRNG ---------------------------------------------------------- */
 
@@ -424,9 +435,14 @@ static unsigned int any_reg(struct gen *g)
 static void gen_random(struct gen *g)
 {
 	unsigned int n = 1 + below(g->r, 8);
+	size_t from = g->len;
 
 	while (n--)
 		e8(g, rnd(g->r));
+	/* No LTR of a random (maybe null) selector: 0f 00 becomes 0f 01. */
+	for (; dodge_qemu && from + 1 < g->len; from++)
+		if (g->mem[CODE + from] == 0x0f && g->mem[CODE + from + 1] == 0x00)
+			g->mem[CODE + from + 1] = 0x01;
 }
 
 static void gen_movimm(struct gen *g)
@@ -665,6 +681,8 @@ static void gen_svm(struct gen *g)
 	e8(g, 0xd8 + below(g->r, 8));	/* vmrun ... invlpga */
 }
 
+static uint16_t selector(struct rng *r);
+
 /* Fixed instructions a hypervisor has reasons to care about. */
 static const struct {
 	const char *bytes;
@@ -776,7 +794,17 @@ static const struct {
 static void gen_fixed(struct gen *g)
 {
 	unsigned int i = below(g->r, sizeof(fixed) / sizeof(fixed[0]));
+	uint16_t sel;
 
+	if (!strcmp(fixed[i].bytes, "\x0f\x00\xd8")) {	/* ltr %ax */
+		sel = selector(g->r) | 8;
+		if (dodge_qemu) {		/* never a null TR */
+			EMIT(g, "\x66\xb8");
+			e16(g, sel);
+		}
+	}
+	if (no_xsetbv && !strcmp(fixed[i].bytes, "\x0f\x01\xd1"))
+		i--;				/* xgetbv, the entry before */
 	ebytes(g, fixed[i].bytes, fixed[i].len);
 }
 
@@ -791,7 +819,8 @@ static void gen_xsetbv(struct gen *g)
 	mov_imm(g, 1, chance(g->r, 85) ? 0 : below(g->r, 3));
 	mov_imm(g, 0, (uint32_t)v);
 	mov_imm(g, 2, v >> 32);
-	EMIT(g, "\x0f\x01\xd1");
+	EMIT(g, "\x0f\x01");
+	e8(g, no_xsetbv ? 0xd0 : 0xd1);
 }
 
 /* XSAVE-family and FPU state loads from memory we filled with garbage. */
@@ -2818,7 +2847,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: fuzz_guest [--corpus FILE]... [--base N (--count C | --secs S)]\n"
-		"                  [--ms T] [--exits K] [--check-every M] [--kmsg] [--no-dodge]\n"
+		"                  [--ms T] [--exits K] [--check-every M] [--kmsg] [--no-dodge] [--no-xsetbv]\n"
 		"                  [-v] [--dump] [SEED...]\n");
 	exit(2);
 }
@@ -2914,6 +2943,8 @@ int main(int argc, char **argv)
 			opt.kmsg = true;
 		} else if (!strcmp(arg, "-v")) {
 			opt.verbose = true;
+		} else if (!strcmp(arg, "--no-xsetbv")) {
+			no_xsetbv = true;
 		} else if (!strcmp(arg, "--no-dodge")) {
 			dodge_qemu = false;
 		} else if (!strcmp(arg, "--dump")) {

@@ -23,6 +23,8 @@ SECS=$(param fuzz.secs)
 SECS=${SECS:-45}
 SEED=$(param fuzz.seed)
 BASE=$(param fuzz.base)
+# fuzz.args=a,b: more fuzz_guest options (e.g. --no-xsetbv).
+ARGS=$(param fuzz.args | tr , ' ')
 [ -n "$BASE" ] || BASE=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
 check "lg.ko loads" loads lg
@@ -33,10 +35,10 @@ dmesg -n 6
 
 if [ -n "$SEED" ]; then
 	echo "# replaying seed(s) $SEED"
-	run_tap /bin/fuzz_guest --kmsg -v $(echo "$SEED" | tr , ' ')
+	run_tap /bin/fuzz_guest --kmsg -v $ARGS $(echo "$SEED" | tr , ' ')
 else
 	echo "# fresh seeds from $BASE for up to $SECS s in all (make fuzz-guest FUZZ_BASE=$BASE to run them again)"
-	run_tap /bin/fuzz_guest --kmsg --corpus /bin/fuzz-seeds.txt \
+	run_tap /bin/fuzz_guest --kmsg $ARGS --corpus /bin/fuzz-seeds.txt \
 		--base "$BASE" --secs "$SECS"
 fi
 
