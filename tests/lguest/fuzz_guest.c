@@ -165,8 +165,9 @@ static bool has_error_code(unsigned int v)
  *   cpu_x86_update_cr0() quietly refuses to turn paging on with LME set
  *   and PAE clear: the host goes on with the guest's CR0, paging off in
  *   long mode, and that test VM CPU is lost (RCU stalls, then nothing).
- *   A guest that starts in 64-bit mode and leaves it can still get there;
- *   rarely.
+ *   Nor does a MOV to CR4 clear PAE (gen_cr()): QEMU lets 64-bit code
+ *   clear CR0.PG (a real CPU raises #GP), which leaves LME on, and a CR4
+ *   write could then clear PAE.
  * - LTR always loads a non-null selector (gen_fixed(), gen_random()).
  *   QEMU's LTR takes a null selector (a real CPU raises #GP) and leaves
  *   TR not present; the next interrupt that needs a stack from the TSS
@@ -504,6 +505,13 @@ static void gen_cr(struct gen *g)
 		cr == 4 ? cr4_value(g->r) : cr == 8 ? below(g->r, 17) : value(g->r);
 	if (chance(g->r, 85))
 		mov_imm(g, reg, v);
+	/* CR4.PAE stays on (dodge_qemu): or $0x20, %reg first. */
+	if (dodge_qemu && cr == 4) {
+		rex(g, true, 0, reg);
+		e8(g, 0x83);
+		e8(g, modrm(3, 1, reg));
+		e8(g, 0x20);
+	}
 	rex(g, false, cr, reg);
 	e8(g, 0x0f);
 	e8(g, dodge_qemu && cr == 8 ? 0x20 : 0x22);	/* see dodge_qemu */
@@ -2353,11 +2361,20 @@ static void run_seed(uint64_t seed, const struct options *opt, struct result *re
 		}
 		if (plan.setregs_percent && chance(&r, plan.setregs_percent) &&
 		    !ioctl(g.fd, LHREQ_GETREGS, &g.regs)) {
-			/* Not in TR, for QEMU's sake (see TR_ATTRIB). */
+			/*
+			 * Not in TR, nor (dodge_qemu) in CR4 or EFER, whose PAE
+			 * and LME QEMU cannot always take (see dodge_qemu).
+			 */
 			uint64_t *w = (uint64_t *)&g.regs;
 			size_t n = offsetof(struct lguest_regs, tr) / 8;
+			size_t word = below(&r, n);
+			unsigned int bit = below(&r, 64);
 
-			w[below(&r, n)] ^= 1ULL << below(&r, 64);
+			if (dodge_qemu &&
+			    (word == offsetof(struct lguest_regs, cr4) / 8 ||
+			     word == offsetof(struct lguest_regs, efer) / 8))
+				word = offsetof(struct lguest_regs, rip) / 8;
+			w[word] ^= 1ULL << bit;
 			if (opt->verbose)
 				tap_diag("  setregs with a bit flipped");
 			ioctl(g.fd, LHREQ_SETREGS, &g.regs);
