@@ -55,7 +55,9 @@ VM_KMODS += tun
 # make check replays the seed corpus and runs fresh seeds for about a
 # minute; `make fuzz-guest` runs FUZZ_SECS (600) of fresh seeds and adds
 # any seed that hurt the host to the corpus; `make fuzz-guest SEED=N`
-# replays seed N alone, printing the guest it builds and every exit.
+# (or N,M,...) replays seeds alone, printing the guest each builds and
+# every exit; FUZZ_BASE=N runs fresh seeds from N again, and
+# VM_APPEND=fuzz.args=--no-xsetbv passes options on to fuzz_guest.
 FUZZ_CORPUS := tests/lguest/fuzz-seeds.txt
 $(BUILD)/vm/bin/fuzz_guest: $(BUILD)/lguest-tests/fuzz_guest.o \
 		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
