@@ -165,9 +165,12 @@ static bool has_error_code(unsigned int v)
  *   cpu_x86_update_cr0() quietly refuses to turn paging on with LME set
  *   and PAE clear: the host goes on with the guest's CR0, paging off in
  *   long mode, and that test VM CPU is lost (RCU stalls, then nothing).
- *   Nor does a MOV to CR4 clear PAE (gen_cr()): QEMU lets 64-bit code
- *   clear CR0.PG (a real CPU raises #GP), which leaves LME on, and a CR4
- *   write could then clear PAE.
+ *   Nor does a MOV to CR4 clear PAE, nor a MOV to CR0 clear PG or PE
+ *   or set bits above 31 (gen_cr()): QEMU lets 64-bit code clear CR0.PG,
+ *   even PE, and truncates the upper half (a real CPU raises #GP for
+ *   each), which leaves LME on with paging off, and the #VMEXIT after
+ *   that left the host with the guest's CR0 in two 600 s runs (seeds
+ *   4028343725 and 1941956090), not only when PAE was off too.
  * - LTR always loads a non-null selector (gen_fixed(), gen_random()).
  *   QEMU's LTR takes a null selector (a real CPU raises #GP) and leaves
  *   TR not present; the next interrupt that needs a stack from the TSS
@@ -505,6 +508,23 @@ static void gen_cr(struct gen *g)
 		cr == 4 ? cr4_value(g->r) : cr == 8 ? below(g->r, 17) : value(g->r);
 	if (chance(g->r, 85))
 		mov_imm(g, reg, v);
+	/*
+	 * CR0 keeps PE and PG and nothing above bit 31 (dodge_qemu): mov
+	 * %reg32, %reg32; bts $31, %reg; bts $0, %reg.
+	 */
+	if (dodge_qemu && cr == 0) {
+		rex(g, false, reg, reg);
+		e8(g, 0x89);
+		e8(g, modrm(3, reg, reg));
+		rex(g, true, 0, reg);
+		EMIT(g, "\x0f\xba");
+		e8(g, modrm(3, 5, reg));
+		e8(g, 31);
+		rex(g, true, 0, reg);
+		EMIT(g, "\x0f\xba");
+		e8(g, modrm(3, 5, reg));
+		e8(g, 0);
+	}
 	/* CR4.PAE stays on (dodge_qemu): or $0x20, %reg first. */
 	if (dodge_qemu && cr == 4) {
 		rex(g, true, 0, reg);
