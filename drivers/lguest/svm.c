@@ -1056,9 +1056,11 @@ static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at);
  * ignores still count, so "rex.w cpuid" is three bytes, not two.  So we
  * read the instruction and measure it (H:670); one we cannot measure
  * is not one we intercept, and the guest is killed rather than resumed in
- * the middle of an instruction.
+ * the middle of an instruction.  One we cannot read at all (our walker
+ * knows only 4-level page tables, H:690) is taken to be the plain
+ * encoding, as before we measured.
  */
-static void lg_skip_insn(struct lguest *lg)
+static void lg_skip_insn(struct lguest *lg, unsigned int plain_len)
 {
 	u8 bytes[LG_INSN_BYTES];
 	int avail, len;
@@ -1069,6 +1071,10 @@ static void lg_skip_insn(struct lguest *lg)
 		return;
 	}
 	avail = lg_fetch_insn(lg, bytes, &rip);
+	if (!avail) {
+		lg_skip(lg, plain_len);
+		return;
+	}
 	len = lg_insn_length(bytes, avail);
 	if (len < 0) {
 		lg_kill(lg, "cannot measure the intercepted instruction at %#llx (%*ph)",
@@ -1176,7 +1182,7 @@ static int lg_handle_cpuid(struct lguest *lg)
 	lg->regs[LG_RBX] = b;
 	lg->regs[LG_RCX] = c;
 	lg->regs[LG_RDX] = d;
-	lg_skip_insn(lg);
+	lg_skip_insn(lg, 2);
 	return 0;
 }
 
@@ -1338,7 +1344,7 @@ static int lg_handle_msr(struct lguest *lg)
 	if (err)
 		lg_inject_exception(lg, LG_EXCP_GP, true);
 	else
-		lg_skip_insn(lg);
+		lg_skip_insn(lg, 2);
 	return 0;
 }
 
@@ -1351,7 +1357,7 @@ static int lg_handle_msr(struct lguest *lg)
  */
 static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
 {
-	lg_skip_insn(lg);
+	lg_skip_insn(lg, 1);
 	if (lg->dead)
 		return 0;
 	/* A single-step #DB for the HLT itself comes first (H:425). */
@@ -1870,8 +1876,14 @@ static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
  * inside lg_vmrun(), can only mean the CPU stored the host's state where
  * the guest's belongs (under QEMU's emulated SVM we have seen exactly
  * that).  Running on would run the guest on the host's page tables, so we
- * stop it and say so.
+ * stop it and say so, but not where: the host's addresses are not the
+ * launcher's to read, in the reason or through GETREGS, so the save area
+ * goes back to reset.  A VMRUN the CPU refused is told apart first: QEMU
+ * then stores the host's state too.
  */
+static const char lg_vmrun_refused[] =
+	"the CPU refused the guest's state (VMRUN failed): check SETREGS";
+
 static bool lg_state_is_host(struct lguest *lg)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
@@ -1888,8 +1900,12 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 
 	lg->stats[LGUEST_STAT_EXITS]++;
 	if (unlikely(lg_state_is_host(lg))) {
-		lg_kill(lg, "host state in the guest's VMCB (rip %#llx, cr3 %#llx, exit %#x)",
-			vmcb->save.rip, vmcb->save.cr3, code);
+		if (code == (u32)SVM_EXIT_ERR)
+			lg_kill(lg, "%s", lg_vmrun_refused);
+		else
+			lg_kill(lg, "host state in the guest's VMCB (exit %#x)",
+				code);
+		lg_reset_save_area(&vmcb->save);
 		return 0;
 	}
 	lg_requeue_event(lg);
@@ -1938,7 +1954,7 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	case SVM_EXIT_WBINVD:
 		/* Our caches are coherent with the host's: nothing to do. */
 		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_skip_insn(lg);
+		lg_skip_insn(lg, 2);
 		return 0;
 	case SVM_EXIT_RDPMC:
 		/* No performance counters (CPUID says so): #GP. */
@@ -1962,8 +1978,7 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 		lg_inject_exception(lg, LG_EXCP_UD, false);
 		return 0;
 	case (u32)SVM_EXIT_ERR:
-		lg_kill(lg,
-			"the CPU refused the guest's state (VMRUN failed): check SETREGS");
+		lg_kill(lg, "%s", lg_vmrun_refused);
 		return 0;
 	}
 	lg->stats[LGUEST_STAT_EXIT_OTHER]++;

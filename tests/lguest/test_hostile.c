@@ -604,6 +604,39 @@ out:
 	guest_destroy(&g);
 }
 
+/*
+ * A state the CPU refuses (a reserved bit in CR3): the guest
+ * dies saying VMRUN failed, and neither the reason nor GETREGS shows the
+ * host's addresses, which QEMU stores in the VMCB when it refuses.
+ */
+static void test_refused_state(void)
+{
+	struct lguest_run run;
+	struct lguest_regs r;
+	struct guest g;
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_out)))
+		return;
+	g.regs.cr3 |= 1ULL << 63;
+	if (!tap_ok(ioctl(g.fd, LHREQ_SETREGS, &g.regs) == 0,
+		    "SETREGS: CR3 with bit 63 set"))
+		goto out;
+	if (!guest_run_expect(&g, &run, LGUEST_EXIT_KILLED, "a state the CPU refuses"))
+		goto out;
+	tap_ok(strstr(run.reason, "VMRUN failed") && !strstr(run.reason, "0xffff"),
+	       "the kill reason says VMRUN failed and names no host address (%s)",
+	       run.reason);
+	if (tap_ok(ioctl(g.fd, LHREQ_GETREGS, &r) == 0, "GETREGS after it"))
+		tap_ok(r.rip < 0xffff800000000000ULL &&
+		       r.rsp < 0xffff800000000000ULL &&
+		       r.gdt.base < 0xffff800000000000ULL,
+		       "GETREGS shows no host kernel address (rip %#llx rsp %#llx gdt %#llx)",
+		       (unsigned long long)r.rip, (unsigned long long)r.rsp,
+		       (unsigned long long)r.gdt.base);
+out:
+	guest_destroy(&g);
+}
+
 /* ---- the PIT --------------------------------------------------------------- */
 
 /* Local timer interrupts so far, all CPUs together (/proc/interrupts). */
@@ -1202,6 +1235,7 @@ int main(int argc, char **argv)
 	tap_group("a guest belongs to its creator", test_owner, 60);
 	tap_group("RUN after a triple fault", test_after_reset, 60);
 	tap_group("SETREGS after a triple fault starts from reset", test_reset_state, 60);
+	tap_group("a state the CPU refuses", test_refused_state, 60);
 	tap_group("the PIT at its fastest", test_pit_fastest, 60);
 	tap_group("CR4 holds to the guest's CPUID", test_cr4, 60);
 	tap_group("another process's YMM registers", test_ymm, 30);
