@@ -398,6 +398,33 @@ static const struct dr_case dr_cases[] = {
 	{ { 0x66, 0x0f, 0x21, 0xe6 }, 4, 4, 4, 6, false },	/* 66, dr4 */
 };
 
+typedef int (*movreg_decoder)(const u8 *bytes, unsigned int avail,
+			      struct lg_movreg_insn *insn);
+
+/* Each case decodes as listed, and cut short anywhere it is refused. */
+static void check_movreg_cases(movreg_decoder decode,
+			       const struct dr_case *cases, unsigned int count,
+			       const u8 (*not_ours)[3], unsigned int not_count)
+{
+	struct lg_movreg_insn insn;
+	unsigned int i, n;
+
+	for (i = 0; i < count; i++) {
+		const struct dr_case *c = &cases[i];
+
+		if (!CHECK_EQ(decode(c->bytes, c->len, &insn), 0))
+			continue;
+		CHECK_EQ(insn.length, c->length);
+		CHECK_EQ(insn.reg, c->dr);
+		CHECK_EQ(insn.gpr, c->gpr);
+		CHECK_EQ(insn.is_write, c->is_write);
+		for (n = 0; n < c->len; n++)
+			CHECK_EQ(decode(c->bytes, n, &insn), -EINVAL);
+	}
+	for (i = 0; i < not_count; i++)
+		CHECK_EQ(decode(not_ours[i], 3, &insn), -EINVAL);
+}
+
 static void test_mov_dr(void)
 {
 	static const u8 not_dr[][3] = {
@@ -407,27 +434,12 @@ static void test_mov_dr(void)
 	};
 	const u8 lock[] = { 0xf0, 0x0f, 0x21, 0xc0 };
 	struct lg_movreg_insn insn;
-	unsigned int i, n;
 
-	for (i = 0; i < ARRAY_SIZE(dr_cases); i++) {
-		const struct dr_case *c = &dr_cases[i];
-
-		if (!CHECK_EQ(lg_decode_mov_dr(c->bytes, c->len, &insn), 0))
-			continue;
-		CHECK_EQ(insn.length, c->length);
-		CHECK_EQ(insn.reg, c->dr);
-		CHECK_EQ(insn.gpr, c->gpr);
-		CHECK_EQ(insn.is_write, c->is_write);
-		/* Cut short anywhere, it is refused. */
-		for (n = 0; n < c->len; n++)
-			CHECK_EQ(lg_decode_mov_dr(c->bytes, n, &insn), -EINVAL);
-	}
-	lgtap_case("%u mov %%drN encodings, and each cut short",
-		   (unsigned int)ARRAY_SIZE(dr_cases));
-	for (i = 0; i < ARRAY_SIZE(not_dr); i++)
-		CHECK_EQ(lg_decode_mov_dr(not_dr[i], 3, &insn), -EINVAL);
+	check_movreg_cases(lg_decode_mov_dr, dr_cases, ARRAY_SIZE(dr_cases),
+			   not_dr, ARRAY_SIZE(not_dr));
 	CHECK_EQ(lg_decode_mov_dr(lock, sizeof(lock), &insn), -EINVAL);
-	lgtap_case("control register moves, other opcodes and LOCK refused");
+	lgtap_case("%u mov %%drN encodings, each cut short; control register moves, other opcodes and LOCK refused",
+		   (unsigned int)ARRAY_SIZE(dr_cases));
 }
 
 static const struct dr_case cr_cases[] = {
@@ -445,26 +457,11 @@ static void test_mov_cr(void)
 		{ 0x0f, 0x23, 0xe0 },		/* mov %rax, %dr4 */
 		{ 0x0f, 0x01, 0xd1 },		/* xsetbv */
 	};
-	struct lg_movreg_insn insn;
-	unsigned int i, n;
 
-	for (i = 0; i < ARRAY_SIZE(cr_cases); i++) {
-		const struct dr_case *c = &cr_cases[i];
-
-		if (!CHECK_EQ(lg_decode_mov_cr(c->bytes, c->len, &insn), 0))
-			continue;
-		CHECK_EQ(insn.length, c->length);
-		CHECK_EQ(insn.reg, c->dr);
-		CHECK_EQ(insn.gpr, c->gpr);
-		CHECK_EQ(insn.is_write, c->is_write);
-		for (n = 0; n < c->len; n++)
-			CHECK_EQ(lg_decode_mov_cr(c->bytes, n, &insn), -EINVAL);
-	}
-	lgtap_case("%u mov %%crN encodings, and each cut short",
+	check_movreg_cases(lg_decode_mov_cr, cr_cases, ARRAY_SIZE(cr_cases),
+			   not_cr, ARRAY_SIZE(not_cr));
+	lgtap_case("%u mov %%crN encodings, each cut short; debug register moves and other opcodes refused",
 		   (unsigned int)ARRAY_SIZE(cr_cases));
-	for (i = 0; i < ARRAY_SIZE(not_cr); i++)
-		CHECK_EQ(lg_decode_mov_cr(not_cr[i], 3, &insn), -EINVAL);
-	lgtap_case("debug register moves and other opcodes refused");
 }
 
 const struct lgtap_test decode_tests[] = {

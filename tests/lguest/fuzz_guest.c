@@ -1552,59 +1552,77 @@ static void put_bytes(uint8_t *mem, uint64_t *at, const uint8_t *b, size_t n)
 	*at += n;
 }
 
-static void build_handlers(struct gen *g)
+/* One width's handler pieces, and where its three handlers go. */
+struct bytes {
+	const uint8_t *b;
+	size_t n;
+};
+#define BYTES(a) ((struct bytes){ a, sizeof(a) })
+
+struct handler_set {
+	uint64_t noerr, err, irq;
+	struct bytes pop_error, body, skip, iret;
+};
+
+static void put(uint8_t *mem, uint64_t *at, struct bytes b)
 {
-	uint8_t *m = g->mem;
+	put_bytes(mem, at, b.b, b.n);
+}
+
+/* The no-error and error-code exception handlers, then the IRQ one. */
+static void build_handler_set(struct gen *g, const struct handler_set *h)
+{
 	bool skip = g->plan->style == STYLE_SKIP;
+	uint8_t *m = g->mem;
 	uint64_t at;
 	int i;
 
-	memset(m + HANDLERS, 0xcc, 0x300);
 	for (i = 0; i < 2; i++) {
-		at = HANDLERS + (i ? H64_ERR : H64_NOERR);
+		at = HANDLERS + (i ? h->err : h->noerr);
 		if (g->plan->style == STYLE_HALT) {
-			put_bytes(m, &at, h_halt, sizeof(h_halt));
+			put(m, &at, BYTES(h_halt));
 			continue;
 		}
 		if (i)
-			put_bytes(m, &at, h64_pop_error, sizeof(h64_pop_error));
-		put_bytes(m, &at, h64_body, sizeof(h64_body));
+			put(m, &at, h->pop_error);
+		put(m, &at, h->body);
 		if (skip)
-			put_bytes(m, &at, h64_skip, sizeof(h64_skip));
-		put_bytes(m, &at, h64_iret, sizeof(h64_iret));
+			put(m, &at, h->skip);
+		put(m, &at, h->iret);
 	}
-	at = HANDLERS + H64_IRQ;
-	put_bytes(m, &at, h64_body, sizeof(h64_body));
-	put_bytes(m, &at, h64_iret, sizeof(h64_iret));
+	at = HANDLERS + h->irq;
+	put(m, &at, h->body);
+	put(m, &at, h->iret);
+}
 
-	for (i = 0; i < 2; i++) {
-		at = HANDLERS + (i ? H32_ERR : H32_NOERR);
-		if (g->plan->style == STYLE_HALT) {
-			put_bytes(m, &at, h_halt, sizeof(h_halt));
-			continue;
-		}
-		if (i)
-			put_bytes(m, &at, h32_pop_error, sizeof(h32_pop_error));
-		put_bytes(m, &at, h32_body, sizeof(h32_body));
-		if (skip)
-			put_bytes(m, &at, h32_skip, sizeof(h32_skip));
-		put_bytes(m, &at, h32_iret, sizeof(h32_iret));
-	}
-	at = HANDLERS + H32_IRQ;
-	put_bytes(m, &at, h32_body, sizeof(h32_body));
-	put_bytes(m, &at, h32_iret, sizeof(h32_iret));
+static void build_handlers(struct gen *g)
+{
+	const struct handler_set h64 = {
+		H64_NOERR, H64_ERR, H64_IRQ, BYTES(h64_pop_error),
+		BYTES(h64_body), BYTES(h64_skip), BYTES(h64_iret),
+	};
+	const struct handler_set h32 = {
+		H32_NOERR, H32_ERR, H32_IRQ, BYTES(h32_pop_error),
+		BYTES(h32_body), BYTES(h32_skip), BYTES(h32_iret),
+	};
+	bool skip = g->plan->style == STYLE_SKIP;
+	uint8_t *m = g->mem;
+	uint64_t at;
+
+	memset(m + HANDLERS, 0xcc, 0x300);
+	build_handler_set(g, &h64);
+	build_handler_set(g, &h32);
 
 	at = HANDLERS + H16_NOERR;
 	if (g->plan->style == STYLE_HALT) {
-		put_bytes(m, &at, h_halt, sizeof(h_halt));
+		put(m, &at, BYTES(h_halt));
 	} else {
-		put_bytes(m, &at, skip ? h16_skip : h16_body,
-			  skip ? sizeof(h16_skip) : sizeof(h16_body));
-		put_bytes(m, &at, h32_iret, sizeof(h32_iret));
+		put(m, &at, skip ? BYTES(h16_skip) : BYTES(h16_body));
+		put(m, &at, BYTES(h32_iret));
 	}
 	at = HANDLERS + H16_IRQ;
-	put_bytes(m, &at, h16_body, sizeof(h16_body));
-	put_bytes(m, &at, h32_iret, sizeof(h32_iret));
+	put(m, &at, BYTES(h16_body));
+	put(m, &at, BYTES(h32_iret));
 }
 
 static uint64_t gate64(uint64_t addr, uint16_t sel, uint8_t type, unsigned int ist)

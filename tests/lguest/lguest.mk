@@ -58,14 +58,14 @@ VM_KMODS += tun
 # (or N,M,...) replays seeds alone, printing the guest each builds and
 # every exit; FUZZ_BASE=N runs fresh seeds from N again, and
 # VM_APPEND=fuzz.args=--no-xsetbv passes options on to fuzz_guest.
-FUZZ_CORPUS := tests/lguest/fuzz-seeds.txt
+FUZZ_GUEST_CORPUS := tests/lguest/fuzz-seeds.txt
 $(BUILD)/vm/bin/fuzz_guest: $(BUILD)/lguest-tests/fuzz_guest.o \
 		$(BUILD)/lguest-tests/guest.o $(BUILD)/vring/tap.o
 	@mkdir -p $(dir $@)
 	$(CC) $(VM_CFLAGS) -o $@ $^
 
 # The corpus travels in the initramfs as /bin/fuzz-seeds.txt.
-$(BUILD)/vm/bin/fuzz-seeds.txt: $(FUZZ_CORPUS)
+$(BUILD)/vm/bin/fuzz-seeds.txt: $(FUZZ_GUEST_CORPUS)
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -84,5 +84,5 @@ fuzz-guest: vm-initramfs
 		tests/vm/run-suite.sh fuzz-guest $(VM_KVER); \
 	status=$$?; \
 	tests/lguest/fuzz-save.sh $(BUILD)/vm/fuzz-guest.result \
-		$(BUILD)/vm/fuzz-guest.console.log $(FUZZ_CORPUS); \
+		$(BUILD)/vm/fuzz-guest.console.log $(FUZZ_GUEST_CORPUS); \
 	exit $$status

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,14 +153,35 @@ long meminfo_kb(const char *field)
 	return value;
 }
 
-int ring_workers(int owner)
+/* A small /proc file into buf, NUL-terminated: its length, or -1. */
+static ssize_t read_proc(const char *pid, const char *file, char *buf,
+			 size_t size)
 {
-	char want[32], path[300], comm[32];
+	char path[300];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	return len;
+}
+
+int ring_workers_in(int owner, const char *cg, int *in_cg)
+{
+	char want[32], buf[256];
 	struct dirent *d;
 	int n = 0;
 	DIR *proc;
-	FILE *f;
 
+	if (in_cg)
+		*in_cg = 0;
 	snprintf(want, sizeof(want), "vring-%d\n", owner);
 	proc = opendir("/proc");
 	if (!proc)
@@ -167,14 +189,19 @@ int ring_workers(int owner)
 	while ((d = readdir(proc))) {
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
+		if (read_proc(d->d_name, "comm", buf, sizeof(buf)) <= 0 ||
+		    strcmp(buf, want))
 			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want))
-			n++;
-		fclose(f);
+		n++;
+		if (in_cg && read_proc(d->d_name, "cgroup", buf, sizeof(buf)) > 0 &&
+		    strstr(buf, cg))
+			(*in_cg)++;
 	}
 	closedir(proc);
 	return n;
+}
+
+int ring_workers(int owner)
+{
+	return ring_workers_in(owner, NULL, NULL);
 }

@@ -225,54 +225,6 @@ static bool reap_within(pid_t pid, int timeout_ms, int *status)
 
 /* --- what the workers look like ---------------------------------------- */
 
-/*
- * Threads named "vring-<owner>" (the ring workers of that owner): how
- * many, and how many of them are in the cgroup `cg` ("" for any).
- */
-static int count_workers(pid_t owner, const char *cg, int *in_cg)
-{
-	char want[32], path[320], buf[256];
-	struct dirent *d;
-	int n = 0, fd;
-	ssize_t len;
-	DIR *proc;
-
-	*in_cg = 0;
-	snprintf(want, sizeof(want), "vring-%d\n", owner);
-	proc = opendir("/proc");
-	if (!proc)
-		return -1;
-	while ((d = readdir(proc))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		if (strcmp(buf, want))
-			continue;
-		n++;
-		snprintf(path, sizeof(path), "/proc/%s/cgroup", d->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		if (strstr(buf, cg))
-			(*in_cg)++;
-	}
-	closedir(proc);
-	return n;
-}
-
 /* A cgroup v2 directory for the stallers; false if there is no cgroup2. */
 static bool make_cgroup(void)
 {
@@ -406,7 +358,7 @@ void test_stall(void)
 	if (cgroup) {
 		ok = true;
 		for (i = 0; i < STALL_PROCS; i++) {
-			n = count_workers(st[i].pid, "/vring-stall", &in_cg);
+			n = ring_workers_in(st[i].pid, "/vring-stall", &in_cg);
 			tap_diag("  owner %d: %d ring workers, %d in its cgroup",
 				 st[i].pid, n, in_cg);
 			ok = ok && n == STALL_RINGS_EACH && in_cg == n;
@@ -436,7 +388,7 @@ void test_stall(void)
 
 	n = 0;
 	for (i = 0; i < STALL_PROCS; i++)
-		n += count_workers(owners[i], "", &in_cg);
+		n += ring_workers_in(owners[i], "", &in_cg);
 	tap_ok(n == 0, "stall: no ring worker outlives its owner (%d left)", n);
 	beside = healthy_rate(&h, 200, &stuck);
 	tap_ok(!stuck && beside > 0,

@@ -63,5 +63,10 @@ long meminfo_kb(const char *field);
 
 /* Threads named "vring-<owner>": the ring workers of that owner. */
 int ring_workers(int owner);
+/*
+ * Threads named "vring-<owner>" (the ring workers of that owner): how
+ * many, and in *in_cg how many of them are in the cgroup cg ("" for any).
+ */
+int ring_workers_in(int owner, const char *cg, int *in_cg);
 
 #endif /* VRINGFD_TESTS_H */
