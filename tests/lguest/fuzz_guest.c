@@ -2249,31 +2249,6 @@ static void disarm_timer(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static int open_guest(struct guest *g)
-{
-	struct lguest_init init;
-
-	memset(g, 0, sizeof(*g));
-	g->fd = open("/dev/lguest", O_RDWR);
-	if (g->fd < 0)
-		return -1;
-	g->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g->mem == MAP_FAILED) {
-		close(g->fd);
-		g->fd = -1;
-		return -1;
-	}
-	init = (struct lguest_init){
-		.mem_base = (uintptr_t)g->mem, .mem_size = GUEST_MEM,
-	};
-	if (ioctl(g->fd, LHREQ_INITIALIZE, &init)) {
-		guest_destroy(g);
-		return -1;
-	}
-	return 0;
-}
-
 static void bind_eventfds(struct guest *g, struct rng *r, int *efd)
 {
 	struct lguest_ioeventfd io = {
@@ -2352,7 +2327,7 @@ static void run_seed(uint64_t seed, const struct options *opt, struct result *re
 	long ret;
 
 	memset(res, 0, sizeof(*res));
-	if (open_guest(&g)) {
+	if (guest_open(&g)) {
 		snprintf(res->outcome, sizeof(res->outcome), "cannot set up a guest: %s",
 			 strerror(errno));
 		snprintf(res->harm, sizeof(res->harm), "a new guest cannot be set up (%s)",

@@ -215,7 +215,7 @@ static void build_regs(struct lguest_regs *r)
 	r->idt.limit = 256 * 16 - 1;
 }
 
-int guest_create(struct guest *g, struct guest_code code)
+int guest_open(struct guest *g)
 {
 	struct lguest_init init;
 
@@ -227,14 +227,10 @@ int guest_create(struct guest *g, struct guest_code code)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->mem == MAP_FAILED)
 		goto fail_close;
-	build_memory(g, code);
 	init = (struct lguest_init){
 		.mem_base = (uintptr_t)g->mem, .mem_size = GUEST_MEM,
 	};
 	if (ioctl(g->fd, LHREQ_INITIALIZE, &init))
-		goto fail_unmap;
-	build_regs(&g->regs);
-	if (ioctl(g->fd, LHREQ_SETREGS, &g->regs))
 		goto fail_unmap;
 	return 0;
 
@@ -244,6 +240,19 @@ fail_close:
 	close(g->fd);
 	g->fd = -1;
 	return -1;
+}
+
+int guest_create(struct guest *g, struct guest_code code)
+{
+	if (guest_open(g))
+		return -1;
+	build_memory(g, code);
+	build_regs(&g->regs);
+	if (ioctl(g->fd, LHREQ_SETREGS, &g->regs)) {
+		guest_destroy(g);
+		return -1;
+	}
+	return 0;
 }
 
 void guest_destroy(struct guest *g)

@@ -53,7 +53,9 @@ struct guest {
 	struct lguest_regs regs;
 };
 
-/* Open /dev/lguest, map and initialise RAM, load code, set registers. */
+/* Open /dev/lguest, map RAM (zeroed) and INITIALIZE: no code, no registers. */
+int guest_open(struct guest *g);
+/* guest_open(), then load code, build the tables and set registers. */
 int guest_create(struct guest *g, struct guest_code code);
 void guest_destroy(struct guest *g);
 int guest_run(struct guest *g, struct lguest_run *run);
