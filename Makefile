@@ -68,7 +68,7 @@ VM_KVER ?= $(KVER)
 
 KMOD_DIRS := $(wildcard fs tests/kmod include drivers)
 KMOD_SRCS := $(wildcard Kbuild) \
-	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[ch]' \) 2>/dev/null)
+	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[chS]' \) 2>/dev/null)
 KMOD_NAMES := fs/vringfd.ko tests/kmod/vring_echo.ko drivers/lguest/lg.ko drivers/net/tun_vring.ko
 kmod_dir = $(BUILD)/kmod-$(1)
 kmods_of = $(addprefix $(BUILD)/kmod-$(1)/,$(KMOD_NAMES))
@@ -80,7 +80,7 @@ $(BUILD)/kmod-%/drivers/lguest/lg.ko $(BUILD)/kmod-%/drivers/net/tun_vring.ko: $
 	@test -d $(call kdir_of,$*) || \
 		{ echo "no kernel headers in $(call kdir_of,$*) (see 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kmod-$*
-	rsync -rcR --delete --filter='+ */' --filter='+ Kbuild' --filter='+ *.[ch]' \
+	rsync -rcR --delete --filter='+ */' --filter='+ Kbuild' --filter='+ *.[chS]' \
 		--filter='- *' Kbuild $(KMOD_DIRS) $(BUILD)/kmod-$*/
 	$(MAKE) -C $(call kdir_of,$*) M=$(abspath $(BUILD)/kmod-$*) modules
 	@touch $(call kmods_of,$*)
@@ -163,7 +163,7 @@ checkpatch:
 # The numbered tour through the sources (see STYLE.md): scripts/journey.pl
 # gathers every /*R:NNN, /*H:NNN, /*L:NNN ... comment in chapter order.
 JOURNEY_SRCS = $(sort $(shell grep -rlE '/\*[A-Z]:[0-9]{3}' fs drivers lguest \
-	--include='*.c' --include='*.h' 2>/dev/null))
+	--include='*.c' --include='*.h' --include='*.S' 2>/dev/null))
 journey:
 	@mkdir -p $(BUILD)
 	@perl scripts/journey.pl $(JOURNEY_SRCS) >$(BUILD)/journey.txt

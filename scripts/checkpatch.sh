@@ -33,7 +33,7 @@ if [[ ! -f $cache/.extracted ]]; then
 fi
 
 mapfile -t files < <(find fs drivers tests/kmod include \
-	\( -name '*.c' -o -name '*.h' \) -type f 2>/dev/null | sort)
+	\( -name '*.c' -o -name '*.h' -o -name '*.S' \) -type f 2>/dev/null | sort)
 if [[ ${#files[@]} -eq 0 ]]; then
 	echo "not ok 1 - checkpatch: no kernel source files found"
 	exit 1

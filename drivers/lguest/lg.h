@@ -25,11 +25,7 @@
 #include "lg_emul.h"
 
 /* Guest general registers in the instruction encoding's order. */
-enum lg_reg {
-	LG_RAX, LG_RCX, LG_RDX, LG_RBX, LG_RSP, LG_RBP, LG_RSI, LG_RDI,
-	LG_R8, LG_R9, LG_R10, LG_R11, LG_R12, LG_R13, LG_R14, LG_R15,
-	LG_NR_REGS
-};
+#include "lg_regs.h"
 
 /* What the launcher owes us before the guest can go on. */
 enum lg_pending {

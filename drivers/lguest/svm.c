@@ -10,7 +10,6 @@
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <asm/alternative.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
@@ -482,7 +481,7 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
  * - The guest's register values are cleared, so none is left for host
  *   code to use speculatively.
  *
- * All of that is inside the asm block, with GIF still clear: no RET and no
+ * All of that is in switch.S (H:410), with GIF still clear: no RET and no
  * interrupt handler may run before it.  The rest is C, before and after
  * (H:420): an IBPB when this CPU last ran a different guest, the divider
  * cleared (AMD's DIV0 erratum), the SRSO branch-predictor bit on 6.12 CPUs
@@ -490,148 +489,11 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
  * return to user mode (VMSCAPE: whatever runs in user space next must not
  * inherit the guest's branch training).
  */
-/* A call whose return the RSB remembers; objtool is told it is intended. */
-#define LG_RSB_CALL(to)							\
-	"999:\n\t.pushsection .discard.intra_function_calls\n\t"	\
-	".long 999b\n\t.popsection\n\t"				\
-	"call " to "\n\tint3\n\t"
 
-/* 16 times two calls: 32 RSB entries, popped off the stack again. */
-#define LG_FILL_RSB							\
-	"mov $16, %%eax\n\t"						\
-	"881:\n\t" LG_RSB_CALL("882f")					\
-	"882:\n\t" LG_RSB_CALL("883f")					\
-	"883:\n\t"							\
-	"add $16, %%rsp\n\t"						\
-	"dec %%eax\n\t"						\
-	"jnz 881b\n\t"							\
-	"lfence\n\t"
-
-#if defined(CONFIG_CPU_UNRET_ENTRY) || defined(CONFIG_CPU_SRSO) || \
-	defined(CONFIG_MITIGATION_UNRET_ENTRY) || defined(CONFIG_MITIGATION_SRSO)
-#define LG_UNTRAIN_RET							\
-	ALTERNATIVE_2("", "call entry_untrain_ret", X86_FEATURE_UNRET,	\
-		      "call srso_alias_untrain_ret", X86_FEATURE_SRSO_ALIAS)
-#else
-#define LG_UNTRAIN_RET ""
-#endif
-
-/*H:410
- * The switch itself.  VMRUN saves the host's RIP, RSP, RAX, flags, control
- * registers, EFER and the four classic segments in the VM_HSAVE_PA page,
- * and loads the same from the guest's VMCB; #VMEXIT does the reverse.
- * Everything else is ours to move:
- *
- * - The other general registers.  We push the host's callee-saved ones
- *   (the compiler saves the rest around this function because we name them
- *   as clobbered), load the guest's from lg->regs, and store them back
- *   after the exit.  RAX holds the VMCB's physical address for VMRUN, and
- *   the guest's RAX and RSP live in the VMCB.
- *
- * - FS, GS (with their bases), KernelGSBase, TR, LDTR, the SYSCALL and
- *   SYSENTER MSRs.  VMSAVE stores exactly these from the CPU into a page
- *   and VMLOAD loads them, so: VMSAVE the host's into our per-CPU page,
- *   VMLOAD the guest's from its VMCB, VMRUN, VMSAVE the guest's, VMLOAD the
- *   host's.  Between the first VMLOAD and the last, GS is the guest's, so
- *   no C code may run there: it is all one asm block.
- *
- * - Interrupts.  CLGI clears the Global Interrupt Flag, which holds off
- *   every interrupt and NMI until STGI.  We then set IF with STI, because
- *   with V_INTR_MASKING the host's IF at VMRUN decides whether a host
- *   interrupt may stop the guest: VMRUN sets GIF, the interrupt arrives,
- *   the guest exits with SVM_EXIT_INTR and GIF clear again.  We CLI, STGI,
- *   and the interrupt stays pending until our caller enables interrupts,
- *   when the host services it as if it had come a moment later.
- */
-static noinline void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
-			      u64 *regs)
-{
-	unsigned long rax = vmcb_pa, rdx = host_pa;
-	u64 *rcx = regs;
-
-	asm volatile("push %%rbp\n\t"
-		     "push %%rcx\n\t"
-		     "push %%rdx\n\t"
-		     "push %%rax\n\t"
-		     "clgi\n\t"
-		     "sti\n\t"
-		     "mov %%rdx, %%rax\n\t"
-		     "vmsave %%rax\n\t"
-		     "mov (%%rsp), %%rax\n\t"
-		     "vmload %%rax\n\t"
-		     "mov %c[rbx](%%rcx), %%rbx\n\t"
-		     "mov %c[rdx](%%rcx), %%rdx\n\t"
-		     "mov %c[rsi](%%rcx), %%rsi\n\t"
-		     "mov %c[rdi](%%rcx), %%rdi\n\t"
-		     "mov %c[rbp](%%rcx), %%rbp\n\t"
-		     "mov %c[r8](%%rcx), %%r8\n\t"
-		     "mov %c[r9](%%rcx), %%r9\n\t"
-		     "mov %c[r10](%%rcx), %%r10\n\t"
-		     "mov %c[r11](%%rcx), %%r11\n\t"
-		     "mov %c[r12](%%rcx), %%r12\n\t"
-		     "mov %c[r13](%%rcx), %%r13\n\t"
-		     "mov %c[r14](%%rcx), %%r14\n\t"
-		     "mov %c[r15](%%rcx), %%r15\n\t"
-		     "mov %c[rcx](%%rcx), %%rcx\n\t"
-		     ALTERNATIVE("jmp 884f", "", X86_FEATURE_CLEAR_CPU_BUF_VM)
-		     "verw x86_verw_sel(%%rip)\n\t"
-		     "884:\n\t"
-		     "vmrun %%rax\n\t"
-		     "vmsave %%rax\n\t"
-		     "mov 16(%%rsp), %%rax\n\t"
-		     "mov %%rcx, %c[rcx](%%rax)\n\t"
-		     "mov %%rdx, %c[rdx](%%rax)\n\t"
-		     "mov %%rbx, %c[rbx](%%rax)\n\t"
-		     "mov %%rsi, %c[rsi](%%rax)\n\t"
-		     "mov %%rdi, %c[rdi](%%rax)\n\t"
-		     "mov %%rbp, %c[rbp](%%rax)\n\t"
-		     "mov %%r8, %c[r8](%%rax)\n\t"
-		     "mov %%r9, %c[r9](%%rax)\n\t"
-		     "mov %%r10, %c[r10](%%rax)\n\t"
-		     "mov %%r11, %c[r11](%%rax)\n\t"
-		     "mov %%r12, %c[r12](%%rax)\n\t"
-		     "mov %%r13, %c[r13](%%rax)\n\t"
-		     "mov %%r14, %c[r14](%%rax)\n\t"
-		     "mov %%r15, %c[r15](%%rax)\n\t"
-		     "mov 8(%%rsp), %%rax\n\t"
-		     "vmload %%rax\n\t"
-		     ALTERNATIVE_2("jmp 885f",
-				   LG_FILL_RSB, X86_FEATURE_RSB_VMEXIT,
-				   LG_FILL_RSB, X86_FEATURE_RETPOLINE)
-		     "885:\n\t"
-		     LG_UNTRAIN_RET
-		     ALTERNATIVE("", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT)
-		     "xor %%ebx, %%ebx\n\t"
-		     "xor %%ecx, %%ecx\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "xor %%esi, %%esi\n\t"
-		     "xor %%edi, %%edi\n\t"
-		     "xor %%ebp, %%ebp\n\t"
-		     "xor %%r8d, %%r8d\n\t"
-		     "xor %%r9d, %%r9d\n\t"
-		     "xor %%r10d, %%r10d\n\t"
-		     "xor %%r11d, %%r11d\n\t"
-		     "xor %%r12d, %%r12d\n\t"
-		     "xor %%r13d, %%r13d\n\t"
-		     "xor %%r14d, %%r14d\n\t"
-		     "xor %%r15d, %%r15d\n\t"
-		     "cli\n\t"
-		     "stgi\n\t"
-		     "add $24, %%rsp\n\t"
-		     "pop %%rbp\n\t"
-		     : "+a" (rax), "+d" (rdx), "+c" (rcx), ASM_CALL_CONSTRAINT
-		     : [rbx] "i" (LG_RBX * 8), [rdx] "i" (LG_RDX * 8),
-		       [rcx] "i" (LG_RCX * 8), [rsi] "i" (LG_RSI * 8),
-		       [rdi] "i" (LG_RDI * 8), [rbp] "i" (LG_RBP * 8),
-		       [r8] "i" (LG_R8 * 8), [r9] "i" (LG_R9 * 8),
-		       [r10] "i" (LG_R10 * 8), [r11] "i" (LG_R11 * 8),
-		       [r12] "i" (LG_R12 * 8), [r13] "i" (LG_R13 * 8),
-		       [r14] "i" (LG_R14 * 8), [r15] "i" (LG_R15 * 8)
-		     : "rbx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
-		       "r13", "r14", "r15", "memory", "cc");
-}
-
-/* A probe inside it would run with the guest's GS (H:410). */
+/* The switch itself (H:410, switch.S). */
+asmlinkage void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
+			 u64 *regs);
+/* A probe inside it would run with the guest's GS. */
 NOKPROBE_SYMBOL(lg_vmrun);
 
 static void lg_raise(struct lguest *lg, u8 vector, bool has_error)
