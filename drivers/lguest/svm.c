@@ -58,6 +58,8 @@ static u64 lg_guest_cr4_bits(void);
 static void lg_init_flush_vmcb(struct vmcb *vmcb);
 static void lg_report_mitigations(void);
 static bool lg_flush_asid(void);
+/* The CPU refused the flush guest (H:424): said once, from lg_run(). */
+static bool lg_flush_refused;
 static bool lg_notifiers_on;
 /* Each guest's lguest.id, never reused (H:415). */
 static atomic64_t lg_next_id;
@@ -223,6 +225,16 @@ static void lg_reset_save_area(struct vmcb_save_area *s)
 	s->g_pat = 0x0007040600070406ULL;
 }
 
+/* What every VMCB of ours has: the permission maps, our ASID, nested paging. */
+static void lg_init_control(struct vmcb *vmcb)
+{
+	vmcb->control.iopm_base_pa = __pa(lg_iopm);
+	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
+	vmcb->control.asid = lg_asid;
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+}
+
 /*
  * The flush guest (H:424): our ASID, nested paging over a table with
  * nothing in it, so its very first instruction fetch is a nested page
@@ -235,11 +247,7 @@ static void lg_init_flush_vmcb(struct vmcb *vmcb)
 	lg_intercept(vmcb, INTERCEPT_SHUTDOWN);
 	lg_intercept(vmcb, INTERCEPT_VMRUN);
 	vmcb->control.intercepts[INTERCEPT_EXCEPTION] = ~0U;
-	vmcb->control.iopm_base_pa = __pa(lg_iopm);
-	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
-	vmcb->control.asid = lg_asid;
-	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
-	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	lg_init_control(vmcb);
 	vmcb->control.nested_cr3 = __pa(lg_empty_npt);
 	lg_reset_save_area(&vmcb->save);
 }
@@ -306,11 +314,7 @@ int lg_vcpu_create(struct lguest *lg)
 		lg_intercept(vmcb, INTERCEPT_DR0_READ + i);
 		lg_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
 	}
-	vmcb->control.iopm_base_pa = __pa(lg_iopm);
-	vmcb->control.msrpm_base_pa = __pa(lg_msrpm);
-	vmcb->control.asid = lg_asid;
-	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
-	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	lg_init_control(vmcb);
 	vmcb->control.tsc_offset = -rdtsc();
 
 	/* Until SETREGS: a CPU just out of reset. */
@@ -828,9 +832,11 @@ static bool lg_flush_asid(void)
 		lg_machine_check();
 	lg_restore_host_debug_regs(false, LG_DR6_FIXED);
 	lg_svm_give_back(&saved);
-	if (WARN_ONCE(hc->flush_vmcb->control.exit_code == (u32)SVM_EXIT_ERR,
-		      "lguest: the CPU refused the flush guest"))
+	/* We may be in the scheduler: lg_run() reports it (no printk here). */
+	if (unlikely(hc->flush_vmcb->control.exit_code == (u32)SVM_EXIT_ERR)) {
+		WRITE_ONCE(lg_flush_refused, true);
 		return false;
+	}
 	hc->tlb_dirty = false;
 	/*
 	 * The other hypervisor's guests are strangers to H:415's IBPB
@@ -1740,12 +1746,9 @@ static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
  * that).  Running on would run the guest on the host's page tables, so we
  * stop it and say so, but not where: the host's addresses are not the
  * launcher's to read, in the reason or through GETREGS, so the save area
- * goes back to reset.  A VMRUN the CPU refused is told apart first: QEMU
- * then stores the host's state too.
+ * goes back to reset.  A VMRUN the CPU refused is told apart first (QEMU
+ * then stores the host's state too, and the save area is reset as well).
  */
-static const char lg_vmrun_refused[] =
-	"the CPU refused the guest's state (VMRUN failed): check SETREGS";
-
 static bool lg_state_is_host(struct lguest *lg)
 {
 	const struct vmcb_save_area *s = &lg->vmcb->save;
@@ -1761,12 +1764,14 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	u32 code = vmcb->control.exit_code;
 
 	lg->stats[LGUEST_STAT_EXITS]++;
+	if (unlikely(code == (u32)SVM_EXIT_ERR)) {
+		lg_kill(lg, "the CPU refused the guest's state (VMRUN failed): check SETREGS");
+		if (lg_state_is_host(lg))
+			lg_reset_save_area(&vmcb->save);
+		return 0;
+	}
 	if (unlikely(lg_state_is_host(lg))) {
-		if (code == (u32)SVM_EXIT_ERR)
-			lg_kill(lg, "%s", lg_vmrun_refused);
-		else
-			lg_kill(lg, "host state in the guest's VMCB (exit %#x)",
-				code);
+		lg_kill(lg, "host state in the guest's VMCB (exit %#x)", code);
 		lg_reset_save_area(&vmcb->save);
 		return 0;
 	}
@@ -1838,9 +1843,6 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	case SVM_EXIT_XSETBV:
 		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
 		lg_inject_exception(lg, LG_EXCP_UD, false);
-		return 0;
-	case (u32)SVM_EXIT_ERR:
-		lg_kill(lg, "%s", lg_vmrun_refused);
 		return 0;
 	}
 	lg->stats[LGUEST_STAT_EXIT_OTHER]++;
@@ -1929,6 +1931,8 @@ int lg_run(struct lguest *lg, struct lguest_run *run)
 	preempt_notifier_unregister(&lg->leaving);
 #endif
 	preempt_enable();
+	if (unlikely(READ_ONCE(lg_flush_refused)))
+		pr_warn_once("lguest: the CPU refused the flush guest: our ASID is not flushed for KVM\n");
 	WRITE_ONCE(lg->task, NULL);
 	if (ret < 0)
 		return ret;
