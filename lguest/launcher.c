@@ -29,13 +29,8 @@
 #include <unistd.h>
 
 #include "launcher.h"
-#ifdef LGUEST_HAVE_VIRTIO
 #include "tunnet.h"
 #include "virtio_mmio.h"
-#else
-#define LGUEST_NET_MAX_PAIRS	8	/* for --queues' message */
-#define LGUEST_NET_COALESCE_MAX	1000000	/* for --net-coalesce's */
-#endif
 
 bool verbose;
 struct cpu *the_cpu;
@@ -100,8 +95,6 @@ static const char usage_text[] =
 "  N    the guest wrote N to port 0xf4\n"
 "  130  three Ctrl-Cs\n";
 
-#define LGUEST_STATUS_REBOOT 3
-
 static void print_message(const char *fmt, va_list ap)
 {
 	terminal_restore();
@@ -131,10 +124,8 @@ void launcher_exit(int status)
 {
 	if (verbose && the_cpu)
 		the_cpu->ops->print_stats(the_cpu, stderr);
-#ifdef LGUEST_HAVE_VIRTIO
 	if (verbose)
 		virtio_print_stats(stderr);
-#endif
 	terminal_restore();
 	fflush(stdout);
 	exit(status);
@@ -613,7 +604,6 @@ static void setup_signals(void)
  * kernel's messages go to both; the UART's reach the terminal until hvc0
  * starts writing, and hvc0's after that (uart.c).
  */
-#ifdef LGUEST_HAVE_VIRTIO
 /*N:500
  * --tunnet: the tap first (tunnet.c), then the card on it.  The guest's
  * init (guest/initramfs/init) takes its address from lguest.ip= on the
@@ -660,7 +650,6 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 	if (!strstr(opts->boot.user_args, "lguest.ip="))
 		cmdline_append("lguest.ip=%s/24", guest_ip);
 }
-#endif
 
 static void create_devices(struct guest_mem *mem, const struct options *opts)
 {
@@ -668,7 +657,6 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 	int console_in;
 
 	console_in = uart_create(!opts->virtio_console);
-#ifdef LGUEST_HAVE_VIRTIO
 	if (opts->virtio_console) {
 		virtio_console_create(mem, STDOUT_FILENO, console_in);
 		cmdline_append("console=hvc0");
@@ -679,17 +667,6 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 		virtio_rng_create(mem);
 	if (opts->tunnet)
 		create_network(mem, opts);
-#else
-	(void)mem;
-	(void)i;
-	(void)console_in;
-	if (opts->nr_blocks || opts->rng || opts->virtio_console ||
-	    opts->tunnet)
-		die("%s: this lguest was built without virtio devices",
-		    opts->nr_blocks ? "--block" :
-		    opts->rng ? "--rng" :
-		    opts->tunnet ? "--tunnet" : "--console=virtio");
-#endif
 }
 
 int main(int argc, char **argv)

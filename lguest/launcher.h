@@ -13,17 +13,20 @@
 #include "device.h"
 
 /*
- * Exit statuses of the launcher (also in --help):
- *   0   the guest powered off (HLT with interrupts off) or rebooted
+ * Exit statuses of the launcher; --help (launcher.c) lists the same.
+ *   0   the guest powered off (HLT with interrupts off)
  *   1   a usage or setup error: bad argument, unreadable kernel, no
  *       /dev/lguest or /dev/kvm, ...
  *   2   the hypervisor killed the guest (the reason is printed)
- *   N   the guest wrote N to the exit port (LGUEST_EXIT_PORT)
- *   130 three Ctrl-Cs within a second on the console
+ *   3   the guest rebooted: a triple fault, a keyboard-controller reset,
+ *       or a panic (the command line has panic=-1 and reboot=triple)
+ *   N   the guest wrote N to the exit port 0xf4
+ *   130 three Ctrl-Cs
  */
 #define LGUEST_STATUS_OK	0
 #define LGUEST_STATUS_ERROR	1
 #define LGUEST_STATUS_KILLED	2
+#define LGUEST_STATUS_REBOOT	3
 #define LGUEST_STATUS_CTRL_C	130
 
 /* A byte written here ends the guest with that byte as exit status. */
@@ -69,7 +72,7 @@ int uart_create(bool is_console);
 /* launcher.c: the end of the guest, from any thread. */
 void launcher_exit(int status) __attribute__((noreturn));
 
-/* The terminal (launcher.c): raw mode on, and restored at every exit. */
+/* The terminal (uart.c): raw mode on, and restored at every exit. */
 void terminal_restore(void);
 
 #endif /* LGUEST_LAUNCHER_H */

@@ -5,17 +5,13 @@
 #
 #   make lguest              $(BUILD)/lguest/lguest
 #   make vm-suite SUITE=launcher
-#
-# The virtio devices (lguest/virtio_*.c, lguest/virtqueue.c) are linked in
-# when they exist; without them --block and --rng are refused.
 
 LGUEST_BIN := $(BUILD)/lguest/lguest
 LGUEST_CORE_SRCS := lguest/launcher.c lguest/boot.c lguest/mem.c lguest/io.c \
 	lguest/uart.c lguest/cpu_kvm.c lguest/cpu_lguest.c
-LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c lguest/virtqueue.c lguest/tunnet.c)
+LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c) lguest/virtqueue.c lguest/tunnet.c
 LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h)
-LGUEST_CFLAGS := $(VM_CFLAGS) -pthread \
-	$(if $(wildcard lguest/virtio_mmio.c),-DLGUEST_HAVE_VIRTIO)
+LGUEST_CFLAGS := $(VM_CFLAGS) -pthread
 
 $(LGUEST_BIN): $(LGUEST_CORE_SRCS) $(LGUEST_VIRTIO_SRCS) $(LGUEST_HDRS) lguest/launcher.mk
 	@mkdir -p $(dir $@)

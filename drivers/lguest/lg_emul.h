@@ -5,7 +5,7 @@
  * instruction lengths, and the guest page-table walker.  Like
  * fs/vring_core.c, they compile both in the kernel and in userspace (with
  * tests/lguest-unit/lg_emul_user.h) so they are unit-tested on the host.
- * None of them locks: the caller (svm.c, guest.c) serialises.
+ * None of them locks: the caller (svm.c, under the vCPU's run) serialises.
  */
 #ifndef LG_EMUL_H
 #define LG_EMUL_H
