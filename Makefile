@@ -181,6 +181,8 @@ journey-check:
 		echo "not ok 1 - journey: extraction failed"; sed 's/^/# /' $(BUILD)/journey.err; \
 	fi
 
+include Documentation/htmldocs.mk
+
 # --- the demo and packages ------------------------------------------------
 
 deps:

@@ -30,6 +30,8 @@ PACKAGES=(
 	# Tools the test programs and benchmarks use (mkfs.ext4 makes the
 	# guest test disk).
 	strace iperf3 e2fsprogs
+	# make htmldocs: Documentation and the journey as HTML.
+	python3-sphinx
 )
 
 missing=()

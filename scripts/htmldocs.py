@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# htmldocs.py: lay out the Sphinx project that `make htmldocs` builds.
+#
+#   htmldocs.py JOURNEY_TXT DOC_DIR OUT_DIR
+#
+# OUT_DIR gets a copy of DOC_DIR's conf.py, index.rst and *.rst, plus:
+#   journey.rst          the tour (JOURNEY_TXT, as scripts/journey.pl
+#                        prints it), each stop with an anchor (#R-010) and
+#                        a link to its line in the source, and every
+#                        "R:010" in a stop's text a link to that stop;
+#   _extra/source/...    one HTML page per source file the tour visits,
+#                        numbered lines with anchors (#L123), which Sphinx
+#                        copies as they are (html_extra_path).
+#
+# The stops' text is the comments' own plain prose, laid out by hand in
+# the source (indented code, hand-made tables), so it goes into the page as
+# HTML paragraphs and preformatted blocks, never through reStructuredText,
+# whose markup characters (`*`, `_`, `|`) are common in C comments.
+import html
+import os
+import re
+import shutil
+import sys
+
+STOP_RE = re.compile(r'^\[([A-Z]):(\d{3})\] (\S+):(\d+)$')
+REF_RE = re.compile(r'\b([A-Z]):(\d{3})\b')
+
+
+def die(msg):
+    sys.exit('htmldocs: ' + msg)
+
+
+def parse_journey(path):
+    """(title, intro lines, [(chapter title, intro lines, [stop])])."""
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    if len(lines) < 2 or not re.fullmatch(r'=+', lines[1]):
+        die(f'{path}: no title line')
+    title, intro, chapters, stop = lines[0], [], [], None
+    i = 2
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ''
+        m = STOP_RE.match(line)
+        if line and re.fullmatch(r'-+', nxt) and len(nxt) == len(line):
+            chapters.append((line, [], []))
+            stop = None
+            i += 2
+            continue
+        if m:
+            if not chapters:
+                die(f'{path}:{i + 1}: a stop before any chapter')
+            stop = {'key': f'{m[1]}:{m[2]}', 'file': m[3],
+                    'line': int(m[4]), 'text': []}
+            chapters[-1][2].append(stop)
+        elif stop:
+            stop['text'].append(line)
+        elif chapters:
+            chapters[-1][1].append(line)
+        else:
+            intro.append(line)
+        i += 1
+    return title, intro, chapters
+
+
+def anchor(key):
+    return key.replace(':', '-')
+
+
+def source_page(path):
+    return f'source/{path}.html'
+
+
+def paragraphs(lines):
+    """Blank-line separated blocks, without leading/trailing blanks."""
+    block = []
+    for line in lines + ['']:
+        if line.strip():
+            block.append(line)
+        elif block:
+            yield block
+            block = []
+
+
+def linked(text, keys):
+    """Escape text and turn each known stop number into a link to it."""
+    out, pos = [], 0
+    for m in REF_RE.finditer(text):
+        key = f'{m[1]}:{m[2]}'
+        if key not in keys:
+            continue
+        out.append(html.escape(text[pos:m.start()]))
+        out.append(f'<a href="#{anchor(key)}">{key}</a>')
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return ''.join(out)
+
+
+ITEM_RE = re.compile(r'([-*]|\d+[.)]) (.*)')
+
+
+def list_items(block):
+    """A block that is a list ("- item" or "1. item", wrapped lines
+    indented under it) as (ordered, [item text]); None otherwise."""
+    first = ITEM_RE.fullmatch(block[0])
+    if not first:
+        return None
+    ordered, items = first[1][0].isdigit(), []
+    for line in block:
+        m = ITEM_RE.fullmatch(line)
+        if m and m[1][0].isdigit() == ordered:
+            items.append(m[2])
+        elif line.startswith('  ') and items:
+            items[-1] += ' ' + line.strip()
+        else:
+            return None
+    return ordered, items
+
+
+def body_html(lines, keys):
+    """A comment's prose as <p>, its lists as lists, and blocks laid out
+    by hand (code, tables) as <pre>."""
+    out = []
+    for block in paragraphs(lines):
+        items = list_items(block)
+        if items:
+            tag = 'ol' if items[0] else 'ul'
+            out.append(f'<{tag}>' + ''.join(f'<li>{linked(i, keys)}</li>'
+                                          for i in items[1]) + f'</{tag}>')
+        elif any(l.startswith((' ', '\t')) or '|' in l for l in block):
+            out.append(f'<pre>{linked(chr(10).join(block), keys)}</pre>')
+        else:
+            out.append(f'<p>{linked(chr(10).join(block), keys)}</p>')
+    return out
+
+
+def raw_block(html_lines):
+    return ['.. raw:: html', ''] + ['   ' + l for l in
+                                    '\n'.join(html_lines).split('\n')] + ['']
+
+
+def write_journey(out_dir, title, intro, chapters):
+    keys = {s['key'] for _, _, stops in chapters for s in stops}
+    rst = ['.. SPDX-License-Identifier: GPL-2.0',
+           '.. Generated by scripts/htmldocs.py from build/journey.txt.', '',
+           '=' * len(title), title, '=' * len(title), '']
+    if any(l.strip() for l in intro):
+        rst += raw_block(body_html(intro, keys))
+    for ctitle, cintro, stops in chapters:
+        rst += [ctitle, '=' * len(ctitle), '']
+        if any(l.strip() for l in cintro):
+            rst += raw_block(body_html(cintro, keys))
+        for s in stops:
+            where = f'{s["file"]}:{s["line"]}'
+            head = (f'<div class="journey-stop" id="{anchor(s["key"])}">'
+                    f'<p class="journey-head"><a class="journey-key" '
+                    f'href="#{anchor(s["key"])}">{s["key"]}</a> '
+                    f'<a class="journey-src" href="{source_page(s["file"])}'
+                    f'#L{s["line"]}">{html.escape(where)}</a></p>')
+            rst += raw_block([head] + body_html(s['text'], keys) + ['</div>'])
+    with open(os.path.join(out_dir, 'journey.rst'), 'w',
+              encoding='utf-8') as f:
+        f.write('\n'.join(rst))
+    return keys
+
+
+def write_source_pages(out_dir, chapters):
+    files = sorted({s['file'] for _, _, stops in chapters for s in stops})
+    stops_at = {}
+    for _, _, stops in chapters:
+        for s in stops:
+            stops_at.setdefault((s['file'], s['line']), s['key'])
+    for path in files:
+        try:
+            with open(path, encoding='utf-8') as f:
+                src = f.read().split('\n')
+        except OSError as e:
+            die(f'{path}: {e.strerror} (named by the journey)')
+        if src and src[-1] == '':
+            src.pop()
+        depth = path.count('/') + 1
+        up = '../' * depth
+        rows = []
+        for n, line in enumerate(src, 1):
+            key = stops_at.get((path, n))
+            mark = (f' <a class="stop" href="{up}journey.html#{anchor(key)}">'
+                    f'{key}</a>') if key else ''
+            rows.append(f'<span id="L{n}"><a class="n" href="#L{n}">{n:5d}'
+                        f'</a>  {html.escape(line)}</span>{mark}')
+        page = os.path.join(out_dir, '_extra', source_page(path))
+        os.makedirs(os.path.dirname(page), exist_ok=True)
+        with open(page, 'w', encoding='utf-8') as f:
+            f.write(f'''<!DOCTYPE html>
+<!-- SPDX-License-Identifier: GPL-2.0 -->
+<html><head><meta charset="utf-8"><title>{html.escape(path)}</title>
+<style>
+body {{ font-family: monospace; margin: 1em; }}
+pre {{ line-height: 1.3; }}
+span:target {{ background: #ffe98a; display: inline-block; width: 100%; }}
+a.n {{ color: #999; text-decoration: none; }}
+a.stop {{ background: #e0ecff; padding: 0 .3em; }}
+</style></head><body>
+<p><a href="{up}journey.html">the journey</a> &middot; {html.escape(path)}</p>
+<pre>
+{chr(10).join(rows)}
+</pre></body></html>
+''')
+    return files
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit('usage: htmldocs.py JOURNEY_TXT DOC_DIR OUT_DIR')
+    journey, doc_dir, out_dir = sys.argv[1:]
+    if os.path.exists(out_dir):
+        shutil.rmtree(out_dir)
+    os.makedirs(out_dir)
+    for name in sorted(os.listdir(doc_dir)):
+        if name == 'conf.py' or name.endswith('.rst'):
+            shutil.copy(os.path.join(doc_dir, name), out_dir)
+    title, intro, chapters = parse_journey(journey)
+    keys = write_journey(out_dir, title, intro, chapters)
+    files = write_source_pages(out_dir, chapters)
+    print(f'htmldocs: {len(keys)} stops in {len(chapters)} chapters, '
+          f'{len(files)} source pages')
+
+
+if __name__ == '__main__':
+    main()
