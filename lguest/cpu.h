@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * The launcher's view of a virtual CPU.  Two backends implement it:
- * cpu_lguest.c over /dev/lguest (our own lg.ko) and cpu_kvm.c over
- * /dev/kvm.  Both keep the PIC and PIT in the kernel, so the launcher only
- * ever sees the exits it has to emulate.
+/*L:295
+ * The launcher's view of a virtual CPU, struct cpu_ops: set the registers
+ * the boot protocol fixes, run the guest until it needs us (struct
+ * cpu_exit says why: port I/O, MMIO outside RAM, a halt for good, a
+ * reset, the hypervisor giving up on it, or just a signal), and raise an
+ * interrupt line.  Two more calls bind eventfds inside the hypervisor, so
+ * that a device can take itself out of the launcher's path: a guest write
+ * that signals an eventfd without an exit to us, and an eventfd whose
+ * signal raises an interrupt (N:480 uses both).
+ *
+ * Two backends implement it: cpu_kvm.c over /dev/kvm and cpu_lguest.c
+ * over our own /dev/lguest.  Both keep the PIC and the PIT in the kernel,
+ * so the launcher only ever sees the exits it has to emulate, and nothing
+ * but main(), which picks one, asks which hypervisor runs the guest.
  */
 #ifndef LGUEST_CPU_H
 #define LGUEST_CPU_H

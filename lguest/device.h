@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * What a device model in the launcher sees of the rest of it: the guest's
- * memory, a way to claim a range of MMIO space, interrupt lines, and the
- * launcher's I/O loop.  The launcher core (launcher.c, boot.c, the CPU
- * backends) implements these; devices (uart.c, virtio_*.c) use them, and
- * unit tests implement them over fake memory.
+/*L:240
+ * Devices.  Before the first one, what every device in the launcher sees
+ * of the rest of it, which is this header and nothing more: the guest's
+ * memory, with guest_ptr() in front of every access (L:050); a claim on a
+ * range of MMIO or port space, whose reads and writes the run loop hands
+ * over (L:410, L:420); interrupt lines to pulse or hold; the I/O thread,
+ * which calls a device back when one of its file descriptors has input
+ * (L:400); and the kernel command line, where a device announces itself
+ * (L:120).  The launcher core (launcher.c, boot.c, the CPU backends)
+ * implements these and devices (uart.c, virtio_*.c) only use them, so the
+ * unit tests can put a device on a fake launcher over plain malloc()ed
+ * memory and test it without a guest.
  */
 #ifndef LGUEST_DEVICE_H
 #define LGUEST_DEVICE_H

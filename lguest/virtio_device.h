@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
+/*L:502
  * Between the virtio-mmio transport (virtio_mmio.c) and the device models
- * (virtio_blk.c, virtio_console.c, virtio_rng.c).  A model describes
- * itself in a struct virtio_device_model; the transport does the
- * registers, the feature handshake, the queues' setup and the interrupts,
- * and calls the model when the guest kicks one of its queues.
+ * (virtio_blk.c, virtio_console.c, virtio_rng.c, and virtio_net.c in the
+ * network chapter).  A model describes itself in a struct
+ * virtio_device_model: its device ID, its feature bits, how many queues
+ * it has, and what to do when the guest kicks one of them (queue_notify),
+ * with optional hooks for the moments of the handshake that concern it
+ * (features_ok, driver_ok, reset).  The transport does everything else:
+ * the registers, the feature handshake, the queues' setup and the
+ * interrupts.  So a model never sees a register: it sees chains of
+ * buffers, taken from a queue and given back with the number of bytes it
+ * wrote (the ring they come from is the next chapter's, R:010), always
+ * under the device's lock, since MMIO comes on the vCPU thread and input
+ * on the I/O thread.  This is kvmtool's shape: one file per device, each
+ * filling in one ops struct.
  */
 #ifndef LGUEST_VIRTIO_DEVICE_H
 #define LGUEST_VIRTIO_DEVICE_H

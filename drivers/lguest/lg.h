@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lg.ko's private header: one struct lguest per open /dev/lguest, and the
- * functions the four files of the module offer each other.
+ * functions the four files that use it offer each other.
  *
  *   main.c    the misc device, the ioctls, module load and unload
  *   svm.c     the VMCB, the world switch and the exits
  *   mem.c     guest memory: pinned launcher pages behind nested page tables
  *   events.c  ioeventfd and irqfd (with virtio-mmio interrupt status), the
  *             PIT's hrtimer, interrupt lines
+ *
+ * The rest know nothing of struct lguest, so the unit tests build them in
+ * userspace: pic.c and pit.c (the PIC and the PIT), decode.c (the MMIO
+ * instruction decoder) and walk.c (the guest page table walk), declared
+ * in lg_emul.h; and switch.S, the world switch itself.
  */
 #ifndef LG_H
 #define LG_H
@@ -39,6 +44,22 @@ struct lg_fxsave {
 	u8 bytes[512];
 } __aligned(16);
 
+/*H:032
+ * struct lguest is everything lg.ko knows of one guest, and a map of the
+ * chapter: the address space it belongs to (H:035); its memory, the
+ * launcher's pages pinned behind our nested page tables (H:200); its CPU,
+ * a VMCB (H:100) and what VMRUN keeps elsewhere (the other general
+ * registers, the FPU, the debug registers); what an exit left for the
+ * launcher to finish (pending, H:490); why it died, if it did (H:040);
+ * its PIC and PIT (H:500, H:600); and its eventfd bindings (H:320).
+ *
+ * Three locks, each for a reason of its own.  run_lock is a mutex around
+ * the vCPU: one thread at a time may run it or change its registers.
+ * lock is a spinlock taken with interrupts off, because interrupt lines
+ * are raised from the PIT's hrtimer and from eventfd wakeups as well as
+ * from other threads (H:300).  events_lock is a mutex again, because
+ * binding an eventfd may sleep.
+ */
 struct lguest {
 	/* The process that opened us; no other may use the guest (H:035). */
 	struct mm_struct *mm;

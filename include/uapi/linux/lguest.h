@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/*
+/*H:005
  * /dev/lguest: the interface between lg.ko, which runs an x86-64 guest with
  * AMD SVM and nested paging, and the launcher, which loads the guest and
- * provides its devices.  One open file is one guest with one CPU.
+ * provides its devices.  One open file is one guest with one CPU.  This
+ * header is the whole contract; the rest of the chapter is what lg.ko
+ * does behind it.
  *
  * The launcher maps the guest's RAM in its own address space and tells
  * lg.ko where (LHREQ_INITIALIZE); guest-physical address p is launcher
@@ -14,7 +16,10 @@
  *
  * lg.ko emulates the two 8259 PICs (ports 0x20-0x21, 0xa0-0xa1, 0x4d0-0x4d1)
  * and the 8254 PIT (0x40-0x43, 0x61) itself, so timer ticks never wake the
- * launcher.  Documentation/lguest.rst describes the ABI in full.
+ * launcher, and two kinds of binding keep it out of a device's way too: a
+ * guest write that signals an eventfd (LHREQ_IOEVENTFD, H:320) and an
+ * eventfd that raises an interrupt (LHREQ_IRQFD, H:330).
+ * Documentation/lguest.rst describes the ABI in full.
  */
 #ifndef _UAPI_LINUX_LGUEST_H
 #define _UAPI_LINUX_LGUEST_H

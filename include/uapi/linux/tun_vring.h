@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/*
+/*N:050
  * tun_vring: bind a tap queue to two vringfds, so that a guest's network
- * rings are served inside the kernel.
+ * rings are served inside the kernel.  This is the whole interface the
+ * launcher uses (N:480).
  *
  * Open /dev/tun_vring (one binding per open file), set up an rx and a tx
  * ring on /dev/vring (VRINGSETUP, VRINGSETBASE, VRINGSETLIMIT, and usually

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/*
- * vringfd: a file descriptor over a virtio split ring in user memory.
+/*R:205
+ * vringfd: a file descriptor over a virtio split ring in user memory, as
+ * its owner sees it.
  *
  * Open /dev/vring, describe the ring with VRINGSETUP, and the ring's
  * in-kernel consumer (an echo test module, tun_vring, ...) walks it in
