@@ -161,24 +161,31 @@ checkpatch:
 	@scripts/checkpatch.sh
 
 # The numbered tour through the sources (see STYLE.md): scripts/journey.pl
-# gathers every /*R:NNN, /*H:NNN, /*L:NNN ... comment in chapter order.
-JOURNEY_SRCS = $(sort $(shell grep -rlE '/\*[A-Z]:[0-9]{3}' fs drivers lguest \
+# gathers every /*P:NNN, /*L:NNN, /*H:NNN ... comment in chapter order.
+# Documentation and the tests quote stop numbers too: journey.pl checks
+# that every one they quote exists.
+JOURNEY_SRCS = $(sort $(shell grep -rlE '/\*[A-Z]:[0-9]{3}' fs drivers lguest include \
 	--include='*.c' --include='*.h' --include='*.S' 2>/dev/null))
+JOURNEY_REFS = $(sort $(shell grep -rlE '\b[A-Z]:[0-9]{3}\b' README.md Documentation tests \
+	bench guest lib 2>/dev/null))
 journey:
 	@mkdir -p $(BUILD)
-	@perl scripts/journey.pl $(JOURNEY_SRCS) >$(BUILD)/journey.txt
+	@perl scripts/journey.pl $(JOURNEY_SRCS) --refs $(JOURNEY_REFS) >$(BUILD)/journey.txt
 	@echo "journey: $(BUILD)/journey.txt ($$(grep -c '^\[' $(BUILD)/journey.txt) stops)"
 
-# make check: the tour must extract cleanly (no unknown chapter, no stop
-# numbered twice, every comment closed).
+# make check: the tour must extract cleanly and read in order: no unknown
+# chapter, no stop numbered twice, every comment closed, every "X:NNN"
+# naming a stop that exists, a preface naming each chapter's first stop
+# in turn, and every chapter handing on to the next (scripts/journey.pl).
 HOST_TESTS += journey-check
 journey-check:
 	@mkdir -p $(BUILD)
-	@if perl scripts/journey.pl $(JOURNEY_SRCS) >$(BUILD)/journey.txt \
-		2>$(BUILD)/journey.err; then \
+	@if perl scripts/journey.pl $(JOURNEY_SRCS) --refs $(JOURNEY_REFS) \
+		>$(BUILD)/journey.txt 2>$(BUILD)/journey.err; then \
 		echo "ok 1 - journey: $$(grep -c '^\[' $(BUILD)/journey.txt) stops extract in order"; \
 	else \
 		echo "not ok 1 - journey: extraction failed"; sed 's/^/# /' $(BUILD)/journey.err; \
+		exit 1; \
 	fi
 
 include Documentation/htmldocs.mk

@@ -826,6 +826,14 @@ u32 vring_num(struct vring *vr)
 }
 EXPORT_SYMBOL_GPL(vring_num);
 
+/*R:990 You now know the split ring, how it is walked when its every
+ * word may be hostile, and how a ring in user memory gets a consumer in
+ * the kernel: a vringfd that the owner sets up, kicks with write() or an
+ * eventfd, and waits on with poll() or another eventfd.  Next, the
+ * consumer that makes it worth doing: tun_vring, which moves a guest's
+ * network frames between its rings and a tap, and the launcher's network
+ * card, which sets it all up (N:010).
+ */
 static struct miscdevice vring_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "vring",

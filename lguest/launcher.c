@@ -1,4 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
+/*P:010
+ * This is lguest, a small hypervisor for x86-64 Linux, and these numbered
+ * comments are a tour of it.  Read them in order (`make journey` prints
+ * them as build/journey.txt, each under the file and line it sits on) and
+ * you will know how a guest kernel is loaded, run, given devices and put
+ * on a network, from the command line down to the world switch and back.
+ * The tour follows a guest through its life:
+ *
+ *  1. The launcher (L:010), the program you run.  It reads the command
+ *     line, makes the guest's memory, loads a Linux bzImage into it as a
+ *     bootloader would, and runs the guest's CPU in a loop.
+ *  2. The host (H:005): lg.ko behind /dev/lguest, which is what runs when
+ *     that loop asks for the guest to run.  AMD SVM switches the CPU into
+ *     the guest and back, nested paging gives it memory, we emulate its
+ *     interrupt controller and timer in the kernel, and nothing the guest
+ *     does may reach the host.
+ *  3. The devices (L:500): virtio-mmio, how the guest finds its console,
+ *     disk and entropy source, and hands them work in rings.
+ *  4. The rings (R:010): the virtio split ring, walked in one place for
+ *     everyone, and vringfd, a file descriptor that hands a ring in user
+ *     memory to a consumer in the kernel.
+ *  5. The network (N:010): tun_vring joins a guest's network rings to a
+ *     tap inside the host kernel, so that the launcher moves no packet.
+ *  6. The ending (E:010): what you have learnt, and where to go next.
+ *
+ * Stops refer to each other by number ("see R:060"), and every chapter
+ * ends by saying where the next one starts.  You need C, and a rough idea
+ * of what a page table and an interrupt are; the rest is explained where
+ * it is first used.
+ */
+
 /*L:010
  * The launcher: the program you run to start a guest.
  *
@@ -13,10 +44,11 @@
  * virtio devices), and then sits in a loop running the guest's CPU and
  * doing what the guest asked for each time it comes back.
  *
- * This file holds main(), the command line and that loop.  The journey
- * goes on in mem.c (memory), boot.c (loading the kernel), uart.c (the
- * console), io.c (the I/O thread) and the CPU backends, cpu_lguest.c and
- * cpu_kvm.c.
+ * This file holds main(), the command line and that loop.  The chapter
+ * goes from here to mem.c (memory), boot.c (loading the kernel), uart.c
+ * (the first device), the CPU backends behind cpu.h (cpu_kvm.c and
+ * cpu_lguest.c) and io.c (the I/O thread), and comes back here for the
+ * loop itself (L:430).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -354,6 +386,17 @@ static void run_guest(struct cpu *cpu)
 		}
 	}
 }
+
+/*L:490
+ * That is the launcher's half of a guest's life: its RAM mapped, the
+ * kernel, command line and zero page in place, the CPU's registers set as
+ * the boot protocol wants, and the loop above running the CPU until the
+ * guest needs us.  You now know how a guest is loaded and what the
+ * launcher does each time it comes back.  Next, what happens in between:
+ * inside LHREQ_RUN, lg.ko switches the CPU into the guest and back.  The
+ * host chapter starts where the two meet, at /dev/lguest's interface
+ * (H:005).
+ */
 
 /*L:030
  * The command line.  Options may come anywhere before a lone "--" (so
@@ -703,3 +746,40 @@ int main(int argc, char **argv)
 		die("setting the boot registers: %m");
 	run_guest(the_cpu);
 }
+
+/*E:010
+ * You have followed a guest from `lguest 64m bzImage` to a packet on a
+ * tap.  You now know:
+ *
+ *  - that a hypervisor is a loop: run the guest until it does something
+ *    it may not do alone, do that for it, and run it again (L:430, H:050);
+ *  - how a kernel boots without a BIOS (L:100), on memory that is nothing
+ *    but a mapping in the launcher (L:040, H:200);
+ *  - how SVM enters and leaves a guest, and what a world switch must
+ *    save, clear and flush so that a hostile guest learns nothing of the
+ *    host and leaves nothing behind (H:410, H:415, H:422, H:424, H:497);
+ *  - how the PC's interrupt controller and timer work (H:500, H:600), and
+ *    why they live in the kernel;
+ *  - how virtio devices are found and fed (L:500), and how a ring whose
+ *    every word a hostile guest may change is walked safely (R:010, R:020,
+ *    R:060);
+ *  - and how handing rings to the kernel (R:200, N:010), with an eventfd
+ *    at each end (H:320, H:330), takes the launcher out of the packet path.
+ */
+
+/*E:020
+ * Where to go next.  Documentation/ holds the references this tour leaves
+ * out: lguest.rst for lg.ko (every ioctl and exit, and what QEMU's
+ * emulated SVM gets wrong), launcher.rst for the launcher and its
+ * options, vringfd.rst and tun_vring.rst for the ring fd and the network
+ * binding, and security.rst for the threat model: who may attack what,
+ * and what stops them.  The tests show each promise made here being kept,
+ * from the ring walker against hand-built hostile rings to guests booted
+ * under lg.ko in a test host VM; README.md says where they are, and `make
+ * check` runs them all.  Two chapters are still to be written: guests with
+ * many CPUs, and isolation on its own (today its stops are in the host
+ * chapter, from H:110 and H:415 to H:497).
+ *
+ * And when you change the code, change the stop that sits on it: `make
+ * journey-check` keeps the tour in order and every "X:NNN" in it true.
+ */

@@ -456,3 +456,12 @@ void virtio_destroy_all(void)
 	}
 	device_count = 0;
 }
+
+/*L:990
+ * You now know how the guest finds its devices and gives them work: a
+ * window of registers per device, a feature handshake, queues whose three
+ * parts the driver places where it likes, a notify write to say "look",
+ * and an interrupt back.  What we have not looked at is the ring itself,
+ * every word of which the guest can change while we read it.  Next, the
+ * split ring, and how we walk it without trusting it (R:010).
+ */

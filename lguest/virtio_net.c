@@ -804,3 +804,15 @@ void virtio_net_create(const struct guest_mem *mem, int tap_fd,
 {
 	virtio_net_create_mq(mem, &tap_fd, 1, mac, vring_backend);
 }
+
+/*N:990
+ * You now know a frame's whole way.  The guest's driver puts it in a
+ * ring.  On the vring backend its notify write becomes an eventfd signal
+ * inside lg.ko (H:320), that signal a kick of a vringfd (R:230), and the
+ * kick a sendmsg() into the tap from tun_vring (N:100); the way back is a
+ * recvmsg() into the guest's own buffers (N:220) and an irqfd interrupt
+ * (H:330), with the launcher nowhere on the path.  On the copy backend the
+ * launcher does the same work itself, with an exit and a system call or
+ * two per frame (N:430).  That is the whole of a guest's life; the ending
+ * looks back over it (E:010).
+ */
