@@ -34,8 +34,9 @@ static bool vring_core_has(const struct vring_core *vr, unsigned int bit)
 }
 
 /*R:020 A broken ring stays broken: the first bad thing we see is recorded
- * so the owner (and, later, the launcher printing why a guest died) can
- * say what it was, and every later call fails fast with -EIO.
+ * so the owner (and, later, the launcher saying why a guest's device
+ * needs a reset, N:490) can say what it was, and every later call fails
+ * fast with -EIO.
  */
 void vring_core_break(struct vring_core *vr, const char *why)
 {
@@ -390,12 +391,23 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
 	return vring_core_write16(vr, vring_used_idx_addr(vr), vr->used_idx);
 }
 
-/*R:100 Should we interrupt the driver?  Without EVENT_IDX the driver can
- * only say "never" (VRING_AVAIL_F_NO_INTERRUPT, a hint).  With EVENT_IDX it
- * names the used index it wants to hear about (used_event), and we signal
- * only if our last batch stepped over it.  The full barrier orders our
- * used->idx store before the load of the driver's wish: otherwise both
- * sides could decide the other will act, and a buffer would sit unnoticed.
+/*R:100 Should we interrupt the driver?  An interrupt costs the driver a
+ * handler run (and a guest, an exit), and a kick costs the device a
+ * wakeup, so each side may ask the other to hold back.  Without EVENT_IDX
+ * the asking is a flag: the driver's VRING_AVAIL_F_NO_INTERRUPT says
+ * "no interrupts", the device's VRING_USED_F_NO_NOTIFY "no kicks", and
+ * both are only hints.  With EVENT_IDX (VIRTIO_RING_F_EVENT_IDX) each side
+ * names an index instead, in a spare word at the end of the ring it
+ * writes: the driver puts in used_event the used index it wants to hear
+ * about, the device puts in avail_event the avail index it wants a kick
+ * at, and a signal is due only if the last batch stepped over that index
+ * (vring_need_event()).
+ *
+ * So here we signal if the driver did not say "no", or if our used->idx
+ * went past used_event since we last signalled.  The full barrier orders
+ * our used->idx store before the load of the driver's wish: otherwise
+ * both sides could decide the other will act, and a buffer would sit
+ * unnoticed.
  */
 bool vring_core_need_signal(struct vring_core *vr)
 {
@@ -419,9 +431,11 @@ bool vring_core_need_signal(struct vring_core *vr)
 
 /*R:110 The other direction: telling the driver whether to kick us.  While
  * we are busy draining the ring, kicks are wasted work, so we ask for none
- * (VRING_USED_F_NO_NOTIFY, or simply not advancing avail_event).  Before
- * going idle we ask again and then look once more, because a buffer may
- * have slipped in before the driver saw our request.
+ * (VRING_USED_F_NO_NOTIFY, or with EVENT_IDX simply leaving avail_event
+ * behind, R:100).  Before going idle we ask again and then look once
+ * more, after a full barrier, because a buffer may have slipped in before
+ * the driver saw our request.  Every consumer's loop has this shape: kicks
+ * off, drain, kicks on, look again.
  */
 int vring_core_disable_kicks(struct vring_core *vr)
 {

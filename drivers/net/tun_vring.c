@@ -233,14 +233,12 @@ used:
 						   TUN_VRING_MORE;
 }
 
-/*N:120 The transmit loop, in the shape every ring consumer has.  While
- * we drain, the guest need not kick us, so kicks are off.  When the ring
- * looks empty we turn them back on and look once more, because the guest
- * may have added a frame just before it saw that kicks were wanted again
- * (with EVENT_IDX "on" means publishing avail_event).  After a budget of
- * frames we requeue ourselves instead of looping on: the ring's worker
- * (R:235) then yields the CPU and notices if it is being stopped, and an
- * owner's write() kick returns.
+/*N:120 The transmit loop, in the shape every ring consumer has (R:110):
+ * kicks off while we drain, and back on, with one more look, when the
+ * ring seems empty.  After a budget of frames we requeue ourselves
+ * instead of looping on: the ring's worker (R:235) then yields the CPU
+ * and notices if it is being stopped, and an owner's write() kick
+ * returns.
  */
 static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 {
@@ -311,9 +309,10 @@ static int tun_vring_put_num_buffers(const struct tun_vring_rx_buf *buf,
  *
  * If the ring runs dry half-way we keep what we gathered, for the next
  * run to complete.  Giving the chains back instead would look to the ring
- * like buffers still waiting: "kick me when there is more" would then be
- * answered at once, forever, and with EVENT_IDX the guest would not kick
- * us for its next buffer at all.
+ * like buffers still waiting: "kick me when there is more" (R:110) would
+ * then be answered at once, forever, and with EVENT_IDX the avail_event
+ * we left would be one the guest had already passed (R:100), so it would
+ * never kick us for its next buffer at all.
  *
  * Returns the chains held, 0 if the ring ran dry first, or -EIO once the
  * ring is broken.
@@ -505,12 +504,11 @@ static void tun_vring_rx_signal(struct tun_vring *tv, struct vring *vr)
 	vring_signal_if_needed(vr);
 }
 
-/*N:230 The receive loop.  Two things wake it: the tap (a frame arrived;
- * see the wait-queue entry below) and the guest (it posted buffers, via
- * the rx ring's kick).  We only need the guest's kick when we are stuck
- * for buffers, so kicks stay off while frames flow and while the tap is
- * quiet, and come on only when a frame waits and the ring is empty; then
- * we look once more, in case buffers arrived before the guest saw that.
+/*N:230 The receive loop.  Two things wake it: the tap (a frame arrived,
+ * N:240) and the guest (it posted buffers, via the rx ring's kick).  We
+ * only need the guest's kick when we are stuck for buffers, so kicks stay
+ * off while frames flow and while the tap is quiet, and come on, with the
+ * second look of R:110, only when a frame waits and the ring is empty.
  */
 static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 {
