@@ -641,8 +641,8 @@ static void setup_signals(void)
  * and announces itself on the kernel command line, which is why they are
  * made before the kernel is loaded.
  *
- * The console comes first, so it is always the first virtio device
- * (0xfeb00000, IRQ 5).  "console=hvc0" after our "console=ttyS0" makes
+ * A virtio console (--console=virtio) comes first, so it is always the
+ * first virtio device (0xfeb00000, IRQ 5).  "console=hvc0" after our "console=ttyS0" makes
  * hvc0 the guest's /dev/console, where init and its shell talk.  The
  * kernel's messages go to both; the UART's reach the terminal until hvc0
  * starts writing, and hvc0's after that (uart.c).

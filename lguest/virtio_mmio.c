@@ -10,8 +10,9 @@
  * so we simply tell the guest kernel where the devices are on its command
  * line.
  *
- * This file is the transport; the devices (virtio_blk.c, virtio_console.c,
- * virtio_rng.c) only see rings and chains.
+ * This file is the transport; the devices (virtio_blk.c, virtio_console.c
+ * and virtio_rng.c here, virtio_net.c in the network chapter) only see
+ * chains of buffers, through the model of L:502.
  */
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -224,7 +225,8 @@ static void write_status(struct virtio_device *dev, uint32_t value)
  * Then, for each queue: select it, read QueueNumMax (0 means "no such
  * queue"), write the size it chose and the guest-physical addresses of
  * the descriptor table, the avail ring ("driver area") and the used ring
- * ("device area"), 32 bits at a time, and set QueueReady.  The spec says
+ * ("device area"), the three parts of a split ring (R:010), 32 bits at a
+ * time, and set QueueReady.  The spec says
  * a driver doesn't touch a ready queue's registers; if it does we ignore
  * it, so the ring we checked at QueueReady is the ring we use.
  */

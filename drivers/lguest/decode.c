@@ -341,11 +341,15 @@ int lg_decode_mov_cr(const u8 *bytes, unsigned int avail,
 	return lg_decode_mov_special(bytes, avail, 0x20, insn);
 }
 
-/*H:670 Without "next RIP" we must also step over the instructions we
- * intercept ourselves: cpuid, rdmsr/wrmsr, hlt, vmmcall, xsetbv, port
- * I/O, and a few the guest might run that we trap (rdtsc, rdtscp, invd,
- * wbinvd).  Each has a fixed encoding, so a table of their opcode bytes
- * does it; prefixes in front only add their own length.
+/*H:670 Without "next RIP" we must also measure the instructions we
+ * intercept and complete ourselves (H:427): cpuid, rdmsr/wrmsr, hlt, invd
+ * and wbinvd.  Each has a fixed encoding, so a table of their opcode bytes
+ * does it; prefixes in front only add their own length.  The table also
+ * knows the other fixed encodings a guest might make exit: port I/O
+ * (which EXITINFO2 steps over, H:460), and rdtsc, rdtscp, vmmcall and
+ * xsetbv (not intercepted, or answered with #UD, so never stepped over).
+ * They cost nothing to measure, and a change of mind about one of them
+ * then needs no change here.
  */
 struct lg_fixed_insn {
 	u8 len;		/* opcode bytes that identify it */

@@ -87,7 +87,7 @@ static atomic64_t lg_next_id;
 #define LG_DR7_ENABLES	0xffULL		/* L0, G0 ... L3, G3 */
 
 /*H:010
- * Our story starts when the module loads: can this CPU run a guest at all?
+ * lg.ko's story starts when the module loads: can this CPU run a guest?
  * It needs SVM (CPUID 0x80000001 ECX bit 2), SVM must not be switched off
  * by the firmware (VM_CR.SVMDIS), and we rely on nested paging (CPUID
  * 0x8000000A EDX bit 0), since building shadow page tables is a book of its
