@@ -97,9 +97,9 @@ const char *cmdline_get(void)
 
 /*L:130
  * console=ttyS0 sends the kernel's messages to our UART (uart.c).  There
- * is no ACPI table to find, and reboot=triple makes a guest's reboot a
- * triple fault, which both backends report as a reset.  panic=-1 turns a
- * guest panic into a reboot at once rather than a hang.
+ * is no ACPI table to find (acpi=off), and reboot=triple makes a guest's
+ * reboot a triple fault, which both backends report as a reset.  panic=-1
+ * turns a guest panic into a reboot at once rather than a hang.
  *
  * tsc_early_khz= tells the kernel how fast its TSC runs.  Left to itself
  * it would time the TSC against the PIT, reading the PIT's counter

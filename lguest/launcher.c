@@ -642,10 +642,10 @@ static void setup_signals(void)
  * made before the kernel is loaded.
  *
  * A virtio console (--console=virtio) comes first, so it is always the
- * first virtio device (0xfeb00000, IRQ 5).  "console=hvc0" after our "console=ttyS0" makes
- * hvc0 the guest's /dev/console, where init and its shell talk.  The
- * kernel's messages go to both; the UART's reach the terminal until hvc0
- * starts writing, and hvc0's after that (uart.c).
+ * first virtio device (0xfeb00000, IRQ 5).  "console=hvc0" after our
+ * "console=ttyS0" makes hvc0 the guest's /dev/console, where init and its
+ * shell talk.  The kernel's messages go to both; the UART's reach the
+ * terminal until hvc0 starts writing, and hvc0's after that (uart.c).
  */
 /*N:500
  * --tunnet: the tap first (tunnet.c), then the card on it.  The guest's

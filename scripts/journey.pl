@@ -197,9 +197,11 @@ if (defined $first[0]) {
 		next unless defined $first[$i];
 		my $pos = index($preface, $first[$i]);
 		if ($pos < 0) {
-			error("the preface ($chapters[0][3]) does not name $first[$i], where '$chapters[$i][3]' starts");
+			error("the preface ($chapters[0][3]) does not name " .
+			      "$first[$i], where '$chapters[$i][3]' starts");
 		} elsif ($pos < $at) {
-			error("the preface names $first[$i] ('$chapters[$i][3]') before the chapter that comes ahead of it");
+			error("the preface names $first[$i] ('$chapters[$i][3]') " .
+			      "before the chapter that comes ahead of it");
 		}
 		$at = $pos if $pos > $at;
 	}
@@ -207,7 +209,8 @@ if (defined $first[0]) {
 for my $i (0 .. $#chapters - 1) {
 	my ($last, $next) = ($in[$i][-1], $first[$i + 1]);
 	next unless defined $last && defined $next;
-	error("$stops{$last}{where}: $last ends '$chapters[$i][3]' but does not hand on to $next, where '$chapters[$i + 1][3]' starts")
+	error("$stops{$last}{where}: $last ends '$chapters[$i][3]' but " .
+	      "does not hand on to $next, where '$chapters[$i + 1][3]' starts")
 		unless grep { $_->[0] eq $next } references($stops{$last}{text});
 }
 
