@@ -769,8 +769,8 @@ int main(int argc, char **argv)
 
 /*E:020
  * Where to go next.  Documentation/ holds the references this tour leaves
- * out: lguest.rst for lg.ko (every ioctl and exit, and what QEMU's
- * emulated SVM gets wrong), launcher.rst for the launcher and its
+ * out: lguest.rst for lg.ko (its ioctls, how a guest runs, and what
+ * QEMU's emulated SVM gets wrong), launcher.rst for the launcher and its
  * options, vringfd.rst and tun_vring.rst for the ring fd and the network
  * binding, and security.rst for the threat model: who may attack what,
  * and what stops them.  The tests show each promise made here being kept,
