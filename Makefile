@@ -17,14 +17,16 @@
 #   make deps            install (as root) or list the Debian packages needed
 #   make clean
 #
-# Each test area adds its rules in a fragment included below; the variables
+# Each test subject adds its rules in fragments included below (one per
+# tests/<subject>/<kind>/ folder, see tests/README.md); the variables
 # before the includes are the contract between them.
 
 BUILD := build
 CC := gcc
-USER_CFLAGS := -Wall -Wextra -Werror -O2 -g -Iinclude/uapi -Ilib -Itests/kmod
+USER_CFLAGS := -Wall -Wextra -Werror -O2 -g -Iinclude/uapi -Ilib -Itests/vringfd/kmod
 VM_CFLAGS := $(USER_CFLAGS) -static
 LIBVRINGFD := $(BUILD)/lib/libvringfd.a
+comma := ,
 
 # Fragments append to these.
 VM_PROGS :=
@@ -34,6 +36,20 @@ BENCH_SUITES :=
 # Debian kernel modules a VM suite needs (e.g. tun), packed with their
 # dependencies into the initramfs so that `modprobe <name>` works there.
 VM_KMODS :=
+# The scripts of the VM suites (each next to the programs it runs) and
+# the libraries they source, packed into the test VM's /suites/ under
+# their own names: VM_SUITES and BENCH_SUITES name them, VM_SCRIPTS says
+# where they are.  tests/README.md lists them all.
+VM_SCRIPTS := tests/vm/lib.sh tests/vm/smoke.sh
+# What the lguest guest's initramfs gets besides busybox: programs for its
+# /bin (GUEST_TOOLS) and test scripts for its /test (GUEST_SCRIPTS).  The
+# rules that pack it read them with secondary expansion ($$(GUEST_TOOLS)
+# in a prerequisite list), so fragments may add to them in any order.
+GUEST_TOOLS :=
+GUEST_SCRIPTS :=
+# The exit-port helper every guest initramfs holds as /sbin/lguest-exit
+# (tests/launcher/vm/launcher-vm.mk builds it).
+LGUEST_EXIT := $(BUILD)/vm/bin/lguest-exit
 
 # The kernels.  Both are picked from what is installed, newest first, so a
 # Debian point release changing the ABI number needs no edit here.
@@ -45,13 +61,53 @@ KDIR612 ?= /lib/modules/$(KVER612)/build
 # The kernel the VM suites boot (make check VM_KVER=$(KVER612) for 6.12).
 VM_KVER ?= $(KVER)
 
--include $(wildcard tests/unit/unit.mk tests/fuzz/fuzz.mk tests/vring/vring.mk \
-		   bench/bench.mk tests/conformance/conformance.mk guest/guest.mk \
-		   tests/launcher-unit/launcher-unit.mk tests/lguest-unit/lgunit.mk \
-		   tests/lguest/lguest.mk lguest/launcher.mk tests/launcher/stock.mk \
-		   bench/boot.mk bench/net.mk tests/net/tools.mk tests/net/net.mk tests/net/netmq.mk \
-		   tests/tunvring/tunvring.mk tests/demo/demo.mk tests/net/macvtap.mk \
-		   tests/vm/qemu/qemu.mk)
+# --- how programs are built -------------------------------------------------
+#
+# One recipe for every program made from C files, objects and libraries in
+# one go: $(call build_program,COMPILER AND FLAGS[,LIBRARIES]) links $^
+# less its headers and make fragments.  Each rule names its own flags
+# (static for the test VM, sanitizers for unit tests, clang for the fuzzer).
+define build_program
+@mkdir -p $(@D)
+$(1) -o $@ $(filter %.c %.o %.a,$^)$(if $(2), $(2))
+endef
+
+# The test VM's programs, static, in $(BUILD)/vm/bin/: a fragment lists a
+# program's objects (or its one C file) and headers as prerequisites, and
+# may set PROG_CFLAGS (e.g. -pthread) and PROG_LDLIBS (e.g. -lm) for it.
+$(BUILD)/vm/bin/%:
+	$(call build_program,$(CC) $(VM_CFLAGS) $(PROG_CFLAGS),$(PROG_LDLIBS))
+
+# Their objects: $(BUILD)/<path>.o from <path>.c, with what the folder's
+# fragment adds in OBJ_CFLAGS ($(BUILD)/tests/lg/vm/%.o: OBJ_CFLAGS = ...).
+# Headers are listed as prerequisites of the objects that include them.
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(VM_CFLAGS) $(OBJ_CFLAGS) -c $< -o $@
+
+# libvringfd, the userspace helper (lib/vringfd.c).
+$(BUILD)/lib/vringfd.o: lib/vringfd.h include/uapi/linux/vringfd.h
+$(LIBVRINGFD): $(BUILD)/lib/vringfd.o
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+.SECONDEXPANSION:
+
+# The fragments, by subject (tests/README.md maps them to suites).  None
+# reads at parse time what another defines, so their order is free.
+include lguest/launcher.mk guest/guest.mk tests/vm/qemu/qemu.mk
+include tests/lib/lib.mk
+include tests/vringfd/unit/vringfd-unit.mk tests/vringfd/fuzz/vringfd-fuzz.mk \
+	tests/vringfd/vm/vringfd-vm.mk
+include tests/conformance/vm/conformance-vm.mk
+include tests/lg/unit/lg-unit.mk tests/lg/vm/lg-vm.mk tests/lg/fuzz/lg-fuzz.mk
+include tests/testhost/vm/testhost-vm.mk
+include tests/tunvring/vm/tunvring-vm.mk
+include tests/launcher/unit/launcher-unit.mk tests/launcher/vm/launcher-vm.mk
+include tests/net/vm/net-vm.mk
+include tests/demo/host/demo-host.mk
+include bench/bench.mk bench/boot.mk bench/net.mk
 
 .DEFAULT_GOAL := all
 
@@ -66,16 +122,16 @@ VM_KVER ?= $(KVER)
 # only files whose contents changed get a new mtime, so Kbuild rebuilds
 # exactly what changed, and nothing at all when nothing did.
 
-KMOD_DIRS := $(wildcard fs tests/kmod include drivers)
+KMOD_DIRS := $(wildcard fs tests/vringfd/kmod include drivers)
 KMOD_SRCS := $(wildcard Kbuild) \
 	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[chS]' \) 2>/dev/null)
-KMOD_NAMES := fs/vringfd.ko tests/kmod/vring_echo.ko drivers/lguest/lg.ko drivers/net/tun_vring.ko
+KMOD_NAMES := fs/vringfd.ko tests/vringfd/kmod/vring_echo.ko drivers/lguest/lg.ko drivers/net/tun_vring.ko
 kmod_dir = $(BUILD)/kmod-$(1)
 kmods_of = $(addprefix $(BUILD)/kmod-$(1)/,$(KMOD_NAMES))
 kdir_of = $(if $(filter $(KVER),$(1)),$(KDIR),$(if $(filter $(KVER612),$(1)),$(KDIR612),/lib/modules/$(1)/build))
 
 # One grouped rule per kernel version: Kbuild builds all modules at once.
-$(BUILD)/kmod-%/fs/vringfd.ko $(BUILD)/kmod-%/tests/kmod/vring_echo.ko \
+$(BUILD)/kmod-%/fs/vringfd.ko $(BUILD)/kmod-%/tests/vringfd/kmod/vring_echo.ko \
 $(BUILD)/kmod-%/drivers/lguest/lg.ko $(BUILD)/kmod-%/drivers/net/tun_vring.ko: $(KMOD_SRCS)
 	@test -d $(call kdir_of,$*) || \
 		{ echo "no kernel headers in $(call kdir_of,$*) (see 'make deps')"; exit 1; }
@@ -96,15 +152,15 @@ endif
 
 # --- userspace and the test host VM ----------------------------------------
 
-userspace: $(if $(wildcard tests/vring/vring.mk),$(LIBVRINGFD)) $(VM_PROGS)
+userspace: $(LIBVRINGFD) $(VM_PROGS)
 
 INITRAMFS = $(BUILD)/vm/initramfs-$(VM_KVER).cpio.gz
-VM_INPUTS := tests/vm/init tests/vm/mkinitramfs.sh $(wildcard tests/vm/suites/*.sh)
+VM_INPUTS = tests/vm/init tests/vm/mkinitramfs.sh $(VM_SCRIPTS)
 
 # What goes into the initramfs besides files: rewritten only when it
 # changes, so adding a program or a Debian module repacks it.
 INITRAMFS_SPEC = $(BUILD)/vm/initramfs-$(VM_KVER).spec
-initramfs_spec = $(sort $(VM_KMODS)) $(VM_PROGS)
+initramfs_spec = $(sort $(VM_KMODS)) $(VM_PROGS) $(VM_SCRIPTS)
 $(INITRAMFS_SPEC): FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(initramfs_spec)' | cmp -s - $@ || echo '$(initramfs_spec)' >$@
@@ -116,13 +172,15 @@ $(INITRAMFS): FORCE
 	@mkdir -p $(dir $@)
 	tests/vm/mkinitramfs.sh --allow-missing --out $@ --kver $(VM_KVER) \
 		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
-		$(addprefix --kmod ,$(sort $(VM_KMODS))) $(VM_PROGS)
+		$(addprefix --kmod ,$(sort $(VM_KMODS))) \
+		$(addprefix --suite ,$(VM_SCRIPTS)) $(VM_PROGS)
 else
 $(INITRAMFS): $(call kmods_of,$(VM_KVER)) $(VM_PROGS) $(VM_INPUTS) $(INITRAMFS_SPEC)
 	@mkdir -p $(dir $@)
 	tests/vm/mkinitramfs.sh --out $@ --kver $(VM_KVER) \
 		--kmod-dir $(call kmod_dir,$(VM_KVER)) \
-		$(addprefix --kmod ,$(sort $(VM_KMODS))) $(VM_PROGS)
+		$(addprefix --kmod ,$(sort $(VM_KMODS))) \
+		$(addprefix --suite ,$(VM_SCRIPTS)) $(VM_PROGS)
 endif
 
 vm-initramfs: $(INITRAMFS)
@@ -160,10 +218,12 @@ soak: vm-initramfs
 checkpatch:
 	@scripts/checkpatch.sh
 
-# The numbered tour through the sources (see STYLE.md): scripts/journey.pl
-# gathers every /*P:NNN, /*L:NNN, /*H:NNN ... comment in chapter order.
-# Documentation and the tests quote stop numbers too: journey.pl checks
-# that every one they quote exists.
+# The numbered tour through the sources, in the manner of the original
+# lguest's (its /*H:010-style comments, which its Documentation/lguest
+# Makefile gathered into one story): scripts/journey.pl gathers every
+# /*P:NNN, /*L:NNN, /*H:NNN ... comment in chapter order.  Documentation
+# and the tests quote stop numbers too: journey.pl checks that every one
+# they quote exists.
 JOURNEY_SRCS = $(sort $(shell grep -rlE '/\*[A-Z]:[0-9]{3}' fs drivers lguest include \
 	--include='*.c' --include='*.h' --include='*.S' 2>/dev/null))
 JOURNEY_REFS = $(sort $(shell grep -rlE '\b[A-Z]:[0-9]{3}\b' README.md Documentation tests \

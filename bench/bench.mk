@@ -4,16 +4,15 @@
 #
 #   $(BUILD)/vm/bin/echo_bench   vring pair through vring_echo vs a pipe
 #
-# The VM suite "bench" (tests/vm/suites/bench.sh) runs it.
+# The VM suite "bench" (bench/bench.sh) runs it.
 
-$(BUILD)/bench/echo_bench.o: bench/echo_bench.c tests/vring/ring.h $(VRING_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -Itests/vring -c $< -o $@
+$(BUILD)/bench/%.o: OBJ_CFLAGS = -Itests/lib
+$(BUILD)/bench/echo_bench.o: tests/lib/ring.h lib/vringfd.h \
+	include/uapi/linux/vringfd.h tests/vringfd/kmod/vring_echo.h
 
-$(BUILD)/vm/bin/echo_bench: $(BUILD)/bench/echo_bench.o $(BUILD)/vring/ring.o \
-		$(LIBVRINGFD)
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -o $@ $^
+$(BUILD)/vm/bin/echo_bench: $(BUILD)/bench/echo_bench.o $(BUILD)/tests/lib/ring.o \
+	$(LIBVRINGFD)
 
 VM_PROGS += $(BUILD)/vm/bin/echo_bench
 BENCH_SUITES += bench
+VM_SCRIPTS += bench/bench.sh

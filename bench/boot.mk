@@ -6,13 +6,12 @@
 #                                times launcher start -> "lguest-guest: ready",
 #                                counts an idle guest's exits
 #
-# The bench suite "bench-boot" (tests/vm/suites/bench-boot.sh) runs it on
-# the guest the launcher suite boots (lguest/launcher.mk).
+# The bench suite "bench-boot" (bench/bench-boot.sh) runs it on the guest
+# the launcher suite boots (lguest/launcher.mk).
 
 $(BUILD)/vm/bin/boot_bench: bench/boot_bench.c lguest/lguest_stats.h include/uapi/linux/lguest.h \
 		bench/boot.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -o $@ $<
 
 VM_PROGS += $(BUILD)/vm/bin/boot_bench
 BENCH_SUITES += bench-boot
+VM_SCRIPTS += bench/bench-boot.sh

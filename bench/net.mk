@@ -7,16 +7,18 @@
 #                             debugfs), so a measurement's exits are a
 #                             difference, not the guest's whole life
 #
-# The bench suite "bench-net" (tests/vm/suites/bench-net.sh) boots the
-# guest with --tunnet on each backend and runs tests/launcher/
-# guest-netbench.sh in it (packed into the guest's initramfs by
-# lguest/launcher.mk); netxfer and udpblast come from tests/net/tools.mk.
+# The bench suite "bench-net" (bench/bench-net.sh) boots the guest with
+# --tunnet on each backend and runs bench/guest-netbench.sh in it;
+# "bench-netmq" (bench/bench-netmq.sh) runs bench/guest-benchmq.sh, a tap
+# against a macvtap and 1 against 4 queue pairs.  Both scripts go into
+# the guest's initramfs ($(GUEST_SCRIPTS), lguest/launcher.mk); netxfer,
+# udpblast and setqueues come from tests/net/vm/net-vm.mk.
 
 $(BUILD)/vm/bin/vmexits: bench/vmexits.c lguest/lguest_stats.h include/uapi/linux/lguest.h \
 		bench/net.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -o $@ $<
 
 VM_PROGS += $(BUILD)/vm/bin/vmexits
 BENCH_SUITES += bench-net
 BENCH_SUITES += bench-netmq
+VM_SCRIPTS += bench/bench-net.sh bench/bench-netmq.sh
+GUEST_SCRIPTS += bench/guest-netbench.sh bench/guest-benchmq.sh

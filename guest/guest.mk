@@ -14,24 +14,19 @@
 GUEST_KERNEL := $(BUILD)/guest/bzImage
 GUEST_INITRAMFS := $(BUILD)/guest/initramfs.cpio.gz
 GUEST_LINUX_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
-# /sbin/lguest-exit: writes its argument to the launcher's exit port.  Built
-# here under its own name (lguest/launcher.mk builds the same source for
-# its own initramfs), so the two rules never clash.
-GUEST_EXIT_BIN := $(BUILD)/guest/lguest-exit
 
 $(GUEST_KERNEL): guest/config-fragment guest/build-kernel.sh \
 		 guest/check-config.sh $(wildcard $(GUEST_LINUX_TARBALL))
 	BUILD=$(BUILD) GUEST_LINUX_TARBALL=$(GUEST_LINUX_TARBALL) \
 		guest/build-kernel.sh
 
-$(GUEST_EXIT_BIN): tests/launcher/lguest-exit.c
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -o $@ $<
-
+# /sbin/lguest-exit ($(LGUEST_EXIT)) writes its argument to the
+# launcher's exit port; $(GUEST_TOOLS) (the network tools) go into /bin.
 $(GUEST_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
-		    $(GUEST_EXIT_BIN) $(wildcard /bin/busybox)
+		    $(LGUEST_EXIT) $$(GUEST_TOOLS) $(wildcard /bin/busybox)
 	BUILD=$(BUILD) guest/mkinitramfs.sh --out $@ \
-		--add $(GUEST_EXIT_BIN):/sbin/lguest-exit $(NET_GUEST_ADDS)
+		--add $(LGUEST_EXIT):/sbin/lguest-exit \
+		$(foreach f,$(GUEST_TOOLS),--add $(f):/bin/$(notdir $(f)))
 
 .PHONY: guest guest-check
 guest: $(GUEST_KERNEL) $(GUEST_INITRAMFS)

@@ -19,6 +19,9 @@
 # "N passed, N failed"; the exit status is non-zero if anything failed.
 set -uo pipefail
 
+# vm_suite_script NAME: where a VM suite's script is.
+. tests/vm/suites.sh
+
 mode=${1:-check}
 MAKE=${MAKE:-make}
 BUILD=${BUILD:-build}
@@ -150,7 +153,7 @@ longest_first() {
 	local suite secs
 	for suite; do
 		secs=$(sed -n 's/^# lguest-seconds: *\([0-9][0-9]*\).*/\1/p' \
-			"tests/vm/suites/$suite.sh" 2>/dev/null | head -1)
+			"$(vm_suite_script "$suite" 2>/dev/null)" 2>/dev/null | head -1)
 		echo "${secs:-0} $suite"
 	done | sort -k1,1nr -s | cut -d' ' -f2
 }
@@ -212,7 +215,7 @@ run_vm_suites() {
 		alone=("$@")
 	else
 		for suite; do
-			if grep -q '^# lguest-accel:' "tests/vm/suites/$suite.sh" 2>/dev/null; then
+			if grep -q '^# lguest-accel:' "$(vm_suite_script "$suite" 2>/dev/null)" 2>/dev/null; then
 				alone+=("$suite")
 			else
 				lanes+=("$suite")

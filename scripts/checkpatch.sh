@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the kernel's checkpatch.pl --strict on every kernel source file of
-# the project (*.c and *.h under fs/, drivers/, tests/kmod/, include/) and
+# the project (*.c and *.h under fs/, drivers/, tests/vringfd/kmod/, include/) and
 # print one TAP line per file, with checkpatch's complaints as comments.
 #
 # checkpatch.pl and the data files it reads are extracted once from
@@ -32,7 +32,7 @@ if [[ ! -f $cache/.extracted ]]; then
 	touch "$cache/.extracted"
 fi
 
-mapfile -t files < <(find fs drivers tests/kmod include \
+mapfile -t files < <(find fs drivers tests/vringfd/kmod include \
 	\( -name '*.c' -o -name '*.h' -o -name '*.S' \) -type f 2>/dev/null | sort)
 if [[ ${#files[@]} -eq 0 ]]; then
 	echo "not ok 1 - checkpatch: no kernel source files found"

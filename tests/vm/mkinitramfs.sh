@@ -10,10 +10,13 @@
 #                                           --kmod (e.g. tun), with their
 #                                           dependencies, for modprobe
 #   /bin/<prog>                             static test programs (VM_PROGS)
-#   /suites/<name>.sh                       every VM suite script
+#   /suites/<name>.sh                       the VM suites' scripts and the
+#                                           libraries they source (--suite,
+#                                           the Makefile's VM_SCRIPTS)
 #
 # usage: mkinitramfs.sh --out FILE --kver KVER --kmod-dir DIR
-#                       [--kmod NAME]... [--allow-missing] [PROG]...
+#                       [--kmod NAME]... [--suite FILE]... [--allow-missing]
+#                       [PROG]...
 #
 # --kmod-dir is a build/kmod-<kver> tree; every *.ko in it is packed.
 # --allow-missing packs whatever exists when our modules or programs
@@ -23,6 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out= kver= kmod_dir= allow_missing=0
 debian_kmods=()
+suites=()
 progs=()
 
 while [[ $# -gt 0 ]]; do
@@ -31,13 +35,14 @@ while [[ $# -gt 0 ]]; do
 	--kver) kver=$2; shift 2 ;;
 	--kmod-dir) kmod_dir=$2; shift 2 ;;
 	--kmod) debian_kmods+=("$2"); shift 2 ;;
+	--suite) suites+=("$2"); shift 2 ;;
 	--allow-missing) allow_missing=1; shift ;;
 	-*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
 	*) progs+=("$1"); shift ;;
 	esac
 done
 if [[ -z $out || -z $kver || -z $kmod_dir ]]; then
-	echo "usage: $0 --out FILE --kver KVER --kmod-dir DIR [--kmod NAME]... [--allow-missing] [PROG]..." >&2
+	echo "usage: $0 --out FILE --kver KVER --kmod-dir DIR [--kmod NAME]... [--suite FILE]... [--allow-missing] [PROG]..." >&2
 	exit 2
 fi
 
@@ -113,7 +118,16 @@ for prog in "${progs[@]}"; do
 	fi
 done
 
-cp "$here"/suites/*.sh "$root/suites/"
+# Suites live next to the programs they run, all over tests/; in the VM
+# they are /suites/<name>.sh, so two with one name would be one too many.
+for suite in "${suites[@]}"; do
+	name=$(basename "$suite")
+	if [[ -e $root/suites/$name ]]; then
+		echo "mkinitramfs: two VM suite scripts named $name (one is $suite)" >&2
+		exit 1
+	fi
+	install -m 0644 "$suite" "$root/suites/$name"
+done
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"

@@ -5,7 +5,10 @@
 #
 #   tests/vm/run-suite.sh <suite> [KVER]
 #
-# <suite> is tests/vm/suites/<suite>.sh.  KVER is the kernel to boot
+# <suite> is the script <suite>.sh next to the programs it runs
+# (tests/<subject>/<kind>/<suite>.sh, bench/<suite>.sh; tests/vm/suites.sh
+# finds it), packed into the initramfs as /suites/<suite>.sh.  KVER is
+# the kernel to boot
 # (/boot/vmlinuz-KVER; default: the newest installed 6.1).  The initramfs is
 # built first with `make vm-initramfs` unless INITRAMFS names one.
 #
@@ -42,7 +45,7 @@ default_kver() {
 	ls /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -1
 }
 kver=${2:-${VM_KVER:-$(default_kver)}}
-script=tests/vm/suites/$suite.sh
+. tests/vm/suites.sh
 kernel=/boot/vmlinuz-$kver
 outdir=${BUILD:-build}/vm
 console=$outdir/$suite.console.log
@@ -51,8 +54,8 @@ mkdir -p "$outdir"
 
 fail() { echo "not ok - suite $suite: $*"; }
 
-if [[ ! -f $script ]]; then
-	fail "no such suite ($script)"
+if ! script=$(vm_suite_script "$suite" 2>&1); then
+	fail "$script"
 	exit 1
 fi
 if [[ -z $kver || ! -r $kernel ]]; then

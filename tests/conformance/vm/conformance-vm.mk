@@ -9,23 +9,22 @@
 #                                      6.1 and 6.12) and regenerate the
 #                                      table in Documentation/ring-conformance.md
 #
-# The VM suite is tests/vm/suites/conformance.sh.
+# The VM suite is tests/conformance/vm/conformance.sh.
 
-CONF_SRCS := $(wildcard tests/conformance/*.c)
-CONF_OBJS := $(patsubst tests/conformance/%.c,$(BUILD)/conformance/%.o,$(CONF_SRCS))
-CONF_HDRS := $(wildcard tests/conformance/*.h) include/uapi/linux/vringfd.h \
-	tests/kmod/vring_echo.h
+CONF_SRCS := $(wildcard tests/conformance/vm/*.c)
+CONF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CONF_SRCS))
+CONF_HDRS := $(wildcard tests/conformance/vm/*.h) include/uapi/linux/vringfd.h \
+	tests/vringfd/kmod/vring_echo.h
 
-$(BUILD)/conformance/%.o: tests/conformance/%.c $(CONF_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -pthread -c $< -o $@
+$(BUILD)/tests/conformance/vm/%.o: OBJ_CFLAGS = -pthread
+$(CONF_OBJS): $(CONF_HDRS)
 
+$(BUILD)/vm/bin/ring_conformance: PROG_CFLAGS = -pthread
 $(BUILD)/vm/bin/ring_conformance: $(CONF_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(VM_CFLAGS) -pthread -o $@ $^
 
 VM_PROGS += $(BUILD)/vm/bin/ring_conformance
 VM_SUITES += conformance
+VM_SCRIPTS += tests/conformance/vm/conformance.sh
 
 # On the host: the suite's own audit, harvest and guard pages, checked
 # against a device this program fakes (no /dev/vring needed).
@@ -45,6 +44,6 @@ conformance-doc:
 		tests/vm/run-suite.sh conformance $$k >/dev/null; \
 		cp $(BUILD)/vm/conformance.result $(BUILD)/vm/conformance-$$k.result; \
 	done
-	tests/conformance/gen-doc.sh $(foreach k,$(firstword $(CONF_DOC_KVERS)),$(call conf_result,$(k))) \
+	tests/conformance/vm/gen-doc.sh $(foreach k,$(firstword $(CONF_DOC_KVERS)),$(call conf_result,$(k))) \
 		Documentation/ring-conformance.md \
 		$(foreach k,$(wordlist 2,9,$(CONF_DOC_KVERS)),$(call conf_result,$(k)))

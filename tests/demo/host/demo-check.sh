@@ -8,7 +8,7 @@
 # it, ping the host from the guest, power the guest off, and leave the
 # test host VM's shell.  TAP on stdout.
 #
-#   tests/demo/demo-check.sh KVER INITRAMFS
+#   tests/demo/host/demo-check.sh KVER INITRAMFS
 set -uo pipefail
 
 kver=${1:?usage: $0 KVER INITRAMFS}

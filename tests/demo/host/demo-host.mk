@@ -5,6 +5,6 @@
 
 .PHONY: demo-check
 demo-check: vm-initramfs
-	@BUILD=$(BUILD) tests/demo/demo-check.sh $(VM_KVER) $(INITRAMFS)
+	@BUILD=$(BUILD) tests/demo/host/demo-check.sh $(VM_KVER) $(INITRAMFS)
 
 HOST_TESTS += demo-check

@@ -6,22 +6,21 @@
 #   make launcher-unit
 
 LAUNCHER_UNIT_BIN := $(BUILD)/launcher-unit/virtio_unit
-LAUNCHER_UNIT_SRCS := $(wildcard tests/launcher-unit/*.c) \
+LAUNCHER_UNIT_SRCS := $(wildcard tests/launcher/unit/*.c) \
 	lguest/virtio_mmio.c lguest/virtqueue.c lguest/virtio_blk.c \
 	lguest/virtio_console.c lguest/virtio_rng.c lguest/virtio_net.c
-LAUNCHER_UNIT_HDRS := $(wildcard tests/launcher-unit/*.h) lguest/device.h \
+LAUNCHER_UNIT_HDRS := $(wildcard tests/launcher/unit/*.h) lguest/device.h \
 	lguest/virtio_mmio.h lguest/virtio_device.h lguest/virtqueue.h \
 	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h
 LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest -Iinclude/uapi \
-	-Itests/launcher-unit -fsanitize=address,undefined \
+	-Itests/launcher/unit -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread -D_GNU_SOURCE
 
 HOST_TESTS += launcher-unit
 .PHONY: launcher-unit
 
 $(LAUNCHER_UNIT_BIN): $(LAUNCHER_UNIT_SRCS) $(LAUNCHER_UNIT_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LAUNCHER_UNIT_CFLAGS) -o $@ $(LAUNCHER_UNIT_SRCS)
+	$(call build_program,$(CC) $(LAUNCHER_UNIT_CFLAGS))
 
 launcher-unit: $(LAUNCHER_UNIT_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(LAUNCHER_UNIT_BIN)

@@ -1,16 +1,45 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Debian's own kernel as an lguest guest: the test host VM's
-# /boot/vmlinuz-$(VM_KVER) (the stock 6.1 kernel, ~8 MB) booted by the
-# launcher with a busybox initramfs, on --hv=lguest and --hv=kvm.
+# The launcher's VM suites, run in the test host VM with /bin/lguest
+# (lguest/launcher.mk) and the guest it boots there:
+#
+#   launcher  (tests/launcher/vm/launcher.sh) bad input, tiny hand-made
+#             kernels, the real guest on --hv=kvm and --hv=lguest,
+#             consoles; in the guest, guest-probe.sh, guest-hvc.sh and
+#             guest-poweroff.sh (with guest-lib.sh, which every
+#             guest-side script sources)
+#   stock     (tests/launcher/vm/stock.sh) Debian's own kernel as an
+#             lguest guest; see tests/launcher/vm/stock-README
+#
+# Test helpers, static, in the test VM's /bin:
+#
+#   mkminikernel   tiny hand-made "kernels" for the boot path
+#   pty-run        the launcher on a pseudo-terminal (raw mode, Ctrl-C)
+#   memlock-run    the launcher under a locked-memory limit, without
+#                  CAP_IPC_LOCK
+#
+# and the guest-side exit-port helper, $(LGUEST_EXIT) (lguest-exit.c),
+# which every guest initramfs holds as /sbin/lguest-exit.
+
+LAUNCHER_HELPERS := $(addprefix $(BUILD)/vm/bin/,mkminikernel pty-run memlock-run)
+$(LAUNCHER_HELPERS) $(LGUEST_EXIT): $(BUILD)/vm/bin/%: tests/launcher/vm/%.c
+
+VM_PROGS += $(LAUNCHER_HELPERS)
+VM_KMODS += kvm_amd
+VM_SUITES += launcher
+VM_SCRIPTS += tests/launcher/vm/launcher.sh
+GUEST_SCRIPTS += $(addprefix tests/launcher/vm/,guest-lib.sh guest-probe.sh \
+	guest-hvc.sh guest-poweroff.sh)
+
+# stock: the test host VM's /boot/vmlinuz-$(VM_KVER) (the stock 6.1
+# kernel, ~8 MB) booted by the launcher with a busybox initramfs, on
+# --hv=lguest and --hv=kvm.
 #
 #   make vm-suite SUITE=stock
 #
 # The kernel goes into the test VM as /bin/stock-vmlinuz, its initramfs
 # (guest/mkinitramfs.sh's, plus the exit-port helper and the probe) as
-# /bin/stock-initramfs.cpio.gz.  See tests/launcher/stock-README.
-#
-# Include after lguest/launcher.mk (it uses $(LGUEST_EXIT_BIN)).
+# /bin/stock-initramfs.cpio.gz.
 
 STOCK_KERNEL := $(BUILD)/stock/stock-vmlinuz
 STOCK_INITRAMFS := $(BUILD)/stock/stock-initramfs.cpio.gz
@@ -20,13 +49,14 @@ $(STOCK_KERNEL): /boot/vmlinuz-$(VM_KVER)
 	cp $< $@
 
 $(STOCK_INITRAMFS): guest/mkinitramfs.sh guest/initramfs/init \
-		$(LGUEST_EXIT_BIN) tests/launcher/stock-probe.sh \
-		tests/launcher/guest-lib.sh tests/launcher/stock.mk
+		$(LGUEST_EXIT) tests/launcher/vm/stock-probe.sh \
+		tests/launcher/vm/guest-lib.sh tests/launcher/vm/launcher-vm.mk
 	@mkdir -p $(dir $@)
 	BUILD=$(BUILD) guest/mkinitramfs.sh --out $@ \
-		--add $(LGUEST_EXIT_BIN):/sbin/lguest-exit \
-		--add tests/launcher/stock-probe.sh:/test/stock-probe.sh \
-		--add tests/launcher/guest-lib.sh:/test/guest-lib.sh
+		--add $(LGUEST_EXIT):/sbin/lguest-exit \
+		--add tests/launcher/vm/stock-probe.sh:/test/stock-probe.sh \
+		--add tests/launcher/vm/guest-lib.sh:/test/guest-lib.sh
 
 VM_PROGS += $(STOCK_KERNEL) $(STOCK_INITRAMFS)
 VM_SUITES += stock
+VM_SCRIPTS += tests/launcher/vm/stock.sh

@@ -76,7 +76,7 @@
 #include <ctype.h>
 
 #include "guest.h"
-#include "../vring/tap.h"
+#include "tap.h"
 
 /* Bump when a seed builds a different guest: saved seeds name theirs. */
 #define GENERATOR	1

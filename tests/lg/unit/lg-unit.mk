@@ -2,19 +2,19 @@
 #
 # Host unit tests of lg.ko's emulation parts (drivers/lguest/pic.c, pit.c,
 # decode.c, walk.c), the very files the module builds, compiled for the
-# host with tests/lguest-unit/lg_emul_user.h and run under AddressSanitizer
+# host with tests/lg/unit/lg_emul_user.h and run under AddressSanitizer
 # and UndefinedBehaviorSanitizer.  `make lguest-unit-check` prints TAP.
 # events.c runs too, over the checked kernel stand-ins of
-# tests/lguest-unit/kmock/ (test_events.c).
+# tests/lg/unit/kmock/ (test_events.c).
 
 LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c decode.c walk.c) \
-	       drivers/lguest/events.c tests/lguest-unit/kmock/kmock.c
-LGUNIT_SRCS := $(sort $(wildcard tests/lguest-unit/*.c)) $(LGUNIT_EMUL)
-LGUNIT_HDRS := $(wildcard tests/lguest-unit/*.h) drivers/lguest/lg_emul.h \
+	       drivers/lguest/events.c tests/lg/unit/kmock/kmock.c
+LGUNIT_SRCS := $(sort $(wildcard tests/lg/unit/*.c)) $(LGUNIT_EMUL)
+LGUNIT_HDRS := $(wildcard tests/lg/unit/*.h) drivers/lguest/lg_emul.h \
 	       drivers/lguest/lg.h include/uapi/linux/lguest.h \
-	       $(wildcard tests/lguest-unit/kmock/*.h tests/lguest-unit/kmock/*/*.h)
-LGUNIT_CFLAGS := $(USER_CFLAGS) -Idrivers/lguest -Itests/lguest-unit \
-		 -Itests/lguest-unit/kmock -Wno-unused-parameter \
+	       $(wildcard tests/lg/unit/kmock/*.h tests/lg/unit/kmock/*/*.h)
+LGUNIT_CFLAGS := $(USER_CFLAGS) -Idrivers/lguest -Itests/lg/unit \
+		 -Itests/lg/unit/kmock -Wno-unused-parameter \
 		 -fsanitize=address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
 LGUNIT_ENV := ASAN_OPTIONS=exitcode=86:detect_leaks=1 \
@@ -22,8 +22,7 @@ LGUNIT_ENV := ASAN_OPTIONS=exitcode=86:detect_leaks=1 \
 LGUNIT_BIN := $(BUILD)/lguest-unit/test_lg_emul
 
 $(LGUNIT_BIN): $(LGUNIT_SRCS) $(LGUNIT_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(LGUNIT_CFLAGS) -o $@ $(LGUNIT_SRCS)
+	$(call build_program,$(CC) $(LGUNIT_CFLAGS))
 
 # If the program dies before its last line (a sanitizer report, a crash),
 # one more "not ok" says so, so the count cannot come out clean.

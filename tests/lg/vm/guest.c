@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "guest.h"
-#include "../vring/tap.h"
+#include "tap.h"
 
 /* Guest-physical layout of the fixed parts. */
 #define PML4		0x1000UL

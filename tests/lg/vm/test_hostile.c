@@ -48,7 +48,7 @@
 #include <linux/capability.h>
 
 #include "guest.h"
-#include "../vring/tap.h"
+#include "tap.h"
 
 GUEST_BLOB(g_rdtscp);
 GUEST_BLOB(g_rdpid);

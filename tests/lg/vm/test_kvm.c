@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../vring/tap.h"
+#include "tap.h"
 
 static const unsigned char code[] = {
 	0xb0, 0x42,		/* mov $0x42, %al */

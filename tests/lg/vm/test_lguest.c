@@ -27,7 +27,7 @@
 #include <cpuid.h>
 
 #include "guest.h"
-#include "../vring/tap.h"
+#include "tap.h"
 
 /* ---- the guests ---------------------------------------------------------- */
 

@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "guest.h"
-#include "../vring/tap.h"
+#include "tap.h"
 
 /* Where these guests keep things, besides guest.h's fixed layout. */
 #define DB_HANDLER	0x30000UL	/* our #DB handler (vector 1) */

@@ -7,17 +7,9 @@
 #   make vm-qemu     build it now (make check, make run and the suites
 #                    build it on first use); prints its path
 #
-# Each patch has a regression test that fails on Debian's stock QEMU:
-#   testhost        kvm_amd's EVENTINJ path (0002), with one thread or many
-#   testhost-mttcg  lg.ko guests, always with -accel tcg,thread=multi: a
-#                   thread per CPU (0001), an interrupt cut short (0003),
-#                   DR7 at the world switch (0004), a watchpoint hit by an
-#                   exception frame's push (0005), the STI shadow across
-#                   an exit (0006); and the VM's own kernel patching its
-#                   text while the other CPU runs it (0007)
+# Each patch has a regression test that fails on Debian's stock QEMU, in
+# the VM suites testhost and testhost-mttcg (tests/testhost/vm/).
 
 .PHONY: vm-qemu
 vm-qemu:
 	@tests/vm/qemu/build.sh
-
-VM_SUITES += testhost testhost-mttcg

@@ -1,36 +1,36 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The vring_core fuzz target (tests/fuzz/).
+# The vring_core fuzz target (tests/vringfd/fuzz/).
 #
 #   make fuzz-run       libFuzzer for $(FUZZ_SECONDS) s from the committed
 #                       corpus (copied to $(BUILD)/fuzz/run/); one TAP line
 #   make fuzz-replay    every committed corpus input once, gcc + sanitizers
 #
 # Both run in `make check`.  To add a crash input to the corpus after a
-# fix, copy it to tests/fuzz/corpus/ (or add a seed to make_corpus.py).
+# fix, copy it to tests/vringfd/fuzz/corpus/ (or add a seed to
+# make_corpus.py).
 
 CLANG ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_vring_core.c tests/unit/fake_mem.c fs/vring_core.c
-FUZZ_HDRS := tests/unit/fake_mem.h tests/unit/vring_core_user.h fs/vring_core.h
-FUZZ_CFLAGS := $(USER_CFLAGS) -Itests/unit -Ifs
-FUZZ_CORPUS := tests/fuzz/corpus
+FUZZ_SRCS := tests/vringfd/fuzz/fuzz_vring_core.c tests/vringfd/unit/fake_mem.c \
+	fs/vring_core.c
+FUZZ_HDRS := tests/vringfd/unit/fake_mem.h tests/unit/vring_core_user.h \
+	fs/vring_core.h
+FUZZ_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Ifs
+FUZZ_CORPUS := tests/vringfd/fuzz/corpus
+FUZZER_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/fuzz/fuzz_vring_core: $(FUZZ_SRCS) $(FUZZ_HDRS)
-	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $(FUZZ_SRCS)
+	$(call build_program,$(CLANG) $(FUZZ_CFLAGS) $(FUZZER_CFLAGS))
 
 # The same target without libFuzzer, for replaying inputs (gcc; the
-# sanitizer flags come from unit.mk).
-$(BUILD)/fuzz/fuzz_replay: $(FUZZ_SRCS) $(FUZZ_HDRS) tests/fuzz/fuzz_replay.c
-	@mkdir -p $(@D)
-	$(CC) $(FUZZ_CFLAGS) $(SANITIZE_CFLAGS) -o $@ $(FUZZ_SRCS) \
-		tests/fuzz/fuzz_replay.c
+# sanitizer flags come from vringfd-unit.mk).
+$(BUILD)/fuzz/fuzz_replay: $(FUZZ_SRCS) $(FUZZ_HDRS) tests/vringfd/fuzz/fuzz_replay.c
+	$(call build_program,$(CC) $(FUZZ_CFLAGS) $(SANITIZE_CFLAGS))
 
 .PHONY: fuzz-run fuzz-replay
 fuzz-run: $(BUILD)/fuzz/fuzz_vring_core
-	@tests/fuzz/run_fuzz.sh $< $(FUZZ_CORPUS) $(BUILD)/fuzz/run \
+	@tests/vringfd/fuzz/run_fuzz.sh $< $(FUZZ_CORPUS) $(BUILD)/fuzz/run \
 		$(FUZZ_SECONDS)
 
 # A replay that dies (an invariant aborts) leaves its TAP short: say which.

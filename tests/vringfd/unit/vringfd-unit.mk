@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unit tests of fs/vring_core.c, built for the host against the fake
-# address space in tests/unit/ and run under AddressSanitizer and
+# address space in tests/vringfd/unit/ and run under AddressSanitizer and
 # UndefinedBehaviorSanitizer.  `make unit-check` prints TAP.
 
-UNIT_SRCS := $(sort $(wildcard tests/unit/*.c)) fs/vring_core.c
-UNIT_HDRS := $(wildcard tests/unit/*.h) fs/vring_core.h
+UNIT_SRCS := $(sort $(wildcard tests/vringfd/unit/*.c)) fs/vring_core.c
+UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/unit/*.h) fs/vring_core.h
 SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
-UNIT_CFLAGS := $(USER_CFLAGS) -Itests/unit -Ifs $(SANITIZE_CFLAGS)
+# tests/unit/ holds vring_core_user.h, the userspace half of vring_core.h.
+UNIT_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Ifs \
+	$(SANITIZE_CFLAGS)
 
 # A sanitizer report ends the program with this status, so a crash is
 # told apart from "some tests failed" (status 1).
@@ -16,8 +18,7 @@ SANITIZE_ENV := ASAN_OPTIONS=exitcode=86:detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 
 $(BUILD)/unit/test_vring_core: $(UNIT_SRCS) $(UNIT_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS)
+	$(call build_program,$(CC) $(UNIT_CFLAGS))
 
 # The TAP stream comes from the program; if it dies before its last line,
 # one "not ok" more says so, so the count cannot come out clean.
