@@ -6,7 +6,7 @@
 #
 # Per hypervisor, two guests run side by side: one on the copy backend
 # (--tunnet=192.168.1.1, guest .2) and one on the vring backend
-# (--tunnet=192.168.2.1), each running tests/launcher/guest-netbench.sh.
+# (--tunnet=192.168.2.1), each running bench/guest-netbench.sh.
 # The suite then takes $ROUNDS rounds, alternating which backend goes
 # first, so that whatever else the (noisy, 2-vCPU, TCG) machine does
 # falls on both alike; only one guest moves packets at a time, the other

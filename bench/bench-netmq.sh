@@ -11,7 +11,7 @@
 #   (b) on the tap, 1 queue pair against $PAIRS: $FLOWS TCP flows of
 #       $MQBYTES at once each way (netxfer on ports 5100+i / 5200+i), and
 #       $FLOWS 64-byte UDP senders at once each way.
-# Two guests run tests/launcher/guest-benchmq.sh: the tap guest has
+# Two guests run bench/guest-benchmq.sh: the tap guest has
 # --queues=$PAIRS and switches between 1 and $PAIRS pairs itself
 # (setqueues), so (b) compares the same guest on the same tap; its
 # phase "1" (the tap column of (a)) runs on one pair.  The macvtap guest

@@ -4,7 +4,7 @@
  * PIC pair, the 8254 PIT, the x86 instruction decoder for MMIO and
  * instruction lengths, and the guest page-table walker.  Like
  * fs/vring_core.c, they compile both in the kernel and in userspace (with
- * tests/lguest-unit/lg_emul_user.h) so they are unit-tested on the host.
+ * tests/lg/unit/lg_emul_user.h) so they are unit-tested on the host.
  * None of them locks: the caller (svm.c, under the vCPU's run) serialises.
  */
 #ifndef LG_EMUL_H

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The in-kernel side of vringfd: how a consumer (tests/kmod/vring_echo.c,
- * drivers/net/tun_vring.c) works a ring whose memory belongs to a user
- * process.  Documentation/vringfd.rst has the rules; in short:
+ * The in-kernel side of vringfd: how a consumer
+ * (tests/vringfd/kmod/vring_echo.c, drivers/net/tun_vring.c) works a ring
+ * whose memory belongs to a user process.  Documentation/vringfd.rst has
+ * the rules; in short:
  *
  *  - vring_attach() takes a /dev/vring file the user handed over and holds
  *    a reference to it until vring_detach().  A ring has one consumer.

@@ -3,11 +3,11 @@
 # lguest-seconds: 15
 #
 # conformance: the virtio 1.2 split-ring statements against vringfd and the
-# echo consumer (tests/conformance/ring_conformance.c).  Loads vringfd.ko
+# echo consumer (tests/conformance/vm/ring_conformance.c).  Loads vringfd.ko
 # and vring_echo.ko, runs the program, then unloads both modules (which
 # also shows no test left a reference behind).  Run by /init with busybox
 # ash; TAP on stdout.  The "# row|..." lines the program prints are what
-# tests/conformance/gen-doc.sh turns into Documentation/ring-conformance.md.
+# tests/conformance/vm/gen-doc.sh turns into Documentation/ring-conformance.md.
 
 result() {
 	if [ "$2" -eq 0 ]; then

@@ -10,7 +10,7 @@
  *   ring_conformance -S         check the suite's own machinery (host)
  *
  * Besides the TAP lines it prints one "# row|..." line per statement,
- * tested or not; tests/conformance/gen-doc.sh turns those into the table
+ * tested or not; tests/conformance/vm/gen-doc.sh turns those into the table
  * in Documentation/ring-conformance.md.
  */
 #define _GNU_SOURCE

@@ -2,7 +2,7 @@
 #
 # guest-lib: what the guest-side test scripts share, sourced with
 # `. /test/guest-lib.sh`: lguest/launcher.mk packs it into the guest's
-# /test/ with them, tests/launcher/stock.mk into the stock kernel's
+# /test/ with them, tests/launcher/vm/launcher-vm.mk into the stock kernel's
 # initramfs with stock-probe.sh.  Not a script to run.
 #
 #   param NAME    the value of NAME=VALUE on the kernel command line,

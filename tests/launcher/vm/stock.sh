@@ -3,8 +3,8 @@
 # lguest-seconds: 60
 #
 # stock: Debian's own kernel (the test VM's /boot/vmlinuz, packed as
-# /bin/stock-vmlinuz by tests/launcher/stock.mk) as an lguest guest, with
-# a busybox initramfs (guest/mkinitramfs.sh's, /bin/stock-initramfs.cpio.gz),
+# /bin/stock-vmlinuz by tests/launcher/vm/launcher-vm.mk) as an lguest
+# guest, with a busybox initramfs (guest/mkinitramfs.sh's, /bin/stock-initramfs.cpio.gz),
 # on --hv=lguest and --hv=kvm, one boot each (256 MiB):
 #   - the probe (lguest.run=/test/stock-probe.sh): the readiness line, the
 #     command line and a computation come back on the UART console, the
@@ -22,7 +22,7 @@
 # virtio (its virtio_mmio is a module without command-line devices).  We
 # add loglevel=5 (warnings and worse, so problems show, while every
 # console byte costs port I/O exits to the launcher and Debian's kernel
-# says a lot at info level).  See tests/launcher/stock-README.
+# says a lot at info level).  See tests/launcher/vm/stock-README.
 # Run by /init with busybox ash; TAP on stdout.
 
 # A launcher that ended early must fail a check, not kill this script.

@@ -2,9 +2,9 @@
 # lguest-timeout: 300
 # lguest-seconds: 60
 #
-# fuzz-guest: hostile guests from seeds (tests/lguest/fuzz_guest.c) against
+# fuzz-guest: hostile guests from seeds (tests/lg/fuzz/fuzz_guest.c) against
 # lg.ko.  Replays the seed corpus (/bin/fuzz-seeds.txt, from
-# tests/lguest/fuzz-seeds.txt), then runs more seeds.  In `make check`
+# tests/lg/fuzz/fuzz-seeds.txt), then runs more seeds.  In `make check`
 # those are the same every run: 600 from a fixed base (at most 45 s), so
 # that a seed that takes the test host's QEMU down through one of its own
 # bugs (Documentation/lguest.rst lists those we know) cannot make one run

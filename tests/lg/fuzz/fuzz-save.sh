@@ -3,7 +3,7 @@
 #
 # After `make fuzz-guest`: keep the seeds that hurt the host.
 #
-#   tests/lguest/fuzz-save.sh RESULT CONSOLE CORPUS
+#   tests/lg/fuzz/fuzz-save.sh RESULT CONSOLE CORPUS
 #
 # RESULT is the suite's result stream (build/vm/fuzz-guest.result), where
 # the fuzzer printed "# SAVE-SEED N generator G: what" for each seed that

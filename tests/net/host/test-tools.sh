@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host tests of the network test tools (tests/net/tools.mk), TAP on
+# Host tests of the network test tools (tests/net/vm/net-vm.mk), TAP on
 # stdout.  Run by `make net-tools-check` (part of `make check`):
 #
 #   test-tools.sh SYSCOUNT UDPBLAST NETXFER

@@ -6,7 +6,7 @@
 # patch in tests/vm/qemu/patches/, seen through kvm_amd (Debian's KVM,
 # nested in this VM), which cannot work around them as lg.ko does.  Tiny
 # real-mode KVM guests whose interrupts come from KVM's in-kernel PIC,
-# which kvm_amd hands to the CPU through EVENTINJ (tests/lguest/test_kvm.c;
+# which kvm_amd hands to the CPU through EVENTINJ (tests/lg/vm/test_kvm.c;
 # a child on the second CPU wakes every 100 us meanwhile, which is what
 # makes QEMU's CPU loop stop at the wrong moment):
 #

@@ -2,7 +2,7 @@
 /*
  * test_tun_vring: tun_vring.ko in the test host VM, with a real tap and the
  * host's own IPv4 stack on the other side.  Run by
- * tests/vm/suites/tunvring.sh after tun, vringfd.ko and tun_vring.ko are
+ * tests/tunvring/vm/tunvring.sh after tun, vringfd.ko and tun_vring.ko are
  * loaded.  TAP on stdout; each group runs in a child with a time limit.
  *
  *   test_tun_vring [group...]     (default: all groups, in order)
