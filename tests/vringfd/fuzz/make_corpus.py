@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Writes the seed inputs for fuzz_vring_core into a directory (default:
-# tests/fuzz/corpus/).  Each seed is a small, readable scenario in the
+# tests/vringfd/fuzz/corpus/).  Each seed is a small, readable scenario in the
 # input format fuzz_vring_core.c parses; libFuzzer mutates from there.
 # The committed corpus is this script's output: rerun it after changing
 # the format.
