@@ -34,6 +34,7 @@
 
 # lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field.
 . /suites/lib-net.sh
+. /suites/lib-bench.sh
 T=/tmp/bench-net
 BYTES=33554432
 UDP=5
@@ -41,7 +42,6 @@ ROUNDS=3
 BACKENDS="copy vring"
 mkdir -p $T
 # A launcher's last lines, where it says why it ended.
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
 
 tap_packets() {
 	echo $(($(cat /sys/class/net/$1/statistics/rx_packets 2>/dev/null || echo 0) +
@@ -65,25 +65,8 @@ per() {
 
 # record_per HV B PHASE A B: both exits per packet of PHASE.
 record_per() {
-	record $1 $2 x-$3 "$(per "$4" "$5" 2)"
-	record $1 $2 u-$3 "$(per "$4" "$5" 3)"
-}
-
-# record HV B METRIC VALUE: one round's number, for the medians.
-record() {
-	[ -n "$4" ] && echo "$3 $4" >>$T/$1-$2.results
-}
-
-median() {
-	[ -s $T/$1-$2.results ] || { echo -; return; }
-	awk -v m="$3" '$1 == m { v[n++] = $2 }
-		END {
-			if (!n) { print "-"; exit }
-			for (i = 0; i < n; i++)
-				for (j = i + 1; j < n; j++)
-					if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
-		}' $T/$1-$2.results 2>/dev/null
+	record $1-$2 x-$3 "$(per "$4" "$5" 2)"
+	record $1-$2 u-$3 "$(per "$4" "$5" 3)"
 }
 
 # --- setup ---------------------------------------------------------------------
@@ -98,7 +81,7 @@ if [ -c /dev/net/tun ] && [ -c /dev/kvm ] && [ -c /dev/vring ] &&
 	ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
 else
 	not_ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
-	show $T/modprobe.err 5
+	show_tail $T/modprobe.err 5
 	exit 0
 fi
 
@@ -127,16 +110,9 @@ started() {
 		return 0
 	fi
 	not_ok "$hv $b: the guest boots and its network comes up"
-	show $out 40
+	show_tail $out 40
 	stop $b
 	return 1
-}
-
-stop() {
-	eval "pid=\$pid_$1"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
-	eval "alive_$1=0"
 }
 
 # round HV B R: round R on backend B's guest.
@@ -150,7 +126,7 @@ round() {
 	# TCP, host to guest, then guest to host (our receiver is up first).
 	if ! wait_for_line "netbench: $r listening tcp" 120 $out; then
 		not_ok "$hv $b round $r: the guest is ready for it"
-		show $out 20
+		show_tail $out 20
 		stop $b
 		return
 	fi
@@ -167,7 +143,7 @@ round() {
 	got=$(field $out "netbench: $r tcp-in " md5)
 	count=$(field $out "netbench: $r tcp-in " received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
-		record $hv $b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
+		record $hv-$b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
 		record_per $hv $b tcp-in "$s0" "$s1"
 	else
 		why="$why host->guest TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
@@ -176,7 +152,7 @@ round() {
 	got=$(field $log.tcp-recv received md5)
 	count=$(field $log.tcp-recv '' received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
-		record $hv $b tcp-out "$(field $log.tcp-recv received s:)"
+		record $hv-$b tcp-out "$(field $log.tcp-recv received s:)"
 		record_per $hv $b tcp-out "$s1" "$s2"
 	else
 		why="$why guest->host TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
@@ -191,7 +167,7 @@ round() {
 		kill $recv_pid 2>/dev/null
 		wait $recv_pid
 		not_ok "$hv $b round $r: the guest reaches the UDP phase ($why)"
-		show $out 20
+		show_tail $out 20
 		stop $b
 		return
 	fi
@@ -204,15 +180,15 @@ round() {
 
 	got=$(field $out "netbench: $r udp-in " received)
 	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
-		record $hv $b udp-in "$(field $out "netbench: $r udp-in " s:)"
-		record $hv $b udp-offered "$(field $log.udp-send sent s:)"
+		record $hv-$b udp-in "$(field $out "netbench: $r udp-in " s:)"
+		record $hv-$b udp-offered "$(field $log.udp-send sent s:)"
 		record_per $hv $b udp-in "$s3" "$s4"
 	else
 		why="$why host->guest UDP: nothing arrived ($(tr '\n' ' ' <$log.udp-send));"
 	fi
 	got=$(field $log.udp-recv '' received)
 	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
-		record $hv $b udp-out "$(field $log.udp-recv received s:)"
+		record $hv-$b udp-out "$(field $log.udp-recv received s:)"
 		record_per $hv $b udp-out "$s4" "$s5"
 	else
 		why="$why guest->host UDP: nothing arrived ($(sed -n "s/^netbench: $r udp-out //p" $out | tr -d '\r'));"
@@ -239,7 +215,7 @@ finish() {
 		ok "$hv $b: the guest powers off, the launcher exits 0, $tap is gone"
 	else
 		not_ok "$hv $b: the guest powers off, the launcher exits 0 (got $status), $tap is gone"
-		show $out 30
+		show_tail $out 30
 	fi
 	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
 	[ -z "$warnings" ] || { not_ok "$hv $b: warnings"; echo "$warnings" | sed 's/^/#   /'; }
@@ -258,7 +234,7 @@ table() {
 		 u-tcp-in:"to launcher/packet TCP h->g" u-tcp-out:"to launcher/packet TCP g->h" \
 		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h"; do
 		key=${m%%:*} label=${m#*:}
-		c=$(median $hv copy $key) v=$(median $hv vring $key)
+		c=$(median $hv-copy $key) v=$(median $hv-vring $key)
 		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
 		# Fewer exits per packet is better: a ratio there reads backwards.
 		case $key in [xu]-*) ratio= ;; esac
@@ -266,10 +242,10 @@ table() {
 		printf '# %-32s %10s %10s %10s\n' "$label" "$c" "$v" "$ratio"
 	done
 	for b in $BACKENDS; do
-		echo "bench: net $hv $b tcp host->guest $(median $hv $b tcp-in) MB/s guest->host $(median $hv $b tcp-out) MB/s"
-		echo "bench: net $hv $b udp64 host->guest $(median $hv $b udp-in) pps (of $(median $hv $b udp-offered) sent) guest->host $(median $hv $b udp-out) pps"
-		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv $b x-tcp-in) guest->host $(median $hv $b x-tcp-out) udp64 host->guest $(median $hv $b x-udp-in) guest->host $(median $hv $b x-udp-out)"
-		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv $b u-tcp-in) guest->host $(median $hv $b u-tcp-out) udp64 host->guest $(median $hv $b u-udp-in) guest->host $(median $hv $b u-udp-out)"
+		echo "bench: net $hv $b tcp host->guest $(median $hv-$b tcp-in) MB/s guest->host $(median $hv-$b tcp-out) MB/s"
+		echo "bench: net $hv $b udp64 host->guest $(median $hv-$b udp-in) pps (of $(median $hv-$b udp-offered) sent) guest->host $(median $hv-$b udp-out) pps"
+		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv-$b x-tcp-in) guest->host $(median $hv-$b x-tcp-out) udp64 host->guest $(median $hv-$b x-udp-in) guest->host $(median $hv-$b x-udp-out)"
+		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv-$b u-tcp-in) guest->host $(median $hv-$b u-tcp-out) udp64 host->guest $(median $hv-$b u-udp-in) guest->host $(median $hv-$b u-udp-out)"
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
 }

@@ -32,6 +32,7 @@
 
 # lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field.
 . /suites/lib-net.sh
+. /suites/lib-bench.sh
 T=/tmp/bench-netmq
 BYTES=16777216
 FLOWS=4
@@ -41,26 +42,8 @@ UDP=3
 ROUNDS=3
 PEER=10.9.0.1
 mkdir -p $T
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | tail -${2:-30}; }
-# showin N: the same for standard input (the VM has no /dev/stdin).
+# showin N: show_tail for standard input (the VM has no /dev/stdin).
 showin() { sed 's/^/#   /' | tr -d '\r' | tail -${1:-30}; }
-
-# record KEY METRIC VALUE: one round's number, for the medians.
-record() {
-	[ -n "$3" ] && echo "$2 $3" >>$T/$1.results
-}
-
-median() {
-	[ -s $T/$1.results ] || { echo -; return; }
-	awk -v m="$2" '$1 == m { v[n++] = $2 }
-		END {
-			if (!n) { print "-"; exit }
-			for (i = 0; i < n; i++)
-				for (j = i + 1; j < n; j++)
-					if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
-		}' $T/$1.results 2>/dev/null
-}
 
 # ratio A B: B/A as "1.23x", or "-".
 ratio() {
@@ -79,7 +62,7 @@ if [ -c /dev/net/tun ] && [ -c /dev/vring ] && [ -c /dev/lguest ] &&
 	ok "bench-netmq: tun, macvtap, veth, vringfd.ko, lg.ko and tun_vring.ko load"
 else
 	not_ok "bench-netmq: tun, macvtap, veth, vringfd.ko, lg.ko and tun_vring.ko load"
-	show $T/modprobe.err 5
+	show_tail $T/modprobe.err 5
 	exit 0
 fi
 
@@ -87,23 +70,7 @@ fi
 # its own (held by a sleeping process) with the "rest of the network" on
 # it.  busybox's ip names a veth's peer itself: find it by index.
 setup_peer() {
-	ip link add bmlow type veth || return 1
-	peer_index=$(cat /sys/class/net/bmlow/iflink)
-	for dev in /sys/class/net/*; do
-		[ "$(cat $dev/ifindex)" = "$peer_index" ] && peer_name=${dev##*/}
-	done
-	ip link set "$peer_name" name bmpeer || return 1
-	# Nothing of ours may hold the console when we end: /init opens it
-	# again right after, and a closing tty refuses that (EAGAIN).
-	unshare -n sleep 100000 </dev/null >/dev/null 2>&1 &
-	NS=$!
-	tries=50
-	while [ "$(readlink /proc/$NS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.1
-	done
-	ip link set bmpeer netns $NS || return 1
+	veth_to_peer bmlow bmpeer || return 1
 	nsenter -t $NS -n ip link set lo up &&
 	nsenter -t $NS -n ip link set bmpeer up &&
 	nsenter -t $NS -n ip addr add $PEER/24 dev bmpeer &&
@@ -164,20 +131,13 @@ boot() {
 	launch $g
 	listening $g || {
 		not_ok "$g: the guest boots and its network comes up"
-		show $out 40
+		show_tail $out 40
 		stop $g
 		return 1
 	}
 	dev=$(sed -n 's/^lguest: network: [a-z]* \([^ ]*\) .*/\1/p' $out | head -1)
 	eval "dev_$g=$dev"
 	echo "# $g: $(grep '^lguest: network:' $out | tr -d '\r')"
-}
-
-stop() {
-	eval "pid=\$pid_$1"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
-	eval "alive_$1=0"
 }
 
 # start_flows COUNT CMD...: COUNT copies of CMD in the background, each
@@ -235,7 +195,7 @@ phase() {
 
 	if ! wait_for_line "benchmq: $r $p listening tcp" 120 $out; then
 		not_ok "$g round $r $p: the guest is ready for it"
-		show $out 20
+		show_tail $out 20
 		stop $g
 		return
 	fi
@@ -294,7 +254,7 @@ phase() {
 		kill $recv_pids 2>/dev/null
 		wait_flows $recv_pids
 		not_ok "$g round $r $p: the guest reaches the UDP phase ($why)"
-		show $out 20
+		show_tail $out 20
 		stop $g
 		return
 	fi
@@ -340,7 +300,7 @@ finish() {
 		ok "$g: the guest powers off, the launcher exits 0, $dev is gone"
 	else
 		not_ok "$g: the guest powers off, the launcher exits 0 (got $status), $dev is gone"
-		show $out 30
+		show_tail $out 30
 	fi
 	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' $out | head -3)
 	[ -z "$warnings" ] || { not_ok "$g: warnings"; echo "$warnings" | sed 's/^/#   /'; }

@@ -7,11 +7,11 @@
 # The VM suite "bench" (bench/bench.sh) runs it.
 
 $(BUILD)/bench/%.o: OBJ_CFLAGS = -Itests/lib
-$(BUILD)/bench/echo_bench.o: tests/lib/ring.h lib/vringfd.h \
+$(BUILD)/bench/echo_bench.o: tests/lib/ring.h tests/lib/driver_ring.h lib/vringfd.h \
 	include/uapi/linux/vringfd.h tests/vringfd/kmod/vring_echo.h
 
 $(BUILD)/vm/bin/echo_bench: $(BUILD)/bench/echo_bench.o $(BUILD)/tests/lib/ring.o \
-	$(LIBVRINGFD)
+	$(BUILD)/tests/lib/driver_ring.o $(LIBVRINGFD)
 
 VM_PROGS += $(BUILD)/vm/bin/echo_bench
 BENCH_SUITES += bench

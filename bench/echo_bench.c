@@ -70,10 +70,10 @@ static bool pair_create(struct vring_pair *p, size_t size)
 		return false;
 	for (i = 0; i < BATCH; i++) {
 		pattern_fill(p->in_bufs + i * size, size, i);
-		ring_set_desc(&p->in, i, (uintptr_t)(p->in_bufs + i * size),
-			      size, 0, 0);
-		ring_set_desc(&p->out, i, (uintptr_t)(p->out_bufs + i * size),
-			      size, VRING_DESC_F_WRITE, 0);
+		driver_ring_set_desc(&p->in.driver, i, (uintptr_t)(p->in_bufs + i * size),
+				     size, 0, 0);
+		driver_ring_set_desc(&p->out.driver, i, (uintptr_t)(p->out_bufs + i * size),
+				     size, VRING_DESC_F_WRITE, 0);
 	}
 	p->echo = echo_open();
 	return p->echo >= 0 && echo_attach(p->echo, p->in.fd, p->out.fd) == 0;
@@ -123,10 +123,10 @@ static struct result run_vring(size_t size, double seconds, unsigned long count)
 	t0 = now_ms();
 	deadline = t0 + seconds * 1000;
 	for (i = 0; i < BATCH; i++) {
-		ring_add_head(&p.out, i);
+		driver_ring_add_head(&p.out.driver, i);
 		if (!count || sent < count) {
 			tag(p.in_bufs + i * size, sent++);
-			ring_add_head(&p.in, i);
+			driver_ring_add_head(&p.in.driver, i);
 		}
 	}
 	while (count ? received < count : now_ms() < deadline) {
@@ -134,15 +134,15 @@ static struct result run_vring(size_t size, double seconds, unsigned long count)
 		unsigned int nfree = 0;
 		uint16_t free_out[BATCH];
 
-		ring_publish(&p.in);
-		ring_publish(&p.out);
+		driver_ring_publish(&p.in.driver);
+		driver_ring_publish(&p.out.driver);
 		/* One kick for the whole batch; write() runs the echo now. */
 		if (write(p.in.fd, "", 0) < 0) {
 			printf("# kick: %s\n", strerror(errno));
 			res.good = false;
 			break;
 		}
-		while (ring_get_used(&p.out, &head, &len)) {
+		while (driver_ring_get_used(&p.out.driver, &head, &len)) {
 			if (len != size || !tagged(p.out_bufs + head * size, received))
 				res.good = false;
 			received++;
@@ -154,12 +154,12 @@ static struct result run_vring(size_t size, double seconds, unsigned long count)
 			break;
 		}
 		/* Every buffer sent gets a buffer to come back in, no more. */
-		while (ring_get_used(&p.in, &head, &len)) {
+		while (driver_ring_get_used(&p.in.driver, &head, &len)) {
 			if (count && sent >= count)
 				continue;
 			tag(p.in_bufs + head * size, sent++);
-			ring_add_head(&p.in, head);
-			ring_add_head(&p.out, free_out[--nfree]);
+			driver_ring_add_head(&p.in.driver, head);
+			driver_ring_add_head(&p.out.driver, free_out[--nfree]);
 		}
 	}
 	res.ms = now_ms() - t0;

@@ -20,9 +20,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "benchmq: $*"
-}
+SAY_AS=benchmq
 
 host=$(param bm.host)
 bytes=$(param bm.bytes)

@@ -19,9 +19,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "netbench: $*"
-}
+SAY_AS=netbench
 
 host=$(param bench.host)
 bytes=$(param bench.bytes)

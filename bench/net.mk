@@ -20,5 +20,5 @@ $(BUILD)/vm/bin/vmexits: bench/vmexits.c lguest/lguest_stats.h include/uapi/linu
 VM_PROGS += $(BUILD)/vm/bin/vmexits
 BENCH_SUITES += bench-net
 BENCH_SUITES += bench-netmq
-VM_SCRIPTS += bench/bench-net.sh bench/bench-netmq.sh
+VM_SCRIPTS += bench/bench-net.sh bench/bench-netmq.sh bench/lib-bench.sh
 GUEST_SCRIPTS += bench/guest-netbench.sh bench/guest-benchmq.sh

@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The driver side of a split ring for the tests and the benchmark.
- *
- * The memory barriers are the ones a virtio driver needs: descriptors and
- * avail->ring[] entries must be visible before the avail->idx that
- * publishes them (release), and a used entry may be read only after the
- * used->idx that covers it (acquire).  The kernel side runs on another CPU
- * when the kick comes from an eventfd, so these matter even in a test.
+ * vringfd rings for the tests and the benchmark: see ring.h.  The driver's
+ * side of the ring, barriers and all, is tests/lib/driver_ring.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,21 +75,21 @@ int ring_alloc(struct test_ring *r, unsigned int num, uint64_t features,
 			return -1;
 		}
 	}
-	r->vr.num = num;
 	if (layout == RING_LEGACY) {
-		vring_init(&r->vr, num, r->map[0], VRINGFD_LEGACY_ALIGN);
+		vring_init(&r->driver.vr, num, r->map[0], VRINGFD_LEGACY_ALIGN);
+		driver_ring_reset(&r->driver);
 	} else {
-		r->vr.desc = r->map[0];
-		r->vr.avail = r->map[1];
-		r->vr.used = r->map[2];
+		driver_ring_init(&r->driver, num, r->map[0], r->map[1],
+				 r->map[2]);
 	}
 	return 0;
 }
 
 void ring_fill_setup(const struct test_ring *r, struct vring_setup *s)
 {
-	vringfd_layout(s, r->num, r->features, r->vr.desc, r->vr.avail,
-		       r->vr.used, (uint16_t *)&r->last_used);
+	vringfd_layout(s, r->num, r->features, r->driver.vr.desc,
+		       r->driver.vr.avail, r->driver.vr.used,
+		       (uint16_t *)&r->driver.last_used);
 }
 
 /*
@@ -104,11 +99,13 @@ void ring_fill_setup(const struct test_ring *r, struct vring_setup *s)
 int ring_open(struct test_ring *r)
 {
 	if (r->layout == RING_LEGACY && r->features == 0)
-		r->fd = vringfd(r->map[0], r->num, &r->last_used);
+		r->fd = vringfd(r->map[0], r->num, &r->driver.last_used);
 	else
-		r->fd = vringfd_open_layout(r->num, r->features, r->vr.desc,
-					    r->vr.avail, r->vr.used,
-					    &r->last_used);
+		r->fd = vringfd_open_layout(r->num, r->features,
+					    r->driver.vr.desc,
+					    r->driver.vr.avail,
+					    r->driver.vr.used,
+					    &r->driver.last_used);
 	return r->fd;
 }
 
@@ -135,9 +132,7 @@ void ring_clear(struct test_ring *r)
 	for (i = 0; i < 3; i++)
 		if (r->map[i])
 			memset(r->map[i], 0, r->map_len[i]);
-	r->last_used = 0;
-	r->avail_idx = 0;
-	r->next_desc = 0;
+	driver_ring_reset(&r->driver);
 }
 
 int ring_setup_again(struct test_ring *r)
@@ -167,65 +162,16 @@ uint64_t ring_addr(const struct test_ring *r, const void *p)
 	return (uintptr_t)p - r->base;
 }
 
-void ring_set_desc(struct test_ring *r, uint16_t i, uint64_t addr,
-		   uint32_t len, uint16_t flags, uint16_t next)
-{
-	struct vring_desc *d = &r->vr.desc[i];
-
-	d->addr = addr;
-	d->len = len;
-	d->flags = flags;
-	d->next = next;
-}
-
-void ring_add_head(struct test_ring *r, uint16_t head)
-{
-	r->vr.avail->ring[r->avail_idx % r->num] = head;
-	r->avail_idx++;
-}
-
 uint16_t ring_add_chain(struct test_ring *r, const struct seg *segs,
 			unsigned int nsegs)
 {
-	uint16_t head = r->next_desc, i = head, next;
-	unsigned int s;
+	struct driver_buf bufs[nsegs ? nsegs : 1];
+	unsigned int i;
 
-	for (s = 0; s < nsegs; s++) {
-		uint16_t flags = segs[s].writable ? VRING_DESC_F_WRITE : 0;
-
-		next = (i + 1) % r->num;
-		if (s + 1 < nsegs)
-			flags |= VRING_DESC_F_NEXT;
-		ring_set_desc(r, i, ring_addr(r, segs[s].buf), segs[s].len,
-			      flags, s + 1 < nsegs ? next : 0);
-		i = next;
-	}
-	r->next_desc = i;
-	ring_add_head(r, head);
-	return head;
-}
-
-void ring_publish(struct test_ring *r)
-{
-	__atomic_store_n(&r->vr.avail->idx, r->avail_idx, __ATOMIC_RELEASE);
-}
-
-uint16_t ring_used_idx(const struct test_ring *r)
-{
-	return __atomic_load_n(&r->vr.used->idx, __ATOMIC_ACQUIRE);
-}
-
-int ring_get_used(struct test_ring *r, uint32_t *id, uint32_t *len)
-{
-	struct vring_used_elem *e;
-
-	if (ring_used_idx(r) == r->last_used)
-		return 0;
-	e = &r->vr.used->ring[r->last_used % r->num];
-	*id = e->id;
-	*len = e->len;
-	r->last_used++;
-	return 1;
+	for (i = 0; i < nsegs; i++)
+		bufs[i] = (struct driver_buf){ ring_addr(r, segs[i].buf),
+					       segs[i].len, segs[i].writable };
+	return driver_ring_add_chain(&r->driver, bufs, nsegs);
 }
 
 int ring_status(const struct test_ring *r, struct vring_status *st)

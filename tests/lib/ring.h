@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The driver side of a virtio split ring, as the tests and the benchmark
- * play it: allocate the ring, hand out descriptors, publish chains on the
- * available ring, collect used entries.  It is deliberately plain (a bump
- * allocator for descriptors, no free list) so that a test can also scribble
- * on any part of the ring by hand to make it hostile.
+ * A ring for vringfd, as the tests and the benchmark use it: its memory
+ * (one legacy block, or three mappings), its /dev/vring fd, and the
+ * driver's side of it, which tests/lib/driver_ring.c keeps (r->driver:
+ * descriptors, the avail ring, used entries).  Descriptor addresses are
+ * offsets from what VRINGSETBASE was told (r->base); ring_add_chain()
+ * takes user pointers and makes them so.
  */
 #ifndef VRING_TEST_RING_H
 #define VRING_TEST_RING_H
@@ -16,6 +17,8 @@
 #include <linux/vringfd.h>
 #include <vring_echo.h>
 
+#include "driver_ring.h"
+
 enum ring_layout {
 	RING_LEGACY,	/* one block, vring_init(..., 4096), via vringfd() */
 	RING_SPLIT,	/* desc, avail and used in three separate mappings */
@@ -25,14 +28,11 @@ struct test_ring {
 	unsigned int num;
 	uint64_t features;
 	enum ring_layout layout;
-	struct vring vr;
+	/* The parts, and the driver's indices; last_used goes to vringfd. */
+	struct driver_ring driver;
 	/* The mappings the ring lives in (one for legacy, three for split). */
 	void *map[3];
 	size_t map_len[3];
-	/* The driver's own state. */
-	uint16_t last_used;	/* handed to the kernel for poll() */
-	uint16_t avail_idx;	/* avail->idx we publish next */
-	uint16_t next_desc;	/* next descriptor ring_add_chain() uses */
 	uint64_t base;		/* what we told VRINGSETBASE */
 	int fd;
 };
@@ -67,23 +67,13 @@ size_t ring_used_bytes(unsigned int num);
 
 /* The descriptor address for a user pointer: offset from r->base. */
 uint64_t ring_addr(const struct test_ring *r, const void *p);
-/* Write one descriptor by hand. */
-void ring_set_desc(struct test_ring *r, uint16_t i, uint64_t addr,
-		   uint32_t len, uint16_t flags, uint16_t next);
 /*
- * Put a chain in consecutive descriptors (wrapping at num) and its head
- * in the next avail slot; not visible to the device until ring_publish().
+ * driver_ring_add_chain() for buffers at user pointers: consecutive
+ * descriptors from r->driver.next_desc, the head in the next avail slot;
+ * not visible to the device until driver_ring_publish().
  */
 uint16_t ring_add_chain(struct test_ring *r, const struct seg *segs,
 			unsigned int nsegs);
-/* Put a head (already built) in the next avail slot. */
-void ring_add_head(struct test_ring *r, uint16_t head);
-/* Make everything added so far visible: avail->idx = avail_idx. */
-void ring_publish(struct test_ring *r);
-/* used->idx as the device last wrote it. */
-uint16_t ring_used_idx(const struct test_ring *r);
-/* Next used entry after last_used: 1 (and id, len), or 0 if none. */
-int ring_get_used(struct test_ring *r, uint32_t *id, uint32_t *len);
 
 /* VRINGGETSTATUS into *st; 0 or -1. */
 int ring_status(const struct test_ring *r, struct vring_status *st);

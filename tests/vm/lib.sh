@@ -4,23 +4,28 @@
 # suite itself): the TAP helpers, and where the launcher and the guest's
 # kernel and initramfs are in the test VM.
 #
-#   ok DESC / not_ok DESC    one numbered result line
-#   check DESC CMD [ARGS]    ok if CMD succeeds, not ok otherwise
+#   ok, not_ok, check, skip, show, show_tail   from tests/lib/tap.sh
+#   param NAME               from tests/launcher/vm/guest-lib.sh: NAME=VALUE
+#                            on the kernel command line (VM_APPEND=...)
 #   wait_for_line TEXT SECONDS FILE [DONE]
 #   run_tap CMD [ARGS]       run a test program that prints its own TAP,
 #                            its results numbered on after ours
+#   runs CMD [ARGS]          run a test program that numbers its own TAP;
+#                            true if it ran to the end (status 0 or 1)
+#   quietly CMD [ARGS]       CMD's output as comments; its status
 #   loads MODULE             insmod /lib/lguest/MODULE.ko, saying why not
+#   unloads MODULE           rmmod MODULE, and it is gone
+#   expect_error NAME WANT ARGS...   the launcher refuses ARGS with WANT
+#   rand_token               16 random hex digits, for a guest to echo
+#   probe NAME KEY           what the guest said about KEY in $T/NAME.out
+#   kernel_log_mark          remember where the kernel log ends
+#   kernel_log_quiet [NOISE] the kernel's lines since then as comments;
+#                            true if at most one (NOISE: lines to ignore)
 #
 # TAP_PREFIX, if set, goes before every description ("tunvring suite: ").
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - ${TAP_PREFIX:-}$*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - ${TAP_PREFIX:-}$*"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+. /suites/tap.sh
+. /suites/guest-lib.sh
 
 LGUEST=/bin/lguest
 KERNEL=/bin/guest-bzImage
@@ -54,11 +59,72 @@ run_tap() {
 	n=$(cat /tmp/tap.base)
 }
 
-# loads MODULE: insmod one of our modules; what insmod said goes out as a
-# comment.
-loads() {
-	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
+# quietly CMD [ARGS]: what CMD says goes out as comments; its status.
+quietly() {
+	out=$("$@" 2>&1)
 	status=$?
 	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return $status
+	return "$status"
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+# loads MODULE: insmod one of our modules.
+loads() { quietly insmod "/lib/lguest/$1.ko"; }
+# unloads MODULE: rmmod it, and it is really gone.
+unloads() { quietly rmmod "$1" && ! loaded "$1"; }
+
+# runs CMD [ARGS]: a program's own TAP lines carry its results; this adds
+# a failure only when it did not run to the end (a crash, "Bail out!" with
+# status 2, a missing binary).
+runs() {
+	echo "# running $*"
+	"$@"
+	status=$?
+	echo "# $1 exited with status $status"
+	[ "$status" -le 1 ]
+}
+
+# A token the guest must echo back, so an old output cannot pass.
+rand_token() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+kernel_log_mark() { kernel_log_start=$(dmesg | wc -l); }
+# kernel_log_quiet [NOISE]: NOISE is an extended regular expression for
+# lines that are not the code under test's to answer for.
+kernel_log_quiet() {
+	dmesg | tail -n +$((kernel_log_start + 1)) |
+		grep -Ev "${1:-^$}" >/tmp/kernel-log-new
+	sed 's/^/# dmesg: /' /tmp/kernel-log-new
+	[ "$(wc -l </tmp/kernel-log-new)" -le 1 ]
+}
+
+# probe NAME KEY: the rest of the first "$SAY_AS: KEY ..." line in
+# $T/NAME.out: what a guest script's say (tests/launcher/vm/guest-lib.sh)
+# reported, with the suite's SAY_AS set to the guest script's.
+probe() { sed -n "s/^$SAY_AS: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
+
+# expect_error NAME WANT ARGS...: the launcher refuses ARGS: exit status 1,
+# WANT as the first line of its output (in $T/NAME.out), the --help hint
+# as the second.  A suite whose refused launches could leave something
+# behind redefines nothing_left (true when nothing is; it may wait for a
+# reaper) and left_behind (says what is), and may add to the description
+# what it checks in NOTHING_LEFT_DESC (", no macvtap left").
+nothing_left() { :; }
+left_behind() { :; }
+expect_error() {
+	name=$1 want=$2
+	shift 2
+	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
+	status=$?
+	first=$(sed -n 1p $T/$name.out)
+	second=$(sed -n 2p $T/$name.out)
+	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
+	   [ "$second" = "Try 'lguest --help' for more information." ] &&
+	   nothing_left; then
+		ok "$name: status 1, '$want'${NOTHING_LEFT_DESC:-}"
+	else
+		not_ok "$name: want status 1 and '$want'${NOTHING_LEFT_DESC:-}"
+		left=$(left_behind)
+		echo "#   got status $status${left:+, $left}:"
+		show $T/$name.out 5
+	fi
 }

@@ -33,23 +33,23 @@ struct conf_arena *arena_new(size_t size)
 	struct conf_arena *ar = calloc(1, sizeof(*ar));
 
 	if (!ar)
-		die("out of memory");
+		tap_bail_out("out of memory");
 	size = (size + CONF_PAGE - 1) & ~(CONF_PAGE - 1);
 	ar->size = size;
 	ar->memfd = memfd_create("ring-conformance", MFD_CLOEXEC);
 	if (ar->memfd < 0)
-		die("memfd_create: %m");
+		tap_bail_out("memfd_create: %m");
 	if (ftruncate(ar->memfd, size))
-		die("ftruncate: %m");
+		tap_bail_out("ftruncate: %m");
 	ar->drv = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       ar->memfd, 0);
 	ar->dev = mmap(NULL, size, PROT_NONE, MAP_SHARED, ar->memfd, 0);
 	if (ar->drv == MAP_FAILED || ar->dev == MAP_FAILED)
-		die("mmap of %zu bytes: %m", size);
+		tap_bail_out("mmap of %zu bytes: %m", size);
 	ar->snap = malloc(size);
 	ar->mask = malloc(size);
 	if (!ar->snap || !ar->mask)
-		die("out of memory");
+		tap_bail_out("out of memory");
 	return ar;
 }
 
@@ -83,7 +83,7 @@ void arena_protect(struct conf_arena *ar, size_t off, size_t len,
 	size_t end = (off + len + CONF_PAGE - 1) & ~(CONF_PAGE - 1);
 
 	if (mprotect(ar->dev + start, end - start, conf_prot(acc)))
-		die("mprotect: %m");
+		tap_bail_out("mprotect: %m");
 }
 
 /* The byte a pattern-filled location holds: it depends on where it is. */
@@ -121,7 +121,7 @@ size_t arena_pages(struct conf_arena *ar, size_t npages, enum conf_access acc)
 	size_t len = npages * CONF_PAGE;
 
 	if (off + len + CONF_PAGE > ar->size)
-		die("arena of %zu bytes is full", ar->size);
+		tap_bail_out("arena of %zu bytes is full", ar->size);
 	ar->top = off + len;
 	arena_protect(ar, off, len, acc);
 	arena_fill_pattern(ar, off, len);
@@ -130,7 +130,7 @@ size_t arena_pages(struct conf_arena *ar, size_t npages, enum conf_access acc)
 		ar->regions = realloc(ar->regions,
 				      ar->maxregions * sizeof(*ar->regions));
 		if (!ar->regions)
-			die("out of memory");
+			tap_bail_out("out of memory");
 	}
 	ar->regions[ar->nregions].off = off;
 	ar->regions[ar->nregions].len = len;
@@ -173,7 +173,7 @@ void audit_begin(struct conf_arena *ar)
 void audit_allow(struct conf_arena *ar, size_t off, size_t len)
 {
 	if (off + len > ar->size)
-		die("audit_allow beyond the arena");
+		tap_bail_out("audit_allow beyond the arena");
 	memset(ar->mask + off, 1, len);
 }
 

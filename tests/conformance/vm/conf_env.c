@@ -89,8 +89,8 @@ int env_not_broken(struct conf_ring *r, const char *what)
 {
 	char why[128];
 
-	CHECK(!ring_broken(r, why, sizeof(why)),
-	      "%s: vringfd marked the ring broken: %s", what, why);
+	CONF_CHECK(!ring_broken(r, why, sizeof(why)),
+		   "%s: vringfd marked the ring broken: %s", what, why);
 	return 0;
 }
 
@@ -135,14 +135,14 @@ int env_kick_and_check(struct conf_env *e, int expect, const char *what)
 	n = e->pair ? ring_harvest_in(&e->r) : ring_harvest(&e->r, NULL);
 	if (n < 0)
 		return -1;
-	CHECK(n == expect, "%s: %d chains used, expected %d", what, n,
-	      expect);
+	CONF_CHECK(n == expect, "%s: %d chains used, expected %d", what, n,
+		   expect);
 	if (e->pair) {
 		n = ring_harvest(&e->out, &e->r);
 		if (n < 0)
 			return -1;
-		CHECK(n == expect, "%s: %d out chains used, expected %d",
-		      what, n, expect);
+		CONF_CHECK(n == expect, "%s: %d out chains used, expected %d",
+			   what, n, expect);
 	}
 	return audit_check(e->ar, what);
 }
@@ -153,7 +153,7 @@ short env_poll(struct conf_ring *r)
 	struct pollfd p = { .fd = r->fd, .events = POLLIN | POLLOUT };
 
 	if (poll(&p, 1, 0) < 0)
-		die("poll: %m");
+		tap_bail_out("poll: %m");
 	return p.revents;
 }
 
@@ -178,7 +178,7 @@ int pool_post(struct conf_ring *r, const struct conf_pool *p, uint32_t rlen,
 	};
 
 	if (rlen > p->slot_size || wlen > p->slot_size)
-		die("pool_post: %u/%u bytes do not fit a slot of %u", rlen,
-		    wlen, p->slot_size);
+		tap_bail_out("pool_post: %u/%u bytes do not fit a slot of %u",
+			     rlen, wlen, p->slot_size);
 	return ring_post(r, s, 2, CONF_DIRECT, seed);
 }

@@ -16,13 +16,9 @@
 
 #include "conformance.h"
 
-static unsigned int self_n, self_failed;
-
 static void self_result(bool ok, const char *what)
 {
-	printf("%s %u - ring_conformance self-test: %s\n", ok ? "ok" : "not ok",
-	       ++self_n, what);
-	self_failed += !ok;
+	tap_ok(ok, "ring_conformance self-test: %s", what);
 }
 
 /* Does touching dev + off (reading, or writing) kill a child process? */
@@ -32,7 +28,7 @@ static bool self_faults(struct conf_arena *ar, size_t off, bool write)
 	int status;
 
 	if (pid < 0)
-		die("fork: %m");
+		tap_bail_out("fork: %m");
 	if (!pid) {
 		volatile unsigned char *p = ar->dev + off;
 
@@ -43,7 +39,7 @@ static bool self_faults(struct conf_arena *ar, size_t off, bool write)
 		_exit(0);
 	}
 	if (waitpid(pid, &status, 0) != pid)
-		die("waitpid: %m");
+		tap_bail_out("waitpid: %m");
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }
 
@@ -182,10 +178,9 @@ static void self_harvest(void)
 
 int conf_selftest(void)
 {
+	tap_init();
 	self_page_rights();
 	self_audit();
 	self_harvest();
-	printf("# ring_conformance self-test: %u checks, %u failed\n", self_n,
-	       self_failed);
-	return self_failed ? 1 : 0;
+	return tap_finish();
 }

@@ -14,13 +14,13 @@
 CONF_SRCS := $(wildcard tests/conformance/vm/*.c)
 CONF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CONF_SRCS))
 CONF_HDRS := $(wildcard tests/conformance/vm/*.h) include/uapi/linux/vringfd.h \
-	tests/vringfd/kmod/vring_echo.h
+	tests/vringfd/kmod/vring_echo.h tests/lib/tap.h
 
-$(BUILD)/tests/conformance/vm/%.o: OBJ_CFLAGS = -pthread
+$(BUILD)/tests/conformance/vm/%.o: OBJ_CFLAGS = -pthread -Itests/lib
 $(CONF_OBJS): $(CONF_HDRS)
 
 $(BUILD)/vm/bin/ring_conformance: PROG_CFLAGS = -pthread
-$(BUILD)/vm/bin/ring_conformance: $(CONF_OBJS)
+$(BUILD)/vm/bin/ring_conformance: $(CONF_OBJS) $(BUILD)/tests/lib/tap.o
 
 VM_PROGS += $(BUILD)/vm/bin/ring_conformance
 VM_SUITES += conformance

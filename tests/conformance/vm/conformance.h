@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tap.h"
+
 #define CONF_PAGE		4096UL
 
 /* The split ring, as virtio 1.2 section 2.7.5, 2.7.6 and 2.7.8 lay it out. */
@@ -258,18 +260,22 @@ extern const unsigned int conf_nstatements;
 int conf_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a "# ..." diagnostic and remember the test failed. */
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int conf_failed;
 extern int conf_quiet;		/* fail() records but does not print */
 int conf_selftest(void);
-#define CHECK(cond, ...) do {			\
+/*
+ * A statement's test stops at its first broken expectation: fail() says
+ * why, and the runner turns that into the statement's one TAP line
+ * (tests/lib/tap.h prints it).
+ */
+#define CONF_CHECK(cond, ...) do {		\
 	if (!(cond)) {				\
 		fail(__VA_ARGS__);		\
 		return -1;			\
 	}					\
 } while (0)
 /* The same, for functions that clean up at a label "out". */
-#define CHECK_OUT(cond, ...) do {		\
+#define CONF_CHECK_OUT(cond, ...) do {		\
 	if (!(cond)) {				\
 		fail(__VA_ARGS__);		\
 		goto out;			\
@@ -277,7 +283,6 @@ int conf_selftest(void);
 } while (0)
 
 /* Helpers the tests share. */
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 int conf_open_vring(void);
 uint32_t conf_rand(void);
 void conf_srand(uint32_t seed);

@@ -9,32 +9,11 @@
 # ash; TAP on stdout.  The "# row|..." lines the program prints are what
 # tests/conformance/vm/gen-doc.sh turns into Documentation/ring-conformance.md.
 
-result() {
-	if [ "$2" -eq 0 ]; then
-		echo "ok - conformance suite: $1"
-	else
-		echo "not ok - conformance suite: $1"
-	fi
-}
+. /suites/lib.sh
+TAP_PREFIX="conformance suite: "
 
-loads() {
-	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	result "$1.ko loads" $status
-	return $status
-}
-
-unloads() {
-	out=$(rmmod "$1" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	[ $status -eq 0 ] && grep -q "^$1 " /proc/modules && status=1
-	result "$1 unloads" $status
-}
-
-loads vringfd || exit 0
-loads vring_echo || exit 0
+check "vringfd.ko loads" loads vringfd || exit 0
+check "vring_echo.ko loads" loads vring_echo || exit 0
 
 # The program's TAP lines carry the results; a status above 1 means it
 # did not get to the end (a crash, or "Bail out!").
@@ -45,9 +24,8 @@ ring_conformance
 status=$?
 end=$(cut -d' ' -f1 /proc/uptime)
 echo "# ring_conformance exited with status $status after $start..${end}s uptime"
-[ $status -le 1 ]
-result "ring_conformance ran to the end" $?
+check "ring_conformance ran to the end" test $status -le 1
 
-unloads vring_echo
-unloads vringfd
+check "vring_echo unloads" unloads vring_echo
+check "vringfd unloads" unloads vringfd
 exit 0

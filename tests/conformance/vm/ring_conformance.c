@@ -339,37 +339,12 @@ int conf_skip(const char *fmt, ...)
 	return CONF_SKIP;
 }
 
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	exit(2);
-}
-
 int conf_open_vring(void)
 {
 	int fd = open("/dev/vring", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		die("open /dev/vring: %m (is vringfd.ko loaded?)");
+		tap_bail_out("open /dev/vring: %m (is vringfd.ko loaded?)");
 	return fd;
 }
 
@@ -442,17 +417,15 @@ static enum conf_verdict conf_run_one(const struct conf_statement *st,
 	conf_srand(n * 2654435761u);
 	rc = st->test();
 	if (rc == CONF_SKIP && !conf_failed) {
-		printf("ok %u - [%s %s] %s # SKIP %s\n", n, st->section, st->id,
-		       st->text, conf_skip_reason);
+		tap_skip(conf_skip_reason, "[%s %s] %s", st->section, st->id,
+			 st->text);
 		snprintf(detail, detail_len, "skipped: %s", conf_skip_reason);
 		return V_SKIP;
 	}
 	if (rc && !conf_failed)
 		fail("test returned an error without saying why");
-	printf("%s %u - [%s %s] %s\n", conf_failed ? "not ok" : "ok", n,
-	       st->section, st->id, st->text);
-	printf("# %s took %.2f s\n", st->id, conf_now() - t0);
-	fflush(stdout);
+	tap_ok(!conf_failed, "[%s %s] %s", st->section, st->id, st->text);
+	tap_diag("%s took %.2f s", st->id, conf_now() - t0);
 	snprintf(detail, detail_len, "%s", conf_first_failure);
 	return conf_failed ? V_FAIL : V_PASS;
 }
@@ -476,7 +449,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	if (conf_nstatements > 256)
-		die("too many statements");
+		tap_bail_out("too many statements");
 	while ((opt = getopt(argc, argv, "k:lS")) != -1) {
 		switch (opt) {
 		case 'k':
@@ -493,12 +466,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	tap_init();
 	for (i = 0; i < conf_nstatements; i++)
 		if (conf_statements[i].test &&
 		    conf_selected(&conf_statements[i], filter))
 			planned++;
-	printf("TAP version 13\n1..%u\n", planned);
+	printf("TAP version 13\n");
+	tap_plan(planned);
 	for (i = 0; i < conf_nstatements; i++) {
 		const struct conf_statement *st = &conf_statements[i];
 
@@ -519,5 +493,5 @@ int main(int argc, char **argv)
 		conf_print_row(&conf_statements[i], verdict[i], details[i]);
 	printf("# ring_conformance: %u statements, %u tested, %u failed\n",
 	       conf_nstatements, n, failed);
-	return failed ? 1 : 0;
+	return tap_finish();
 }

@@ -108,8 +108,8 @@ int test_full_ring(void)
 					     "first full ring"))
 			goto out;
 	}
-	CHECK_OUT(ring_used_idx(&e.r) == 0,
-	      "after 65536 buffers used idx is %u, not 0", ring_used_idx(&e.r));
+	CONF_CHECK_OUT(ring_used_idx(&e.r) == 0,
+		       "after 65536 buffers used idx is %u, not 0", ring_used_idx(&e.r));
 	rc = 0;
 out:
 	env_close(&e);
@@ -188,9 +188,9 @@ static int setup_expect_einval(int fd, const char *what,
 			       struct vring_setup s)
 {
 	errno = 0;
-	CHECK(ioctl(fd, VRINGSETUP, &s) == -1 && errno == EINVAL,
-	      "VRINGSETUP with %s: %s, expected EINVAL", what,
-	      errno ? strerror(errno) : "accepted");
+	CONF_CHECK(ioctl(fd, VRINGSETUP, &s) == -1 && errno == EINVAL,
+		   "VRINGSETUP with %s: %s, expected EINVAL", what,
+		   errno ? strerror(errno) : "accepted");
 	return 0;
 }
 
@@ -246,8 +246,8 @@ int test_setup_rejects(void)
 	s.flags = 1;
 	if (setup_expect_einval(fd, "flags 1", s))
 		goto out;
-	CHECK_OUT(ioctl(fd, VRINGSETUP, &good) == 0,
-	      "VRINGSETUP of a valid ring after the refusals: %m");
+	CONF_CHECK_OUT(ioctl(fd, VRINGSETUP, &good) == 0,
+		       "VRINGSETUP of a valid ring after the refusals: %m");
 	rc = 0;
 out:
 	close(fd);

@@ -76,8 +76,8 @@ int test_flags0_notify(void)
 		calls = notify_kick(&n, ks[i], what);
 		if (calls < 0)
 			goto out;
-		CHECK_OUT(calls >= 1,
-			  "%s with avail flags 0: no notification", what);
+		CONF_CHECK_OUT(calls >= 1,
+			       "%s with avail flags 0: no notification", what);
 	}
 	rc = 0;
 out:
@@ -103,16 +103,16 @@ int test_flags1_no_notify(void)
 			goto out;
 		total += calls;
 	}
-	CHECK_OUT(total == 0,
-		  "%ld notifications over 20 kicks with VRING_AVAIL_F_NO_INTERRUPT set",
-		  total);
+	CONF_CHECK_OUT(total == 0,
+		       "%ld notifications over 20 kicks with VRING_AVAIL_F_NO_INTERRUPT set",
+		       total);
 	/* The eventfd does work: clear the flag and one must come. */
 	ring_set_avail_flags(&n.e.r, 0);
 	calls = notify_kick(&n, 1, "kick with the flag cleared");
 	if (calls < 0)
 		goto out;
-	CHECK_OUT(calls >= 1,
-		  "no notification after clearing NO_INTERRUPT either: the check above proves nothing");
+	CONF_CHECK_OUT(calls >= 1,
+		       "no notification after clearing NO_INTERRUPT either: the check above proves nothing");
 	rc = 0;
 out:
 	env_close(&n.e);
@@ -140,8 +140,8 @@ int test_ignore_used_event(void)
 		calls = notify_kick(&n, 1, what);
 		if (calls < 0)
 			goto out;
-		CHECK_OUT(calls >= 1, "%s, no EVENT_IDX: no notification",
-			  what);
+		CONF_CHECK_OUT(calls >= 1, "%s, no EVENT_IDX: no notification",
+			       what);
 	}
 	rc = 0;
 out:
@@ -167,9 +167,9 @@ int test_event_ignore_flags(void)
 		calls = notify_kick(&n, 1 + i % 2, what);
 		if (calls < 0)
 			goto out;
-		CHECK_OUT(calls >= 1,
-			  "%s: used_event crossed, avail flags 1: no notification",
-			  what);
+		CONF_CHECK_OUT(calls >= 1,
+			       "%s: used_event crossed, avail flags 1: no notification",
+			       what);
 	}
 	rc = 0;
 out:
@@ -279,10 +279,10 @@ static int event_wrap_run(const struct wrap_step *steps, unsigned int nsteps,
 		if (calls < 0)
 			goto out;
 		if (steps[i].notify)
-			CHECK_OUT(calls >= 1, "%s: no notification", what);
+			CONF_CHECK_OUT(calls >= 1, "%s: no notification", what);
 		else
-			CHECK_OUT(calls == 0, "%s: %ld notification(s)", what,
-				  calls);
+			CONF_CHECK_OUT(calls == 0, "%s: %ld notification(s)", what,
+				       calls);
 	}
 	rc = 0;
 out:
@@ -351,7 +351,7 @@ static int flags_run(uint64_t features, uint16_t allowed_mask)
 		goto out;
 	s.r = &n.e.r;
 	if (pthread_create(&thread, NULL, flags_sample, &s))
-		die("pthread_create failed");
+		tap_bail_out("pthread_create failed");
 	started = true;
 	for (i = 0; i < 300; i++) {
 		uint16_t f;
@@ -360,15 +360,15 @@ static int flags_run(uint64_t features, uint16_t allowed_mask)
 		if (notify_kick(&n, 1 + i % 8, what) < 0)
 			goto out;
 		f = ring_used_flags(&n.e.r);
-		CHECK_OUT(f == 0 || (f == 1 && allowed_mask == 3),
-			  "used flags %u after %s", f, what);
+		CONF_CHECK_OUT(f == 0 || (f == 1 && allowed_mask == 3),
+			       "used flags %u after %s", f, what);
 	}
 	rc = 0;
 out:
 	if (started) {
 		s.stop = 1;
 		pthread_join(thread, NULL);
-		note("%lu samples of used flags, %lu with NO_NOTIFY", s.samples,
+		tap_diag("%lu samples of used flags, %lu with NO_NOTIFY", s.samples,
 		     s.ones);
 		if (!rc && s.bad >= 0) {
 			fail("used flags took the value %d (features 0x%llx)",
@@ -400,16 +400,16 @@ static int avail_event_run(uint16_t start)
 
 	if (notify_open(&n, CONF_F_EVENT_IDX, start))
 		goto out;
-	CHECK_OUT(ring_avail_event(&n.e.r) == start,
-		  "avail_event %u after attaching to an idle ring, avail idx %u",
-		  ring_avail_event(&n.e.r), start);
+	CONF_CHECK_OUT(ring_avail_event(&n.e.r) == start,
+		       "avail_event %u after attaching to an idle ring, avail idx %u",
+		       ring_avail_event(&n.e.r), start);
 	for (i = 0; i < 20; i++) {
 		snprintf(what, sizeof(what), "start %u, kick %u", start, i);
 		if (notify_kick(&n, 1 + i % 8, what) < 0)
 			goto out;
-		CHECK_OUT(ring_avail_event(&n.e.r) == n.e.r.avail_idx,
-			  "%s: idle with avail_event %u, avail idx %u", what,
-			  ring_avail_event(&n.e.r), n.e.r.avail_idx);
+		CONF_CHECK_OUT(ring_avail_event(&n.e.r) == n.e.r.avail_idx,
+			       "%s: idle with avail_event %u, avail idx %u", what,
+			       ring_avail_event(&n.e.r), n.e.r.avail_idx);
 	}
 	rc = 0;
 out:
@@ -431,9 +431,9 @@ static int notify_kickfd(struct conf_ring *r)
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	if (fd < 0)
-		die("eventfd: %m");
+		tap_bail_out("eventfd: %m");
 	if (ioctl(r->fd, VRINGSETKICKFD, fd))
-		die("VRINGSETKICKFD: %m");
+		tap_bail_out("VRINGSETKICKFD: %m");
 	return fd;
 }
 
@@ -442,7 +442,7 @@ static void notify_signal(int fd)
 	uint64_t one = 1;
 
 	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		die("eventfd write: %m");
+		tap_bail_out("eventfd write: %m");
 }
 
 static void sleep_ms(long ms)
@@ -467,15 +467,15 @@ static int spurious_run(uint64_t features)
 	kickfd = notify_kickfd(&n.e.r);
 	audit_begin(n.e.ar);
 	for (i = 0; i < 50; i++) {
-		CHECK_OUT(!ring_kick(&n.e.r), "spurious kick %d failed", i);
+		CONF_CHECK_OUT(!ring_kick(&n.e.r), "spurious kick %d failed", i);
 		notify_signal(kickfd);
 	}
 	sleep_ms(200);
 	if (env_not_broken(&n.e.r, "after 100 spurious kicks"))
 		goto out;
-	CHECK_OUT(ring_used_idx(&n.e.r) == 0,
-		  "used idx %u after kicks on an empty ring",
-		  ring_used_idx(&n.e.r));
+	CONF_CHECK_OUT(ring_used_idx(&n.e.r) == 0,
+		       "used idx %u after kicks on an empty ring",
+		       ring_used_idx(&n.e.r));
 	ring_allow_used(&n.e.r, 0, 0);
 	if (audit_check(n.e.ar, "spurious kicks on an empty ring"))
 		goto out;
@@ -483,20 +483,20 @@ static int spurious_run(uint64_t features)
 	pool_post(&n.e.r, &n.pool, 31, 31, 2);
 	ring_publish(&n.e.r);
 	for (i = 0; i < 5; i++) {
-		CHECK_OUT(!ring_kick(&n.e.r), "kick %d failed", i);
+		CONF_CHECK_OUT(!ring_kick(&n.e.r), "kick %d failed", i);
 		notify_signal(kickfd);
 	}
 	sleep_ms(200);
 	got = ring_harvest(&n.e.r, NULL);
-	CHECK_OUT(got == 2, "2 buffers and many kicks: %d used", got);
+	CONF_CHECK_OUT(got == 2, "2 buffers and many kicks: %d used", got);
 	for (i = 0; i < 20; i++) {
-		CHECK_OUT(!ring_kick(&n.e.r), "kick %d failed", i);
+		CONF_CHECK_OUT(!ring_kick(&n.e.r), "kick %d failed", i);
 		notify_signal(kickfd);
 	}
 	sleep_ms(200);
-	CHECK_OUT(ring_used_idx(&n.e.r) == 2,
-		  "used idx %u after more spurious kicks, expected 2",
-		  ring_used_idx(&n.e.r));
+	CONF_CHECK_OUT(ring_used_idx(&n.e.r) == 2,
+		       "used idx %u after more spurious kicks, expected 2",
+		       ring_used_idx(&n.e.r));
 	if (env_not_broken(&n.e.r, "at the end"))
 		goto out;
 	rc = 0;
@@ -599,7 +599,7 @@ static int kick_discipline_run(uint64_t features, unsigned int total)
 			goto out;
 		done += got;
 	}
-	note("features 0x%llx: %u buffers, %u publishes, %u kicks",
+	tap_diag("features 0x%llx: %u buffers, %u publishes, %u kicks",
 	     (unsigned long long)features, total, posts, kicks);
 	if (env_not_broken(r, "at the end"))
 		goto out;

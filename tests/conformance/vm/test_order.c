@@ -157,8 +157,8 @@ static int order_run(uint64_t features, uint32_t data_len,
 	w.r = &e.r;
 	w.page[0] = e.r.used_off + 4 + 8 * ORDER_SLOT + 4;
 	w.page[1] = (s[1].off + data_len - 1) & ~(CONF_PAGE - 1);
-	CHECK_OUT(!(w.page[0] & (CONF_PAGE - 1)),
-		  "internal: len field of slot %d not page aligned", ORDER_SLOT);
+	CONF_CHECK_OUT(!(w.page[0] & (CONF_PAGE - 1)),
+		       "internal: len field of slot %d not page aligned", ORDER_SLOT);
 	w.uffd = order_uffd_open();
 	if (w.uffd < 0 || order_register(&w, w.page[0]) ||
 	    order_register(&w, w.page[1])) {
@@ -168,21 +168,21 @@ static int order_run(uint64_t features, uint32_t data_len,
 	}
 	order_touch(e.ar, w.page[0]);
 	order_touch(e.ar, w.page[1]);
-	CHECK_OUT(!order_protect(&w, w.page[0], true) &&
-		  !order_protect(&w, w.page[1], true),
-		  "UFFDIO_WRITEPROTECT: %m");
+	CONF_CHECK_OUT(!order_protect(&w, w.page[0], true) &&
+		       !order_protect(&w, w.page[1], true),
+		       "UFFDIO_WRITEPROTECT: %m");
 	res->old_idx = ring_used_idx(&e.r);
 	if (pthread_create(&thread, NULL, order_handler, &w))
-		die("pthread_create failed");
+		tap_bail_out("pthread_create failed");
 	audit_begin(e.ar);
 	kicked = ring_kick(&e.r);
 	w.done = 1;
 	pthread_join(thread, NULL);
-	CHECK_OUT(!w.error[0], "%s", w.error);
-	CHECK_OUT(!kicked, "kick: %s", strerror(-kicked));
+	CONF_CHECK_OUT(!w.error[0], "%s", w.error);
+	CONF_CHECK_OUT(!kicked, "kick: %s", strerror(-kicked));
 	if (env_not_broken(&e.r, "under write-protect faults"))
 		goto out;
-	CHECK_OUT(ring_harvest(&e.r, NULL) == 1, "the chain did not come back");
+	CONF_CHECK_OUT(ring_harvest(&e.r, NULL) == 1, "the chain did not come back");
 	if (audit_check(e.ar, "ordering run"))
 		goto out;
 	memcpy(res->faults, w.faults, sizeof(w.faults));
@@ -213,12 +213,12 @@ static int order_test(int which, const char *what)
 		rc = order_run(runs[i].features, runs[i].len, &res);
 		if (rc)
 			return rc;
-		CHECK(res.faults[which],
-		      "run %u: the device never wrote the %s page", i, what);
-		CHECK(res.idx_at_fault[which] == res.old_idx,
-		      "run %u (features 0x%llx, %u bytes): used idx was already %u when the device first wrote the %s; it should still be %u",
-		      i, (unsigned long long)runs[i].features, runs[i].len,
-		      res.idx_at_fault[which], what, res.old_idx);
+		CONF_CHECK(res.faults[which],
+			   "run %u: the device never wrote the %s page", i, what);
+		CONF_CHECK(res.idx_at_fault[which] == res.old_idx,
+			   "run %u (features 0x%llx, %u bytes): used idx was already %u when the device first wrote the %s; it should still be %u",
+			   i, (unsigned long long)runs[i].features, runs[i].len,
+			   res.idx_at_fault[which], what, res.old_idx);
 	}
 	return 0;
 }

@@ -49,9 +49,9 @@ int test_used_id(void)
 			if (env_run(&e, 20, what))
 				goto out;
 		}
-		CHECK_OUT(e.r.posted == e.r.harvested,
-			  "%u chains posted, %u came back",
-			  e.r.posted, e.r.harvested);
+		CONF_CHECK_OUT(e.r.posted == e.r.harvested,
+			       "%u chains posted, %u came back",
+			       e.r.posted, e.r.harvested);
 		env_close(&e);
 	}
 	rc = 0;
@@ -138,9 +138,9 @@ static int used_idx_from(uint16_t start)
 
 	if (env_open(&e, ARENA_USED, &o, false))
 		goto out;
-	CHECK_OUT(ring_used_idx(&e.r) == expect,
-		  "used idx %u after setup and attach, expected %u",
-		  ring_used_idx(&e.r), expect);
+	CONF_CHECK_OUT(ring_used_idx(&e.r) == expect,
+		       "used idx %u after setup and attach, expected %u",
+		       ring_used_idx(&e.r), expect);
 	for (b = 0; b < 6; b++) {
 		for (k = 0; k < batches[b]; k++) {
 			struct conf_seg s[2] = {
@@ -154,9 +154,9 @@ static int used_idx_from(uint16_t start)
 		if (env_run(&e, batches[b], what))
 			goto out;
 		expect += batches[b];
-		CHECK_OUT(ring_used_idx(&e.r) == expect,
-			  "%s: used idx %u, expected %u", what,
-			  ring_used_idx(&e.r), expect);
+		CONF_CHECK_OUT(ring_used_idx(&e.r) == expect,
+			       "%s: used idx %u, expected %u", what,
+			       ring_used_idx(&e.r), expect);
 	}
 	rc = 0;
 out:

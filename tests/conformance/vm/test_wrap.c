@@ -69,14 +69,14 @@ static int wrap_batches(struct conf_env *e, struct conf_pool *pool)
 			 sent, sent + WRAP_BATCH - 1, r->used_seen);
 		if (env_run(e, WRAP_BATCH, what))
 			return -1;
-		CHECK(ring_calls(r) >= 1, "%s: no notification", what);
+		CONF_CHECK(ring_calls(r) >= 1, "%s: no notification", what);
 		sent += WRAP_BATCH;
 	}
-	CHECK(ring_used_idx(r) == (uint16_t)WRAP_TOTAL,
-	      "after %u buffers used idx is %u, expected %u", WRAP_TOTAL,
-	      ring_used_idx(r), (uint16_t)WRAP_TOTAL);
-	CHECK(r->posted == r->harvested, "%u posted, %u came back", r->posted,
-	      r->harvested);
+	CONF_CHECK(ring_used_idx(r) == (uint16_t)WRAP_TOTAL,
+		   "after %u buffers used idx is %u, expected %u", WRAP_TOTAL,
+		   ring_used_idx(r), (uint16_t)WRAP_TOTAL);
+	CONF_CHECK(r->posted == r->harvested, "%u posted, %u came back", r->posted,
+		   r->harvested);
 	return 0;
 }
 
@@ -96,11 +96,11 @@ int test_idx_wrap(void)
 	pool_new(&e, &pool, WRAP_NUM, 64);
 	w.r = &e.r;
 	if (pthread_create(&thread, NULL, idx_watch, &w))
-		die("pthread_create failed");
+		tap_bail_out("pthread_create failed");
 	rc = wrap_batches(&e, &pool);
 	w.stop = 1;
 	pthread_join(thread, NULL);
-	note("used idx sampled %lu times, seen moving %lu times", w.samples,
+	tap_diag("used idx sampled %lu times, seen moving %lu times", w.samples,
 	     w.moves);
 	if (!rc && w.bad) {
 		fail("used idx went from %u to %u: backwards, or past avail idx",

@@ -20,18 +20,10 @@ fifo=$dir/stdin
 rm -f "$fifo" "$log"
 mkfifo "$fifo"
 
-n=0
-check() {
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		tail -n 30 "$log" | tr -d '\r' | sed 's/^/#   /'
-	fi
-}
+# ok, not_ok, check, show_tail (make runs us from the top of the tree).
+. tests/lib/tap.sh
+# A failed check shows how the console log ends.
+check_console() { check "$@" || show_tail "$log" 30; }
 
 # wait_for TEXT SECONDS: until TEXT shows up in the console log.
 wait_for() {
@@ -49,22 +41,22 @@ VM_MODE=demo timeout 900 tests/vm/run-shell.sh "$kver" "$initramfs" \
 qemu=$!
 exec 3>"$fifo"
 
-check "make run: the guest boots inside the test host VM with the mission's command line" \
+check_console "make run: the guest boots inside the test host VM with the mission's command line" \
 	wait_for 'lguest-guest: starting a shell' 600
-check "make run: the launcher made the tap 192.168.1.1/24 for the guest 192.168.1.2" \
+check_console "make run: the launcher made the tap 192.168.1.1/24 for the guest 192.168.1.2" \
 	grep -q 'lguest: network: tap lguest0 192.168.1.1/24, guest 192.168.1.2 .* vring backend' "$log"
 sleep 2
 echo 'ping -c 3 192.168.1.1 && echo demo-ping-$((6 * 7))' >&3
-check "make run: the guest pings the host (192.168.1.1) through tun_vring" \
+check_console "make run: the guest pings the host (192.168.1.1) through tun_vring" \
 	wait_for 'demo-ping-42' 120
 echo 'poweroff' >&3
-check "make run: poweroff in the guest ends the launcher with status 0" \
+check_console "make run: poweroff in the guest ends the launcher with status 0" \
 	wait_for 'lguest: the guest ended, exit status 0' 120
-check "make run: then the test host VM's shell" \
+check_console "make run: then the test host VM's shell" \
 	wait_for 'Type exit (or Ctrl-A X) to quit.' 60
 echo 'exit' >&3
 exec 3>&-
 wait "$qemu"
 status=$?
-check "make run: leaving that shell ends QEMU (status $status)" test "$status" -eq 0
+check_console "make run: leaving that shell ends QEMU (status $status)" test "$status" -eq 0
 rm -f "$fifo"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tests' guest driver: the register sequence of Linux's virtio_mmio
- * probe, and a split ring kept by hand in the fake guest memory.
+ * probe, and split rings in the fake guest memory, kept by
+ * tests/lib/driver_ring.c.
  */
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -50,12 +51,12 @@ static bool setup_queue(struct test_driver *drv, unsigned int index)
 		return false;
 	if (mmio_read32(drv->win, VIRTIO_MMIO_QUEUE_NUM_MAX) < TEST_QUEUE_SIZE)
 		return false;
-	q->size = TEST_QUEUE_SIZE;
 	q->desc_gpa = guest_alloc(16 * TEST_QUEUE_SIZE);
 	q->avail_gpa = guest_alloc(6 + 2 * TEST_QUEUE_SIZE);
 	q->used_gpa = guest_alloc(6 + 8 * TEST_QUEUE_SIZE);
-	q->avail_idx = q->last_used = q->next_desc = 0;
-	mmio_write32(drv->win, VIRTIO_MMIO_QUEUE_NUM, q->size);
+	driver_ring_init(&q->ring, TEST_QUEUE_SIZE, host(q->desc_gpa),
+			 host(q->avail_gpa), host(q->used_gpa));
+	mmio_write32(drv->win, VIRTIO_MMIO_QUEUE_NUM, TEST_QUEUE_SIZE);
 	write_address(drv->win, VIRTIO_MMIO_QUEUE_DESC_LOW, q->desc_gpa);
 	write_address(drv->win, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q->avail_gpa);
 	write_address(drv->win, VIRTIO_MMIO_QUEUE_USED_LOW, q->used_gpa);
@@ -107,29 +108,12 @@ uint16_t *used_ring_field(struct test_driver *drv, unsigned int queue,
 }
 
 uint16_t driver_add(struct test_driver *drv, unsigned int queue,
-		    const struct test_buf *bufs, unsigned int count)
+		    const struct driver_buf *bufs, unsigned int count)
 {
-	struct test_queue *q = &drv->queues[queue];
-	uint16_t head = q->next_desc;
+	struct driver_ring *ring = &drv->queues[queue].ring;
+	uint16_t head = driver_ring_add_chain(ring, bufs, count);
 
-	for (unsigned int i = 0; i < count; i++) {
-		uint16_t index = (head + i) % q->size;
-		struct vring_desc *desc = desc_entry(drv, queue, index);
-
-		desc->addr = bufs[i].gpa;
-		desc->len = bufs[i].len;
-		desc->flags = bufs[i].writable ? VRING_DESC_F_WRITE : 0;
-		if (i + 1 < count) {
-			desc->flags |= VRING_DESC_F_NEXT;
-			desc->next = (index + 1) % q->size;
-		}
-	}
-	q->next_desc = (head + count) % q->size;
-	/* avail->ring[avail_idx % size] = head, then publish avail->idx. */
-	*avail_ring_field(drv, queue, 2 + q->avail_idx % q->size) = head;
-	q->avail_idx++;
-	__atomic_store_n(avail_ring_field(drv, queue, 1), q->avail_idx,
-			 __ATOMIC_RELEASE);
+	driver_ring_publish(ring);
 	return head;
 }
 
@@ -141,16 +125,5 @@ void driver_kick(struct test_driver *drv, unsigned int queue)
 bool driver_used(struct test_driver *drv, unsigned int queue, uint32_t *id,
 		 uint32_t *len)
 {
-	struct test_queue *q = &drv->queues[queue];
-	uint16_t used = __atomic_load_n(used_ring_field(drv, queue, 1),
-					__ATOMIC_ACQUIRE);
-	struct vring_used_elem *elem;
-
-	if (used == q->last_used)
-		return false;
-	elem = host(q->used_gpa + 4 + 8 * (q->last_used % q->size));
-	*id = elem->id;
-	*len = elem->len;
-	q->last_used++;
-	return true;
+	return driver_ring_get_used(&drv->queues[queue].ring, id, len);
 }

@@ -153,10 +153,8 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(die_message, sizeof(die_message), fmt, ap);
 	va_end(ap);
-	if (!die_armed) {
-		printf("Bail out! die() outside a test: %s\n", die_message);
-		exit(1);
-	}
+	if (!die_armed)
+		tap_bail_out("die() outside a test: %s", die_message);
 	longjmp(die_jump, 1);
 }
 
@@ -165,10 +163,8 @@ void fake_reset(void)
 	virtio_destroy_all();
 	free(test_mem.base);
 	test_mem.base = aligned_alloc(4096, GUEST_RAM_SIZE);
-	if (!test_mem.base) {
-		printf("Bail out! no memory for the fake guest\n");
-		exit(1);
-	}
+	if (!test_mem.base)
+		tap_bail_out("no memory for the fake guest");
 	memset(test_mem.base, 0, GUEST_RAM_SIZE);
 	test_mem.size = GUEST_RAM_SIZE;
 	next_free_gpa = 0x1000;
@@ -183,10 +179,8 @@ uint64_t guest_alloc(uint64_t bytes)
 	uint64_t gpa = next_free_gpa;
 
 	next_free_gpa += (bytes + 4095) & ~4095ULL;
-	if (next_free_gpa > GUEST_RAM_SIZE) {
-		printf("Bail out! fake guest memory exhausted\n");
-		exit(1);
-	}
+	if (next_free_gpa > GUEST_RAM_SIZE)
+		tap_bail_out("fake guest memory exhausted");
 	return gpa;
 }
 

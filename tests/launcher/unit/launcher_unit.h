@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "driver_ring.h"
 #include "virtio_mmio.h"
+#include "tap.h"
 
 #define GUEST_RAM_SIZE		(1024 * 1024)
 #define TEST_QUEUE_SIZE		16
@@ -65,21 +67,14 @@ bool fake_fd_ready(int fd);
 /* --- the test's guest driver ------------------------------------------ */
 
 struct test_queue {
-	uint16_t size;
+	struct driver_ring ring;	/* tests/lib/driver_ring.h */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
-	uint16_t avail_idx, last_used, next_desc;
 };
 
 struct test_driver {
 	struct fake_window *win;
 	uint64_t features;
 	struct test_queue queues[TEST_MAX_QUEUES];
-};
-
-struct test_buf {
-	uint64_t gpa;
-	uint32_t len;
-	bool writable;
 };
 
 /*
@@ -89,9 +84,12 @@ struct test_buf {
  */
 bool driver_probe(struct test_driver *drv, struct fake_window *win,
 		  uint64_t wanted, unsigned int queue_count);
-/* Put a chain into the descriptor table and the avail ring; its head. */
+/*
+ * Put a chain (buffers at guest-physical addresses) into the descriptor
+ * table and publish it on the avail ring; its head.
+ */
 uint16_t driver_add(struct test_driver *drv, unsigned int queue,
-		    const struct test_buf *bufs, unsigned int count);
+		    const struct driver_buf *bufs, unsigned int count);
 void driver_kick(struct test_driver *drv, unsigned int queue);
 /* Take the next used entry; false if there is none. */
 bool driver_used(struct test_driver *drv, unsigned int queue, uint32_t *id,
@@ -103,18 +101,10 @@ uint16_t *used_ring_field(struct test_driver *drv, unsigned int queue,
 struct vring_desc *desc_entry(struct test_driver *drv, unsigned int queue,
 			      unsigned int index);
 
-/* --- TAP --------------------------------------------------------------- */
+/* --- TAP (tests/lib/tap.h: CHECK() records a failed expectation) ------ */
 
-/* Record a failed expectation (the first one names the test's failure). */
-#define expect(cond) expect_at((cond), #cond, __FILE__, __LINE__)
-bool expect_at(bool ok, const char *what, const char *file, int line);
-
-struct unit_test {
-	const char *name;
-	void (*run)(void);
-};
-
-extern const struct unit_test transport_tests[], blk_tests[], rng_tests[],
+/* Each file's tests: a table of test functions ending in a NULL name. */
+extern const struct tap_test transport_tests[], blk_tests[], rng_tests[],
 	console_tests[], notify_tests[], hostile_tests[], net_tests[];
 
 #endif /* LAUNCHER_UNIT_H */

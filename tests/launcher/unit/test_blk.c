@@ -31,13 +31,13 @@ static bool blk_setup(struct blk_fixture *f, bool read_only, uint64_t wanted)
 
 	strcpy(f->path, "/tmp/lguest-unit-disk-XXXXXX");
 	f->fd = mkstemp(f->path);
-	if (!expect(f->fd >= 0))
+	if (!CHECK(f->fd >= 0))
 		return false;
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = i * 7;
-	expect(pwrite(f->fd, pattern, sizeof(pattern), 0) == sizeof(pattern));
+	CHECK(pwrite(f->fd, pattern, sizeof(pattern), 0) == sizeof(pattern));
 	virtio_blk_create(&test_mem, f->path, read_only);
-	return expect(driver_probe(&f->drv, &fake_windows[0], wanted, 1));
+	return CHECK(driver_probe(&f->drv, &fake_windows[0], wanted, 1));
 }
 
 static void blk_teardown(struct blk_fixture *f)
@@ -51,46 +51,46 @@ static void blk_teardown(struct blk_fixture *f)
  * Returns the status byte (NO_STATUS if the device didn't write it).
  */
 static uint8_t blk_request(struct blk_fixture *f, uint32_t type, uint64_t sector,
-			   const struct test_buf *data, unsigned int data_count,
+			   const struct driver_buf *data, unsigned int data_count,
 			   uint32_t *used_len)
 {
 	uint64_t header_gpa = guest_alloc(16), status_gpa = guest_alloc(1);
 	struct virtio_blk_outhdr *header = host(header_gpa);
 	uint8_t *status = host(status_gpa);
-	struct test_buf bufs[8];
+	struct driver_buf bufs[8];
 	uint32_t id;
 
 	header->type = type;
 	header->ioprio = 0;
 	header->sector = sector;
 	*status = NO_STATUS;
-	bufs[0] = (struct test_buf){ header_gpa, 16, false };
+	bufs[0] = (struct driver_buf){ header_gpa, 16, false };
 	if (data_count)
 		memcpy(&bufs[1], data, data_count * sizeof(*data));
-	bufs[1 + data_count] = (struct test_buf){ status_gpa, 1, true };
+	bufs[1 + data_count] = (struct driver_buf){ status_gpa, 1, true };
 	driver_add(&f->drv, 0, bufs, data_count + 2);
 	driver_kick(&f->drv, 0);
 	*used_len = ~0U;
-	expect(driver_used(&f->drv, 0, &id, used_len));
+	CHECK(driver_used(&f->drv, 0, &id, used_len));
 	return *status;
 }
 
 static void read_sector_pattern(void)
 {
 	struct blk_fixture f;
-	struct test_buf data = { guest_alloc(1024), 1024, true };
-	uint8_t *bytes = host(data.gpa);
+	struct driver_buf data = { guest_alloc(1024), 1024, true };
+	uint8_t *bytes = host(data.addr);
 	uint32_t used;
 	bool same = true;
 
 	if (!blk_setup(&f, false, ~0ULL))
 		return;
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, 3, &data, 1, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, 3, &data, 1, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(used == 1024 + 1);
+	CHECK(used == 1024 + 1);
 	for (size_t i = 0; i < 1024; i++)
 		same &= bytes[i] == (uint8_t)((3 * 512 + i) * 7);
-	expect(same);
+	CHECK(same);
 	blk_teardown(&f);
 }
 
@@ -98,9 +98,9 @@ static void write_then_read_back(void)
 {
 	struct blk_fixture f;
 	/* Two segments for the write, three differently cut for the read. */
-	struct test_buf out[2] = {
+	struct driver_buf out[2] = {
 		{ guest_alloc(512), 512, false }, { guest_alloc(1024), 1024, false } };
-	struct test_buf in[3] = {
+	struct driver_buf in[3] = {
 		{ guest_alloc(100), 100, true }, { guest_alloc(1000), 1000, true },
 		{ guest_alloc(436), 436, true } };
 	uint8_t written[1536], back[1536], in_file[1536];
@@ -111,21 +111,21 @@ static void write_then_read_back(void)
 		return;
 	for (size_t i = 0; i < sizeof(written); i++)
 		written[i] = rand();
-	memcpy(host(out[0].gpa), written, 512);
-	memcpy(host(out[1].gpa), written + 512, 1024);
-	expect(blk_request(&f, VIRTIO_BLK_T_OUT, 10, out, 2, &used) ==
+	memcpy(host(out[0].addr), written, 512);
+	memcpy(host(out[1].addr), written + 512, 1024);
+	CHECK(blk_request(&f, VIRTIO_BLK_T_OUT, 10, out, 2, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(used == 1);
-	expect(pread(f.fd, in_file, sizeof(in_file), 10 * 512) == sizeof(in_file));
-	expect(!memcmp(in_file, written, sizeof(written)));
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, 10, in, 3, &used) ==
+	CHECK(used == 1);
+	CHECK(pread(f.fd, in_file, sizeof(in_file), 10 * 512) == sizeof(in_file));
+	CHECK(!memcmp(in_file, written, sizeof(written)));
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, 10, in, 3, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(used == 1536 + 1);
+	CHECK(used == 1536 + 1);
 	for (unsigned int i = 0; i < 3; i++) {
-		memcpy(back + at, host(in[i].gpa), in[i].len);
+		memcpy(back + at, host(in[i].addr), in[i].len);
 		at += in[i].len;
 	}
-	expect(!memcmp(back, written, sizeof(written)));
+	CHECK(!memcmp(back, written, sizeof(written)));
 	blk_teardown(&f);
 }
 
@@ -136,34 +136,34 @@ static void flush_ok(void)
 
 	if (!blk_setup(&f, false, ~0ULL))
 		return;
-	expect(blk_request(&f, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(used == 1);
+	CHECK(used == 1);
 	blk_teardown(&f);
 }
 
 static void get_id_is_file_name(void)
 {
 	struct blk_fixture f;
-	struct test_buf data = { guest_alloc(20), 20, true };
+	struct driver_buf data = { guest_alloc(20), 20, true };
 	char want[21] = "";
 	uint32_t used;
 
 	if (!blk_setup(&f, false, ~0ULL))
 		return;
 	strncat(want, strrchr(f.path, '/') + 1, 20);
-	expect(blk_request(&f, VIRTIO_BLK_T_GET_ID, 0, &data, 1, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_GET_ID, 0, &data, 1, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(used == 21);
-	expect(!strncmp(host(data.gpa), want, 20));
+	CHECK(used == 21);
+	CHECK(!strncmp(host(data.addr), want, 20));
 	blk_teardown(&f);
 }
 
 static void read_only_refuses_writes(void)
 {
 	struct blk_fixture f;
-	struct test_buf out = { guest_alloc(512), 512, false };
-	struct test_buf in = { guest_alloc(512), 512, true };
+	struct driver_buf out = { guest_alloc(512), 512, false };
+	struct driver_buf in = { guest_alloc(512), 512, true };
 	uint8_t before[512], after[512];
 	uint32_t used, features;
 
@@ -171,41 +171,41 @@ static void read_only_refuses_writes(void)
 		return;
 	mmio_write32(f.drv.win, 0x14, 0);	/* DeviceFeaturesSel */
 	features = mmio_read32(f.drv.win, 0x10);
-	expect(features & (1U << VIRTIO_BLK_F_RO));
-	expect(pread(f.fd, before, 512, 0) == 512);
-	memset(host(out.gpa), 0x55, 512);
-	expect(blk_request(&f, VIRTIO_BLK_T_OUT, 0, &out, 1, &used) ==
+	CHECK(features & (1U << VIRTIO_BLK_F_RO));
+	CHECK(pread(f.fd, before, 512, 0) == 512);
+	memset(host(out.addr), 0x55, 512);
+	CHECK(blk_request(&f, VIRTIO_BLK_T_OUT, 0, &out, 1, &used) ==
 	       VIRTIO_BLK_S_IOERR);
-	expect(pread(f.fd, after, 512, 0) == 512);
-	expect(!memcmp(before, after, 512));
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, 0, &in, 1, &used) ==
+	CHECK(pread(f.fd, after, 512, 0) == 512);
+	CHECK(!memcmp(before, after, 512));
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, 0, &in, 1, &used) ==
 	       VIRTIO_BLK_S_OK);
-	expect(!memcmp(host(in.gpa), before, 512));
+	CHECK(!memcmp(host(in.addr), before, 512));
 	blk_teardown(&f);
 }
 
 static void out_of_range_is_ioerr(void)
 {
 	struct blk_fixture f;
-	struct test_buf two = { guest_alloc(1024), 1024, true };
-	struct test_buf odd = { guest_alloc(700), 700, true };
+	struct driver_buf two = { guest_alloc(1024), 1024, true };
+	struct driver_buf odd = { guest_alloc(700), 700, true };
 	uint32_t used;
 
 	if (!blk_setup(&f, false, ~0ULL))
 		return;
 	/* Last sector plus one past the end. */
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, DISK_SECTORS - 1, &two, 1,
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, DISK_SECTORS - 1, &two, 1,
 			   &used) == VIRTIO_BLK_S_IOERR);
-	expect(used == 1);
+	CHECK(used == 1);
 	/* A sector so large that sector + count wraps. */
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, ~0ULL, &two, 1, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, ~0ULL, &two, 1, &used) ==
 	       VIRTIO_BLK_S_IOERR);
 	/* Not a whole number of sectors. */
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, 0, &odd, 1, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, 0, &odd, 1, &used) ==
 	       VIRTIO_BLK_S_IOERR);
 	/* The very last sector is fine. */
 	two.len = 512;
-	expect(blk_request(&f, VIRTIO_BLK_T_IN, DISK_SECTORS - 1, &two, 1,
+	CHECK(blk_request(&f, VIRTIO_BLK_T_IN, DISK_SECTORS - 1, &two, 1,
 			   &used) == VIRTIO_BLK_S_OK);
 	blk_teardown(&f);
 }
@@ -217,9 +217,9 @@ static void unsupported_type(void)
 
 	if (!blk_setup(&f, false, ~0ULL))
 		return;
-	expect(blk_request(&f, VIRTIO_BLK_T_DISCARD, 0, NULL, 0, &used) ==
+	CHECK(blk_request(&f, VIRTIO_BLK_T_DISCARD, 0, NULL, 0, &used) ==
 	       VIRTIO_BLK_S_UNSUPP);
-	expect(blk_request(&f, 0x1234, 0, NULL, 0, &used) ==
+	CHECK(blk_request(&f, 0x1234, 0, NULL, 0, &used) ==
 	       VIRTIO_BLK_S_UNSUPP);
 	blk_teardown(&f);
 }
@@ -228,9 +228,9 @@ static void short_header_and_no_status(void)
 {
 	struct blk_fixture f;
 	uint64_t header = guest_alloc(16), status = guest_alloc(1);
-	struct test_buf short_hdr[2] = {
+	struct driver_buf short_hdr[2] = {
 		{ header, 8, false }, { status, 1, true } };
-	struct test_buf no_status[1] = { { header, 16, false } };
+	struct driver_buf no_status[1] = { { header, 16, false } };
 	uint32_t id, used;
 
 	if (!blk_setup(&f, false, ~0ULL))
@@ -238,11 +238,11 @@ static void short_header_and_no_status(void)
 	*(uint8_t *)host(status) = NO_STATUS;
 	driver_add(&f.drv, 0, short_hdr, 2);
 	driver_kick(&f.drv, 0);
-	expect(driver_used(&f.drv, 0, &id, &used) && used == 1);
-	expect(*(uint8_t *)host(status) == VIRTIO_BLK_S_IOERR);
+	CHECK(driver_used(&f.drv, 0, &id, &used) && used == 1);
+	CHECK(*(uint8_t *)host(status) == VIRTIO_BLK_S_IOERR);
 	driver_add(&f.drv, 0, no_status, 1);
 	driver_kick(&f.drv, 0);
-	expect(driver_used(&f.drv, 0, &id, &used) && used == 0);
+	CHECK(driver_used(&f.drv, 0, &id, &used) && used == 0);
 	blk_teardown(&f);
 }
 
@@ -252,7 +252,7 @@ static void header_split_over_buffers(void)
 	uint64_t header = guest_alloc(16), status = guest_alloc(1);
 	uint64_t data = guest_alloc(512);
 	struct virtio_blk_outhdr *hdr = host(header);
-	struct test_buf bufs[4] = {
+	struct driver_buf bufs[4] = {
 		{ header, 5, false }, { header + 5, 11, false },
 		{ data, 512, true }, { status, 1, true } };
 	uint32_t id, used;
@@ -263,9 +263,9 @@ static void header_split_over_buffers(void)
 	hdr->sector = 1;
 	driver_add(&f.drv, 0, bufs, 4);
 	driver_kick(&f.drv, 0);
-	expect(driver_used(&f.drv, 0, &id, &used) && used == 513);
-	expect(*(uint8_t *)host(status) == VIRTIO_BLK_S_OK);
-	expect(((uint8_t *)host(data))[0] == (uint8_t)(512 * 7));
+	CHECK(driver_used(&f.drv, 0, &id, &used) && used == 513);
+	CHECK(*(uint8_t *)host(status) == VIRTIO_BLK_S_OK);
+	CHECK(((uint8_t *)host(data))[0] == (uint8_t)(512 * 7));
 	blk_teardown(&f);
 }
 
@@ -277,7 +277,7 @@ static void indirect_request(void)
 	uint64_t data = guest_alloc(512), status = guest_alloc(1);
 	struct vring_desc *desc = host(table);
 	struct virtio_blk_outhdr *hdr = host(header);
-	struct test_buf indirect = { table, 3 * 16, false };
+	struct driver_buf indirect = { table, 3 * 16, false };
 	uint32_t id, used;
 
 	if (!blk_setup(&f, false, ~0ULL))
@@ -291,13 +291,13 @@ static void indirect_request(void)
 	driver_add(&f.drv, 0, &indirect, 1);
 	desc_entry(&f.drv, 0, 0)->flags = VRING_DESC_F_INDIRECT;
 	driver_kick(&f.drv, 0);
-	expect(driver_used(&f.drv, 0, &id, &used) && used == 513);
-	expect(*(uint8_t *)host(status) == VIRTIO_BLK_S_OK);
-	expect(((uint8_t *)host(data))[1] == (uint8_t)((1024 + 1) * 7));
+	CHECK(driver_used(&f.drv, 0, &id, &used) && used == 513);
+	CHECK(*(uint8_t *)host(status) == VIRTIO_BLK_S_OK);
+	CHECK(((uint8_t *)host(data))[1] == (uint8_t)((1024 + 1) * 7));
 	blk_teardown(&f);
 }
 
-const struct unit_test blk_tests[] = {
+const struct tap_test blk_tests[] = {
 	{ "blk: read returns the file's bytes, used len data+1", read_sector_pattern },
 	{ "blk: write lands in the file and reads back (multi-segment)", write_then_read_back },
 	{ "blk: flush", flush_ok },

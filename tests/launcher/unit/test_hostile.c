@@ -27,24 +27,23 @@ static bool hostile_setup(struct hostile *h, uint64_t wanted)
 {
 	virtio_rng_create(&test_mem);
 	h->buf = guest_alloc(64);
-	return expect(driver_probe(&h->drv, &fake_windows[0], wanted, 1));
+	return CHECK(driver_probe(&h->drv, &fake_windows[0], wanted, 1));
 }
 
 static void set_desc(struct hostile *h, unsigned int index, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	*desc_entry(&h->drv, 0, index) = (struct vring_desc){ addr, len, flags,
-							       next };
+	driver_ring_set_desc(&h->drv.queues[0].ring, index, addr, len, flags,
+			     next);
 }
 
 /* Offer head as the next chain, with avail->idx moved by step. */
 static void offer(struct hostile *h, uint16_t head, uint16_t step)
 {
-	struct test_queue *q = &h->drv.queues[0];
+	struct driver_ring *ring = &h->drv.queues[0].ring;
 
-	*avail_ring_field(&h->drv, 0, 2 + q->avail_idx % q->size) = head;
-	q->avail_idx += step;
-	*avail_ring_field(&h->drv, 0, 1) = q->avail_idx;
+	driver_ring_add_head(ring, head);
+	driver_ring_set_avail_idx(ring, ring->avail_idx - 1 + step);
 	driver_kick(&h->drv, 0);
 }
 
@@ -52,32 +51,32 @@ static void expect_flagged(struct hostile *h)
 {
 	uint32_t id, len;
 
-	expect(!driver_used(&h->drv, 0, &id, &len));
-	expect(mmio_read32(h->drv.win, VIRTIO_MMIO_STATUS) &
+	CHECK(!driver_used(&h->drv, 0, &id, &len));
+	CHECK(mmio_read32(h->drv.win, VIRTIO_MMIO_STATUS) &
 	       VIRTIO_CONFIG_S_NEEDS_RESET);
-	expect(mmio_read32(h->drv.win, VIRTIO_MMIO_INTERRUPT_STATUS) &
+	CHECK(mmio_read32(h->drv.win, VIRTIO_MMIO_INTERRUPT_STATUS) &
 	       VIRTIO_MMIO_INT_CONFIG);
-	expect(irq_pulses[5] == 1);
+	CHECK(irq_pulses[5] == 1);
 	/* Kicks on a broken device do nothing, and report nothing new. */
 	driver_kick(&h->drv, 0);
-	expect(!driver_used(&h->drv, 0, &id, &len));
-	expect(irq_pulses[5] == 1);
+	CHECK(!driver_used(&h->drv, 0, &id, &len));
+	CHECK(irq_pulses[5] == 1);
 }
 
 /* After a reset and a fresh probe, a good request works again. */
 static void expect_recovers(struct hostile *h)
 {
-	struct test_buf b = { h->buf, 64, true };
+	struct driver_buf b = { h->buf, 64, true };
 	uint32_t id, len;
 
 	mmio_write32(h->drv.win, VIRTIO_MMIO_STATUS, 0);
-	expect(!(mmio_read32(h->drv.win, VIRTIO_MMIO_STATUS) &
+	CHECK(!(mmio_read32(h->drv.win, VIRTIO_MMIO_STATUS) &
 		 VIRTIO_CONFIG_S_NEEDS_RESET));
-	if (!expect(driver_probe(&h->drv, h->drv.win, ~0ULL, 1)))
+	if (!CHECK(driver_probe(&h->drv, h->drv.win, ~0ULL, 1)))
 		return;
 	driver_add(&h->drv, 0, &b, 1);
 	driver_kick(&h->drv, 0);
-	expect(driver_used(&h->drv, 0, &id, &len) && len == 64);
+	CHECK(driver_used(&h->drv, 0, &id, &len) && len == 64);
 }
 
 static void descriptor_loop(void)
@@ -248,19 +247,19 @@ static void ring_outside_ram(void)
 	/* The used ring's last bytes lie past the end of RAM. */
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_USED_LOW, GUEST_RAM_SIZE - 64);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_READY, 1);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
-	expect(mmio_read32(win, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	/* Not a power of two, and a misaligned descriptor table, likewise. */
 	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_NUM, 12);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_USED_LOW, 0x3000);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_READY, 1);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
 	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_NUM, 16);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1008);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_READY, 1);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
 }
 
 /*
@@ -295,10 +294,10 @@ static void random_scribbles(void)
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
 	close(null_fd);
-	expect(answered == 200);
+	CHECK(answered == 200);
 }
 
-const struct unit_test hostile_tests[] = {
+const struct tap_test hostile_tests[] = {
 	{ "hostile: descriptor loop flagged", descriptor_loop },
 	{ "hostile: head >= queue size flagged", head_past_table },
 	{ "hostile: next >= queue size flagged", next_past_table },

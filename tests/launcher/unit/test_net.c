@@ -177,7 +177,7 @@ static bool net_create(struct net_fixture *f, unsigned int pairs)
 	f->pairs = pairs;
 	f->ctrl = 2 * pairs;
 	for (unsigned int k = 0; k < pairs; k++) {
-		if (!expect(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+		if (!CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
 					0, sv))) {
 			forget_taps(true);
 			return false;
@@ -196,7 +196,7 @@ static bool net_create(struct net_fixture *f, unsigned int pairs)
 static bool net_setup(struct net_fixture *f, unsigned int pairs)
 {
 	return net_create(f, pairs) &&
-	       expect(driver_probe(&f->drv, &fake_windows[0], WANTED,
+	       CHECK(driver_probe(&f->drv, &fake_windows[0], WANTED,
 				   queue_count(pairs)));
 }
 
@@ -263,14 +263,14 @@ static void make_packet(uint8_t *pkt, size_t len, uint8_t seed)
 static uint16_t send_packet(struct net_fixture *f, unsigned int pair,
 			    const uint8_t *pkt, uint32_t len, uint32_t cut)
 {
-	struct test_buf bufs[2] = {
+	struct driver_buf bufs[2] = {
 		{ guest_alloc(cut), cut, false },
 		{ guest_alloc(len - cut), len - cut, false },
 	};
 	uint16_t head;
 
-	memcpy(host(bufs[0].gpa), pkt, cut);
-	memcpy(host(bufs[1].gpa), pkt + cut, len - cut);
+	memcpy(host(bufs[0].addr), pkt, cut);
+	memcpy(host(bufs[1].addr), pkt + cut, len - cut);
 	head = driver_add(&f->drv, TX(pair), bufs, 2);
 	driver_kick(&f->drv, TX(pair));
 	return head;
@@ -306,15 +306,15 @@ static bool tap_deliver(unsigned int pair, const uint8_t *pkt, size_t len)
 static uint64_t post_rx(struct net_fixture *f, unsigned int pair,
 			uint16_t *head)
 {
-	struct test_buf buf = { guest_alloc(RX_BUF_SIZE), RX_BUF_SIZE, true };
+	struct driver_buf buf = { guest_alloc(RX_BUF_SIZE), RX_BUF_SIZE, true };
 	uint16_t h;
 
-	memset(host(buf.gpa), UNTOUCHED, RX_BUF_SIZE);
+	memset(host(buf.addr), UNTOUCHED, RX_BUF_SIZE);
 	h = driver_add(&f->drv, RX(pair), &buf, 1);
 	if (head)
 		*head = h;
 	driver_kick(&f->drv, RX(pair));
-	return buf.gpa;
+	return buf.addr;
 }
 
 /*
@@ -342,7 +342,7 @@ static uint8_t ctrl_command(struct net_fixture *f, uint8_t class, uint8_t cmd,
 			    uint16_t value, uint32_t data_len)
 {
 	uint8_t *page = host(f->ctrl_gpa);
-	struct test_buf bufs[3];
+	struct driver_buf bufs[3];
 	unsigned int n = 0;
 	uint32_t id, len = ~0U;
 	uint16_t head;
@@ -351,14 +351,14 @@ static uint8_t ctrl_command(struct net_fixture *f, uint8_t class, uint8_t cmd,
 	page[1] = cmd;
 	memcpy(page + 16, &value, sizeof(value));
 	page[64] = NO_ACK;
-	bufs[n++] = (struct test_buf){ f->ctrl_gpa, 2, false };
+	bufs[n++] = (struct driver_buf){ f->ctrl_gpa, 2, false };
 	if (data_len)
-		bufs[n++] = (struct test_buf){ f->ctrl_gpa + 16, data_len, false };
-	bufs[n++] = (struct test_buf){ f->ctrl_gpa + 64, 1, true };
+		bufs[n++] = (struct driver_buf){ f->ctrl_gpa + 16, data_len, false };
+	bufs[n++] = (struct driver_buf){ f->ctrl_gpa + 64, 1, true };
 	head = driver_add(&f->drv, ctrl_queue(f), bufs, n);
 	driver_kick(&f->drv, ctrl_queue(f));
-	if (!expect(driver_used(&f->drv, ctrl_queue(f), &id, &len)) ||
-	    !expect(id == head && len == 1))
+	if (!CHECK(driver_used(&f->drv, ctrl_queue(f), &id, &len)) ||
+	    !CHECK(id == head && len == 1))
 		return NO_ACK;
 	return page[64];
 }
@@ -414,30 +414,30 @@ static void single_pair_features_config(void)
 
 	if (!net_setup(&f, 1))
 		return;
-	expect(f.drv.features & BIT(VIRTIO_NET_F_MAC));
-	expect(f.drv.features & BIT(VIRTIO_NET_F_STATUS));
-	expect(f.drv.features & BIT(VIRTIO_NET_F_CSUM));
+	CHECK(f.drv.features & BIT(VIRTIO_NET_F_MAC));
+	CHECK(f.drv.features & BIT(VIRTIO_NET_F_STATUS));
+	CHECK(f.drv.features & BIT(VIRTIO_NET_F_CSUM));
 	/* One pair is the plain card: no control queue, no MQ. */
-	expect(!(f.drv.features & (BIT(VIRTIO_NET_F_MQ) |
+	CHECK(!(f.drv.features & (BIT(VIRTIO_NET_F_MQ) |
 				   BIT(VIRTIO_NET_F_CTRL_VQ))));
 	mmio_write32(f.drv.win, VIRTIO_MMIO_QUEUE_SEL, 2);
-	expect(mmio_read32(f.drv.win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0);
+	CHECK(mmio_read32(f.drv.win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0);
 	for (unsigned int i = 0; i < 6; i++)
 		config_read(&f, offsetof(struct virtio_net_config, mac) + i,
 			    &mac[i], 1);
-	expect(!memcmp(mac, test_mac, 6));
-	expect(config16(&f, offsetof(struct virtio_net_config, status)) ==
+	CHECK(!memcmp(mac, test_mac, 6));
+	CHECK(config16(&f, offsetof(struct virtio_net_config, status)) ==
 	       VIRTIO_NET_S_LINK_UP);
-	expect(config16(&f, offsetof(struct virtio_net_config,
+	CHECK(config16(&f, offsetof(struct virtio_net_config,
 				     max_virtqueue_pairs)) == 0);
 	/*
 	 * The driver took GUEST_CSUM: the tap may hand it frames whose
 	 * checksum is still to be done.  A driver without it gets them done.
 	 */
-	expect(taps[0].offloads == TUN_F_CSUM);
-	expect(driver_probe(&f.drv, f.drv.win,
+	CHECK(taps[0].offloads == TUN_F_CSUM);
+	CHECK(driver_probe(&f.drv, f.drv.win,
 			    WANTED & ~BIT(VIRTIO_NET_F_GUEST_CSUM), 2));
-	expect(taps[0].offloads == 0);
+	CHECK(taps[0].offloads == 0);
 	net_teardown();
 }
 
@@ -453,17 +453,17 @@ static void transmit_reaches_tap(void)
 	make_packet(pkt, sizeof(pkt), 1);
 	/* Header and frame in separate descriptors, as Linux sends them. */
 	head = send_packet(&f, 0, pkt, sizeof(pkt), HDR_SIZE);
-	expect(tap_got(0, pkt, sizeof(pkt)));
-	expect(driver_used(&f.drv, TX(0), &id, &len) && id == head && len == 0);
-	expect(interrupted(&f));
+	CHECK(tap_got(0, pkt, sizeof(pkt)));
+	CHECK(driver_used(&f.drv, TX(0), &id, &len) && id == head && len == 0);
+	CHECK(interrupted(&f));
 	/* Cut inside the header: still one frame, the same bytes. */
 	make_packet(pkt, sizeof(pkt), 2);
 	head = send_packet(&f, 0, pkt, sizeof(pkt), 5);
-	expect(tap_got(0, pkt, sizeof(pkt)));
-	expect(driver_used(&f.drv, TX(0), &id, &len) && id == head && len == 0);
-	expect(interrupted(&f));
-	expect(!driver_used(&f.drv, TX(0), &id, &len));
-	expect(stats_say("queue pair 0: rx 0 packets, tx 2 packets"));
+	CHECK(tap_got(0, pkt, sizeof(pkt)));
+	CHECK(driver_used(&f.drv, TX(0), &id, &len) && id == head && len == 0);
+	CHECK(interrupted(&f));
+	CHECK(!driver_used(&f.drv, TX(0), &id, &len));
+	CHECK(stats_say("queue pair 0: rx 0 packets, tx 2 packets"));
 	net_teardown();
 }
 
@@ -471,7 +471,7 @@ static void receive_fills_buffer(void)
 {
 	struct net_fixture f;
 	/* num_buffers comes first in the second descriptor: a split chain. */
-	struct test_buf bufs[2] = {
+	struct driver_buf bufs[2] = {
 		{ 0, NUM_BUFFERS_AT, true }, { 0, RX_BUF_SIZE - NUM_BUFFERS_AT, true },
 	};
 	uint8_t pkt[HDR_SIZE + 90], got[RX_BUF_SIZE];
@@ -482,35 +482,35 @@ static void receive_fills_buffer(void)
 	if (!net_setup(&f, 1))
 		return;
 	for (unsigned int i = 0; i < 2; i++) {
-		bufs[i].gpa = guest_alloc(bufs[i].len);
-		memset(host(bufs[i].gpa), UNTOUCHED, bufs[i].len);
+		bufs[i].addr = guest_alloc(bufs[i].len);
+		memset(host(bufs[i].addr), UNTOUCHED, bufs[i].len);
 	}
 	head = driver_add(&f.drv, RX(0), bufs, 2);
 	driver_kick(&f.drv, RX(0));
-	expect(fake_watched(taps[0].fd));
+	CHECK(fake_watched(taps[0].fd));
 	/* The tap leaves num_buffers as it was: zero here, 1 is the device's. */
 	make_packet(pkt, sizeof(pkt), 3);
-	expect(tap_deliver(0, pkt, sizeof(pkt)));
-	expect(driver_used(&f.drv, RX(0), &id, &len) && id == head);
-	memcpy(got, host(bufs[0].gpa), bufs[0].len);
-	memcpy(got + bufs[0].len, host(bufs[1].gpa), bufs[1].len);
-	expect(rx_holds(got, len, pkt, sizeof(pkt)));
-	expect(interrupted(&f));
+	CHECK(tap_deliver(0, pkt, sizeof(pkt)));
+	CHECK(driver_used(&f.drv, RX(0), &id, &len) && id == head);
+	memcpy(got, host(bufs[0].addr), bufs[0].len);
+	memcpy(got + bufs[0].len, host(bufs[1].addr), bufs[1].len);
+	CHECK(rx_holds(got, len, pkt, sizeof(pkt)));
+	CHECK(interrupted(&f));
 
 	/*
 	 * The ring is empty now, so the device stops watching the tap (it
 	 * would stay readable, and poll() spin).  The next frame waits in
 	 * the tap until the driver posts a buffer and kicks.
 	 */
-	expect(!fake_watched(taps[0].fd));
+	CHECK(!fake_watched(taps[0].fd));
 	make_packet(pkt, sizeof(pkt), 4);
-	expect(send(taps[0].peer, pkt, sizeof(pkt), 0) == sizeof(pkt));
-	expect(!driver_used(&f.drv, RX(0), &id, &len));
+	CHECK(send(taps[0].peer, pkt, sizeof(pkt), 0) == sizeof(pkt));
+	CHECK(!driver_used(&f.drv, RX(0), &id, &len));
 	gpa = post_rx(&f, 0, &head);
-	expect(driver_used(&f.drv, RX(0), &id, &len) && id == head);
-	expect(rx_holds(host(gpa), len, pkt, sizeof(pkt)));
-	expect(interrupted(&f));
-	expect(stats_say("queue pair 0: rx 2 packets, tx 0 packets"));
+	CHECK(driver_used(&f.drv, RX(0), &id, &len) && id == head);
+	CHECK(rx_holds(host(gpa), len, pkt, sizeof(pkt)));
+	CHECK(interrupted(&f));
+	CHECK(stats_say("queue pair 0: rx 2 packets, tx 0 packets"));
 	net_teardown();
 }
 
@@ -529,16 +529,16 @@ static void receive_before_driver_dropped(void)
 	if (!net_create(&f, 1))
 		return;
 	make_packet(pkt, sizeof(pkt), 5);
-	expect(tap_deliver(0, pkt, sizeof(pkt)));
-	if (!expect(driver_probe(&f.drv, &fake_windows[0], WANTED, 2)))
+	CHECK(tap_deliver(0, pkt, sizeof(pkt)));
+	if (!CHECK(driver_probe(&f.drv, &fake_windows[0], WANTED, 2)))
 		goto out;
 	gpa = post_rx(&f, 0, &head);
-	expect(!driver_used(&f.drv, RX(0), &id, &len));
+	CHECK(!driver_used(&f.drv, RX(0), &id, &len));
 	/* The buffer is still there, for the first frame after DRIVER_OK. */
 	make_packet(pkt, sizeof(pkt), 6);
-	expect(tap_deliver(0, pkt, sizeof(pkt)));
-	expect(driver_used(&f.drv, RX(0), &id, &len) && id == head);
-	expect(rx_holds(host(gpa), len, pkt, sizeof(pkt)));
+	CHECK(tap_deliver(0, pkt, sizeof(pkt)));
+	CHECK(driver_used(&f.drv, RX(0), &id, &len) && id == head);
+	CHECK(rx_holds(host(gpa), len, pkt, sizeof(pkt)));
 out:
 	net_teardown();
 }
@@ -553,51 +553,51 @@ static void mq_pairs_set(void)
 
 	if (!net_setup(&f, 4))
 		return;
-	expect(f.drv.features & BIT(VIRTIO_NET_F_MQ));
-	expect(f.drv.features & BIT(VIRTIO_NET_F_CTRL_VQ));
-	expect(config16(&f, offsetof(struct virtio_net_config,
+	CHECK(f.drv.features & BIT(VIRTIO_NET_F_MQ));
+	CHECK(f.drv.features & BIT(VIRTIO_NET_F_CTRL_VQ));
+	CHECK(config16(&f, offsetof(struct virtio_net_config,
 				     max_virtqueue_pairs)) == 4);
 	/* After DRIVER_OK the driver has only pair 0 until it says more. */
 	gpa[0] = post_rx(&f, 0, NULL);
-	expect(pairs_in_use(&f, 1));
+	CHECK(pairs_in_use(&f, 1));
 	for (unsigned int k = 1; k < 4; k++)
-		expect(taps[k].detaches == 1 && taps[k].attaches == 0);
-	expect(taps[0].detaches == 0 && taps[0].attaches == 0);
+		CHECK(taps[k].detaches == 1 && taps[k].attaches == 0);
+	CHECK(taps[0].detaches == 0 && taps[0].attaches == 0);
 
-	expect(set_pairs(&f, 4) == VIRTIO_NET_OK);
-	expect(interrupted(&f));
+	CHECK(set_pairs(&f, 4) == VIRTIO_NET_OK);
+	CHECK(interrupted(&f));
 	for (unsigned int k = 1; k < 4; k++)
 		gpa[k] = post_rx(&f, k, NULL);
-	expect(pairs_in_use(&f, 4));
+	CHECK(pairs_in_use(&f, 4));
 	for (unsigned int k = 1; k < 4; k++)
-		expect(taps[k].attaches == 1);
+		CHECK(taps[k].attaches == 1);
 
 	/* Pair 3's transmit queue goes to pair 3's tap, and only there. */
 	make_packet(pkt, sizeof(pkt), 7);
 	head = send_packet(&f, 3, pkt, sizeof(pkt), HDR_SIZE);
-	expect(tap_got(3, pkt, sizeof(pkt)));
-	expect(tap_empty(0) && tap_empty(1) && tap_empty(2));
-	expect(driver_used(&f.drv, TX(3), &id, &len) && id == head);
+	CHECK(tap_got(3, pkt, sizeof(pkt)));
+	CHECK(tap_empty(0) && tap_empty(1) && tap_empty(2));
+	CHECK(driver_used(&f.drv, TX(3), &id, &len) && id == head);
 
 	/* A frame on pair 2's tap lands in pair 2's ring, and only there. */
 	make_packet(pkt, sizeof(pkt), 8);
-	expect(tap_deliver(2, pkt, sizeof(pkt)));
-	expect(driver_used(&f.drv, RX(2), &id, &len));
-	expect(rx_holds(host(gpa[2]), len, pkt, sizeof(pkt)));
-	expect(!driver_used(&f.drv, RX(0), &id, &len));
-	expect(!driver_used(&f.drv, RX(1), &id, &len));
-	expect(!driver_used(&f.drv, RX(3), &id, &len));
+	CHECK(tap_deliver(2, pkt, sizeof(pkt)));
+	CHECK(driver_used(&f.drv, RX(2), &id, &len));
+	CHECK(rx_holds(host(gpa[2]), len, pkt, sizeof(pkt)));
+	CHECK(!driver_used(&f.drv, RX(0), &id, &len));
+	CHECK(!driver_used(&f.drv, RX(1), &id, &len));
+	CHECK(!driver_used(&f.drv, RX(3), &id, &len));
 
 	/* Back to 2: pairs 2 and 3 leave the tap and the I/O thread. */
-	expect(set_pairs(&f, 2) == VIRTIO_NET_OK);
-	expect(pairs_in_use(&f, 2));
-	expect(taps[2].detaches == 2 && taps[3].detaches == 2);
-	expect(taps[0].detaches == 0 && taps[1].detaches == 1);
-	expect(stats_say("queue pair 2: rx 1 packets, tx 0 packets"));
-	expect(stats_say("queue pair 3: rx 0 packets, tx 1 packets"));
+	CHECK(set_pairs(&f, 2) == VIRTIO_NET_OK);
+	CHECK(pairs_in_use(&f, 2));
+	CHECK(taps[2].detaches == 2 && taps[3].detaches == 2);
+	CHECK(taps[0].detaches == 0 && taps[1].detaches == 1);
+	CHECK(stats_say("queue pair 2: rx 1 packets, tx 0 packets"));
+	CHECK(stats_say("queue pair 3: rx 0 packets, tx 1 packets"));
 	/* A pair out of use stays out, whatever its queues are told. */
 	post_rx(&f, 3, NULL);
-	expect(pairs_in_use(&f, 2));
+	CHECK(pairs_in_use(&f, 2));
 	net_teardown();
 }
 
@@ -627,7 +627,7 @@ static void mq_bad_commands(void)
 	};
 	struct net_fixture f;
 	struct fake_tap before[4];
-	struct test_buf no_answer[2];
+	struct driver_buf no_answer[2];
 	uint32_t id, len;
 	uint16_t head;
 
@@ -635,39 +635,40 @@ static void mq_bad_commands(void)
 		return;
 	/* From 2 pairs, so that "changed nothing" can't be a reset to 1. */
 	post_rx(&f, 0, NULL);
-	expect(set_pairs(&f, 2) == VIRTIO_NET_OK);
+	CHECK(set_pairs(&f, 2) == VIRTIO_NET_OK);
 	post_rx(&f, 1, NULL);
-	expect(pairs_in_use(&f, 2));
+	CHECK(pairs_in_use(&f, 2));
 	memcpy(before, taps, sizeof(before));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		expect_at(ctrl_command(&f, bad[i].class, bad[i].cmd,
+		tap_check(__FILE__, __LINE__, bad[i].what,
+			  ctrl_command(&f, bad[i].class, bad[i].cmd,
 				       bad[i].value, bad[i].data_len) ==
-			  VIRTIO_NET_ERR, bad[i].what, __FILE__, __LINE__);
-	expect(pairs_in_use(&f, 2));
+			  VIRTIO_NET_ERR);
+	CHECK(pairs_in_use(&f, 2));
 	/* Not one TUNSETQUEUE: the counts are what they were. */
-	expect(!memcmp(before, taps, sizeof(before)));
+	CHECK(!memcmp(before, taps, sizeof(before)));
 
 	/*
 	 * A good command with nowhere to answer: returned, nothing written,
 	 * and not obeyed either (the driver can't learn it was).
 	 */
-	no_answer[0] = (struct test_buf){ f.ctrl_gpa, 2, false };
-	no_answer[1] = (struct test_buf){ f.ctrl_gpa + 16, 2, false };
+	no_answer[0] = (struct driver_buf){ f.ctrl_gpa, 2, false };
+	no_answer[1] = (struct driver_buf){ f.ctrl_gpa + 16, 2, false };
 	*(uint8_t *)host(f.ctrl_gpa) = VIRTIO_NET_CTRL_MQ;
 	*(uint8_t *)host(f.ctrl_gpa + 1) = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
 	*(uint16_t *)host(f.ctrl_gpa + 16) = 3;
 	head = driver_add(&f.drv, ctrl_queue(&f), no_answer, 2);
 	driver_kick(&f.drv, ctrl_queue(&f));
-	expect(driver_used(&f.drv, ctrl_queue(&f), &id, &len) && id == head &&
+	CHECK(driver_used(&f.drv, ctrl_queue(&f), &id, &len) && id == head &&
 	       len == 0);
-	expect(pairs_in_use(&f, 2));
-	expect(!memcmp(before, taps, sizeof(before)));
+	CHECK(pairs_in_use(&f, 2));
+	CHECK(!memcmp(before, taps, sizeof(before)));
 
 	/* Nothing broke: no reset needed, and the next command works. */
-	expect(!needs_reset(&f));
-	expect(set_pairs(&f, 3) == VIRTIO_NET_OK);
+	CHECK(!needs_reset(&f));
+	CHECK(set_pairs(&f, 3) == VIRTIO_NET_OK);
 	post_rx(&f, 2, NULL);
-	expect(pairs_in_use(&f, 3));
+	CHECK(pairs_in_use(&f, 3));
 	net_teardown();
 }
 
@@ -679,24 +680,24 @@ static void mq_reset_back_to_one_pair(void)
 	if (!net_setup(&f, 4))
 		return;
 	post_rx(&f, 0, NULL);
-	expect(set_pairs(&f, 4) == VIRTIO_NET_OK);
+	CHECK(set_pairs(&f, 4) == VIRTIO_NET_OK);
 	for (unsigned int k = 1; k < 4; k++)
 		post_rx(&f, k, NULL);
-	expect(pairs_in_use(&f, 4));
+	CHECK(pairs_in_use(&f, 4));
 	/* Reset: pair 0 only, and watched to drain the tap meanwhile. */
 	mmio_write32(f.drv.win, VIRTIO_MMIO_STATUS, 0);
-	expect(pairs_in_use(&f, 1));
-	if (!expect(driver_probe(&f.drv, f.drv.win, WANTED, queue_count(4))))
+	CHECK(pairs_in_use(&f, 1));
+	if (!CHECK(driver_probe(&f.drv, f.drv.win, WANTED, queue_count(4))))
 		goto out;
 	post_rx(&f, 0, NULL);
-	expect(pairs_in_use(&f, 1));
+	CHECK(pairs_in_use(&f, 1));
 	make_packet(pkt, sizeof(pkt), 9);
 	send_packet(&f, 0, pkt, sizeof(pkt), HDR_SIZE);
-	expect(tap_got(0, pkt, sizeof(pkt)));
-	expect(set_pairs(&f, 3) == VIRTIO_NET_OK);
+	CHECK(tap_got(0, pkt, sizeof(pkt)));
+	CHECK(set_pairs(&f, 3) == VIRTIO_NET_OK);
 	post_rx(&f, 1, NULL);
 	post_rx(&f, 2, NULL);
-	expect(pairs_in_use(&f, 3));
+	CHECK(pairs_in_use(&f, 3));
 out:
 	net_teardown();
 }
@@ -709,17 +710,17 @@ static void mq_eight_pairs(void)
 
 	if (!net_setup(&f, LGUEST_NET_MAX_PAIRS))
 		return;
-	expect(config16(&f, offsetof(struct virtio_net_config,
+	CHECK(config16(&f, offsetof(struct virtio_net_config,
 				     max_virtqueue_pairs)) ==
 	       LGUEST_NET_MAX_PAIRS);
-	expect(set_pairs(&f, LGUEST_NET_MAX_PAIRS + 1) == VIRTIO_NET_ERR);
-	expect(set_pairs(&f, LGUEST_NET_MAX_PAIRS) == VIRTIO_NET_OK);
+	CHECK(set_pairs(&f, LGUEST_NET_MAX_PAIRS + 1) == VIRTIO_NET_ERR);
+	CHECK(set_pairs(&f, LGUEST_NET_MAX_PAIRS) == VIRTIO_NET_OK);
 	for (unsigned int k = 0; k < LGUEST_NET_MAX_PAIRS; k++)
 		post_rx(&f, k, NULL);
-	expect(pairs_in_use(&f, LGUEST_NET_MAX_PAIRS));
+	CHECK(pairs_in_use(&f, LGUEST_NET_MAX_PAIRS));
 	make_packet(pkt, sizeof(pkt), 10);
 	send_packet(&f, 7, pkt, sizeof(pkt), HDR_SIZE);
-	expect(tap_got(7, pkt, sizeof(pkt)));
+	CHECK(tap_got(7, pkt, sizeof(pkt)));
 	net_teardown();
 }
 
@@ -737,31 +738,31 @@ static void mq_feature_combinations(void)
 
 	if (!net_create(&f, 4))
 		return;
-	expect(!driver_probe(&f.drv, &fake_windows[0],
+	CHECK(!driver_probe(&f.drv, &fake_windows[0],
 			     WANTED & ~BIT(VIRTIO_NET_F_CTRL_VQ), queue_count(4)));
 	net_teardown();
 	fake_reset();	/* the next card gets the first window again */
 
 	if (!net_create(&f, 4))
 		return;
-	if (!expect(driver_probe(&f.drv, &fake_windows[0],
+	if (!CHECK(driver_probe(&f.drv, &fake_windows[0],
 				 WANTED & ~BIT(VIRTIO_NET_F_MQ), 3)))
 		goto out;
 	f.ctrl = 2;
 	post_rx(&f, 0, NULL);
-	expect(set_pairs(&f, 1) == VIRTIO_NET_ERR);
-	expect(set_pairs(&f, 2) == VIRTIO_NET_ERR);
-	expect(pairs_in_use(&f, 1));
-	expect(!needs_reset(&f));
+	CHECK(set_pairs(&f, 1) == VIRTIO_NET_ERR);
+	CHECK(set_pairs(&f, 2) == VIRTIO_NET_ERR);
+	CHECK(pairs_in_use(&f, 1));
+	CHECK(!needs_reset(&f));
 	make_packet(pkt, sizeof(pkt), 11);
 	send_packet(&f, 0, pkt, sizeof(pkt), HDR_SIZE);
-	expect(tap_got(0, pkt, sizeof(pkt)));
-	expect(tap_empty(1));
+	CHECK(tap_got(0, pkt, sizeof(pkt)));
+	CHECK(tap_empty(1));
 out:
 	net_teardown();
 }
 
-const struct unit_test net_tests[] = {
+const struct tap_test net_tests[] = {
 	{ "net: one pair offers MAC, STATUS, CSUM; config has MAC, link up",
 	  single_pair_features_config },
 	{ "net: transmit reaches the tap as header + frame, used, interrupt",

@@ -27,29 +27,29 @@ static void handshake_like_linux(void)
 	uint64_t offered;
 
 	virtio_rng_create(&test_mem);
-	expect(fake_window_count == 1);
+	CHECK(fake_window_count == 1);
 	win = &fake_windows[0];
-	expect(win->base == VIRTIO_MMIO_BASE && win->len == 0x1000);
-	expect(strstr(fake_cmdline, "virtio_mmio.device=4K@0xfeb00000:5"));
-	expect(mmio_read32(win, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976);
-	expect(mmio_read32(win, VIRTIO_MMIO_VERSION) == 2);
-	expect(mmio_read32(win, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_RNG);
+	CHECK(win->base == VIRTIO_MMIO_BASE && win->len == 0x1000);
+	CHECK(strstr(fake_cmdline, "virtio_mmio.device=4K@0xfeb00000:5"));
+	CHECK(mmio_read32(win, VIRTIO_MMIO_MAGIC_VALUE) == 0x74726976);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_VERSION) == 2);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_RNG);
 	mmio_write32(win, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	offered = (uint64_t)mmio_read32(win, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
 	mmio_write32(win, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	offered |= mmio_read32(win, VIRTIO_MMIO_DEVICE_FEATURES);
-	expect((offered & (VERSION_1 | EVENT_IDX | INDIRECT)) ==
+	CHECK((offered & (VERSION_1 | EVENT_IDX | INDIRECT)) ==
 	       (VERSION_1 | EVENT_IDX | INDIRECT));
-	expect(driver_probe(&drv, win, ~0ULL, 1));
-	expect(mmio_read32(win, VIRTIO_MMIO_STATUS) ==
+	CHECK(driver_probe(&drv, win, ~0ULL, 1));
+	CHECK(mmio_read32(win, VIRTIO_MMIO_STATUS) ==
 	       (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 		VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK));
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 0);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 256);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 1);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 256);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 1);
 	/* rng has one queue: queue 1 doesn't exist. */
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 1);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0);
 }
 
 static void refuses_legacy_driver(void)
@@ -57,8 +57,8 @@ static void refuses_legacy_driver(void)
 	struct test_driver drv;
 
 	virtio_rng_create(&test_mem);
-	expect(!driver_probe(&drv, &fake_windows[0], ~VERSION_1, 1));
-	expect(!(mmio_read32(&fake_windows[0], VIRTIO_MMIO_STATUS) &
+	CHECK(!driver_probe(&drv, &fake_windows[0], ~VERSION_1, 1));
+	CHECK(!(mmio_read32(&fake_windows[0], VIRTIO_MMIO_STATUS) &
 		 VIRTIO_CONFIG_S_FEATURES_OK));
 }
 
@@ -75,7 +75,7 @@ static void refuses_unoffered_feature(void)
 	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES, 1 | (1 << 20));
 	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 		     VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
-	expect(!(mmio_read32(win, VIRTIO_MMIO_STATUS) &
+	CHECK(!(mmio_read32(win, VIRTIO_MMIO_STATUS) &
 		 VIRTIO_CONFIG_S_FEATURES_OK));
 }
 
@@ -86,18 +86,18 @@ static void windows_and_irqs_in_order(void)
 
 	for (unsigned int i = 0; i < 5; i++)
 		virtio_rng_create(&test_mem);
-	expect(fake_window_count == 5);
+	CHECK(fake_window_count == 5);
 	for (unsigned int i = 0; i < 5; i++) {
-		expect(fake_windows[i].base == VIRTIO_MMIO_BASE + i * 0x1000);
+		CHECK(fake_windows[i].base == VIRTIO_MMIO_BASE + i * 0x1000);
 		snprintf(want, sizeof(want), "virtio_mmio.device=4K@0x%llx:%u",
 			 VIRTIO_MMIO_BASE + i * 0x1000, irqs[i]);
-		expect(strstr(fake_cmdline, want));
+		CHECK(strstr(fake_cmdline, want));
 	}
 }
 
 static void rng_request(struct test_driver *drv, uint64_t buf)
 {
-	struct test_buf b = { buf, 32, true };
+	struct driver_buf b = { buf, 32, true };
 
 	driver_add(drv, 0, &b, 1);
 	driver_kick(drv, 0);
@@ -112,20 +112,20 @@ static void interrupt_status_and_ack(void)
 
 	virtio_rng_create(&test_mem);
 	win = &fake_windows[0];
-	expect(driver_probe(&drv, win, ~EVENT_IDX, 1));
-	expect(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
+	CHECK(driver_probe(&drv, win, ~EVENT_IDX, 1));
+	CHECK(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
 	rng_request(&drv, buf);
-	expect(driver_used(&drv, 0, &id, &len) && len == 32);
-	expect(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) ==
+	CHECK(driver_used(&drv, 0, &id, &len) && len == 32);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) ==
 	       VIRTIO_MMIO_INT_VRING);
-	expect(irq_pulses[5] == 1);
+	CHECK(irq_pulses[5] == 1);
 	/* A second used buffer before the ack: status already set, no pulse. */
 	rng_request(&drv, buf);
-	expect(irq_pulses[5] == 1);
+	CHECK(irq_pulses[5] == 1);
 	mmio_write32(win, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
-	expect(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
 	rng_request(&drv, buf);
-	expect(irq_pulses[5] == 2);
+	CHECK(irq_pulses[5] == 2);
 }
 
 static void reset_clears_and_recovers(void)
@@ -137,19 +137,19 @@ static void reset_clears_and_recovers(void)
 
 	virtio_rng_create(&test_mem);
 	win = &fake_windows[0];
-	expect(driver_probe(&drv, win, ~0ULL, 1));
+	CHECK(driver_probe(&drv, win, ~0ULL, 1));
 	rng_request(&drv, buf);
 	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
-	expect(mmio_read32(win, VIRTIO_MMIO_STATUS) == 0);
-	expect(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_STATUS) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_INTERRUPT_STATUS) == 0);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 0);
-	expect(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
 	/* A kick after reset does nothing. */
 	driver_kick(&drv, 0);
 	/* Probing again on fresh rings works. */
-	expect(driver_probe(&drv, win, ~0ULL, 1));
+	CHECK(driver_probe(&drv, win, ~0ULL, 1));
 	rng_request(&drv, buf);
-	expect(driver_used(&drv, 0, &id, &len) && len == 32);
+	CHECK(driver_used(&drv, 0, &id, &len) && len == 32);
 }
 
 static void queue_registers_frozen_while_ready(void)
@@ -161,13 +161,13 @@ static void queue_registers_frozen_while_ready(void)
 
 	virtio_rng_create(&test_mem);
 	win = &fake_windows[0];
-	expect(driver_probe(&drv, win, ~0ULL, 1));
+	CHECK(driver_probe(&drv, win, ~0ULL, 1));
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 0);
 	/* Move the used ring outside guest memory: must be ignored. */
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_USED_HIGH, 0x100);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_NUM, 3);
 	rng_request(&drv, buf);
-	expect(driver_used(&drv, 0, &id, &len) && len == 32);
+	CHECK(driver_used(&drv, 0, &id, &len) && len == 32);
 }
 
 static void blk_config_space(void)
@@ -178,21 +178,21 @@ static void blk_config_space(void)
 	uint64_t capacity = 0;
 	uint32_t low, high;
 
-	expect(fd >= 0 && ftruncate(fd, 5 * 512 + 100) == 0);
+	CHECK(fd >= 0 && ftruncate(fd, 5 * 512 + 100) == 0);
 	virtio_blk_create(&test_mem, path, false);
 	unlink(path);
 	close(fd);
 	win = &fake_windows[0];
 	win->ops->read(win->opaque, 0x100, &capacity, 8);
-	expect(capacity == 5);
+	CHECK(capacity == 5);
 	low = mmio_read32(win, 0x100);
 	high = mmio_read32(win, 0x104);
-	expect(low == 5 && high == 0);
+	CHECK(low == 5 && high == 0);
 	/* Past the config: zeros, no crash. */
-	expect(mmio_read32(win, 0xffc) == 0);
+	CHECK(mmio_read32(win, 0xffc) == 0);
 }
 
-const struct unit_test transport_tests[] = {
+const struct tap_test transport_tests[] = {
 	{ "transport: handshake as Linux's virtio_mmio does it", handshake_like_linux },
 	{ "transport: driver without VERSION_1 refused", refuses_legacy_driver },
 	{ "transport: feature not offered refused", refuses_unoffered_feature },

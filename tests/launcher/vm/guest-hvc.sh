@@ -10,18 +10,17 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "launcher-test: $*" >/dev/hvc0
-}
+# Our lines go out through hvc0: the console under test.
+SAY_AS=launcher-test
 
 tok=$(param launcher.token)
 echo "hvc-line $tok" >/dev/hvc0
 echo "serial-line $tok" >/dev/ttyS0
-say "consoles $(cut -d' ' -f1 /proc/consoles | tr '\n' ' ')"
-say "hvc ready"
+say "consoles $(cut -d' ' -f1 /proc/consoles | tr '\n' ' ')" >/dev/hvc0
+say "hvc ready" >/dev/hvc0
 read -r line </dev/hvc0
-say "hvc-input $line"
-say "idle start"
+say "hvc-input $line" >/dev/hvc0
+say "idle start" >/dev/hvc0
 sleep 4
-say "idle end"
+say "idle end" >/dev/hvc0
 exit 0

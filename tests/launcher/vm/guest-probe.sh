@@ -10,9 +10,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "launcher-test: $*"
-}
+SAY_AS=launcher-test
 
 say "token $(param launcher.token)"
 say "uname $(uname -r)"

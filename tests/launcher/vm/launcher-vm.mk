@@ -27,7 +27,7 @@ $(LAUNCHER_HELPERS) $(LGUEST_EXIT): $(BUILD)/vm/bin/%: tests/launcher/vm/%.c
 VM_PROGS += $(LAUNCHER_HELPERS)
 VM_KMODS += kvm_amd
 VM_SUITES += launcher
-VM_SCRIPTS += tests/launcher/vm/launcher.sh
+VM_SCRIPTS += tests/launcher/vm/launcher.sh tests/launcher/vm/guest-lib.sh
 GUEST_SCRIPTS += $(addprefix tests/launcher/vm/,guest-lib.sh guest-probe.sh \
 	guest-hvc.sh guest-poweroff.sh)
 

@@ -20,9 +20,6 @@ trap '' PIPE
 . /suites/lib.sh
 T=/tmp/launcher
 mkdir -p $T
-rand() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-# Show a file in the TAP stream as comments.
-show() { sed 's/^/#   /' "$1" | tr -d '\r' | head -${2:-40}; }
 
 # run_lguest NAME TIMEOUT ARGS...: output in $T/NAME.out (stdout and
 # stderr), exit status in $status.
@@ -31,24 +28,6 @@ run_lguest() {
 	shift 2
 	timeout "$secs" $LGUEST "$@" </dev/null >$T/$name.out 2>&1
 	status=$?
-}
-
-# expect_error NAME WANT_MESSAGE ARGS...: exit status 1, the message as
-# the first line, the --help hint as the second.
-expect_error() {
-	name=$1 want=$2
-	shift 2
-	run_lguest "$name" 30 "$@"
-	first=$(sed -n 1p $T/$name.out)
-	second=$(sed -n 2p $T/$name.out)
-	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
-	   [ "$second" = "Try 'lguest --help' for more information." ]; then
-		ok "$name: status 1, '$want'"
-	else
-		not_ok "$name: want status 1 and '$want'"
-		echo "#   got status $status:"
-		show $T/$name.out 5
-	fi
 }
 
 # --- 1. bad input -----------------------------------------------------------
@@ -116,7 +95,7 @@ mini_checks() {
 	[ $status -eq 42 ] && grep -q ' runs\|exits=' $T/$hv-mini-verbose.out ||
 		show $T/$hv-mini-verbose.out 10
 
-	tok=$(rand)
+	tok=$(rand_token)
 	mini params 0x2b
 	run_lguest $hv-mini-params 60 --hv=$hv 32m $T/mini-params launcher.token=$tok
 	check "$hv: boot_params: RSI, HdrS, loader type, e820, and the command line ends with the user's arguments" \
@@ -128,7 +107,7 @@ mini_checks() {
 	run_lguest $hv-mini-bus 60 --hv=$hv 32m $T/mini-bus
 	check "$hv: unclaimed MMIO and port reads return all ones" test $status -eq 44
 
-	tok=$(rand)
+	tok=$(rand_token)
 	mini echo 0x2d
 	echo "echo-$tok" | timeout 60 $LGUEST --hv=$hv 32m $T/mini-echo >$T/$hv-mini-echo.out 2>&1
 	status=$?
@@ -164,7 +143,8 @@ boot_guest() {
 		lguest.run=/test/guest-probe.sh "$@"
 	echo "# $name: status $status after $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 }
-probe() { sed -n "s/^launcher-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
+# The guest's probe script (tests/launcher/vm/guest-probe.sh) says its lines so.
+SAY_AS=launcher-test
 
 guest_checks() {
 	name=$1 hv=$2 tok=$3
@@ -191,7 +171,7 @@ guest_checks() {
 	grep -q '^lguest-guest: ready' $T/$name.out || show $T/$name.out 60
 }
 
-tok=$(rand)
+tok=$(rand_token)
 boot_guest kvm-boot kvm launcher.token=$tok
 guest_checks kvm-boot kvm "$tok"
 grep '^lguest-guest: up after\|^launcher-test:' $T/kvm-boot.out | tr -d '\r' | sed 's/^/#   /'
@@ -228,7 +208,7 @@ state_signal() {
 	kill -USR1 "$(pidof lguest | cut -d' ' -f1)"
 	wait_for_line '^lguest: guest at rip' 20 $T/$1.out $T/$1.status
 	state=$(grep -m1 '^lguest: guest at rip' $T/$1.out | tr -d '\r')
-	tok=$(rand)
+	tok=$(rand_token)
 	printf 'echo usr1-%s\nexit\n' "$tok" >&3
 	exec 3>&-
 	wait
@@ -241,7 +221,7 @@ state_signal() {
 	grep -q "^usr1-$tok" $T/$1.out || show $T/$1.out 60
 }
 
-tok=$(rand)
+tok=$(rand_token)
 shell_guest kvm-shell kvm
 printf 'echo shell-%s-$((6 * 7))\nexit\n' "$tok" >&3
 exec 3>&-
@@ -290,7 +270,7 @@ if [ -f /lib/lguest/lg.ko ] && insmod /lib/lguest/lg.ko 2>$T/insmod.err; then
 	check "lguest: with ulimit -l 32768 (and no CAP_IPC_LOCK) a 32m guest runs (status $status)" \
 		test $status -eq 42
 	[ $status -eq 42 ] || show $T/lg-memlock-enough.out 5
-	tok=$(rand)
+	tok=$(rand_token)
 	boot_guest lg-boot lguest launcher.token=$tok
 	guest_checks lg-boot lguest "$tok"
 	state_signal lg-usr1 lguest
@@ -329,8 +309,8 @@ io_thread_ticks() {
 	echo 9999
 }
 
-tok=$(rand)
-tok2=$(rand)
+tok=$(rand_token)
+tok2=$(rand_token)
 rm -f $T/hvc-in $T/kvm-hvc.status
 mkfifo $T/hvc-in
 ( timeout 180 $LGUEST --hv=kvm --console=virtio 64m $KERNEL --initrd=$INITRD \

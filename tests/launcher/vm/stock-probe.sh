@@ -10,9 +10,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "stock-test: $*"
-}
+SAY_AS=stock-test
 
 say "token $(param stock.token)"
 say "uname $(uname -r)"

@@ -32,8 +32,6 @@ KERNEL=/bin/stock-vmlinuz
 INITRD=/bin/stock-initramfs.cpio.gz
 T=/tmp/stock
 mkdir -p $T
-rand() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-show() { tr -d '\r' <"$1" | sed 's/^/#   /' | tail -${2:-30}; }
 elapsed() { awk -v s="$1" '{ printf "%.1f", $1 - s }' /proc/uptime; }
 
 check "Debian's kernel is in the test VM" test -s $KERNEL
@@ -44,10 +42,11 @@ modprobe kvm_amd 2>$T/modprobe.err && [ -c /dev/kvm ] && have_kvm=1
 insmod /lib/lguest/lg.ko 2>$T/insmod.err && [ -c /dev/lguest ] && have_lg=1
 check "lg.ko loads and gives /dev/lguest" test $have_lg = 1
 check "kvm_amd loads and gives /dev/kvm" test $have_kvm = 1
-[ $have_lg = 1 ] || show $T/insmod.err 5
-[ $have_kvm = 1 ] || show $T/modprobe.err 5
+[ $have_lg = 1 ] || show_tail $T/insmod.err 5
+[ $have_kvm = 1 ] || show_tail $T/modprobe.err 5
 
-probe() { sed -n "s/^stock-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
+# The guest's probe script (tests/launcher/vm/stock-probe.sh) says its lines so.
+SAY_AS=stock-test
 
 # One boot per hypervisor (Debian's kernel takes 12-25 s to boot here).
 # The probe runs first (lguest.end=shell), then the shell: we type a
@@ -56,7 +55,7 @@ probe() { sed -n "s/^stock-test: $2 //p" $T/$1.out | tr -d '\r' | head -1; }
 # there, and again if nothing came back.
 stock_boot() {
 	hv=$1 out=$T/$1.out
-	tok=$(rand)
+	tok=$(rand_token)
 	a=$(($(od -An -tu2 -N2 /dev/urandom) % 1000))
 	b=$(($(od -An -tu2 -N2 /dev/urandom) % 1000))
 	want=$(($(od -An -tu1 -N1 /dev/urandom) % 100 + 10))
@@ -113,7 +112,7 @@ stock_boot() {
 	# Known, not (yet) failures: what the guest kernel complained about.
 	tr -d '\r' <$out | grep -E 'unchecked MSR|Failed to access|unstable' |
 		sed "s/^/# $hv note: /"
-	[ "$status" = $want ] || show $out 40
+	[ "$status" = $want ] || show_tail $out 40
 }
 
 for hv in lguest kvm; do

@@ -22,7 +22,6 @@
 
 . /suites/lib.sh
 
-param() { sed -n "s/.*\\<$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 SECS=$(param fuzz.secs)
 SEED=$(param fuzz.seed)
 BASE=$(param fuzz.base)

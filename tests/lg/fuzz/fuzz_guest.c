@@ -2592,10 +2592,8 @@ static void add_seed(struct seeds *s, uint64_t seed)
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
 		s->list = realloc(s->list, s->cap * sizeof(*s->list));
-		if (!s->list) {
-			printf("Bail out! out of memory\n");
-			exit(1);
-		}
+		if (!s->list)
+			tap_bail_out("out of memory");
 	}
 	s->list[s->n++] = seed;
 }
@@ -2618,20 +2616,16 @@ static int read_corpus(const char *file, struct seeds *s)
 	uint64_t seed;
 	FILE *f = fopen(file, "r");
 
-	if (!f) {
-		printf("Bail out! %s: %s\n", file, strerror(errno));
-		return -1;
-	}
+	if (!f)
+		tap_bail_out("%s: %s", file, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		p = line + strspn(line, " \t");
 		if (*p == '#' || *p == '\n' || !*p)
 			continue;
-		if (!parse_number(p, &seed)) {
-			printf("Bail out! %s:%u: not a seed: %s", file, lineno, line);
-			fclose(f);
-			return -1;
-		}
+		if (!parse_number(p, &seed))
+			tap_bail_out("%s:%u: not a seed: %.*s", file, lineno,
+				     (int)strcspn(line, "\n"), line);
 		add_seed(s, seed);
 	}
 	fclose(f);
@@ -3016,10 +3010,8 @@ int main(int argc, char **argv)
 	probe_cpu();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		printf("Bail out! mmap: %s\n", strerror(errno));
-		return 1;
-	}
+	if (sh == MAP_FAILED)
+		tap_bail_out("mmap: %s", strerror(errno));
 	/* One reader of the kernel log for all workers: none misses a line. */
 	kmsg_open(opt.kmsg);
 	if (secs)

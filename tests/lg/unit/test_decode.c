@@ -6,7 +6,7 @@
  * decoder cannot hide behind the same mistake in the table.
  */
 #include "lg_emul.h"
-#include "lgtap.h"
+#include "lgunit.h"
 
 #define RAX 0
 #define RCX 1
@@ -139,7 +139,7 @@ static void test_mov_table(void)
 	for (i = 0; i < ARRAY_SIZE(mov_cases); i++) {
 		const struct mov_case *c = &mov_cases[i];
 
-		lgtap_case("%s", c->text);
+		tap_case("%s", c->text);
 		if (!CHECK_EQ(lg_decode_mmio(c->bytes, c->length, &insn), 0))
 			continue;
 		CHECK_EQ(insn.length, c->length);
@@ -166,7 +166,7 @@ static void test_truncated(void)
 	for (i = 0; i < ARRAY_SIZE(mov_cases); i++) {
 		const struct mov_case *c = &mov_cases[i];
 
-		lgtap_case("%s", c->text);
+		tap_case("%s", c->text);
 		for (n = 0; n < c->length; n++) {
 			CHECK_EQ(lg_decode_mmio(c->bytes, n, &insn), -EINVAL);
 			CHECK_EQ(lg_insn_length(c->bytes, n), -EINVAL);
@@ -206,7 +206,7 @@ static void test_rejected(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		lgtap_case("%s", bad_cases[i].text);
+		tap_case("%s", bad_cases[i].text);
 		memset(&insn, 0xaa, sizeof(insn));
 		CHECK_EQ(lg_decode_mmio(bad_cases[i].bytes, bad_cases[i].len,
 					&insn), -EINVAL);
@@ -259,7 +259,7 @@ static void test_lengths(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(len_cases); i++) {
-		lgtap_case("%s", len_cases[i].text);
+		tap_case("%s", len_cases[i].text);
 		CHECK_EQ(lg_insn_length(len_cases[i].bytes,
 					len_cases[i].avail),
 			 len_cases[i].length);
@@ -291,9 +291,9 @@ static void test_complete_read(void)
 		regs[i] = 0x1111111111111111ULL * (i + 1) | 1ULL << 63;
 	insn = decode(movl, sizeof(movl));
 	lg_mmio_complete_read(&insn, regs, data);
-	lgtap_case("a 32-bit load zeroes the top half");
+	tap_case("a 32-bit load zeroes the top half");
 	CHECK_EQ(regs[RAX], 0xb0a09080ULL);
-	lgtap_case("16- and 8-bit loads keep the other bits");
+	tap_case("16- and 8-bit loads keep the other bits");
 	insn = decode(movw, sizeof(movw));
 	lg_mmio_complete_read(&insn, regs, data);
 	CHECK_EQ(regs[RDX], 0xb333333333339080ULL);
@@ -306,7 +306,7 @@ static void test_complete_read(void)
 	insn = decode(r11b, sizeof(r11b));
 	lg_mmio_complete_read(&insn, regs, data + 3);
 	CHECK_EQ(regs[R11], 0xcccccccccccccc00ULL | 0xb0);
-	lgtap_case("a 64-bit load");
+	tap_case("a 64-bit load");
 	insn = decode(movq, sizeof(movq));
 	lg_mmio_complete_read(&insn, regs, data);
 	CHECK_EQ(regs[R10], 0x04030201b0a09080ULL);
@@ -438,7 +438,7 @@ static void test_mov_dr(void)
 	check_movreg_cases(lg_decode_mov_dr, dr_cases, ARRAY_SIZE(dr_cases),
 			   not_dr, ARRAY_SIZE(not_dr));
 	CHECK_EQ(lg_decode_mov_dr(lock, sizeof(lock), &insn), -EINVAL);
-	lgtap_case("%u mov %%drN encodings, each cut short; control register moves, other opcodes and LOCK refused",
+	tap_case("%u mov %%drN encodings, each cut short; control register moves, other opcodes and LOCK refused",
 		   (unsigned int)ARRAY_SIZE(dr_cases));
 }
 
@@ -460,11 +460,11 @@ static void test_mov_cr(void)
 
 	check_movreg_cases(lg_decode_mov_cr, cr_cases, ARRAY_SIZE(cr_cases),
 			   not_cr, ARRAY_SIZE(not_cr));
-	lgtap_case("%u mov %%crN encodings, each cut short; debug register moves and other opcodes refused",
+	tap_case("%u mov %%crN encodings, each cut short; debug register moves and other opcodes refused",
 		   (unsigned int)ARRAY_SIZE(cr_cases));
 }
 
-const struct lgtap_test decode_tests[] = {
+const struct tap_test decode_tests[] = {
 	{ "decode: table of mov encodings", test_mov_table },
 	{ "decode: truncated instructions refused", test_truncated },
 	{ "decode: unsupported instructions refused", test_rejected },

@@ -8,7 +8,7 @@
  */
 #include "kmock.h"
 #include "lg.h"
-#include "lgtap.h"
+#include "lgunit.h"
 
 #define T0	1000000000ULL
 #define PIT_1MS	1193		/* clocks */
@@ -101,9 +101,9 @@ static void test_pit_rearm_race(void)
 	kmock_now_ns = lg->pit_timer.expires;
 	kmock_interleave(KMOCK_AT_LOCK, other_cpu_reprograms, lg);
 	kmock_hrtimer_expire(&lg->pit_timer);
-	lgtap_case("hrtimer_set_expires() on a timer queued meanwhile");
+	tap_case("hrtimer_set_expires() on a timer queued meanwhile");
 	CHECK_EQ(kmock_violations, 0);
-	lgtap_case("the timer is due when the new PIT count says");
+	tap_case("the timer is due when the new PIT count says");
 	CHECK(timer_matches_pit(lg));
 	free_guest(lg);
 }
@@ -173,15 +173,15 @@ static void test_kick_exit_race(void)
 	current = &launcher;
 	kmock_interleave(KMOCK_AT_READ_ONCE, vcpu_thread_exits, &r);
 	lg_set_irq(lg, 4, LGUEST_IRQ_PULSE);
-	lgtap_case("kick_process() on a task freed after lg_kick() read it");
+	tap_case("kick_process() on a task freed after lg_kick() read it");
 	CHECK_EQ(kmock_use_after_free, 0);
-	lgtap_case("the task is freed once the kicker is done");
+	tap_case("the task is freed once the kicker is done");
 	CHECK(vcpu->freed);
 	free(vcpu);
 	free_guest(lg);
 }
 
-const struct lgtap_test events_tests[] = {
+const struct tap_test events_tests[] = {
 	{ "events: PIT expiry re-arms for the next period", test_pit_expiry },
 	{ "events: PIT reprogrammed while its timer fires", test_pit_rearm_race },
 	{ "events: PIT stopped while its timer fires", test_pit_stop_race },

@@ -6,7 +6,7 @@
  * register reads and the vectors the INTA cycle returns.
  */
 #include "lg_emul.h"
-#include "lgtap.h"
+#include "lgunit.h"
 
 static u8 pic_in(struct lg_pic *pic, u16 port)
 {
@@ -144,12 +144,12 @@ static void test_eoi(void)
 	/* The same line again waits for the EOI. */
 	pulse(&pic, 4);
 	CHECK(!lg_pic_has_interrupt(&pic));
-	lgtap_case("specific EOI 0x64");
+	tap_case("specific EOI 0x64");
 	pic_out(&pic, 0x20, 0x64);
 	CHECK_EQ(read_isr(&pic, 0x20), 0);
 	CHECK(lg_pic_has_interrupt(&pic));
 	CHECK_EQ(lg_pic_ack(&pic), 0x34);
-	lgtap_case("nested: line 1 preempts 4; non-specific EOI ends 1");
+	tap_case("nested: line 1 preempts 4; non-specific EOI ends 1");
 	pulse(&pic, 1);
 	CHECK_EQ(lg_pic_ack(&pic), 0x31);
 	CHECK_EQ(read_isr(&pic, 0x20), 0x12);
@@ -177,7 +177,7 @@ static void test_priority(void)
 	CHECK_EQ(lg_pic_ack(&pic), 0x34);
 	pic_out(&pic, 0x20, 0x64);
 
-	lgtap_case("set priority (OCW2 0xc3): line 4 first, then 1");
+	tap_case("set priority (OCW2 0xc3): line 4 first, then 1");
 	pic_out(&pic, 0x20, 0xc3);
 	pulse(&pic, 1);
 	pulse(&pic, 4);
@@ -186,7 +186,7 @@ static void test_priority(void)
 	CHECK_EQ(lg_pic_ack(&pic), 0x31);
 	pic_out(&pic, 0x20, 0x61);
 
-	lgtap_case("rotate on non-specific EOI (0xa0) sends 1 to the back");
+	tap_case("rotate on non-specific EOI (0xa0) sends 1 to the back");
 	pic_out(&pic, 0x20, 0xc7);
 	pulse(&pic, 1);
 	CHECK_EQ(lg_pic_ack(&pic), 0x31);
@@ -217,19 +217,19 @@ static void test_cascade(void)
 	CHECK_EQ(lg_pic_ack(&pic), 0x3c);
 	CHECK_EQ(read_isr(&pic, 0x20), 0x04);
 	CHECK_EQ(read_isr(&pic, 0xa0), 0x10);
-	lgtap_case("line 3 waits behind the cascade, line 1 does not");
+	tap_case("line 3 waits behind the cascade, line 1 does not");
 	pulse(&pic, 3);
 	CHECK(!lg_pic_has_interrupt(&pic));
 	pulse(&pic, 1);
 	CHECK_EQ(lg_pic_ack(&pic), 0x31);
 	pic_out(&pic, 0x20, 0x61);
-	lgtap_case("Linux's EOI for IRQ 12: slave 0x64, master 0x62");
+	tap_case("Linux's EOI for IRQ 12: slave 0x64, master 0x62");
 	pic_out(&pic, 0xa0, 0x64);
 	pic_out(&pic, 0x20, 0x62);
 	CHECK_EQ(read_isr(&pic, 0x20), 0);
 	CHECK_EQ(read_isr(&pic, 0xa0), 0);
 	CHECK_EQ(lg_pic_ack(&pic), 0x33);
-	lgtap_case("a masked slave line does not reach the master");
+	tap_case("a masked slave line does not reach the master");
 	pic_out(&pic, 0x20, 0x63);
 	pic_out(&pic, 0xa1, 0xff);
 	lg_pic_set_line(&pic, 12, 0);
@@ -318,7 +318,7 @@ static void test_elcr_level(void)
 	CHECK(!lg_pic_has_interrupt(&pic));
 	pic_out(&pic, 0x20, 0x0a);
 	CHECK_EQ(pic_in(&pic, 0x20) & 0x20, 0);
-	lgtap_case("switching a high line to level makes it ask");
+	tap_case("switching a high line to level makes it ask");
 	pic_out(&pic, 0x4d0, 0x00);
 	lg_pic_set_line(&pic, 5, 1);
 	CHECK_EQ(lg_pic_ack(&pic), 0x35);
@@ -356,7 +356,7 @@ static void test_auto_eoi(void)
 	CHECK_EQ(read_isr(&pic, 0x20), 0);
 	pulse(&pic, 0);
 	CHECK(lg_pic_has_interrupt(&pic));
-	lgtap_case("rotate in auto-EOI mode (OCW2 0x80)");
+	tap_case("rotate in auto-EOI mode (OCW2 0x80)");
 	pic_out(&pic, 0x20, 0x80);
 	CHECK_EQ(lg_pic_ack(&pic), 0x30);
 	CHECK_EQ(pic.chip[0].priority_base, 0);
@@ -399,7 +399,7 @@ static void test_reinit_and_single(void)
 	CHECK_EQ(pic_in(&pic, 0x21), 0x00);
 	pulse(&pic, 0);
 	CHECK_EQ(lg_pic_ack(&pic), 0x50);
-	lgtap_case("a high level-triggered line still asks after ICW1");
+	tap_case("a high level-triggered line still asks after ICW1");
 	pic_out(&pic, 0x4d0, 0x08);
 	lg_pic_set_line(&pic, 3, 1);
 	pic_out(&pic, 0x20, 0x11);
@@ -409,7 +409,7 @@ static void test_reinit_and_single(void)
 	CHECK_EQ(lg_pic_ack(&pic), 0x53);
 	pic_out(&pic, 0x4d0, 0x00);
 	lg_pic_set_line(&pic, 3, 0);
-	lgtap_case("single mode without ICW4: ICW2 ends the sequence");
+	tap_case("single mode without ICW4: ICW2 ends the sequence");
 	pic_out(&pic, 0x20, 0x12);
 	pic_out(&pic, 0x21, 0x67);	/* low three bits ignored */
 	CHECK_EQ(pic.chip[0].init_step, 0);
@@ -419,7 +419,7 @@ static void test_reinit_and_single(void)
 	CHECK_EQ(lg_pic_ack(&pic), 0x61);
 }
 
-const struct lgtap_test pic_tests[] = {
+const struct tap_test pic_tests[] = {
 	{ "pic: Linux probe and init_8259A sequence", test_linux_init },
 	{ "pic: ports owned and refused", test_ports },
 	{ "pic: mask holds a latched request", test_mask },

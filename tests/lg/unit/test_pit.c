@@ -6,7 +6,7 @@
  * counts and times worked out from the 1193182 Hz clock.
  */
 #include "lg_emul.h"
-#include "lgtap.h"
+#include "lgunit.h"
 
 #define T0	1000000000ULL	/* the guest starts a timer 1 s in */
 
@@ -74,10 +74,10 @@ static void test_periodic(void)
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(4773)), 1);
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(4773)), 0);
 	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(2 * 4773));
-	lgtap_case("10.5 periods in: edges 2..10 reported at once");
+	tap_case("10.5 periods in: edges 2..10 reported at once");
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(10 * 4773 + 2386)), 9);
 	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(11 * 4773));
-	lgtap_case("an hour later, without overflow");
+	tap_case("an hour later, without overflow");
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + 3600ULL * 1000000000ULL),
 		 3600ULL * LG_PIT_HZ / 4773 - 10);
 }
@@ -98,12 +98,12 @@ static void test_oneshot(void)
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(1193)), 1);
 	CHECK_EQ(pit.irq_due_ns, U64_MAX);
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + 10 * 1000000000ULL), 0);
-	lgtap_case("the next event re-arms it");
+	tap_case("the next event re-arms it");
 	out(&pit, 0x40, 100, t1);
 	out(&pit, 0x40, 0, t1);
 	CHECK_EQ(pit.irq_due_ns, t1 + at_clock(100));
 	CHECK_EQ(lg_pit_ticks(&pit, t1 + 1000000), 1);
-	lgtap_case("mode 0 one-shot, as a guest may use it");
+	tap_case("mode 0 one-shot, as a guest may use it");
 	out(&pit, 0x43, 0x30, t1);
 	out(&pit, 0x40, 100, t1);
 	out(&pit, 0x40, 0, t1);
@@ -141,12 +141,12 @@ static void test_count_and_latch(void)
 	out(&pit, 0x40, 0x12, T0);
 	CHECK_EQ(in16(&pit, 0x40, T0), 4773);
 	CHECK_EQ(in16(&pit, 0x40, t), 4773 - 1000);
-	lgtap_case("counter latch command holds the value");
+	tap_case("counter latch command holds the value");
 	out(&pit, 0x43, 0x00, t);
 	out(&pit, 0x43, 0x00, t + 500000);	/* ignored: one is held */
 	CHECK_EQ(in16(&pit, 0x40, t + 1000000), 4773 - 1000);
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(4000)), 773);
-	lgtap_case("the rate generator reloads: reads 1..4773");
+	tap_case("the rate generator reloads: reads 1..4773");
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(4772)), 1);
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(4773)), 4773);
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(4773 + 3)), 4770);
@@ -164,15 +164,15 @@ static void test_read_back(void)
 	CHECK_EQ(in(&pit, 0x40, T0), 0xf4);
 	out(&pit, 0x40, 0xa5, T0);
 	out(&pit, 0x40, 0x12, T0);
-	lgtap_case("read-back of count and status (0xc2)");
+	tap_case("read-back of count and status (0xc2)");
 	out(&pit, 0x43, 0xc2, t);
 	CHECK_EQ(in(&pit, 0x40, t + 5000), 0xb4);
 	CHECK_EQ(in16(&pit, 0x40, t + 9000), 4763);
-	lgtap_case("status only (0xe2), then a live count");
+	tap_case("status only (0xe2), then a live count");
 	out(&pit, 0x43, 0xe2, t);
 	CHECK_EQ(in(&pit, 0x40, t), 0xb4);
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(20)), 4753);
-	lgtap_case("channel 2 in mode 0 before it expires: output low");
+	tap_case("channel 2 in mode 0 before it expires: output low");
 	out(&pit, 0x61, 0x01, T0);
 	out(&pit, 0x43, 0xb0, T0);
 	out(&pit, 0x42, 0x10, T0);
@@ -223,7 +223,7 @@ static void test_quick_calibration(void)
 	for (i = 0; i < 8; i++) {
 		u64 t = T0 + at_clock(256 * i + 1);
 
-		lgtap_case("msb after %u x 256 clocks", i);
+		tap_case("msb after %u x 256 clocks", i);
 		in(&pit, 0x42, t);
 		CHECK_EQ(in(&pit, 0x42, t), 0xff - i);
 		in(&pit, 0x42, t + at_clock(254));
@@ -244,7 +244,7 @@ static void test_gate(void)
 	CHECK_EQ(in16(&pit, 0x42, T0 + 5000000), 256);
 	out(&pit, 0x61, 0x01, T0);
 	CHECK_EQ(in16(&pit, 0x42, t1), 156);
-	lgtap_case("gate low pauses mode 0");
+	tap_case("gate low pauses mode 0");
 	out(&pit, 0x61, 0x00, t1);
 	CHECK_EQ(in16(&pit, 0x42, t2), 156);
 	CHECK_EQ(in(&pit, 0x61, t2) & 0x20, 0);
@@ -272,7 +272,7 @@ static void test_gate_restart(void)
 	out(&pit, 0x61, 0x01, t2);
 	CHECK_EQ(in16(&pit, 0x42, t2), 100);
 	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(10)), 90);
-	lgtap_case("mode 1 waits for the gate's edge, then counts once");
+	tap_case("mode 1 waits for the gate's edge, then counts once");
 	out(&pit, 0x43, 0xb2, T0);
 	out(&pit, 0x42, 100, T0);
 	out(&pit, 0x42, 0, T0);
@@ -284,7 +284,7 @@ static void test_gate_restart(void)
 	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(40)), 60);
 	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(100) - 1) & 0x20, 0);
 	CHECK_EQ(in(&pit, 0x61, t2 + at_clock(100)) & 0x20, 0x20);
-	lgtap_case("mode 1 retriggers from the full count");
+	tap_case("mode 1 retriggers from the full count");
 	out(&pit, 0x61, 0x00, t2 + at_clock(150));
 	out(&pit, 0x61, 0x01, t2 + at_clock(150));
 	CHECK_EQ(in16(&pit, 0x42, t2 + at_clock(150)), 100);
@@ -307,7 +307,7 @@ static void test_square_wave(void)
 	/* It counts down by two in each half. */
 	CHECK_EQ(in16(&pit, 0x42, T0 + at_clock(10)), 80);
 	CHECK_EQ(in16(&pit, 0x42, T0 + at_clock(60)), 80);
-	lgtap_case("channel 0 in mode 3: one edge per period");
+	tap_case("channel 0 in mode 3: one edge per period");
 	out(&pit, 0x43, 0x36, T0);
 	out(&pit, 0x40, 0x2c, T0);	/* 300 */
 	out(&pit, 0x40, 0x01, T0);
@@ -335,12 +335,12 @@ static void test_min_period(void)
 	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(2 * 239));
 	/* One second: 4992 edges, not 1193182. */
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + 1000000000ULL), 1193182 / 239 - 1);
-	lgtap_case("mode 2, count 1: IRQ 0 at most every 239 clocks (200 us)");
+	tap_case("mode 2, count 1: IRQ 0 at most every 239 clocks (200 us)");
 	out(&pit, 0x43, 0x36, T0);	/* mode 3, count 2 */
 	out(&pit, 0x40, 2, T0);
 	out(&pit, 0x40, 0, T0);
 	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(239));
-	lgtap_case("mode 3, count 2: the same limit");
+	tap_case("mode 3, count 2: the same limit");
 	out(&pit, 0x43, 0x34, T0);	/* 239 itself is not changed */
 	out(&pit, 0x40, 239, T0);
 	out(&pit, 0x40, 0, T0);
@@ -349,7 +349,7 @@ static void test_min_period(void)
 	out(&pit, 0x40, 240 & 0xff, T0);
 	out(&pit, 0x40, 0, T0);
 	CHECK_EQ(lg_pit_ticks(&pit, T0 + at_clock(240 * 10)), 10);
-	lgtap_case("counts of 239 and more keep their own period");
+	tap_case("counts of 239 and more keep their own period");
 }
 
 static void test_access_modes(void)
@@ -366,7 +366,7 @@ static void test_access_modes(void)
 	CHECK_EQ(pit.irq_due_ns, T0 + at_clock(256));
 	CHECK_EQ(in(&pit, 0x40, T0 + at_clock(1)), 0x00);
 	CHECK_EQ(in(&pit, 0x40, T0 + at_clock(257)), 0xff);
-	lgtap_case("mode 0, lsb/msb: the first byte stops the count");
+	tap_case("mode 0, lsb/msb: the first byte stops the count");
 	out(&pit, 0x43, 0x30, T0);
 	out(&pit, 0x40, 0x00, T0);
 	out(&pit, 0x40, 0x10, T0);
@@ -375,7 +375,7 @@ static void test_access_modes(void)
 	CHECK_EQ(pit.irq_due_ns, U64_MAX);
 	out(&pit, 0x40, 0x20, T0 + 2000);
 	CHECK_EQ(pit.irq_due_ns, T0 + 2000 + at_clock(0x2000));
-	lgtap_case("BCD: 1000 decimal");
+	tap_case("BCD: 1000 decimal");
 	out(&pit, 0x43, 0x31, T0);
 	out(&pit, 0x40, 0x00, T0);
 	out(&pit, 0x40, 0x10, T0);
@@ -383,7 +383,7 @@ static void test_access_modes(void)
 	CHECK_EQ(in16(&pit, 0x40, T0 + at_clock(1)), 0x0999);
 }
 
-const struct lgtap_test pit_tests[] = {
+const struct tap_test pit_tests[] = {
 	{ "pit: clock arithmetic of the tests", test_clock_helper },
 	{ "pit: ports owned and refused", test_ports },
 	{ "pit: periodic mode 2 ticks over time", test_periodic },

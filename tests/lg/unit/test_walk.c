@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "lg_emul.h"
-#include "lgtap.h"
+#include "lgunit.h"
 
 #define MEM_SIZE	(4u << 20)
 #define CR0_PG		(1ULL << 31)
@@ -98,7 +98,7 @@ static void test_4k(void)
 	CHECK_EQ(walk(&mem, PML4, GVA, &gpa), 0);
 	CHECK_EQ(gpa, 0x200567);
 	CHECK_EQ(mem.reads, 4);
-	lgtap_case("CR3's PCID and flag bits are not address bits");
+	tap_case("CR3's PCID and flag bits are not address bits");
 	CHECK_EQ(walk(&mem, PML4 | 0x018 | 1ULL << 63, GVA + 0x10, &gpa), 0);
 	CHECK_EQ(gpa, 0x200577);
 	free(mem.bytes);
@@ -129,7 +129,7 @@ static void test_1g(void)
 	CHECK_EQ(walk(&mem, PML4, gva, &gpa), 0);
 	CHECK_EQ(gpa, 0x80000000ULL + 0x12345678);
 	CHECK_EQ(mem.reads, 2);
-	lgtap_case("a PS bit in the PML4 is reserved");
+	tap_case("a PS bit in the PML4 is reserved");
 	set_entry(&mem, PML4, idx(gva, 39), 0x80000000ULL | P | PS);
 	CHECK_EQ(walk(&mem, PML4, gva, &gpa), -EFAULT);
 	free(mem.bytes);
@@ -150,7 +150,7 @@ static void test_not_present(void)
 		u64 gpa = 0x5a5a, entry;
 
 		build(&mem);
-		lgtap_case("not present at level %u", 4 - i);
+		tap_case("not present at level %u", 4 - i);
 		memcpy(&entry, mem.bytes + levels[i].table +
 		       idx(GVA, levels[i].shift) * 8, 8);
 		set_entry(&mem, levels[i].table, idx(GVA, levels[i].shift),
@@ -167,15 +167,15 @@ static void test_refused(void)
 	u64 gpa = 0;
 
 	build(&mem);
-	lgtap_case("a table outside guest memory");
+	tap_case("a table outside guest memory");
 	set_entry(&mem, PD, idx(GVA, 21), 0x7ffff000ULL | P);
 	CHECK_EQ(walk(&mem, PML4, GVA, &gpa), -EFAULT);
-	lgtap_case("CR3 outside guest memory");
+	tap_case("CR3 outside guest memory");
 	CHECK_EQ(walk(&mem, 0x40000000, GVA, &gpa), -EFAULT);
-	lgtap_case("non-canonical address");
+	tap_case("non-canonical address");
 	CHECK_EQ(walk(&mem, PML4, 0x0000800000000000ULL, &gpa), -EFAULT);
 	CHECK_EQ(walk(&mem, PML4, 0xfff0ffff81234567ULL, &gpa), -EFAULT);
-	lgtap_case("5-level paging and legacy paging are not ours");
+	tap_case("5-level paging and legacy paging are not ours");
 	CHECK_EQ(lg_walk(CR0_PG, PML4, CR4_PAE | CR4_LA57, EFER_LMA, GVA,
 			 fake_read, &mem, &gpa), -EFAULT);
 	CHECK_EQ(lg_walk(CR0_PG, PML4, CR4_PAE, 0, 0x1000, fake_read, &mem,
@@ -183,7 +183,7 @@ static void test_refused(void)
 	free(mem.bytes);
 }
 
-const struct lgtap_test walk_tests[] = {
+const struct tap_test walk_tests[] = {
 	{ "walk: paging off is identity (32-bit)", test_paging_off },
 	{ "walk: 4 KiB page through four levels", test_4k },
 	{ "walk: 2 MiB page", test_2m },

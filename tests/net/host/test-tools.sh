@@ -36,15 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# ok, not_ok, check, skip (make runs us from the top of the tree).
+. tests/lib/tap.sh
 diag() { sed 's/^/# /' "$@"; }
 in_range() { [[ $1 =~ ^[0-9]+$ ]] && ((${1} >= $2 && ${1} <= $3)); }
 

@@ -15,9 +15,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "net-test: $*"
-}
+SAY_AS=net-test
 
 host=$(param net.host)
 bytes=$(param net.bytes)

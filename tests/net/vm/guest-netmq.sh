@@ -16,9 +16,7 @@
 
 . /test/guest-lib.sh
 
-say() {
-	echo "netmq: $*"
-}
+SAY_AS=netmq
 
 host=$(param mq.host)
 queues=$(param mq.queues)

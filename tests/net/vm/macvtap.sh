@@ -86,21 +86,7 @@ show $T/modprobe.err 5
 # busybox's ip makes a veth's peer under a name of the kernel's choosing:
 # find it by index and rename it.
 setup_peer() {
-	ip link add mvlow type veth || return 1
-	peer_index=$(cat /sys/class/net/mvlow/iflink)
-	for dev in /sys/class/net/*; do
-		[ "$(cat $dev/ifindex)" = "$peer_index" ] && peer_name=${dev##*/}
-	done
-	ip link set "$peer_name" name mvpeer || return 1
-	unshare -n sleep 100000 &
-	NS=$!
-	tries=50
-	while [ "$(readlink /proc/$NS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
-		tries=$((tries - 1))
-		[ $tries -gt 0 ] || return 1
-		sleep 0.1
-	done
-	ip link set mvpeer netns $NS || return 1
+	veth_to_peer mvlow mvpeer || return 1
 	peer ip link set lo up &&
 	peer brctl addbr mvbr &&
 	peer brctl addif mvbr mvpeer &&
@@ -119,25 +105,10 @@ hairpin() {
 
 # --- 1. bad input ----------------------------------------------------------------
 
-# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
-# --help hint as the second, no macvtap and no reaper left behind.
-expect_error() {
-	name=$1 want=$2
-	shift 2
-	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
-	status=$?
-	first=$(sed -n 1p $T/$name.out)
-	second=$(sed -n 2p $T/$name.out)
-	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
-	   [ "$second" = "Try 'lguest --help' for more information." ] &&
-	   nothing_left; then
-		ok "$name: status 1, '$want', no macvtap left"
-	else
-		not_ok "$name: want status 1 and '$want', no macvtap left"
-		echo "#   got status $status, macvtaps: $(macvtaps), reapers: $(reapers)"
-		show $T/$name.out 5
-	fi
-}
+# expect_error (lib.sh) also wants no macvtap and no reaper left behind
+# (nothing_left above).
+NOTHING_LEFT_DESC=", no macvtap left"
+left_behind() { echo "macvtaps: $(macvtaps), reapers: $(reapers)"; }
 
 expect_error no-iface "lguest: --tunnet=macvtap:eth9: no such interface" \
 	64m $KERNEL --tunnet=macvtap:eth9
@@ -206,7 +177,7 @@ reaper_holds_nothing() {
 # exchange NAME: ping both ways, BYTES each way, the results.
 exchange() {
 	name=$1
-	seed_in=$(rand)
+	seed_in=$(rand_seed)
 	peer ping -c 3 -W 10 $GUEST >$T/$name.ping 2>&1
 	peer_ping=$?
 	peer timeout $XFER_TIMEOUT netxfer recv 5002 >$T/$name.recv 2>&1 &
@@ -253,7 +224,7 @@ finish() {
 	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
 }
 
-if boot bridge-vring macvtap:mvlow vring net.bytes=$BYTES net.seed=$(rand); then
+if boot bridge-vring macvtap:mvlow vring net.bytes=$BYTES net.seed=$(rand_seed); then
 	check "bridge-vring: a macvtap in bridge mode on mvlow ($macvtap)" \
 		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode)" $out
 	check "bridge-vring: the reaper runs beside the launcher holding nothing of the guest's" \
@@ -266,7 +237,7 @@ if boot bridge-vring macvtap:mvlow vring net.bytes=$BYTES net.seed=$(rand); then
 	finish bridge-vring 0
 fi
 
-if boot bridge-copy macvtap:mvlow:bridge copy net.bytes=$BYTES net.seed=$(rand); then
+if boot bridge-copy macvtap:mvlow:bridge copy net.bytes=$BYTES net.seed=$(rand_seed); then
 	exchange bridge-copy
 	finish bridge-copy 0
 fi
@@ -278,7 +249,7 @@ fi
 # mvx reaches the guest only if the switch at the other end of mvlow
 # sends frames back out of the port they came in by.
 ip addr add $NEIGHBOUR/24 dev mvx
-if boot vepa macvtap:mvlow:vepa vring net.bytes=$BYTES net.seed=$(rand); then
+if boot vepa macvtap:mvlow:vepa vring net.bytes=$BYTES net.seed=$(rand_seed); then
 	check "vepa: a macvtap in VEPA mode" \
 		grep -q "^lguest: network: macvtap $macvtap on mvlow (vepa mode)" $out
 	ping -c 2 -W 3 $GUEST >$T/vepa-nohairpin.ping 2>&1
@@ -338,7 +309,7 @@ peer_retrans() {
 mq() {
 	name=$1 backend=$2
 	out=$T/$name.out
-	seed_in=$(rand) seed_out=$(rand)
+	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
 	( timeout 600 $LGUEST -v --net-backend=$backend --queues=$QUEUES \
 		64m $KERNEL --initrd=$INITRD --tunnet=macvtap:mvlow \

@@ -23,7 +23,6 @@ GUEST=192.168.1.2
 BYTES=8388608
 UDP_SECONDS=3
 mkdir -p $T
-taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
 
 # --- setup ---------------------------------------------------------------------
 
@@ -37,25 +36,6 @@ show $T/modprobe.err 5
 
 # --- 1. bad input ----------------------------------------------------------------
 
-# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
-# --help hint as the second, and no tap device left behind.
-expect_error() {
-	name=$1 want=$2
-	shift 2
-	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
-	status=$?
-	first=$(sed -n 1p $T/$name.out)
-	second=$(sed -n 2p $T/$name.out)
-	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
-	   [ "$second" = "Try 'lguest --help' for more information." ] &&
-	   [ -z "$(taps)" ]; then
-		ok "$name: status 1, '$want'"
-	else
-		not_ok "$name: want status 1 and '$want'"
-		echo "#   got status $status, taps: $(taps)"
-		show $T/$name.out 5
-	fi
-}
 
 expect_error vring-no-module \
 	"lguest: --net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)" \
@@ -94,7 +74,7 @@ tap_counter() {
 net_run() {
 	name=$1 hv=$2 backend=$3 count=$4
 	out=$T/$name.out
-	seed_in=$(rand) seed_out=$(rand)
+	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status
 	( timeout 600 $LGUEST --hv=$hv --net-backend=$backend 64m $KERNEL \
 		--initrd=$INITRD --tunnet=$HOST \

@@ -26,7 +26,6 @@ QUEUES=4
 FLOWS=6
 BYTES=1048576
 mkdir -p $T
-taps() { ls /sys/class/net | grep '^lguest' | tr '\n' ' '; }
 
 # --- setup ---------------------------------------------------------------------
 
@@ -42,25 +41,6 @@ show $T/modprobe.err 5
 
 # --- 1. bad input ----------------------------------------------------------------
 
-# expect_error NAME WANT ARGS...: status 1, WANT as the first line, the
-# --help hint as the second, and no tap device left behind.
-expect_error() {
-	name=$1 want=$2
-	shift 2
-	timeout 60 $LGUEST "$@" </dev/null >$T/$name.out 2>&1
-	status=$?
-	first=$(sed -n 1p $T/$name.out)
-	second=$(sed -n 2p $T/$name.out)
-	if [ $status -eq 1 ] && [ "$first" = "$want" ] &&
-	   [ "$second" = "Try 'lguest --help' for more information." ] &&
-	   [ -z "$(taps)" ]; then
-		ok "$name: status 1, '$want'"
-	else
-		not_ok "$name: want status 1 and '$want'"
-		echo "#   got status $status, taps: $(taps)"
-		show $T/$name.out 5
-	fi
-}
 
 range="want a number of queue pairs from 1 to 8"
 expect_error queues-0 "lguest: --queues=0: $range" \
@@ -80,7 +60,7 @@ expect_error queues-no-tunnet "lguest: --queues needs --tunnet" \
 mq_run() {
 	name=$1 hv=$2 backend=$3
 	out=$T/$name.out
-	seed_in=$(rand) seed_out=$(rand)
+	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
 	( timeout 600 $LGUEST -v --hv=$hv --net-backend=$backend --queues=$QUEUES \
 		64m $KERNEL --initrd=$INITRD --tunnet=$HOST \

@@ -20,7 +20,6 @@
 
 T=/tmp/soak
 mkdir -p $T
-param() { sed -n "s/.*\\<$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 SECS=$(param soak.secs)
 SECS=${SECS:-60}
 # soak.guests=1 runs guest a alone; soak.backend=copy the launcher's copy

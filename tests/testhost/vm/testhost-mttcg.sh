@@ -59,15 +59,11 @@ check "the VM has two CPUs (hflags2 needs a second one)" [ "$(nproc)" -ge 2 ]
 
 # shellcheck disable=SC2086
 guest_groups=$(echo $groups | sed 's/\<textpoke\>//')
-before=$(dmesg | wc -l)
+kernel_log_mark
 # shellcheck disable=SC2086
 [ -n "$(echo $guest_groups)" ] && run_tap /bin/test_testhost -t "$secs" $guest_groups
 
-new_lines() {
-	dmesg | tail -n +$((before + 1)) | sed 's/^/# dmesg: /'
-	[ "$(dmesg | wc -l)" -le $((before + 1)) ]
-}
-check "test_testhost left at most one kernel message" new_lines
+check "test_testhost left at most one kernel message" kernel_log_quiet
 check "lg.ko unloads" rmmod lg
 
 # textpoke: flip the scheduler's statistics static key (every flip

@@ -47,7 +47,7 @@ static bool tx_works(struct tv_net *n, struct tv_guest *g, unsigned int seed)
 		return false;
 	}
 	tv_wait_used(g, &g->tx, 1, 3000);
-	while (ring_get_used(&g->tx, &id, &len))
+	while (driver_ring_get_used(&g->tx.driver, &id, &len))
 		;
 	return true;
 }
@@ -65,7 +65,7 @@ static bool rx_works(struct tv_net *n, struct tv_guest *g, unsigned int seed)
 	tv_post(g, &g->rx, &seg, 1);
 	if (tv_host_send(n, payload, sizeof(payload)) ||
 	    !tv_wait_used(g, &g->rx, 1, 3000) ||
-	    !ring_get_used(&g->rx, &id, &len) ||
+	    !driver_ring_get_used(&g->rx.driver, &id, &len) ||
 	    !tv_check_frame(n, buf + TV_HDR_LEN, len - TV_HDR_LEN, payload,
 			    sizeof(payload), false)) {
 		tap_diag("rx frame did not arrive");
@@ -82,8 +82,8 @@ static bool both_ways(struct tv_net *n, struct tv_guest *g, unsigned int seed)
 /* Put one hand-made descriptor chain on a ring and kick it. */
 static void post_raw(struct tv_guest *g, struct test_ring *r, uint16_t head)
 {
-	ring_add_head(r, head);
-	ring_publish(r);
+	driver_ring_add_head(&r->driver, head);
+	driver_ring_publish(&r->driver);
 	tv_kick(g, r);
 }
 
@@ -106,7 +106,7 @@ void tv_group_hostile(void)
 	/* tx: a buffer beyond VRINGSETLIMIT. */
 	if (!setup(&n, &g, 10))
 		return;
-	ring_set_desc(&g.tx, 0, g.ram.len - 8, 100, 0, 0);
+	driver_ring_set_desc(&g.tx.driver, 0, g.ram.len - 8, 100, 0, 0);
 	post_raw(&g, &g.tx, 0);
 	ok = tv_wait_broken(&g.tx, 3000) && reason_has(&g.tx, "limit");
 	tap_ok(ok,
@@ -120,8 +120,8 @@ void tv_group_hostile(void)
 	/* tx: a loop in the "next" links. */
 	if (!setup(&n, &g, 10))
 		return;
-	ring_set_desc(&g.tx, 0, 0, 100, VRING_DESC_F_NEXT, 1);
-	ring_set_desc(&g.tx, 1, 256, 100, VRING_DESC_F_NEXT, 0);
+	driver_ring_set_desc(&g.tx.driver, 0, 0, 100, VRING_DESC_F_NEXT, 1);
+	driver_ring_set_desc(&g.tx.driver, 1, 256, 100, VRING_DESC_F_NEXT, 0);
 	post_raw(&g, &g.tx, 0);
 	ok = tv_wait_broken(&g.tx, 3000) && reason_has(&g.tx, "loop");
 	tap_ok(ok,
@@ -133,7 +133,7 @@ void tv_group_hostile(void)
 	/* rx: a buffer beyond the limit, found when a frame comes. */
 	if (!setup(&n, &g, 10))
 		return;
-	ring_set_desc(&g.rx, 0, g.ram.len, 2048, VRING_DESC_F_WRITE, 0);
+	driver_ring_set_desc(&g.rx.driver, 0, g.ram.len, 2048, VRING_DESC_F_WRITE, 0);
 	post_raw(&g, &g.rx, 0);
 	tv_host_send(&n, "x", 1);
 	ok = tv_wait_broken(&g.rx, 3000) && reason_has(&g.rx, "limit");
@@ -146,7 +146,7 @@ void tv_group_hostile(void)
 	/* rx: a receive buffer we may only read. */
 	if (!setup(&n, &g, 10))
 		return;
-	ring_set_desc(&g.rx, 0, 4096, 2048, 0, 0);
+	driver_ring_set_desc(&g.rx.driver, 0, 4096, 2048, 0, 0);
 	post_raw(&g, &g.rx, 0);
 	tv_host_send(&n, "x", 1);
 	ok = tv_wait_broken(&g.rx, 3000) && reason_has(&g.rx, "writable");
@@ -164,13 +164,14 @@ void tv_group_hostile(void)
 		return;
 	hole = g.ram.start + (1UL << 20);
 	mprotect(hole, 4096, PROT_NONE);
-	ring_set_desc(&g.tx, 0, hole - g.ram.start, 100, 0, 0);
+	driver_ring_set_desc(&g.tx.driver, 0, hole - g.ram.start, 100, 0, 0);
 	post_raw(&g, &g.tx, 0);
 	ok = tv_wait_broken(&g.tx, 3000) && reason_has(&g.tx, "bad address");
 	tap_ok(ok,
 	       "hostile: a tx buffer in an unmapped hole of guest RAM breaks the tx ring (\"%s\")",
 	       tv_broken_reason(&g.tx));
-	ring_set_desc(&g.rx, 0, hole - g.ram.start, 2048, VRING_DESC_F_WRITE, 0);
+	driver_ring_set_desc(&g.rx.driver, 0, hole - g.ram.start, 2048,
+			     VRING_DESC_F_WRITE, 0);
 	post_raw(&g, &g.rx, 0);
 	tv_host_send(&n, "x", 1);
 	ok = tv_wait_broken(&g.rx, 3000) && reason_has(&g.rx, "bad address");
@@ -306,7 +307,7 @@ static void traffic_until_killed(int ready_fd)
 
 		ring_add_chain(&g.rx, &seg, 1);
 	}
-	ring_publish(&g.rx);
+	driver_ring_publish(&g.rx.driver);
 	tv_kick(&g, &g.rx);
 	if (write(ready_fd, "r", 1) != 1)
 		_exit(1);
@@ -316,7 +317,7 @@ static void traffic_until_killed(int ready_fd)
 		for (i = 0; i < 32; i++)
 			tv_send(&g, &hdr, frame, flen);
 		tv_wait_used(&g, &g.tx, 32, 1000);
-		while (ring_get_used(&g.tx, &id, &len))
+		while (driver_ring_get_used(&g.tx.driver, &id, &len))
 			;
 	}
 }

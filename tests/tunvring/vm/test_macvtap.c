@@ -69,7 +69,7 @@ static unsigned int reclaim(struct tv_guest *g)
 	unsigned int n = 0;
 	uint32_t id, len;
 
-	while (ring_get_used(&g->tx, &id, &len))
+	while (driver_ring_get_used(&g->tx.driver, &id, &len))
 		n++;
 	return n;
 }
@@ -228,8 +228,8 @@ void tv_group_macvtap(void)
 	 * from the used ring).
 	 */
 	tap_ok(tv_wait_used(&g, &g.tx, 1, 3000) &&
-	       ring_get_used(&g.tx, &id, &len) && id == 0 && len == 0 &&
-	       !ring_get_used(&g.tx, &id, &len),
+	       driver_ring_get_used(&g.tx.driver, &id, &len) && id == 0 && len == 0 &&
+	       !driver_ring_get_used(&g.tx.driver, &id, &len),
 	       "macvtap: ... and its chain comes back used, once");
 
 	buf = tv_alloc(&g, 512);
@@ -241,7 +241,7 @@ void tv_group_macvtap(void)
 	if (write(peer, got, TV_HDR_LEN + flen) < 0)
 		tap_diag("write to tvm1: %s", strerror(errno));
 	tap_ok(tv_wait_used(&g, &g.rx, 1, 3000) &&
-	       ring_get_used(&g.rx, &id, &len) &&
+	       driver_ring_get_used(&g.rx.driver, &id, &len) &&
 	       len == TV_HDR_LEN + flen && !memcmp(buf + TV_HDR_LEN, frame, flen),
 	       "macvtap: a frame sent to the guest's macvtap lands in its rx buffer, exact");
 	ok = tv_stats(&g, &st);

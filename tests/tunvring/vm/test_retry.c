@@ -89,7 +89,7 @@ void tv_group_retry(void)
 	}
 	seg = (struct seg){ trap, TV_HDR_LEN + 60, false };
 	ring_add_chain(&b.tx, &seg, 1);
-	ring_publish(&b.tx);
+	driver_ring_publish(&b.tx.driver);
 	TAP_OK_CALL(tv_guest_attach(&b, n2.tap_fd, 0),
 		    "retry: binding B attaches; its tx ring's one frame is in a trapped page");
 	tap_ok(uffd_read_faults(uffd, 1, 10000) == 1,
@@ -100,7 +100,7 @@ void tv_group_retry(void)
 	memset(old_buf, 0x5a, RETRY_OLD_BUF);
 	seg = (struct seg){ old_buf, RETRY_OLD_BUF, true };
 	ring_add_chain(&a.rx, &seg, 1);
-	ring_publish(&a.rx);
+	driver_ring_publish(&a.rx.driver);
 	for (i = 0; i < RETRY_PAYLOAD; i++)
 		payload[i] = i * 7;
 	tv_host_send(&n, payload, sizeof(payload));
@@ -137,10 +137,10 @@ void tv_group_retry(void)
 	memcpy(before, old_buf, RETRY_OLD_BUF);
 	new_buf = tv_alloc(&c, 2048);
 	memset(new_buf, 0xee, 2048);
-	head = c.rx.next_desc;
+	head = c.rx.driver.next_desc;
 	seg = (struct seg){ new_buf, 2048, true };
 	ring_add_chain(&c.rx, &seg, 1);
-	ring_publish(&c.rx);
+	driver_ring_publish(&c.rx.driver);
 	job.at = (struct tun_vring_attach){ n.tap_fd, c.rx.fd, c.tx.fd,
 					    TUN_VRING_F_MRG_RXBUF };
 	TAP_OK_CALL(ioctl(job.binding, TUN_VRING_ATTACH, &job.at),
@@ -150,9 +150,9 @@ void tv_group_retry(void)
 	usleep(100000);
 	tap_ok(!memcmp(before, old_buf, RETRY_OLD_BUF),
 	       "retry: the failed ATTACH's rx buffer is not written by the new binding");
-	ok = ring_get_used(&c.rx, &id, &len) == 1 && id == head &&
+	ok = driver_ring_get_used(&c.rx.driver, &id, &len) == 1 && id == head &&
 	     len == TV_HDR_LEN + TV_HEADERS + RETRY_PAYLOAD &&
-	     ring_get_used(&c.rx, &id, &len) == 0;
+	     driver_ring_get_used(&c.rx.driver, &id, &len) == 0;
 	tap_ok(ok, "retry: one used entry, the new buffer's, with the whole frame");
 	tap_ok(((struct virtio_net_hdr_mrg_rxbuf *)new_buf)->num_buffers == 1 &&
 	       tv_check_frame(&n, new_buf + TV_HDR_LEN,

@@ -63,7 +63,7 @@ static bool setup(struct tv_net *n, struct tv_guest *g, unsigned int index,
 static bool take_used(struct tv_guest *g, struct test_ring *r, uint32_t *id,
 		      uint32_t *len)
 {
-	return tv_wait_used(g, r, 1, 3000) && ring_get_used(r, id, len);
+	return tv_wait_used(g, r, 1, 3000) && driver_ring_get_used(&r->driver, id, len);
 }
 
 void tv_group_tx(void)
@@ -147,7 +147,7 @@ void tv_group_tx(void)
 	tap_ok(r < 0,
 	       "tx: the same bytes without NEEDS_CSUM are dropped by the host (so the header was honoured)");
 	tap_ok(tv_wait_used(&g, &g.tx, 2, 3000), "tx: both chains come back used");
-	while (ring_get_used(&g.tx, &id, &len))
+	while (driver_ring_get_used(&g.tx.driver, &id, &len))
 		;
 
 	/* Chains that cannot be a frame: counted and returned, not sent. */
@@ -176,7 +176,7 @@ void tv_group_tx(void)
 	       "tx: ... without breaking the ring");
 	tap_ok(tv_host_recv(&n, got, sizeof(got), 300) < 0,
 	       "tx: ... and nothing reaches the host");
-	while (ring_get_used(&g.tx, &id, &len))
+	while (driver_ring_get_used(&g.tx.driver, &id, &len))
 		;
 
 	fill_payload(payload, 60, 4);
@@ -202,7 +202,7 @@ void tv_group_tx(void)
 static uint16_t post_rx(struct tv_guest *g, void *buf, size_t len)
 {
 	struct seg seg = { .buf = buf, .len = len, .writable = true };
-	uint16_t head = g->rx.next_desc;
+	uint16_t head = g->rx.driver.next_desc;
 
 	memset(buf, 0xee, len);
 	tv_post(g, &g->rx, &seg, 1);
@@ -266,7 +266,7 @@ void tv_group_rx(void)
 	segs[1] = (struct seg){ tv_alloc(&g, 30), 30, true };
 	segs[2] = (struct seg){ tv_alloc(&g, 1600), 1600, true };
 	memset(segs[2].buf, 0xee, 1600);
-	head = g.rx.next_desc;
+	head = g.rx.driver.next_desc;
 	tv_post(&g, &g.rx, segs, 3);
 	fill_payload(payload, 700, 12);
 	tv_host_send(&n, payload, 700);
@@ -284,7 +284,7 @@ void tv_group_rx(void)
 	tap_ok(tv_wait_stat(&g, TV_STAT(rx_dropped), 1, 3000),
 	       "rx: a frame larger than the posted buffer counts in rx_dropped");
 	usleep(100 * 1000);
-	tap_ok(ring_used_idx(&g.rx) == g.rx.last_used,
+	tap_ok(driver_ring_used_idx(&g.rx.driver) == g.rx.driver.last_used,
 	       "rx: ... and the buffer is not used");
 	fill_payload(payload, 40, 14);
 	tv_host_send(&n, payload, 40);
@@ -329,7 +329,7 @@ static bool take_merged(struct tv_guest *g, uint8_t *const *bufs,
 	if (!tv_wait_used(g, &g->rx, count, 3000))
 		return false;
 	for (i = 0; i < count; i++) {
-		if (!ring_get_used(&g->rx, &id, &len) || id >= g->rx.num)
+		if (!driver_ring_get_used(&g->rx.driver, &id, &len) || id >= g->rx.num)
 			return false;
 		memcpy(out + *total, bufs[id], len);
 		*total += len;
@@ -352,7 +352,7 @@ void tv_group_mrg(void)
 
 	/* Sixteen 256-byte buffers, one descriptor each. */
 	for (i = 0; i < 16; i++) {
-		uint16_t d = g.rx.next_desc;
+		uint16_t d = g.rx.driver.next_desc;
 
 		bufs[d] = tv_alloc(&g, 256);
 		post_rx(&g, bufs[d], 256);
@@ -366,7 +366,7 @@ void tv_group_mrg(void)
 	       rx_frame_ok(&n, flat, total, payload, 1000, false),
 	       "mrg: num_buffers is 5 and the pieces glue back into the exact frame (num_buffers %u)",
 	       h->num_buffers);
-	tap_ok(ring_used_idx(&g.rx) == g.rx.last_used,
+	tap_ok(driver_ring_used_idx(&g.rx.driver) == g.rx.driver.last_used,
 	       "mrg: no buffer beyond those 5 was used");
 
 	fill_payload(payload, 50, 22);
@@ -386,10 +386,10 @@ void tv_group_mrg(void)
 	fill_payload(payload, 1000, 23);
 	tv_host_send(&n, payload, 1000);
 	tap_ok(tv_wait_stat(&g, TV_STAT(rx_no_buffers), 1, 3000) &&
-	       ring_used_idx(&g.rx) == g.rx.last_used,
+	       driver_ring_used_idx(&g.rx.driver) == g.rx.driver.last_used,
 	       "mrg: a frame needing 5 buffers with only 2 posted waits (rx_no_buffers) and uses none");
 	for (i = 0; i < 3; i++) {
-		uint16_t d = g.rx.next_desc;
+		uint16_t d = g.rx.driver.next_desc;
 
 		bufs[d] = tv_alloc(&g, 256);
 		post_rx(&g, bufs[d], 256);
@@ -474,7 +474,7 @@ static unsigned int bulk_tx(struct tv_net *n, struct tv_guest *g)
 		}
 		if (!tv_wait_used(g, &g->tx, want, 3000))
 			break;
-		while (ring_get_used(&g->tx, &id, &len))
+		while (driver_ring_get_used(&g->tx.driver, &id, &len))
 			;
 		seq += want;
 	}
@@ -491,7 +491,7 @@ static unsigned int bulk_rx(struct tv_net *n, struct tv_guest *g)
 	if (!slots)
 		return 0;
 	for (i = 0; i < g->rx.num; i++)
-		post_rx(g, slots + (size_t)g->rx.next_desc * FRAME_MAX,
+		post_rx(g, slots + (size_t)g->rx.driver.next_desc * FRAME_MAX,
 			FRAME_MAX);
 	while (seq < BULK_FRAMES) {
 		want = BULK_FRAMES - seq < BULK_WINDOW ? BULK_FRAMES - seq :
@@ -505,14 +505,14 @@ static unsigned int bulk_rx(struct tv_net *n, struct tv_guest *g)
 		for (i = 0; i < want; i++) {
 			uint8_t *buf;
 
-			if (!ring_get_used(&g->rx, &id, &len) || id >= g->rx.num)
+			if (!driver_ring_get_used(&g->rx.driver, &id, &len) || id >= g->rx.num)
 				break;
 			buf = slots + (size_t)id * FRAME_MAX;
 			fill_payload(payload, bulk_len(seq + i), seq + i);
 			if (rx_frame_ok(n, buf, len, payload, bulk_len(seq + i),
 					true))
 				good++;
-			post_rx(g, slots + (size_t)g->rx.next_desc * FRAME_MAX,
+			post_rx(g, slots + (size_t)g->rx.driver.next_desc * FRAME_MAX,
 				FRAME_MAX);
 		}
 		seq += want;
@@ -564,7 +564,8 @@ static bool rx_used_reach(struct tv_guest *g, uint16_t count, int timeout_ms)
 {
 	double end = now_ms() + timeout_ms;
 
-	while ((uint16_t)(ring_used_idx(&g->rx) - g->rx.last_used) < count) {
+	while ((uint16_t)(driver_ring_used_idx(&g->rx.driver) -
+			  g->rx.driver.last_used) < count) {
 		if (now_ms() > end)
 			return false;
 		usleep(1000);

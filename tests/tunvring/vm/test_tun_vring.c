@@ -171,11 +171,7 @@ void tv_group_bad_fds(void)
 	tv_net_close(&n);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-	unsigned int timeout;
-} groups[] = {
+static const struct tap_named_group groups[] = {
 	{ "attach", tv_group_attach, 30 },
 	{ "badfds", tv_group_bad_fds, 30 },
 	{ "tx", tv_group_tx, 60 },
@@ -192,31 +188,12 @@ static const struct {
 	{ "retry", tv_group_retry, 60 },
 };
 
-static bool wanted(const char *name, int argc, char **argv)
-{
-	int i;
-
-	if (argc < 2)
-		return true;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned int i;
-
 	tap_init();
-	if (access("/dev/tun_vring", F_OK) || access("/dev/net/tun", F_OK)) {
-		printf("Bail out! no /dev/tun_vring or /dev/net/tun\n");
-		return 2;
-	}
+	if (access("/dev/tun_vring", F_OK) || access("/dev/net/tun", F_OK))
+		tap_bail_out("no /dev/tun_vring or /dev/net/tun");
 	tv_net_global_setup();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (wanted(groups[i].name, argc, argv))
-			tap_group(groups[i].name, groups[i].fn,
-				  groups[i].timeout);
+	tap_run_groups(groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
 	return tap_finish();
 }

@@ -15,24 +15,6 @@
 . /suites/lib.sh
 TAP_PREFIX="tunvring suite: "
 
-quietly() {
-	out=$("$@" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return "$status"
-}
-
-loaded() { grep -q "^$1 " /proc/modules; }
-unloads() { quietly rmmod "$1" && ! loaded "$1"; }
-
-runs() {
-	echo "# running $*"
-	"$@"
-	status=$?
-	echo "# $1 exited with status $status"
-	[ "$status" -le 1 ]
-}
-
 # rmmod must refuse while a binding is open: the fops owner pins the module.
 busy_while_open() {
 	exec 3<>/dev/tun_vring || return 1
@@ -46,16 +28,11 @@ check "tun loads (modprobe)" quietly modprobe tun
 # For the macvtap group: macvtap brings tap.ko, which tun_vring borrows
 # tap_get_socket() from (without depending on it).
 check "macvtap and dummy load (modprobe)" quietly modprobe -a macvtap dummy
-check "vringfd.ko loads" quietly insmod /lib/lguest/vringfd.ko
-check "tun_vring.ko loads" quietly insmod /lib/lguest/tun_vring.ko
+check "vringfd.ko loads" loads vringfd
+check "tun_vring.ko loads" loads tun_vring
 check "/dev/tun_vring exists" test -c /dev/tun_vring
 
-groups=
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in
-	tunvring.groups=*) groups=$(echo "${arg#tunvring.groups=}" | tr ',' ' ') ;;
-	esac
-done
+groups=$(param tunvring.groups | tr ',' ' ')
 # shellcheck disable=SC2086
 check "test_tun_vring ran to the end" runs test_tun_vring $groups
 

@@ -112,33 +112,18 @@ void tv_kick(const struct tv_guest *g, const struct test_ring *r)
 }
 
 /*
- * Does the device want a kick for the chains published since avail->idx
- * was `old`?  Asked the way a virtio driver asks: avail_event with
- * EVENT_IDX, VRING_USED_F_NO_NOTIFY without.  Honouring it means every
- * test also checks that tun_vring asks for kicks when it needs them.
+ * Kick only when the device asks to: honouring its wish means every test
+ * also checks that tun_vring asks for kicks when it needs them.
  */
-static bool kick_wanted(const struct test_ring *r, uint16_t old)
-{
-	uint16_t *avail_event = (uint16_t *)&r->vr.used->ring[r->num];
-
-	/* Our avail->idx store before we read the device's wish. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (r->features & (1ULL << VRINGFD_F_EVENT_IDX))
-		return vring_need_event(__atomic_load_n(avail_event,
-							__ATOMIC_RELAXED),
-					r->avail_idx, old);
-	return !(__atomic_load_n(&r->vr.used->flags, __ATOMIC_RELAXED) &
-		 VRING_USED_F_NO_NOTIFY);
-}
-
 void tv_post(struct tv_guest *g, struct test_ring *r, const struct seg *segs,
 	     unsigned int nsegs)
 {
-	uint16_t old = r->avail_idx;
+	uint16_t old = r->driver.avail_idx;
 
 	ring_add_chain(r, segs, nsegs);
-	ring_publish(r);
-	if (kick_wanted(r, old))
+	driver_ring_publish(&r->driver);
+	if (driver_ring_kick_wanted(&r->driver, old,
+				    r->features & (1ULL << VRINGFD_F_EVENT_IDX)))
 		tv_kick(g, r);
 	else
 		g->kicks_saved++;
@@ -151,7 +136,8 @@ bool tv_wait_used(struct tv_guest *g, struct test_ring *r, unsigned int count,
 	double end = now_ms() + timeout_ms;
 
 	for (;;) {
-		if ((uint16_t)(ring_used_idx(r) - r->last_used) >= count)
+		if ((uint16_t)(driver_ring_used_idx(&r->driver) -
+			       r->driver.last_used) >= count)
 			return true;
 		if (now_ms() > end)
 			return false;
@@ -176,7 +162,7 @@ void tv_send(struct tv_guest *g, const void *hdr, const void *frame,
 		tap_diag("no tx slot for a %zu-byte frame", len);
 		return;
 	}
-	buf = g->tx_slots + (size_t)g->tx.next_desc * TV_SLOT;
+	buf = g->tx_slots + (size_t)g->tx.driver.next_desc * TV_SLOT;
 	seg.buf = buf;
 	memcpy(buf, hdr, TV_HDR_LEN);
 	memcpy(buf + TV_HDR_LEN, frame, len);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <stdint.h>
 
+#include "tap.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int replay(const char *path)
@@ -34,6 +36,13 @@ static int replay(const char *path)
 		n = fread(data + size, 1, cap - size, f);
 		size += n;
 	} while (n);
+	/* Half a file would replay as another input: none at all. */
+	if (ferror(f)) {
+		perror(path);
+		fclose(f);
+		free(data);
+		return -1;
+	}
 	fclose(f);
 	LLVMFuzzerTestOneInput(data, size);
 	free(data);
@@ -42,20 +51,19 @@ static int replay(const char *path)
 
 int main(int argc, char **argv)
 {
-	int i, failed = 0;
+	int i;
 
-	printf("1..%d\n", argc - 1);
+	/* Line-buffered (tap_init()): an abort loses no earlier result. */
+	tap_init();
+	tap_plan(argc - 1);
 	for (i = 1; i < argc; i++) {
 		const char *name = strrchr(argv[i], '/');
 
-		fflush(stdout);
-		if (replay(argv[i])) {
-			printf("not ok %d - replay %s (unreadable)\n", i, argv[i]);
-			failed++;
-			continue;
-		}
-		printf("ok %d - fuzz input %s replays clean\n", i,
-		       name ? name + 1 : argv[i]);
+		if (replay(argv[i]))
+			tap_ok(false, "replay %s (unreadable)", argv[i]);
+		else
+			tap_ok(true, "fuzz input %s replays clean",
+			       name ? name + 1 : argv[i]);
 	}
-	return failed ? 1 : 0;
+	return tap_finish();
 }

@@ -25,8 +25,9 @@ $(BUILD)/fuzz/fuzz_vring_core: $(FUZZ_SRCS) $(FUZZ_HDRS)
 
 # The same target without libFuzzer, for replaying inputs (gcc; the
 # sanitizer flags come from vringfd-unit.mk).
-$(BUILD)/fuzz/fuzz_replay: $(FUZZ_SRCS) $(FUZZ_HDRS) tests/vringfd/fuzz/fuzz_replay.c
-	$(call build_program,$(CC) $(FUZZ_CFLAGS) $(SANITIZE_CFLAGS))
+$(BUILD)/fuzz/fuzz_replay: $(FUZZ_SRCS) $(FUZZ_HDRS) tests/vringfd/fuzz/fuzz_replay.c \
+		tests/lib/tap.c tests/lib/tap.h
+	$(call build_program,$(CC) $(FUZZ_CFLAGS) -Itests/lib $(SANITIZE_CFLAGS))
 
 .PHONY: fuzz-run fuzz-replay
 fuzz-run: $(BUILD)/fuzz/fuzz_vring_core

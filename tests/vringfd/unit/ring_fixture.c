@@ -30,7 +30,7 @@ static bool host_within(const void *p, const u8 *block, size_t size)
 /* Which part a host pointer is in, so we can translate it. */
 u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p)
 {
-	u32 num = fx->ring.num;
+	u32 num = fx->driver.vr.num;
 
 	if (fx->avail_bytes &&
 	    host_within(p, fx->avail_bytes, vring_core_avail_size(num)))
@@ -45,7 +45,7 @@ u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p)
 static void fixture_lay_out_legacy(struct ring_fixture *fx, u32 num)
 {
 	fx->ring_bytes = alloc_or_die(vring_size(num, FIXTURE_ALIGN));
-	vring_init(&fx->ring, num, fx->ring_bytes, FIXTURE_ALIGN);
+	vring_init(&fx->driver.vr, num, fx->ring_bytes, FIXTURE_ALIGN);
 	fx->ring_addr[0] = FIXTURE_RING_ADDR;
 }
 
@@ -59,15 +59,13 @@ static void fixture_lay_out_apart(struct ring_fixture *fx, u32 num)
 	fx->used_bytes = alloc_or_die(vring_core_used_size(num));
 	for (i = 0; i < 3; i++)
 		fx->ring_addr[i] = FIXTURE_RING_ADDR + i * FIXTURE_PART_GAP;
-	fx->ring.num = num;
-	fx->ring.desc = (struct vring_desc *)fx->ring_bytes;
-	fx->ring.avail = (struct vring_avail *)fx->avail_bytes;
-	fx->ring.used = (struct vring_used *)fx->used_bytes;
+	driver_ring_init(&fx->driver, num, fx->ring_bytes, fx->avail_bytes,
+			 fx->used_bytes);
 }
 
 static void fixture_map_ring(struct ring_fixture *fx, u32 num)
 {
-	struct vring *ring = &fx->ring;
+	struct vring *ring = &fx->driver.vr;
 
 	fake_mem_map(&fx->mem, "desc", fixture_ring_addr(fx, ring->desc),
 		     vring_core_desc_size(num), ring->desc, FAKE_READ);
@@ -99,9 +97,9 @@ struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy)
 	fx->segs = alloc_or_die(sizeof(*fx->segs) * num);
 	fx->vr.num = num;
 	fx->vr.features = features;
-	fx->vr.desc = fixture_ring_addr(fx, fx->ring.desc);
-	fx->vr.avail = fixture_ring_addr(fx, fx->ring.avail);
-	fx->vr.used = fixture_ring_addr(fx, fx->ring.used);
+	fx->vr.desc = fixture_ring_addr(fx, fx->driver.vr.desc);
+	fx->vr.avail = fixture_ring_addr(fx, fx->driver.vr.avail);
+	fx->vr.used = fixture_ring_addr(fx, fx->driver.vr.used);
 	fx->vr.base = FIXTURE_BASE;
 	fx->vr.limit = FIXTURE_LIMIT;
 	fx->vr.mem = &fx->mem;
@@ -139,70 +137,12 @@ void *fixture_buf(struct ring_fixture *fx, u64 offset)
 	return fx->buf_bytes + FIXTURE_GUARD + offset;
 }
 
-static void fill_desc(struct vring_desc *desc, u64 addr, u32 len, u16 flags,
-		      u16 next)
-{
-	desc->addr = htole64(addr);
-	desc->len = htole32(len);
-	desc->flags = htole16(flags);
-	desc->next = htole16(next);
-}
-
-void fixture_desc(struct ring_fixture *fx, u16 i, u64 addr, u32 len,
-		  u16 flags, u16 next)
-{
-	fill_desc(&fx->ring.desc[i], addr, len, flags, next);
-}
-
 void fixture_table_desc(struct ring_fixture *fx, u64 table, u16 i, u64 addr,
 			u32 len, u16 flags, u16 next)
 {
 	struct vring_desc *t = fixture_buf(fx, table);
 
-	fill_desc(&t[i], addr, len, flags, next);
-}
-
-void fixture_publish(struct ring_fixture *fx, u16 head)
-{
-	fx->ring.avail->ring[fx->avail_idx & (fx->ring.num - 1)] = htole16(head);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	fixture_set_avail_idx(fx, fx->avail_idx + 1);
-}
-
-void fixture_set_avail_idx(struct ring_fixture *fx, u16 idx)
-{
-	fx->avail_idx = idx;
-	fx->ring.avail->idx = htole16(idx);
-}
-
-void fixture_set_used_event(struct ring_fixture *fx, u16 idx)
-{
-	vring_used_event(&fx->ring) = htole16(idx);
-}
-
-u16 fixture_avail_event(const struct ring_fixture *fx)
-{
-	return le16toh(vring_avail_event(&fx->ring));
-}
-
-u16 fixture_used_idx(const struct ring_fixture *fx)
-{
-	return le16toh(fx->ring.used->idx);
-}
-
-u16 fixture_used_flags(const struct ring_fixture *fx)
-{
-	return le16toh(fx->ring.used->flags);
-}
-
-void fixture_used_elem(const struct ring_fixture *fx, u16 idx, u32 *id,
-		       u32 *len)
-{
-	const struct vring_used_elem *elem =
-		&fx->ring.used->ring[idx & (fx->ring.num - 1)];
-
-	*id = le32toh(elem->id);
-	*len = le32toh(elem->len);
+	driver_desc_fill(&t[i], addr, len, flags, next);
 }
 
 bool fixture_guards_intact(const struct ring_fixture *fx)

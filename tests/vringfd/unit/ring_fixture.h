@@ -9,12 +9,14 @@
  * <linux/virtio_ring.h> instead.  Either way each part is its own region,
  * desc and avail read-only (the device never writes them), and a buffer
  * window [FIXTURE_BASE, FIXTURE_BASE + FIXTURE_LIMIT) is mapped with guard
- * bytes on both sides.  The test then plays the driver through the host
- * view (fx->ring) and the core through fx->vr.
+ * bytes on both sides.  The test then plays the driver through
+ * fx->driver (tests/lib/driver_ring.h, over the host view of the parts)
+ * and the core through fx->vr.
  */
 #ifndef RING_FIXTURE_H
 #define RING_FIXTURE_H
 
+#include "driver_ring.h"
 #include "fake_mem.h"
 
 #define FIXTURE_RING_ADDR	0x10000000ULL
@@ -31,14 +33,12 @@ struct ring_fixture {
 	struct fake_mem mem;
 	struct vring_core vr;
 	struct vring_seg *segs;
-	struct vring ring;	/* the driver's (host) view of the parts */
+	struct driver_ring driver;	/* the driver's (host) view */
 	u8 *ring_bytes;		/* legacy: the block; else desc, avail, used */
 	u8 *avail_bytes;
 	u8 *used_bytes;
 	u64 ring_addr[3];	/* core address of ring_bytes, avail, used */
 	u8 *buf_bytes;		/* FIXTURE_GUARD bytes, the window, a guard */
-	u16 avail_idx;		/* the driver's next avail->idx */
-	u16 last_used;		/* the driver's last seen used->idx */
 	int init_result;
 };
 
@@ -50,26 +50,14 @@ struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy);
 struct ring_fixture *fixture_new_legacy(u32 num, u64 features);
 void fixture_free(struct ring_fixture *fx);
 
-/* Core address of ring part 'p' (a host pointer inside fx->ring). */
+/* Core address of ring part 'p' (a host pointer inside fx->driver.vr). */
 u64 fixture_ring_addr(const struct ring_fixture *fx, const void *p);
 /* Host pointer to the buffer window at an offset (descriptor address). */
 void *fixture_buf(struct ring_fixture *fx, u64 offset);
 
-/* Driver: fill descriptor i in the table, or in a table in buffer memory. */
-void fixture_desc(struct ring_fixture *fx, u16 i, u64 addr, u32 len,
-		  u16 flags, u16 next);
+/* Driver: fill entry i of an indirect table at offset table in the window. */
 void fixture_table_desc(struct ring_fixture *fx, u64 table, u16 i, u64 addr,
 			u32 len, u16 flags, u16 next);
-/* Driver: put head in the next avail slot and move avail->idx. */
-void fixture_publish(struct ring_fixture *fx, u16 head);
-void fixture_set_avail_idx(struct ring_fixture *fx, u16 idx);
-void fixture_set_used_event(struct ring_fixture *fx, u16 idx);
-u16 fixture_avail_event(const struct ring_fixture *fx);
-u16 fixture_used_idx(const struct ring_fixture *fx);
-u16 fixture_used_flags(const struct ring_fixture *fx);
-/* The used element at slot index idx (mod num). */
-void fixture_used_elem(const struct ring_fixture *fx, u16 idx, u32 *id,
-		       u32 *len);
 
 /* True when no access faulted, escaped the window, or hit a guard byte. */
 bool fixture_memory_clean(struct ring_fixture *fx);

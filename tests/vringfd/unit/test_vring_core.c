@@ -46,7 +46,7 @@ static void check_broken(struct ring_fixture *fx, int result,
 {
 	struct vring_chain chain;
 
-	bool failed_before = tap_case_failed;
+	bool failed_before = tap_test_failing();
 
 	CHECK_EQ(result, -EIO);
 	CHECK(fx->vr.broken != NULL);
@@ -58,7 +58,7 @@ static void check_broken(struct ring_fixture *fx, int result,
 		CHECK_EQ(fx->mem.faults, 0);
 	CHECK_EQ(take(fx, &chain), -EIO);
 	CHECK_EQ(fx->mem.reports, 1);
-	if (tap_case_failed && !failed_before)
+	if (tap_test_failing() && !failed_before)
 		printf("#   reason: %s; memory: %s\n",
 		       fx->vr.broken ? fx->vr.broken : "(not broken)",
 		       fx->mem.first_problem[0] ? fx->mem.first_problem : "ok");
@@ -69,7 +69,7 @@ static void expect_chain_breaks(struct ring_fixture *fx, u16 head)
 {
 	struct vring_chain chain;
 
-	fixture_publish(fx, head);
+	driver_ring_publish_head(&fx->driver, head);
 	check_broken(fx, take(fx, &chain), false);
 }
 
@@ -180,20 +180,20 @@ static void test_legacy_layout_ring(void)
 	u32 id, len;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 15, 0x100, 32, VRING_DESC_F_NEXT, 14);
-	fixture_desc(fx, 14, 0x200, 64, VRING_DESC_F_WRITE, 0);
-	fixture_publish(fx, 15);
+	driver_ring_set_desc(&fx->driver, 15, 0x100, 32, VRING_DESC_F_NEXT, 14);
+	driver_ring_set_desc(&fx->driver, 14, 0x200, 64, VRING_DESC_F_WRITE, 0);
+	driver_ring_publish_head(&fx->driver, 15);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 15);
 	CHECK_EQ(chain.readable_len, 32);
 	CHECK_EQ(chain.writable_len, 64);
 	CHECK_EQ(vring_core_push_used(&fx->vr, chain.head, 48), 0);
-	CHECK_EQ(fixture_used_idx(fx), 1);
-	fixture_used_elem(fx, 0, &id, &len);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 1);
+	driver_ring_used_elem(&fx->driver, 0, &id, &len);
 	CHECK_EQ(id, 15);
 	CHECK_EQ(len, 48);
 	CHECK_EQ(vring_core_enable_kicks(&fx->vr), 0);
-	CHECK_EQ(fixture_avail_event(fx), 1);
+	CHECK_EQ(driver_ring_avail_event(&fx->driver), 1);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
 }
@@ -222,28 +222,28 @@ static void test_init_resumes_from_used_idx(void)
 	struct vring_chain chain;
 	u32 id, len;
 
-	fx->ring.used->idx = htole16(start);
-	fixture_set_avail_idx(fx, start);
+	fx->driver.vr.used->idx = htole16(start);
+	driver_ring_set_avail_idx(&fx->driver, start);
 	fx->init_result = vring_core_init(&fx->vr, fx->segs);
 	fixture_ok(fx);
 	CHECK_EQ(fx->vr.last_avail, start);
 	CHECK_EQ(fx->vr.used_idx, start);
 
-	fixture_desc(fx, 5, 0x100, 16, 0, 0);
-	fixture_desc(fx, 6, 0x200, 16, VRING_DESC_F_WRITE, 0);
-	fixture_publish(fx, 5);
-	fixture_publish(fx, 6);
+	driver_ring_set_desc(&fx->driver, 5, 0x100, 16, 0, 0);
+	driver_ring_set_desc(&fx->driver, 6, 0x200, 16, VRING_DESC_F_WRITE, 0);
+	driver_ring_publish_head(&fx->driver, 5);
+	driver_ring_publish_head(&fx->driver, 6);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 5);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 6);
 	CHECK_EQ(vring_core_push_used(&fx->vr, 5, 0), 0);
 	CHECK_EQ(vring_core_push_used(&fx->vr, 6, 16), 0);
-	CHECK_EQ(fixture_used_idx(fx), (u16)(start + 2));
-	fixture_used_elem(fx, start, &id, &len);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), (u16)(start + 2));
+	driver_ring_used_elem(&fx->driver, start, &id, &len);
 	CHECK_EQ(id, 5);
 	CHECK_EQ(len, 0);
-	fixture_used_elem(fx, (u16)(start + 1), &id, &len);
+	driver_ring_used_elem(&fx->driver, (u16)(start + 1), &id, &len);
 	CHECK_EQ(id, 6);
 	CHECK_EQ(len, 16);
 	CHECK(fixture_memory_clean(fx));
@@ -270,8 +270,8 @@ static void test_single_readable_descriptor(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 3, 0x1230, 100, 0, 0);
-	fixture_publish(fx, 3);
+	driver_ring_set_desc(&fx->driver, 3, 0x1230, 100, 0, 0);
+	driver_ring_publish_head(&fx->driver, 3);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 3);
 	CHECK_EQ(chain.nsegs, 1);
@@ -303,11 +303,11 @@ static void test_multi_descriptor_chain(void)
 	for (i = 0; i < ARRAY_SIZE(d); i++) {
 		bool last = i + 1 == ARRAY_SIZE(d);
 
-		fixture_desc(fx, d[i].index, d[i].addr, d[i].len,
-			     d[i].flags | (last ? 0 : VRING_DESC_F_NEXT),
-			     last ? 0 : d[i + 1].index);
+		driver_ring_set_desc(&fx->driver, d[i].index, d[i].addr, d[i].len,
+				     d[i].flags | (last ? 0 : VRING_DESC_F_NEXT),
+				     last ? 0 : d[i + 1].index);
 	}
-	fixture_publish(fx, d[0].index);
+	driver_ring_publish_head(&fx->driver, d[0].index);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, d[0].index);
 	CHECK_EQ(chain.nsegs, ARRAY_SIZE(d));
@@ -333,8 +333,8 @@ static void test_chains_in_avail_order(void)
 
 	fixture_ok(fx);
 	for (i = 0; i < ARRAY_SIZE(heads); i++) {
-		fixture_desc(fx, heads[i], 0x100 * i, 8, VRING_DESC_F_WRITE, 0);
-		fixture_publish(fx, heads[i]);
+		driver_ring_set_desc(&fx->driver, heads[i], 0x100 * i, 8, VRING_DESC_F_WRITE, 0);
+		driver_ring_publish_head(&fx->driver, heads[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(heads); i++) {
 		CHECK_EQ(take(fx, &chain), 1);
@@ -357,9 +357,9 @@ static void test_chain_of_num_descriptors(void)
 
 	fixture_ok(fx);
 	for (i = 0; i < num; i++)
-		fixture_desc(fx, i, 0x40 * i, 0x10,
-			     i + 1u < num ? VRING_DESC_F_NEXT : 0, i + 1);
-	fixture_publish(fx, 0);
+		driver_ring_set_desc(&fx->driver, i, 0x40 * i, 0x10,
+				     i + 1u < num ? VRING_DESC_F_NEXT : 0, i + 1);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.nsegs, num);
 	CHECK_EQ(chain.readable_len, 0x10 * num);
@@ -375,9 +375,9 @@ static void test_zero_length_descriptor(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 0, VRING_DESC_F_NEXT, 1);
-	fixture_desc(fx, 1, 0x200, 12, VRING_DESC_F_WRITE, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 0, VRING_DESC_F_NEXT, 1);
+	driver_ring_set_desc(&fx->driver, 1, 0x200, 12, VRING_DESC_F_WRITE, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.readable_len, 0);
 	CHECK_EQ(chain.writable_len, 12);
@@ -399,9 +399,9 @@ static void test_indirect_table(void)
 	fixture_table_desc(fx, table, 0, 0x1000, 14, VRING_DESC_F_NEXT, 2);
 	fixture_table_desc(fx, table, 2, 0x2000, 15, VRING_DESC_F_NEXT, 1);
 	fixture_table_desc(fx, table, 1, 0x3000, 16, VRING_DESC_F_WRITE, 0);
-	fixture_desc(fx, 5, table, 3 * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
-	fixture_publish(fx, 5);
+	driver_ring_set_desc(&fx->driver, 5, table, 3 * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_publish_head(&fx->driver, 5);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 5);
 	CHECK_EQ(chain.nsegs, 3);
@@ -431,9 +431,9 @@ static void test_indirect_table_of_num_entries(void)
 	for (i = 0; i < num; i++)
 		fixture_table_desc(fx, table, i, 0x40 * i, 8,
 				   i + 1u < num ? VRING_DESC_F_NEXT : 0, i + 1);
-	fixture_desc(fx, 0, table, num * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, table, num * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.nsegs, num);
 	CHECK_EQ(chain.readable_len, 8 * num);
@@ -450,22 +450,22 @@ static void test_push_used(void)
 	u32 id, len;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 2, 0x100, 64, VRING_DESC_F_WRITE, 0);
-	fixture_desc(fx, 3, 0x200, 64, VRING_DESC_F_WRITE, 0);
-	fixture_publish(fx, 2);
-	fixture_publish(fx, 3);
+	driver_ring_set_desc(&fx->driver, 2, 0x100, 64, VRING_DESC_F_WRITE, 0);
+	driver_ring_set_desc(&fx->driver, 3, 0x200, 64, VRING_DESC_F_WRITE, 0);
+	driver_ring_publish_head(&fx->driver, 2);
+	driver_ring_publish_head(&fx->driver, 3);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(take(fx, &chain), 1);
-	CHECK_EQ(fixture_used_idx(fx), 0);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 0);
 	/* Out of order, as a device may. */
 	CHECK_EQ(vring_core_push_used(&fx->vr, 3, 33), 0);
-	CHECK_EQ(fixture_used_idx(fx), 1);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 1);
 	CHECK_EQ(vring_core_push_used(&fx->vr, 2, 22), 0);
-	CHECK_EQ(fixture_used_idx(fx), 2);
-	fixture_used_elem(fx, 0, &id, &len);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 2);
+	driver_ring_used_elem(&fx->driver, 0, &id, &len);
 	CHECK_EQ(id, 3);
 	CHECK_EQ(len, 33);
-	fixture_used_elem(fx, 1, &id, &len);
+	driver_ring_used_elem(&fx->driver, 1, &id, &len);
 	CHECK_EQ(id, 2);
 	CHECK_EQ(len, 22);
 	CHECK(fixture_memory_clean(fx));
@@ -479,13 +479,13 @@ static void test_push_used(void)
 static void check_elem_before_idx(struct fake_mem *mem, u64 addr, size_t len)
 {
 	struct ring_fixture *fx = mem->hook_data;
-	u16 idx = fixture_used_idx(fx);
+	u16 idx = driver_ring_used_idx(&fx->driver);
 	u32 id, elem_len;
 
 	(void)len;
-	if (addr != fixture_ring_addr(fx, &fx->ring.used->idx) || !idx)
+	if (addr != fixture_ring_addr(fx, &fx->driver.vr.used->idx) || !idx)
 		return;
-	fixture_used_elem(fx, (u16)(idx - 1), &id, &elem_len);
+	driver_ring_used_elem(&fx->driver, (u16)(idx - 1), &id, &elem_len);
 	CHECK_EQ(id, (u32)(idx - 1) * 3 % 8);
 	CHECK_EQ(elem_len, 100 + idx - 1);
 }
@@ -500,7 +500,7 @@ static void test_push_used_element_before_index(void)
 	fx->mem.after_write = check_elem_before_idx;
 	for (i = 0; i < 12; i++)
 		CHECK_EQ(vring_core_push_used(&fx->vr, i * 3 % 8, 100 + i), 0);
-	CHECK_EQ(fixture_used_idx(fx), 12);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 12);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
 }
@@ -513,8 +513,8 @@ static void test_discard_returns_chains_again(void)
 
 	fixture_ok(fx);
 	for (i = 0; i < 3; i++) {
-		fixture_desc(fx, i, 0x100 * i, 10 + i, 0, 0);
-		fixture_publish(fx, i);
+		driver_ring_set_desc(&fx->driver, i, 0x100 * i, 10 + i, 0, 0);
+		driver_ring_publish_head(&fx->driver, i);
 	}
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(take(fx, &chain), 1);
@@ -546,19 +546,19 @@ static void run_wraparound(u64 features)
 
 	if (!fixture_ok(fx))
 		goto out;
-	while (done < total && !tap_case_failed) {
+	while (done < total && !tap_test_failing()) {
 		u32 i, seq, n = min(batch, total - sent);
 		bool want = !(round & 1);
 		u16 used;
 
 		for (i = 0; i < n; i++, sent++) {
-			fixture_desc(fx, i, 0x10 * i, 4, 0, 0);
+			driver_ring_set_desc(&fx->driver, i, 0x10 * i, 4, 0, 0);
 			*(u32 *)fixture_buf(fx, 0x10 * i) = sent;
-			fixture_publish(fx, i);
+			driver_ring_publish_head(&fx->driver, i);
 		}
 		if (event_idx)
-			fixture_set_used_event(fx, want ? fx->last_used :
-					       (u16)(fx->last_used - 1));
+			driver_ring_set_used_event(&fx->driver, want ? fx->driver.last_used :
+						   (u16)(fx->driver.last_used - 1));
 		for (i = 0; i < n; i++) {
 			CHECK_EQ(take(fx, &chain), 1);
 			CHECK_EQ(vring_core_copy_from_chain(&fx->vr, &chain, 0,
@@ -572,12 +572,12 @@ static void run_wraparound(u64 features)
 			CHECK_EQ(vring_core_need_signal(&fx->vr), want);
 		else
 			CHECK(vring_core_need_signal(&fx->vr));
-		used = fixture_used_idx(fx);
-		CHECK_EQ(used, (u16)(fx->last_used + n));
-		for (i = 0; fx->last_used != used; i++, fx->last_used++) {
+		used = driver_ring_used_idx(&fx->driver);
+		CHECK_EQ(used, (u16)(fx->driver.last_used + n));
+		for (i = 0; fx->driver.last_used != used; i++, fx->driver.last_used++) {
 			u32 id, len;
 
-			fixture_used_elem(fx, fx->last_used, &id, &len);
+			driver_ring_used_elem(&fx->driver, fx->driver.last_used, &id, &len);
 			CHECK_EQ(id, i);
 			CHECK_EQ(len, done + i);
 		}
@@ -585,7 +585,7 @@ static void run_wraparound(u64 features)
 		round++;
 	}
 	CHECK_EQ(done, total);
-	CHECK_EQ(fixture_used_idx(fx), (u16)total);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), (u16)total);
 	CHECK_EQ(fx->vr.last_avail, (u16)total);
 	CHECK(!fx->vr.broken);
 	CHECK(fixture_memory_clean(fx));
@@ -610,8 +610,8 @@ static void use_one(struct ring_fixture *fx, u16 head)
 {
 	struct vring_chain chain;
 
-	fixture_desc(fx, head, 0x100, 8, VRING_DESC_F_WRITE, 0);
-	fixture_publish(fx, head);
+	driver_ring_set_desc(&fx->driver, head, 0x100, 8, VRING_DESC_F_WRITE, 0);
+	driver_ring_publish_head(&fx->driver, head);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(vring_core_push_used(&fx->vr, chain.head, 8), 0);
 }
@@ -623,10 +623,10 @@ static void test_signal_without_event_idx(void)
 	fixture_ok(fx);
 	use_one(fx, 0);
 	CHECK(vring_core_need_signal(&fx->vr));
-	fx->ring.avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+	fx->driver.vr.avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
 	use_one(fx, 1);
 	CHECK(!vring_core_need_signal(&fx->vr));
-	fx->ring.avail->flags = 0;
+	fx->driver.vr.avail->flags = 0;
 	use_one(fx, 2);
 	CHECK(vring_core_need_signal(&fx->vr));
 	CHECK(fixture_memory_clean(fx));
@@ -642,14 +642,14 @@ static void test_signal_event_idx_first(void)
 	struct ring_fixture *fx = fixture_new(8, FEAT_EVENT_IDX);
 
 	fixture_ok(fx);
-	fixture_set_used_event(fx, 0x8000);
+	driver_ring_set_used_event(&fx->driver, 0x8000);
 	use_one(fx, 0);
 	CHECK(!vring_core_need_signal(&fx->vr));
 	fixture_free(fx);
 
 	fx = fixture_new(8, FEAT_EVENT_IDX);
 	fixture_ok(fx);
-	fixture_set_used_event(fx, 0);		/* "tell me when 0 is used" */
+	driver_ring_set_used_event(&fx->driver, 0);	/* "tell me when 0 is used" */
 	use_one(fx, 0);
 	CHECK(vring_core_need_signal(&fx->vr));
 	use_one(fx, 1);
@@ -667,7 +667,7 @@ static void test_signal_event_idx_crossing(void)
 	fixture_ok(fx);
 	use_one(fx, 0);				/* used->idx 1 */
 	CHECK(vring_core_need_signal(&fx->vr));
-	fixture_set_used_event(fx, 2);		/* "tell me when 2 is used" */
+	driver_ring_set_used_event(&fx->driver, 2);	/* "tell me when 2 is used" */
 	use_one(fx, 1);				/* used->idx 2: not yet */
 	CHECK(!vring_core_need_signal(&fx->vr));
 	use_one(fx, 2);				/* used->idx 3: crossed */
@@ -675,7 +675,7 @@ static void test_signal_event_idx_crossing(void)
 	use_one(fx, 3);				/* 2 is behind us now */
 	use_one(fx, 4);
 	CHECK(!vring_core_need_signal(&fx->vr));
-	fixture_set_used_event(fx, 6);		/* inside the next batch */
+	driver_ring_set_used_event(&fx->driver, 6);	/* inside the next batch */
 	for (i = 5; i < 8; i++)
 		use_one(fx, i);			/* used->idx 5 -> 8 */
 	CHECK(vring_core_need_signal(&fx->vr));
@@ -691,10 +691,10 @@ static void test_signal_event_idx_ignores_flag(void)
 	struct ring_fixture *fx = fixture_new(8, FEAT_EVENT_IDX);
 
 	fixture_ok(fx);
-	fx->ring.avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+	fx->driver.vr.avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
 	use_one(fx, 0);
 	CHECK(vring_core_need_signal(&fx->vr));
-	fixture_set_used_event(fx, 1);
+	driver_ring_set_used_event(&fx->driver, 1);
 	use_one(fx, 1);
 	CHECK(vring_core_need_signal(&fx->vr));
 	CHECK(fixture_memory_clean(fx));
@@ -709,11 +709,11 @@ static void test_kicks_used_flags(void)
 
 	fixture_ok(fx);
 	CHECK_EQ(vring_core_disable_kicks(&fx->vr), 0);
-	CHECK(fixture_used_flags(fx) & VRING_USED_F_NO_NOTIFY);
+	CHECK(driver_ring_used_flags(&fx->driver) & VRING_USED_F_NO_NOTIFY);
 	CHECK_EQ(vring_core_disable_kicks(&fx->vr), 0);
-	CHECK(fixture_used_flags(fx) & VRING_USED_F_NO_NOTIFY);
+	CHECK(driver_ring_used_flags(&fx->driver) & VRING_USED_F_NO_NOTIFY);
 	CHECK_EQ(vring_core_enable_kicks(&fx->vr), 0);
-	CHECK(!(fixture_used_flags(fx) & VRING_USED_F_NO_NOTIFY));
+	CHECK(!(driver_ring_used_flags(&fx->driver) & VRING_USED_F_NO_NOTIFY));
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
 }
@@ -727,16 +727,16 @@ static void test_kicks_avail_event(void)
 
 	fixture_ok(fx);
 	for (i = 0; i < 3; i++) {
-		fixture_desc(fx, i, 0x100, 8, 0, 0);
-		fixture_publish(fx, i);
+		driver_ring_set_desc(&fx->driver, i, 0x100, 8, 0, 0);
+		driver_ring_publish_head(&fx->driver, i);
 	}
-	vring_avail_event(&fx->ring) = htole16(0x4242);
+	vring_avail_event(&fx->driver.vr) = htole16(0x4242);
 	CHECK_EQ(vring_core_disable_kicks(&fx->vr), 0);
 	while (take(fx, &chain) == 1)
 		;
 	CHECK_EQ(vring_core_enable_kicks(&fx->vr), 0);
-	CHECK_EQ(fixture_avail_event(fx), 3);
-	CHECK_EQ(fixture_avail_event(fx), fx->vr.last_avail);
+	CHECK_EQ(driver_ring_avail_event(&fx->driver), 3);
+	CHECK_EQ(driver_ring_avail_event(&fx->driver), fx->vr.last_avail);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
 }
@@ -752,8 +752,8 @@ static void test_kicks_enable_sees_pending(void)
 
 		fixture_ok(fx);
 		CHECK_EQ(vring_core_disable_kicks(&fx->vr), 0);
-		fixture_desc(fx, 0, 0x100, 8, 0, 0);
-		fixture_publish(fx, 0);
+		driver_ring_set_desc(&fx->driver, 0, 0x100, 8, 0, 0);
+		driver_ring_publish_head(&fx->driver, 0);
 		CHECK_EQ(vring_core_enable_kicks(&fx->vr), 1);
 		CHECK(fixture_memory_clean(fx));
 		fixture_free(fx);
@@ -769,14 +769,14 @@ static void publish_after_enable(struct fake_mem *mem, u64 addr, size_t len)
 {
 	struct ring_fixture *fx = mem->hook_data;
 	u64 watch = (fx->vr.features & FEAT_EVENT_IDX) ?
-		    fixture_ring_addr(fx, &vring_avail_event(&fx->ring)) :
+		    fixture_ring_addr(fx, &vring_avail_event(&fx->driver.vr)) :
 		    fx->vr.used;
 
 	(void)len;
-	if (addr != watch || fx->avail_idx != fx->vr.last_avail)
+	if (addr != watch || fx->driver.avail_idx != fx->vr.last_avail)
 		return;
-	fixture_desc(fx, 1, 0x100, 8, 0, 0);
-	fixture_publish(fx, 1);
+	driver_ring_set_desc(&fx->driver, 1, 0x100, 8, 0, 0);
+	driver_ring_publish_head(&fx->driver, 1);
 }
 
 static void test_kicks_enable_race(void)
@@ -795,7 +795,7 @@ static void test_kicks_enable_race(void)
 		fx->mem.after_write = publish_after_enable;
 		CHECK_EQ(vring_core_enable_kicks(&fx->vr), 1);
 		fx->mem.after_write = NULL;
-		CHECK_EQ(fx->avail_idx, 1);
+		CHECK_EQ(fx->driver.avail_idx, 1);
 		CHECK_EQ(take(fx, &chain), 1);
 		CHECK_EQ(chain.head, 1);
 		CHECK(fixture_memory_clean(fx));
@@ -822,10 +822,10 @@ static struct ring_fixture *copy_fixture(struct vring_chain *chain)
 	fixture_ok(fx);
 	fill_pattern(fx, 0, FIXTURE_LIMIT);
 	for (i = 0; i < n; i++)
-		fixture_desc(fx, i, copy_chain[i].addr, copy_chain[i].len,
-			     copy_chain[i].flags |
-			     (i + 1 < n ? VRING_DESC_F_NEXT : 0), i + 1);
-	fixture_publish(fx, 0);
+		driver_ring_set_desc(&fx->driver, i, copy_chain[i].addr, copy_chain[i].len,
+				     copy_chain[i].flags |
+				     (i + 1 < n ? VRING_DESC_F_NEXT : 0), i + 1);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, chain), 1);
 	return fx;
 }
@@ -926,13 +926,13 @@ static void test_hostile_descriptor_loop(void)
 	struct ring_fixture *fx = fixture_new(8, 0);
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 16, VRING_DESC_F_NEXT, 1);
-	fixture_desc(fx, 1, 0x200, 16, VRING_DESC_F_NEXT, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 16, VRING_DESC_F_NEXT, 1);
+	driver_ring_set_desc(&fx->driver, 1, 0x200, 16, VRING_DESC_F_NEXT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 
 	fx = fixture_new(8, 0);
-	fixture_desc(fx, 3, 0x100, 16, VRING_DESC_F_NEXT, 3);
+	driver_ring_set_desc(&fx->driver, 3, 0x100, 16, VRING_DESC_F_NEXT, 3);
 	expect_chain_breaks(fx, 3);
 	fixture_free(fx);
 }
@@ -949,8 +949,8 @@ static void test_hostile_chain_longer_than_num(void)
 	for (i = 0; i <= num; i++)
 		fixture_table_desc(fx, table, i, 0x40 * i, 8,
 				   i < num ? VRING_DESC_F_NEXT : 0, i + 1);
-	fixture_desc(fx, 0, table, (num + 1) * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, table, (num + 1) * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -963,8 +963,8 @@ static void test_hostile_indirect_loop(void)
 	fixture_ok(fx);
 	fixture_table_desc(fx, table, 0, 0x100, 8, VRING_DESC_F_NEXT, 1);
 	fixture_table_desc(fx, table, 1, 0x200, 8, VRING_DESC_F_NEXT, 0);
-	fixture_desc(fx, 0, table, 2 * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, table, 2 * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -978,8 +978,8 @@ static void test_hostile_nested_indirect(void)
 	fixture_table_desc(fx, inner, 0, 0x100, 8, 0, 0);
 	fixture_table_desc(fx, table, 0, inner, sizeof(struct vring_desc),
 			   VRING_DESC_F_INDIRECT, 0);
-	fixture_desc(fx, 0, table, sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, table, sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -991,9 +991,9 @@ static void test_hostile_indirect_with_next(void)
 
 	fixture_ok(fx);
 	fixture_table_desc(fx, table, 0, 0x100, 8, 0, 0);
-	fixture_desc(fx, 1, 0x200, 8, 0, 0);
-	fixture_desc(fx, 0, table, sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+	driver_ring_set_desc(&fx->driver, 1, 0x200, 8, 0, 0);
+	driver_ring_set_desc(&fx->driver, 0, table, sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -1009,7 +1009,7 @@ static void test_hostile_indirect_bad_length(void)
 		fixture_ok(fx);
 		fixture_table_desc(fx, 0x800, 0, 0x100, 8, 0, 0);
 		fixture_table_desc(fx, 0x800, 1, 0x100, 8, 0, 0);
-		fixture_desc(fx, 0, 0x800, lens[i], VRING_DESC_F_INDIRECT, 0);
+		driver_ring_set_desc(&fx->driver, 0, 0x800, lens[i], VRING_DESC_F_INDIRECT, 0);
 		tap_case("indirect len %u", lens[i]);
 		expect_chain_breaks(fx, 0);
 		fixture_free(fx);
@@ -1022,8 +1022,8 @@ static void test_hostile_indirect_without_feature(void)
 
 	fixture_ok(fx);
 	fixture_table_desc(fx, 0x800, 0, 0x100, 8, 0, 0);
-	fixture_desc(fx, 0, 0x800, sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x800, sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -1037,8 +1037,8 @@ static void test_hostile_indirect_next_beyond_table(void)
 	fixture_table_desc(fx, 0x800, 1, 0x100, 8, VRING_DESC_F_NEXT, 2);
 	/* Entry 2 exists in memory but is outside the 2-entry table. */
 	fixture_table_desc(fx, 0x800, 2, 0x100, 8, 0, 0);
-	fixture_desc(fx, 0, 0x800, 2 * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x800, 2 * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -1048,8 +1048,8 @@ static void test_hostile_indirect_table_outside_limit(void)
 	struct ring_fixture *fx = fixture_new(8, FEAT_INDIRECT);
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, FIXTURE_LIMIT - sizeof(struct vring_desc),
-		     2 * sizeof(struct vring_desc), VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, FIXTURE_LIMIT - sizeof(struct vring_desc),
+			     2 * sizeof(struct vring_desc), VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -1065,8 +1065,8 @@ static void test_hostile_avail_idx_too_far_ahead(void)
 	fx = fixture_new(8, 0);
 	fixture_ok(fx);
 	for (i = 0; i < 8; i++) {
-		fixture_desc(fx, i, 0x100, 8, 0, 0);
-		fixture_publish(fx, i);
+		driver_ring_set_desc(&fx->driver, i, 0x100, 8, 0, 0);
+		driver_ring_publish_head(&fx->driver, i);
 	}
 	for (i = 0; i < 8; i++)
 		CHECK_EQ(take(fx, &chain), 1);
@@ -1076,7 +1076,7 @@ static void test_hostile_avail_idx_too_far_ahead(void)
 	for (i = 0; i < ARRAY_SIZE(ahead); i++) {
 		fx = fixture_new(8, 0);
 		fixture_ok(fx);
-		fixture_set_avail_idx(fx, ahead[i]);
+		driver_ring_set_avail_idx(&fx->driver, ahead[i]);
 		tap_case("avail->idx %u ahead of 0", ahead[i]);
 		check_broken(fx, take(fx, &chain), false);
 		fixture_free(fx);
@@ -1106,7 +1106,7 @@ static void test_hostile_next_beyond_ring(void)
 		struct ring_fixture *fx = fixture_new(8, 0);
 
 		fixture_ok(fx);
-		fixture_desc(fx, 0, 0x100, 8, VRING_DESC_F_NEXT, nexts[i]);
+		driver_ring_set_desc(&fx->driver, 0, 0x100, 8, VRING_DESC_F_NEXT, nexts[i]);
 		expect_chain_breaks(fx, 0);
 		fixture_free(fx);
 	}
@@ -1122,8 +1122,8 @@ static void test_buffer_at_end_of_window(void)
 	fixture_ok(fx);
 	fill_pattern(fx, FIXTURE_LIMIT - 16, 16);
 	memcpy(want, fixture_buf(fx, FIXTURE_LIMIT - 16), 16);
-	fixture_desc(fx, 0, FIXTURE_LIMIT - 16, 16, 0, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, FIXTURE_LIMIT - 16, 16, 0, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(vring_core_copy_from_chain(&fx->vr, &chain, 0, got, 16), 16);
 	CHECK(!memcmp(got, want, 16));
@@ -1147,7 +1147,7 @@ static void test_hostile_buffer_outside_limit(void)
 		struct ring_fixture *fx = fixture_new(8, 0);
 
 		fixture_ok(fx);
-		fixture_desc(fx, 0, bad[i].addr, bad[i].len, 0, 0);
+		driver_ring_set_desc(&fx->driver, 0, bad[i].addr, bad[i].len, 0, 0);
 		tap_case("addr %#llx len %#x",
 			 (unsigned long long)bad[i].addr, bad[i].len);
 		expect_chain_breaks(fx, 0);
@@ -1167,8 +1167,8 @@ static void test_hostile_base_plus_addr_overflow(void)
 		fixture_ok(fx);
 		fx->vr.base = U64_MAX - 0xfff;
 		fx->vr.limit = U64_MAX;
-		fixture_desc(fx, 0, 0x1000, sizeof(struct vring_desc),
-			     flags[i], 0);
+		driver_ring_set_desc(&fx->driver, 0, 0x1000, sizeof(struct vring_desc),
+				     flags[i], 0);
 		expect_chain_breaks(fx, 0);
 		fixture_free(fx);
 	}
@@ -1192,9 +1192,9 @@ static void test_hostile_chain_length_overflow(void)
 
 		fixture_ok(fx);
 		fx->vr.limit = 1ULL << 40;
-		fixture_desc(fx, 0, 0, c[i].a, VRING_DESC_F_NEXT, 1);
-		fixture_desc(fx, 1, 0, c[i].b, c[i].b_flags, 0);
-		fixture_publish(fx, 0);
+		driver_ring_set_desc(&fx->driver, 0, 0, c[i].a, VRING_DESC_F_NEXT, 1);
+		driver_ring_set_desc(&fx->driver, 1, 0, c[i].b, c[i].b_flags, 0);
+		driver_ring_publish_head(&fx->driver, 0);
 		got = take(fx, &chain);
 		tap_case("lengths %#x + %#x", c[i].a, c[i].b);
 		if (c[i].ok) {
@@ -1213,8 +1213,9 @@ static void test_hostile_readable_after_writable(void)
 	struct ring_fixture *fx = fixture_new(8, FEAT_INDIRECT);
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
-	fixture_desc(fx, 1, 0x200, 8, 0, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 8,
+			     VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	driver_ring_set_desc(&fx->driver, 1, 0x200, 8, 0, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 
@@ -1222,8 +1223,8 @@ static void test_hostile_readable_after_writable(void)
 	fixture_table_desc(fx, 0x800, 0, 0x100, 8,
 			   VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	fixture_table_desc(fx, 0x800, 1, 0x200, 8, 0, 0);
-	fixture_desc(fx, 0, 0x800, 2 * sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x800, 2 * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
 }
@@ -1236,8 +1237,8 @@ static void test_efault_descriptor_table(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 8, 0, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 8, 0, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	fake_mem_region(&fx->mem, "desc")->perms = 0;
 	check_broken(fx, take(fx, &chain), true);
 	fixture_free(fx);
@@ -1268,8 +1269,8 @@ static void test_efault_used_ring(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 8, 0, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 8, 0, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
 	fake_mem_region(&fx->mem, "used")->perms = FAKE_READ;
 	check_broken(fx, vring_core_push_used(&fx->vr, 0, 0), true);
@@ -1310,9 +1311,9 @@ static void test_efault_indirect_table(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x800, sizeof(struct vring_desc),
-		     VRING_DESC_F_INDIRECT, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x800, sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	fake_mem_region(&fx->mem, "buffers")->perms = 0;
 	check_broken(fx, take(fx, &chain), true);
 	fixture_free(fx);
@@ -1327,8 +1328,8 @@ static void test_broken_ring_refuses_everything(void)
 	u8 bytes[8] = { 0 };
 	unsigned long writes;
 
-	fixture_desc(fx, 7, 0x100, 8, VRING_DESC_F_NEXT, 7);
-	fixture_publish(fx, 7);
+	driver_ring_set_desc(&fx->driver, 7, 0x100, 8, VRING_DESC_F_NEXT, 7);
+	driver_ring_publish_head(&fx->driver, 7);
 	CHECK_EQ(take(fx, &chain), -EIO);
 	writes = fx->mem.writes;
 	CHECK_EQ(take(fx, &chain), -EIO);
@@ -1341,7 +1342,7 @@ static void test_broken_ring_refuses_everything(void)
 	CHECK_EQ(vring_core_copy_to_chain(&fx->vr, &chain, 0, bytes, 8),
 		 -EIO);
 	CHECK_EQ(fx->mem.writes, writes);
-	CHECK_EQ(fixture_used_idx(fx), 0);
+	CHECK_EQ(driver_ring_used_idx(&fx->driver), 0);
 	CHECK_EQ(fx->mem.reports, 1);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
@@ -1369,11 +1370,11 @@ static void test_init_clears_broken(void)
 	struct vring_chain chain;
 
 	fixture_ok(fx);
-	fixture_desc(fx, 0, 0x100, 8, 0, 0);
+	driver_ring_set_desc(&fx->driver, 0, 0x100, 8, 0, 0);
 	expect_chain_breaks(fx, 9);
 	/* The driver fixes its ring and sets it up again from used->idx. */
-	fixture_set_avail_idx(fx, 0);
-	fixture_publish(fx, 0);
+	driver_ring_set_avail_idx(&fx->driver, 0);
+	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(vring_core_init(&fx->vr, fx->segs), 0);
 	CHECK(!fx->vr.broken);
 	CHECK_EQ(take(fx, &chain), 1);

@@ -4,12 +4,14 @@
 # address space in tests/vringfd/unit/ and run under AddressSanitizer and
 # UndefinedBehaviorSanitizer.  `make unit-check` prints TAP.
 
-UNIT_SRCS := $(sort $(wildcard tests/vringfd/unit/*.c)) fs/vring_core.c
-UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/unit/*.h) fs/vring_core.h
+UNIT_SRCS := $(sort $(wildcard tests/vringfd/unit/*.c)) fs/vring_core.c \
+	tests/lib/tap.c tests/lib/driver_ring.c
+UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/unit/*.h tests/lib/*.h) \
+	fs/vring_core.h
 SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 # tests/unit/ holds vring_core_user.h, the userspace half of vring_core.h.
-UNIT_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Ifs \
+UNIT_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Itests/lib -Ifs \
 	$(SANITIZE_CFLAGS)
 
 # A sanitizer report ends the program with this status, so a crash is

@@ -38,10 +38,8 @@ int main(void)
 	int fd, n;
 
 	tap_init();
-	if (posix_memalign(&buffer, page, vring_size(RING_NUM, page))) {
-		printf("Bail out! no memory for the ring\n");
-		return 1;
-	}
+	if (posix_memalign(&buffer, page, vring_size(RING_NUM, page)))
+		tap_bail_out("no memory for the ring");
 	memset(buffer, 0, vring_size(RING_NUM, page));
 	vring_init(&vr, RING_NUM, buffer, page);
 

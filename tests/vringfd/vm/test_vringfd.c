@@ -14,13 +14,7 @@
 
 #include "vringfd_tests.h"
 
-struct group {
-	const char *name;
-	void (*fn)(void);
-	unsigned int timeout;	/* seconds, generous for TCG */
-};
-
-static const struct group groups[] = {
+static const struct tap_named_group groups[] = {
 	{ "setup", test_setup, 60 },
 	{ "window", test_window, 60 },
 	{ "echo", test_echo, 120 },
@@ -36,31 +30,12 @@ static const struct group groups[] = {
 	{ "kernel_log", test_kernel_log, 30 },
 };
 
-static bool wanted(const char *name, int argc, char **argv)
-{
-	int i;
-
-	if (argc < 2)
-		return true;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return true;
-	return false;
-}
-
 int main(int argc, char **argv)
 {
-	size_t i;
-
 	tap_init();
-	if (access("/dev/vring", R_OK | W_OK) || access("/dev/vring_echo", R_OK | W_OK)) {
-		printf("Bail out! /dev/vring or /dev/vring_echo missing: load vringfd.ko and vring_echo.ko\n");
-		return 2;
-	}
+	if (access("/dev/vring", R_OK | W_OK) || access("/dev/vring_echo", R_OK | W_OK))
+		tap_bail_out("/dev/vring or /dev/vring_echo missing: load vringfd.ko and vring_echo.ko");
 	kernel_log_start = kernel_log_now();
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (wanted(groups[i].name, argc, argv))
-			tap_group(groups[i].name, groups[i].fn,
-				  groups[i].timeout);
+	tap_run_groups(groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
 	return tap_finish();
 }

@@ -11,7 +11,7 @@
 # libvringfd ($(LIBVRINGFD), lib/vringfd.c) is built by the Makefile.
 
 VRINGFD_VM_HDRS := lib/vringfd.h include/uapi/linux/vringfd.h \
-	tests/vringfd/kmod/vring_echo.h tests/lib/tap.h tests/lib/ring.h \
+	tests/vringfd/kmod/vring_echo.h tests/lib/tap.h tests/lib/ring.h tests/lib/driver_ring.h \
 	tests/lib/uffd.h tests/vringfd/vm/vringfd_tests.h
 VRINGFD_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,\
 	$(wildcard tests/vringfd/vm/test_vringfd.c tests/vringfd/vm/vringfd_*.c))
@@ -24,7 +24,8 @@ $(BUILD)/vm/bin/test_vring: $(BUILD)/tests/vringfd/vm/test_vring.o \
 
 $(BUILD)/vm/bin/test_vringfd: PROG_CFLAGS = -pthread
 $(BUILD)/vm/bin/test_vringfd: $(VRINGFD_TEST_OBJS) $(BUILD)/tests/lib/tap.o \
-	$(BUILD)/tests/lib/ring.o $(BUILD)/tests/lib/uffd.o $(LIBVRINGFD)
+	$(BUILD)/tests/lib/ring.o $(BUILD)/tests/lib/driver_ring.o \
+	$(BUILD)/tests/lib/uffd.o $(LIBVRINGFD)
 
 VM_PROGS += $(BUILD)/vm/bin/test_vring $(BUILD)/vm/bin/test_vringfd
 VM_SUITES += vringfd

@@ -14,41 +14,13 @@
 . /suites/lib.sh
 TAP_PREFIX="vringfd suite: "
 
-loads() {
-	out=$(insmod "/lib/lguest/$1.ko" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	return $status
-}
-unloads() {
-	out=$(rmmod "$1" 2>&1)
-	status=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	[ $status -eq 0 ] && ! grep -q "^$1 " /proc/modules
-}
-
-# A program's own TAP lines carry its results; here we only add a failure
-# when it did not run to the end (crash, bail out, missing binary).
-runs() {
-	echo "# running $*"
-	"$@"
-	status=$?
-	echo "# $1 exited with status $status"
-	[ $status -le 1 ]
-}
-
 check "vringfd.ko loads" loads vringfd
 check "vring_echo.ko loads" loads vring_echo
 check "/dev/vring and /dev/vring_echo exist" \
 	test -c /dev/vring -a -c /dev/vring_echo
 
 check "test_vring ran to the end" runs test_vring
-groups=
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in
-	vringfd.groups=*) groups=$(echo "${arg#vringfd.groups=}" | tr ',' ' ') ;;
-	esac
-done
+groups=$(param vringfd.groups | tr ',' ' ')
 # shellcheck disable=SC2086
 check "test_vringfd ran to the end" runs test_vringfd $groups
 

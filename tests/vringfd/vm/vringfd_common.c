@@ -24,24 +24,24 @@ bool echo_roundtrip(struct test_ring *r, uint8_t *in, uint8_t *out,
 		{ in, len, false },
 		{ out, len + ROUNDTRIP_SLACK, true },
 	};
-	uint16_t head, want = r->last_used + 1;
+	uint16_t head, want = r->driver.last_used + 1;
 	uint32_t id, used_len;
 	uint32_t i;
 
 	pattern_fill(in, len, seed);
 	memset(out, 0, len + ROUNDTRIP_SLACK);
 	head = ring_add_chain(r, segs, 2);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	if (write(r->fd, "kick", 4) != 4) {
 		tap_diag("  kick: %s", strerror(errno));
 		return false;
 	}
-	if (ring_used_idx(r) != want) {
+	if (driver_ring_used_idx(&r->driver) != want) {
 		tap_diag("  used->idx %u after the kick, want %u",
-			 ring_used_idx(r), want);
+			 driver_ring_used_idx(&r->driver), want);
 		return false;
 	}
-	ring_get_used(r, &id, &used_len);
+	driver_ring_get_used(&r->driver, &id, &used_len);
 	if (id != head || used_len != len) {
 		tap_diag("  used entry {id %u, len %u}, want {%u, %u}",
 			 id, used_len, head, len);
@@ -68,7 +68,7 @@ bool wait_used_idx(const struct test_ring *r, uint16_t want, int timeout_ms)
 {
 	double end = now_ms() + timeout_ms;
 
-	while (ring_used_idx(r) != want) {
+	while (driver_ring_used_idx(&r->driver) != want) {
 		if (now_ms() > end)
 			return false;
 		usleep(1000);

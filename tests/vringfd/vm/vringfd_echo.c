@@ -20,8 +20,8 @@ static bool expect_used(struct test_ring *r, uint16_t head, uint32_t len)
 {
 	uint32_t id, got_len;
 
-	if (!ring_get_used(r, &id, &got_len)) {
-		tap_diag("  no used entry (used->idx %u)", ring_used_idx(r));
+	if (!driver_ring_get_used(&r->driver, &id, &got_len)) {
+		tap_diag("  no used entry (used->idx %u)", driver_ring_used_idx(&r->driver));
 		return false;
 	}
 	if (id != head || got_len != len) {
@@ -68,7 +68,7 @@ static void test_echo_scatter(struct test_ring *r, struct arena *a, int echo_fd)
 	memcpy(in + 200, expect + 30, 30);
 	memset(out, 0, 300);
 	head = ring_add_chain(r, segs, 5);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	kick(r);
 	tap_ok(expect_used(r, head, 60), "3 readable + 2 writable pieces: used len 60");
 	tap_ok(!memcmp(out, expect, 25) && !memcmp(out + 100, expect + 25, 35) &&
@@ -82,7 +82,7 @@ static void test_echo_scatter(struct test_ring *r, struct arena *a, int echo_fd)
 	pattern_fill(in, 100, 78);
 	memset(out, 0, 100);
 	head = ring_add_chain(r, segs, 2);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	kick(r);
 	echo_stats(echo_fd, &after);
 	tap_ok(expect_used(r, head, 40), "100 bytes into 40 bytes of room: used len 40");
@@ -94,7 +94,7 @@ static void test_echo_scatter(struct test_ring *r, struct arena *a, int echo_fd)
 
 	/* No room at all, and empty descriptors sprinkled in. */
 	head = ring_add_chain(r, segs, 1);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	kick(r);
 	tap_ok(expect_used(r, head, 0), "a chain with no writable part: used len 0");
 	segs[0] = (struct seg){ in, 0, false };
@@ -104,7 +104,7 @@ static void test_echo_scatter(struct test_ring *r, struct arena *a, int echo_fd)
 	pattern_fill(in, 10, 79);
 	memset(out, 0, 20);
 	head = ring_add_chain(r, segs, 4);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	kick(r);
 	tap_ok(expect_used(r, head, 10) && pattern_check(out, 10, 79),
 	       "zero-length descriptors are skipped: 10 bytes back");
@@ -126,9 +126,9 @@ static void test_echo_batch(struct test_ring *r, struct arena *a, unsigned int n
 		memset(segs[1].buf, 0, 200);
 		heads[i] = ring_add_chain(r, segs, 2);
 	}
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	tap_ok(kick(r), "one kick for %u chains", n);
-	tap_ok(ring_used_idx(r) == (uint16_t)(r->last_used + n),
+	tap_ok(driver_ring_used_idx(&r->driver) == (uint16_t)(r->driver.last_used + n),
 	       "all %u chains used by the time write() returned", n);
 	for (i = 0; i < n; i++)
 		if (expect_used(r, heads[i], 100 + i % 50) &&
@@ -152,8 +152,8 @@ static void test_echo_full(struct arena *a)
 
 		ring_add_chain(&r, &seg, 1);
 	}
-	ring_publish(&r);
-	tap_ok(kick(&r) && ring_used_idx(&r) == 8,
+	driver_ring_publish(&r.driver);
+	tap_ok(kick(&r) && driver_ring_used_idx(&r.driver) == 8,
 	       "avail->idx exactly num (8) ahead: all 8 used");
 	TAP_OK_CALL(echo_detach(echo), "detach");
 	ring_clear(&r);
@@ -170,7 +170,7 @@ static void test_echo_full(struct arena *a)
 		pattern_fill(a->start + 128, 16, 7);
 		pattern_fill(a->start + 192, 16, 8);
 		ring_add_chain(&r, segs, 8);
-		ring_publish(&r);
+		driver_ring_publish(&r.driver);
 		kick(&r);
 		tap_ok(expect_used(&r, 0, 64) &&
 		       pattern_check(a->start + 256, 16, 5) &&
@@ -193,7 +193,7 @@ static void test_echo_attach_runs(struct arena *a)
 	pattern_fill(in, 300, 31);
 	memset(out, 0, 300);
 	ring_add_chain(&r, segs, 2);
-	ring_publish(&r);
+	driver_ring_publish(&r.driver);
 	echo = echo_open();
 	TAP_OK_CALL(echo_attach(echo, r.fd, -1), "attach with a chain already waiting");
 	tap_ok(wait_used_idx(&r, 1, 5000) && pattern_check(out, 300, 31),
@@ -211,10 +211,10 @@ static void test_echo_indices(struct arena *a, uint16_t start)
 	int echo;
 
 	ring_alloc(&r, 16, 0, RING_LEGACY);
-	r.vr.used->idx = start;
-	r.vr.avail->idx = start;
-	r.last_used = start;
-	r.avail_idx = start;
+	r.driver.vr.used->idx = start;
+	r.driver.vr.avail->idx = start;
+	r.driver.last_used = start;
+	r.driver.avail_idx = start;
 	ring_open(&r);
 	ring_status(&r, &st);
 	tap_ok(st.last_avail == start && st.used_idx == start,
@@ -224,9 +224,9 @@ static void test_echo_indices(struct arena *a, uint16_t start)
 	echo_attach(echo, r.fd, -1);
 	for (i = 0; i < 40; i++)
 		good += echo_roundtrip(&r, a->start, a->start + 4096, 64, i);
-	tap_ok(good == 40 && ring_used_idx(&r) == (uint16_t)(start + 40),
+	tap_ok(good == 40 && driver_ring_used_idx(&r.driver) == (uint16_t)(start + 40),
 	       "40 round trips from index %u: all good, used->idx %u",
-	       start, ring_used_idx(&r));
+	       start, driver_ring_used_idx(&r.driver));
 	close(echo);
 	ring_free(&r);
 }
@@ -252,10 +252,10 @@ static void test_echo_split(struct arena *a)
 	pattern_fill(in, 64, 91);
 	pattern_fill(in + 1000, 36, 92);
 	memset(out, 0, 200);
-	ring_set_desc(&r, 5, (uintptr_t)table, 3 * sizeof(*table),
-		      VRING_DESC_F_INDIRECT, 0);
-	ring_add_head(&r, 5);
-	ring_publish(&r);
+	driver_ring_set_desc(&r.driver, 5, (uintptr_t)table, 3 * sizeof(*table),
+			     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_add_head(&r.driver, 5);
+	driver_ring_publish(&r.driver);
 	kick(&r);
 	tap_ok(expect_used(&r, 5, 100), "indirect chain: used {head 5, len 100}");
 	tap_ok(pattern_check(out, 64, 91) && pattern_check(out + 64, 36, 92) &&
@@ -304,7 +304,7 @@ static unsigned int pair_offer_out(struct test_ring *out, struct arena *a,
 		memset(seg.buf, 0, 1500);
 		ring_add_chain(out, &seg, 1);
 	}
-	ring_publish(out);
+	driver_ring_publish(&out->driver);
 	return n;
 }
 
@@ -319,7 +319,7 @@ static void pair_offer_in(struct test_ring *in, struct arena *a,
 		pattern_fill(seg.buf, seg.len, 500 + i);
 		ring_add_chain(in, &seg, 1);
 	}
-	ring_publish(in);
+	driver_ring_publish(&in->driver);
 }
 
 /* Check n pairs: in used with len 0, out used with the in chain's bytes. */
@@ -362,22 +362,25 @@ void test_pair(void)
 	pair_offer_out(&out, &a, 0, 4);
 	pair_offer_in(&in, &a, 0, 4);
 	tap_ok(kick(&in), "kick the in ring");
-	tap_ok(ring_used_idx(&in) == 4 && ring_used_idx(&out) == 4,
+	tap_ok(driver_ring_used_idx(&in.driver) == 4 &&
+	       driver_ring_used_idx(&out.driver) == 4,
 	       "4 in chains and 4 out buffers used (in %u, out %u)",
-	       ring_used_idx(&in), ring_used_idx(&out));
+	       driver_ring_used_idx(&in.driver), driver_ring_used_idx(&out.driver));
 	tap_ok(pair_check(&in, &out, &a, 0, 4),
 	       "in chains used with len 0, out buffers hold their bytes");
 
 	/* No out buffer: the in chains wait, and a kick on out resumes. */
 	pair_offer_in(&in, &a, 4, 3);
 	kick(&in);
-	tap_ok(ring_used_idx(&in) == 4 && ring_used_idx(&out) == 4,
+	tap_ok(driver_ring_used_idx(&in.driver) == 4 &&
+	       driver_ring_used_idx(&out.driver) == 4,
 	       "with no out buffer the in chains wait");
 	pair_offer_out(&out, &a, 4, 2);
 	tap_ok(kick(&out), "kick the out ring");
-	tap_ok(ring_used_idx(&in) == 6 && ring_used_idx(&out) == 6,
+	tap_ok(driver_ring_used_idx(&in.driver) == 6 &&
+	       driver_ring_used_idx(&out.driver) == 6,
 	       "two out buffers let two in chains through (in %u, out %u)",
-	       ring_used_idx(&in), ring_used_idx(&out));
+	       driver_ring_used_idx(&in.driver), driver_ring_used_idx(&out.driver));
 	pair_offer_out(&out, &a, 6, 1);
 	kick(&out);
 	tap_ok(pair_check(&in, &out, &a, 4, 3), "the 3 late chains came back right");
@@ -425,7 +428,7 @@ void test_big_ring(void)
 			memset(in + 8, 0, 24);
 			ring_add_chain(&r, segs, 2);
 		}
-		ring_publish(&r);
+		driver_ring_publish(&r.driver);
 		t0 = now_ms();
 		kick(&r);
 		tap_diag("batch %u: %u chains echoed in %.0f ms", batch,
@@ -434,7 +437,7 @@ void test_big_ring(void)
 		for (i = 0; i < BIG_BATCH; i++) {
 			uint32_t id, len;
 
-			if (ring_get_used(&r, &id, &len) && id == (2 * i) % BIG_NUM &&
+			if (driver_ring_get_used(&r.driver, &id, &len) && id == (2 * i) % BIG_NUM &&
 			    len == 8 && pattern_check(a.start + i * 32 + 8, 8,
 						       batch * BIG_BATCH + i))
 				good++;

@@ -50,7 +50,7 @@ struct hostile_case {
 static void desc(struct hostile *h, uint16_t i, uint64_t off, uint32_t len,
 		 uint16_t flags, uint16_t next)
 {
-	ring_set_desc(&h->r, i, off, len, flags, next);
+	driver_ring_set_desc(&h->r.driver, i, off, len, flags, next);
 }
 
 static struct vring_desc *table(struct hostile *h, size_t off)
@@ -60,8 +60,8 @@ static struct vring_desc *table(struct hostile *h, size_t off)
 
 static void offer(struct hostile *h, uint16_t head)
 {
-	ring_add_head(&h->r, head);
-	ring_publish(&h->r);
+	driver_ring_add_head(&h->r.driver, head);
+	driver_ring_publish(&h->r.driver);
 }
 
 /* Both readable, so that only the loop is wrong with it. */
@@ -98,14 +98,14 @@ static void build_head_ffff(struct hostile *h)
 static void build_avail_ahead(struct hostile *h)
 {
 	desc(h, 0, IN_OFF, 16, 0, 0);
-	h->r.avail_idx += HOSTILE_NUM + 1;
-	ring_publish(&h->r);
+	h->r.driver.avail_idx += HOSTILE_NUM + 1;
+	driver_ring_publish(&h->r.driver);
 }
 
 static void build_avail_backwards(struct hostile *h)
 {
-	h->r.avail_idx -= 1;
-	ring_publish(&h->r);
+	h->r.driver.avail_idx -= 1;
+	driver_ring_publish(&h->r.driver);
 }
 
 /* A valid two-entry table: readable then writable. */
@@ -525,13 +525,13 @@ static void test_hostile_pair(void)
 	echo_attach(h.echo, h.r.fd, out.fd);
 	seg = (struct seg){ h.a.start + OUT_OFF, 64, true };
 	ring_add_chain(&out, &seg, 1);
-	ring_publish(&out);
+	driver_ring_publish(&out.driver);
 	build_loop(&h);
 	write(h.r.fd, "", 0);
 	ring_status(&h.r, &st);
 	tap_ok(st.broken, "pair mode: the looping in ring is broken");
 	vringfd_get_status(out.fd, &st);
-	tap_ok(!st.broken && st.last_avail == 0 && ring_used_idx(&out) == 0,
+	tap_ok(!st.broken && st.last_avail == 0 && driver_ring_used_idx(&out.driver) == 0,
 	       "pair mode: the out ring is not broken and its buffer was given back");
 	close(h.echo);
 	h.echo = -1;
@@ -542,9 +542,9 @@ static void test_hostile_pair(void)
 	seg = (struct seg){ h.a.start + IN_OFF, 50, false };
 	pattern_fill(seg.buf, 50, 9);
 	ring_add_chain(&h.r, &seg, 1);
-	ring_publish(&h.r);
+	driver_ring_publish(&h.r.driver);
 	write(h.r.fd, "", 0);
-	tap_ok(ring_get_used(&out, &id, &len) && id == 0 && len == 50 &&
+	tap_ok(driver_ring_get_used(&out.driver, &id, &len) && id == 0 && len == 50 &&
 	       pattern_check(h.a.start + OUT_OFF, 50, 9),
 	       "pair mode: after a fresh setup of in, the old out buffer is filled");
 	ring_free(&out);
@@ -572,9 +572,9 @@ static void test_hostile_ratelimit(void)
 	int echo = echo_open();
 
 	ring_create(&r, 1, 0, RING_LEGACY);
-	ring_set_desc(&r, 0, 0, 0, VRING_DESC_F_NEXT, 0);
-	ring_add_head(&r, 0);
-	ring_publish(&r);
+	driver_ring_set_desc(&r.driver, 0, 0, 0, VRING_DESC_F_NEXT, 0);
+	driver_ring_add_head(&r.driver, 0);
+	driver_ring_publish(&r.driver);
 	/*
 	 * The cases above may have used up this interval's burst: wait out
 	 * the printk rate limit's interval (5 s) so some messages may pass.

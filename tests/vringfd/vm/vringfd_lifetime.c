@@ -57,7 +57,7 @@ static void offer_pair(struct test_ring *r, struct arena *a, unsigned int i)
 	pattern_fill(segs[0].buf, 100, 700 + i);
 	memset(segs[1].buf, 0, 200);
 	ring_add_chain(r, segs, 2);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 }
 
 /* The ring fd closed first: the echo keeps the ring alive and working. */
@@ -99,7 +99,7 @@ static void test_echo_closed_first(struct arena *a)
 	ring_status(&r, &st);
 	tap_ok(!st.attached, "the ring is no longer attached");
 	offer_pair(&r, a, 0);
-	tap_ok(write(r.fd, "kick", 4) == 4 && ring_used_idx(&r) == 0,
+	tap_ok(write(r.fd, "kick", 4) == 4 && driver_ring_used_idx(&r.driver) == 0,
 	       "a kick with no consumer returns n and uses nothing");
 	TAP_OK_CALL(ring_setup_again(&r), "VRINGSETUP works again (no EBUSY)");
 
@@ -110,7 +110,8 @@ static void test_echo_closed_first(struct arena *a)
 	tap_ok(!st.attached, "detached");
 	TAP_OK_CALL(echo_attach(echo, r.fd, -1), "the same echo attaches again");
 	write(r.fd, "", 0);
-	tap_ok(ring_used_idx(&r) == 1 && pattern_check(a->start + 256, 100, 700),
+	tap_ok(driver_ring_used_idx(&r.driver) == 1 &&
+	       pattern_check(a->start + 256, 100, 700),
 	       "and echoes the chain that waited");
 	close(echo);
 	ring_free(&r);
@@ -144,7 +145,7 @@ static void test_close_orders(struct arena *a, long refs0)
 			      orders[o][i] == 'o' ? out.fd : echo);
 		in.fd = out.fd = -1;
 		close(kick_efd);
-		tap_ok(ring_used_idx(&in) == 0 && refs_back_to(refs0),
+		tap_ok(driver_ring_used_idx(&in.driver) == 0 && refs_back_to(refs0),
 		       "pair with 4 chains pending and a kick queued, closed in the order %s (in/out/echo): all released",
 		       orders[o]);
 		ring_free(&in);
@@ -193,7 +194,7 @@ static bool attach_settled(struct test_ring *r)
 {
 	if (!wait_used_idx(r, 1, 5000))
 		return false;
-	while (r->vr.used->flags & VRING_USED_F_NO_NOTIFY)
+	while (r->driver.vr.used->flags & VRING_USED_F_NO_NOTIFY)
 		usleep(1000);
 	usleep(50000);
 	return true;
@@ -230,8 +231,9 @@ static void test_other_process(struct arena *a)
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "a forked child gets EPERM for ioctl and write on the parent's ring (%#x)",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	tap_ok(ring_used_idx(&r) == 1, "and its kick did not run the echo (used->idx %u)",
-	       ring_used_idx(&r));
+	tap_ok(driver_ring_used_idx(&r.driver) == 1,
+	       "and its kick did not run the echo (used->idx %u)",
+	       driver_ring_used_idx(&r.driver));
 	close(echo);
 	ring_free(&r);
 }
@@ -275,9 +277,9 @@ static void test_unmapped_ring(void)
 	echo_attach(echo, r.fd, -1);
 	munmap(r.map[0], r.map_len[0]);
 	r.map[0] = NULL;
-	r.vr.avail->ring[0] = 0;
-	r.avail_idx = 1;
-	ring_publish(&r);
+	r.driver.vr.avail->ring[0] = 0;
+	r.driver.avail_idx = 1;
+	driver_ring_publish(&r.driver);
 	TAP_ERRNO(write(r.fd, "", 0), EIO,
 		  "descriptor table unmapped under the echo: the kick fails with EIO");
 	ring_status(&r, &st);
@@ -337,9 +339,9 @@ static void leak_cycle(struct arena *a, unsigned int i)
 		break;
 	case 2:		/* broken ring, set up again */
 		echo_attach(echo, r.fd, -1);
-		ring_set_desc(&r, 0, 0, 0, VRING_DESC_F_NEXT, 0);
-		ring_add_head(&r, 0);
-		ring_publish(&r);
+		driver_ring_set_desc(&r.driver, 0, 0, 0, VRING_DESC_F_NEXT, 0);
+		driver_ring_add_head(&r.driver, 0);
+		driver_ring_publish(&r.driver);
 		write(r.fd, "", 0);
 		echo_detach(echo);
 		ring_setup_again(&r);

@@ -61,7 +61,7 @@ static void offer(struct notify_ring *n)
 	pattern_fill(n->a.start, 64, ++n->seed);
 	memset(n->a.start + 4096, 0, 64);
 	ring_add_chain(&n->r, segs, 2);
-	ring_publish(&n->r);
+	driver_ring_publish(&n->r.driver);
 }
 
 /* Did the last offered chain come back, with its bytes?  Consumes it. */
@@ -69,7 +69,7 @@ static bool came_back(struct notify_ring *n)
 {
 	uint32_t id, len;
 
-	return ring_get_used(&n->r, &id, &len) && len == 64 &&
+	return driver_ring_get_used(&n->r.driver, &id, &len) && len == 64 &&
 	       pattern_check(n->a.start + 4096, 64, n->seed);
 }
 
@@ -111,12 +111,12 @@ static void *waker_main(void *arg)
 	usleep(w->delay_ms * 1000);
 	if (w->hostile) {
 		struct test_ring *r = &w->n->r;
-		uint16_t d = r->next_desc;
+		uint16_t d = r->driver.next_desc;
 
-		ring_set_desc(r, d, (uintptr_t)w->n->a.start, 16,
-			      VRING_DESC_F_NEXT, d);
-		ring_add_head(r, d);
-		ring_publish(r);
+		driver_ring_set_desc(&r->driver, d, (uintptr_t)w->n->a.start, 16,
+				     VRING_DESC_F_NEXT, d);
+		driver_ring_add_head(&r->driver, d);
+		driver_ring_publish(&r->driver);
 	} else {
 		offer(w->n);
 	}
@@ -272,7 +272,7 @@ static uint64_t through(struct notify_ring *n, int call_efd, unsigned int chains
 	for (i = 0; i < chains; i++)
 		offer(n);
 	write(n->r.fd, "", 0);
-	n->r.last_used = ring_used_idx(&n->r);
+	n->r.driver.last_used = driver_ring_used_idx(&n->r.driver);
 	return eventfd_take(call_efd);
 }
 
@@ -284,20 +284,20 @@ static void test_no_interrupt(void)
 	if (!notify_ring_create(&n, 0))
 		return;
 	vringfd_set_call_fd(n.r.fd, call_efd);
-	n.r.vr.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	n.r.driver.vr.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	offer(&n);
 	write(n.r.fd, "", 0);
-	tap_ok(ring_used_idx(&n.r) == 1 && eventfd_take(call_efd) == 0,
+	tap_ok(driver_ring_used_idx(&n.r.driver) == 1 && eventfd_take(call_efd) == 0,
 	       "NO_INTERRUPT: the buffer was used, the call eventfd stayed quiet");
 	tap_ok(poll_one(n.r.fd, POLLIN, 0) == POLLIN,
 	       "NO_INTERRUPT: poll() still sees the used buffer when asked");
 	came_back(&n);
-	n.r.vr.avail->flags = 0;
+	n.r.driver.vr.avail->flags = 0;
 	tap_ok(through(&n, call_efd, 1) >= 1,
 	       "NO_INTERRUPT cleared: the call eventfd is signalled again");
-	tap_ok(!(n.r.vr.used->flags & VRING_USED_F_NO_NOTIFY),
+	tap_ok(!(n.r.driver.vr.used->flags & VRING_USED_F_NO_NOTIFY),
 	       "the idle consumer leaves used->flags asking for kicks (%#x)",
-	       n.r.vr.used->flags);
+	       n.r.driver.vr.used->flags);
 	close(call_efd);
 	notify_ring_destroy(&n);
 }
@@ -314,7 +314,7 @@ static void test_event_idx(void)
 
 	if (!notify_ring_create(&n, EVENT_IDX))
 		return;
-	used_event = &vring_used_event(&n.r.vr);
+	used_event = &vring_used_event(&n.r.driver.vr);
 	vringfd_set_call_fd(n.r.fd, call_efd);
 	tap_ok(through(&n, call_efd, 1) >= 1, "EVENT_IDX: the first used buffer signals");
 
@@ -327,21 +327,21 @@ static void test_event_idx(void)
 	tap_ok(through(&n, call_efd, 3) == 0, "used_event 10: a batch 4 -> 7 does not signal");
 	tap_ok(through(&n, call_efd, 5) >= 1, "used_event 10: a batch 7 -> 12 signals");
 
-	*used_event = ring_used_idx(&n.r) - 1;
+	*used_event = driver_ring_used_idx(&n.r.driver) - 1;
 	tap_ok(through(&n, call_efd, 2) == 0, "a used_event already passed does not signal");
 
-	*used_event = ring_used_idx(&n.r);
-	n.r.vr.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	*used_event = driver_ring_used_idx(&n.r.driver);
+	n.r.driver.vr.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	tap_ok(through(&n, call_efd, 1) >= 1,
 	       "with EVENT_IDX, avail->flags is ignored: used_event crossed signals");
-	n.r.vr.avail->flags = 0;
+	n.r.driver.vr.avail->flags = 0;
 
-	tap_ok(vring_avail_event(&n.r.vr) == n.r.avail_idx,
+	tap_ok(vring_avail_event(&n.r.driver.vr) == n.r.driver.avail_idx,
 	       "idle consumer asks to be kicked at the next avail index (avail_event %u, avail %u)",
-	       vring_avail_event(&n.r.vr), n.r.avail_idx);
-	tap_ok(n.r.vr.used->flags == 0,
+	       vring_avail_event(&n.r.driver.vr), n.r.driver.avail_idx);
+	tap_ok(n.r.driver.vr.used->flags == 0,
 	       "with EVENT_IDX the consumer leaves used->flags alone (%#x)",
-	       n.r.vr.used->flags);
+	       n.r.driver.vr.used->flags);
 	close(call_efd);
 	notify_ring_destroy(&n);
 }

@@ -158,7 +158,7 @@ static void test_setup_accepts(struct test_ring *r, int fd)
 	TAP_OK_CALL(vringfd_setup(fd, &s),
 		    "VRINGSETUP with INDIRECT_DESC and EVENT_IDX");
 	/* used->idx 1 and *last_used 0: poll has something to report. */
-	r->vr.used->idx = 1;
+	r->driver.vr.used->idx = 1;
 	s.features = 0;
 	TAP_OK_CALL(vringfd_setup(fd, &s), "VRINGSETUP with used->idx 1");
 	tap_ok(poll_one(fd, POLLIN, 0) == POLLIN,
@@ -167,7 +167,7 @@ static void test_setup_accepts(struct test_ring *r, int fd)
 	TAP_OK_CALL(vringfd_setup(fd, &s), "VRINGSETUP with no last_used");
 	tap_ok(poll_one(fd, POLLIN, 0) == 0,
 	       "poll without last_used never reports POLLIN");
-	r->vr.used->idx = 0;
+	r->driver.vr.used->idx = 0;
 
 	ring_fill_setup(r, &s);
 	TAP_OK_CALL(vringfd_setup(fd, &s), "VRINGSETUP num %u", SETUP_NUM);
@@ -191,19 +191,19 @@ static void test_no_consumer(struct test_ring *r)
 	struct seg segs[2] = { { in, 32, false }, { out, 32, true } };
 	struct vring_status st;
 
-	r->fd = vringfd_open_layout(r->num, 0, r->vr.desc, r->vr.avail,
-				    r->vr.used, &r->last_used);
+	r->fd = vringfd_open_layout(r->num, 0, r->driver.vr.desc, r->driver.vr.avail,
+				    r->driver.vr.used, &r->driver.last_used);
 	ring_add_chain(r, segs, 2);
-	ring_publish(r);
+	driver_ring_publish(&r->driver);
 	tap_ok(write(r->fd, "kick", 4) == 4,
 	       "write with no consumer returns n (4)");
 	tap_ok(write(r->fd, big, sizeof(big)) == sizeof(big),
 	       "write with no consumer returns n (65536)");
 	tap_ok(write(r->fd, "", 0) == 0, "write with no consumer returns n (0)");
 	ring_status(r, &st);
-	tap_ok(ring_used_idx(r) == 0 && st.last_avail == 0 && !st.broken,
+	tap_ok(driver_ring_used_idx(&r->driver) == 0 && st.last_avail == 0 && !st.broken,
 	       "with no consumer nothing was taken or used (used->idx %u, last_avail %u)",
-	       ring_used_idx(r), st.last_avail);
+	       driver_ring_used_idx(&r->driver), st.last_avail);
 	close(r->fd);
 	r->fd = -1;
 }
@@ -287,10 +287,10 @@ static void test_window_ring(void)
 
 	tap_ok(echo_roundtrip(&r, a.start + 100, a.start + 4096, 1000, 1),
 	       "round trip with buffers given as offsets from base");
-	tap_ok(r.vr.desc[0].addr == 100 && r.vr.desc[1].addr == 4096,
+	tap_ok(r.driver.vr.desc[0].addr == 100 && r.driver.vr.desc[1].addr == 4096,
 	       "the descriptors held offsets (%llu, %llu), not addresses",
-	       (unsigned long long)r.vr.desc[0].addr,
-	       (unsigned long long)r.vr.desc[1].addr);
+	       (unsigned long long)r.driver.vr.desc[0].addr,
+	       (unsigned long long)r.driver.vr.desc[1].addr);
 	tap_ok(echo_roundtrip(&r, end - 400, end - 116, 100, 2),
 	       "a buffer ending exactly at the limit is accepted");
 
@@ -311,7 +311,7 @@ static void test_window_ring(void)
 
 		pattern_fill(end - 400, 100, 3);
 		ring_add_chain(&r, segs, 2);
-		ring_publish(&r);
+		driver_ring_publish(&r.driver);
 		TAP_ERRNO(write(r.fd, "", 0), EIO,
 			  "a writable buffer crossing the limit by one byte: the kick fails with EIO");
 	}

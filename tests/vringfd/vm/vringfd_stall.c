@@ -155,7 +155,7 @@ static void staller_main(int sock, bool cgroup)
 		if (ring_create(&rings[i], 4, 0, RING_SPLIT) < 0)
 			_exit(14);
 		ring_add_chain(&rings[i], segs, 2);
-		ring_publish(&rings[i]);
+		driver_ring_publish(&rings[i].driver);
 		/* Attaching queues a kick: the worker walks into the trap. */
 		echo[i] = echo_open();
 		if (echo[i] < 0 || echo_attach(echo[i], rings[i].fd, -1))
@@ -285,15 +285,15 @@ static double healthy_rate(struct healthy *h, int ms, bool *stuck)
 		struct seg segs[2] = {
 			{ h->in, 64, false }, { h->out, 64, true },
 		};
-		uint16_t want = h->r.last_used + 1;
+		uint16_t want = h->r.driver.last_used + 1;
 		double give_up = now_ms() + ROUNDTRIP_WAIT_MS;
 		uint32_t id, len;
 
 		ring_add_chain(&h->r, segs, 2);
-		ring_publish(&h->r);
+		driver_ring_publish(&h->r.driver);
 		if (write(h->kick, &one, sizeof(one)) != sizeof(one))
 			break;
-		while (ring_used_idx(&h->r) != want) {
+		while (driver_ring_used_idx(&h->r.driver) != want) {
 			if (now_ms() > give_up) {
 				*stuck = true;
 				return n * 1000.0 / (now_ms() - start);
@@ -301,7 +301,7 @@ static double healthy_rate(struct healthy *h, int ms, bool *stuck)
 			poll_one(h->call, POLLIN, 20);
 			eventfd_take(h->call);
 		}
-		ring_get_used(&h->r, &id, &len);
+		driver_ring_get_used(&h->r.driver, &id, &len);
 		n++;
 	}
 	return n * 1000.0 / (now_ms() - start);

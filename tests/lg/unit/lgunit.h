@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lg.ko emulation tests: one table of test functions per file, run in
+ * order under one TAP plan by main.c.
+ */
+#ifndef LGUNIT_H
+#define LGUNIT_H
+
+#include "tap.h"
+
+extern const struct tap_test pic_tests[], pit_tests[], decode_tests[],
+	walk_tests[], events_tests[];
+extern const unsigned int pic_test_count, pit_test_count, decode_test_count,
+	walk_test_count, events_test_count;
+
+#endif /* LGUNIT_H */
