@@ -14,9 +14,9 @@ CLANG ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := tests/vringfd/fuzz/fuzz_vring_core.c tests/vringfd/unit/fake_mem.c \
 	fs/vring_core.c
-FUZZ_HDRS := tests/vringfd/unit/fake_mem.h tests/unit/vring_core_user.h \
+FUZZ_HDRS := tests/vringfd/unit/fake_mem.h lib/vring_core_user.h \
 	fs/vring_core.h
-FUZZ_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Ifs
+FUZZ_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Ifs
 FUZZ_CORPUS := tests/vringfd/fuzz/corpus
 FUZZER_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 

@@ -6,12 +6,13 @@
 
 UNIT_SRCS := $(sort $(wildcard tests/vringfd/unit/*.c)) fs/vring_core.c \
 	tests/lib/tap.c tests/lib/driver_ring.c
-UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/unit/*.h tests/lib/*.h) \
-	fs/vring_core.h
+UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/lib/*.h) \
+	fs/vring_core.h lib/vring_core_user.h
 SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
-# tests/unit/ holds vring_core_user.h, the userspace half of vring_core.h.
-UNIT_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/unit -Itests/lib -Ifs \
+# vring_core_user.h, the userspace half of vring_core.h, is in lib/
+# (USER_CFLAGS has -Ilib).
+UNIT_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Itests/lib -Ifs \
 	$(SANITIZE_CFLAGS)
 
 # A sanitizer report ends the program with this status, so a crash is
