@@ -448,7 +448,7 @@ static int vring_setup(struct vring *vr, const struct vring_setup __user *arg)
 	core->desc = setup.desc;
 	core->avail = setup.avail;
 	core->used = setup.used;
-	err = vring_core_init(core, segs);
+	err = vring_core_init(core, segs, setup.num);
 	if (err) {
 		core->segs = old;
 		vr->configured = false;

@@ -12,7 +12,8 @@
  * trusts it again.
  *
  * Nothing here knows whose memory the ring is in: vring_core_read() and
- * vring_core_write() are supplied by the module (user memory) or by the
+ * vring_core_write() are supplied by the module (user memory), by the
+ * launcher (guest RAM, for the virtqueues of its own devices) or by the
  * unit tests (a fake address space that checks every access).
  */
 #ifdef __KERNEL__
@@ -141,11 +142,15 @@ static u64 vring_avail_event_addr(const struct vring_core *vr)
 	return vr->used + 4 + 8 * (u64)vr->num;
 }
 
-int vring_core_init(struct vring_core *vr, struct vring_seg *segs)
+int vring_core_init(struct vring_core *vr, struct vring_seg *segs,
+		    u32 max_segs)
 {
 	__le16 used_idx;
 
+	if (max_segs < vr->num)
+		return -EINVAL;
 	vr->segs = segs;
+	vr->max_segs = max_segs;
 	vr->broken = NULL;
 	vr->used_flags = 0;
 	/*R:040 We pick up where used->idx says the device left off, which is
@@ -226,22 +231,27 @@ static int vring_core_add_seg(struct vring_core *vr, struct vring_walk *w,
 	return 0;
 }
 
-static int vring_core_count(struct vring_core *vr, struct vring_walk *w)
+/*R:060 A loop in the "next" links, or a chain longer than the ring,
+ * shows up here: the spec forbids chains longer than the queue size, so
+ * counting descriptors bounds every walk without remembering which ones we
+ * visited.  Through an indirect table the bound is the owner's max_segs,
+ * never less than num: Linux sizes its tables by what the device says
+ * a request may hold (virtio-blk's seg_max), not by the ring, and the
+ * launcher takes up to 256 on a ring of 16.
+ */
+static int vring_core_count(struct vring_core *vr, struct vring_walk *w,
+			    u32 most)
 {
-	/*R:060 A loop in the "next" links, or a chain longer than the ring,
-	 * shows up here: the spec forbids chains longer than the queue size,
-	 * so counting descriptors bounds every walk without remembering which
-	 * ones we visited.
-	 */
-	if (++w->count > vr->num)
-		return vring_core_fail(vr, "descriptor chain longer than the ring (loop?)");
+	if (++w->count > most)
+		return vring_core_fail(vr, "descriptor chain longer than the ring allows (loop?)");
 	return 0;
 }
 
 /*R:070 An indirect descriptor points at a table of descriptors in buffer
  * memory.  It must be the last descriptor of its chain, its table must be
- * a whole number of descriptors, and the table may not point at another
- * table.  Its entries chain with "next" indices relative to the table.
+ * a whole number of descriptors, no more than a chain may hold, and the
+ * table may not point at another table.  Its entries chain with "next"
+ * indices relative to the table.
  */
 static int vring_core_walk_indirect(struct vring_core *vr,
 				    struct vring_walk *w,
@@ -260,12 +270,14 @@ static int vring_core_walk_indirect(struct vring_core *vr,
 		return vring_core_fail(vr, "indirect descriptor with NEXT set");
 	if (!len || len % VRING_DESC_SIZE)
 		return vring_core_fail(vr, "indirect table length not a multiple of 16");
+	entries = len / VRING_DESC_SIZE;
+	if (entries > vr->max_segs)
+		return vring_core_fail(vr, "indirect table longer than the ring allows");
 	err = vring_core_translate(vr, le64_to_cpu(ind->addr), len, &table);
 	if (err)
 		return err;
-	entries = len / VRING_DESC_SIZE;
 	for (;;) {
-		err = vring_core_count(vr, w);
+		err = vring_core_count(vr, w, vr->max_segs);
 		if (err)
 			return err;
 		if (vring_core_read(vr, &desc, table + (u64)i * VRING_DESC_SIZE,
@@ -294,7 +306,7 @@ static int vring_core_walk(struct vring_core *vr, u16 head,
 	int err;
 
 	for (;;) {
-		err = vring_core_count(vr, &w);
+		err = vring_core_count(vr, &w, vr->num);
 		if (err)
 			return err;
 		if (vring_core_read(vr, &desc,
@@ -403,18 +415,21 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
  * at, and a signal is due only if the last batch stepped over that index
  * (vring_need_event()).
  *
- * So here we signal if the driver did not say "no", or if our used->idx
- * went past used_event since we last signalled.  The full barrier orders
- * our used->idx store before the load of the driver's wish: otherwise
- * both sides could decide the other will act, and a buffer would sit
- * unnoticed.
+ * So here we signal if we published something since we last decided
+ * (else the driver would find no work, and Linux counts such interrupts
+ * against the line: enough of them and it is switched off), and if the
+ * driver did not say "no", or our used->idx went past used_event since we
+ * last signalled.  The full barrier orders our used->idx store before the
+ * load of the driver's wish: otherwise both sides could decide the other
+ * will act, and a buffer would sit unnoticed.
  */
 bool vring_core_need_signal(struct vring_core *vr)
 {
-	u16 old, event, flags;
+	u16 old = vr->signalled_used, event, flags;
 
-	if (vr->broken)
+	if (vr->broken || old == vr->used_idx)
 		return false;
+	vr->signalled_used = vr->used_idx;
 	/* Our used->idx store before the driver's used_event or flags. */
 	smp_mb();
 	if (!vring_core_has(vr, VIRTIO_RING_F_EVENT_IDX)) {
@@ -422,10 +437,8 @@ bool vring_core_need_signal(struct vring_core *vr)
 			return false;
 		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 	}
-	old = vr->signalled_used;
 	if (vring_core_read16(vr, vring_used_event_addr(vr), &event))
 		return false;
-	vr->signalled_used = vr->used_idx;
 	return vring_need_event(event, vr->used_idx, old);
 }
 

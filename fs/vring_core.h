@@ -3,12 +3,12 @@
  * The ring-walking core of vringfd: everything that reads and writes a
  * virtio split ring, and nothing that knows where the ring's memory is.
  *
- * The same file compiles into vringfd.ko and into userspace programs (unit
- * tests, the fuzz target), the way Linux's tools/virtio builds vringh.c.
- * The core reaches memory only through vring_core_read() and
- * vring_core_write(), which each side defines: the module with
- * copy_from_user()/copy_to_user(), the tests over a fake address space
- * that checks every access.
+ * The same file compiles into vringfd.ko and into userspace programs (the
+ * launcher, unit tests, the fuzz targets), the way Linux's tools/virtio
+ * builds vringh.c.  The core reaches memory only through the accessors
+ * below, which each side defines: the module with copy_from_user() and
+ * friends, the launcher over guest RAM (lguest/vring_mem.c), the tests
+ * over a fake address space that checks every access.
  */
 #ifndef VRING_CORE_H
 #define VRING_CORE_H
@@ -60,8 +60,13 @@ struct vring_core {
 
 	/* Why the ring is unusable, or NULL while it is sound. */
 	const char *broken;
-	/* Somewhere to write the chain: num segments at most. */
+	/*
+	 * Somewhere to write the chain, and how many descriptors one chain
+	 * may have: at least num, more if indirect tables may be longer than
+	 * the ring (vring_core_init() says so).
+	 */
 	struct vring_seg *segs;
+	u32 max_segs;
 	/* Caller's cookie for the memory accessors. */
 	void *mem;
 };
@@ -89,11 +94,15 @@ size_t vring_core_avail_size(u32 num);
 size_t vring_core_used_size(u32 num);
 
 /*
- * Reset indices for a freshly set-up ring. segs must hold num entries.
- * Reads used->idx so that a ring set up mid-stream (after a
- * launcher restart, say) carries on where it was.
+ * Reset indices for a freshly set-up ring.  segs holds max_segs entries,
+ * the longest chain accepted, which is num or more: a direct chain is
+ * never longer than num, but a chain through an indirect table may be up
+ * to max_segs.  Reads used->idx so that a ring set up mid-stream (after a
+ * launcher restart, say) carries on where it was.  0, -EINVAL (max_segs
+ * smaller than num) or -EFAULT.
  */
-int vring_core_init(struct vring_core *vr, struct vring_seg *segs);
+int vring_core_init(struct vring_core *vr, struct vring_seg *segs,
+		    u32 max_segs);
 
 /* 1 and a chain, 0 when nothing is available, -EIO when broken. */
 int vring_core_next_avail(struct vring_core *vr, struct vring_chain *chain);
@@ -101,7 +110,10 @@ int vring_core_next_avail(struct vring_core *vr, struct vring_chain *chain);
 void vring_core_discard(struct vring_core *vr, unsigned int n);
 /* Publish one used entry and the new used->idx. */
 int vring_core_push_used(struct vring_core *vr, u16 head, u32 len);
-/* Should the owner be signalled about what was published? */
+/*
+ * Should the owner be signalled about what was published since the last
+ * time we asked?  Nothing published: no.
+ */
 bool vring_core_need_signal(struct vring_core *vr);
 /* Ask the owner not to kick / to kick again. */
 int vring_core_disable_kicks(struct vring_core *vr);

@@ -4,7 +4,8 @@
  *
  * The input is a whole hostile driver: the first bytes choose the ring
  * (size, features, where its buffer window is, how to fold descriptor
- * addresses towards it), the next ones are the
+ * addresses towards it, whether chains through an indirect table may be
+ * longer than the ring, as the launcher's may), the next ones are the
  * descriptor table, the available ring, used->idx and the start of buffer
  * memory, and the rest is a script of device calls (take a chain, copy,
  * publish a used entry, signal, enable and disable kicks) interleaved
@@ -14,8 +15,8 @@
  *  - no access left the ring's parts and [base, base + limit) (the fake
  *    address space counts escapes), and the device never wrote the
  *    descriptor table or the available ring;
- *  - a returned chain has head < num, at most num segments, readable ones
- *    first, lengths that add up, and every segment inside the window;
+ *  - a returned chain has head < num, at most max_segs segments, readable
+ *    ones first, lengths that add up, and every segment inside the window;
  *  - copies move exactly the bytes the chain holds, no more;
  *  - the ring is broken exactly when vring_core_report() ran, once, and a
  *    broken ring answers -EIO.
@@ -56,7 +57,8 @@ struct fuzz_input {
 struct fuzz_ring {
 	struct fake_mem mem;
 	struct vring_core vr;
-	struct vring_seg *segs;		/* num entries, so ASan sees more */
+	struct vring_seg *segs;		/* max_segs entries, so ASan sees more */
+	u32 max_segs;
 	u8 desc[FUZZ_MAX_NUM * 16];
 	u8 avail[6 + 2 * FUZZ_MAX_NUM];
 	u8 used[6 + 8 * FUZZ_MAX_NUM];
@@ -165,6 +167,7 @@ static bool fuzz_setup(struct fuzz_ring *fr, struct fuzz_input *in)
 	struct vring_core *vr = &fr->vr;
 
 	vr->num = num;
+	fr->max_segs = options & 64 ? 4 * num : num;
 	vr->features = 0;
 	if (options & 1)
 		vr->features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
@@ -190,7 +193,7 @@ static bool fuzz_setup(struct fuzz_ring *fr, struct fuzz_input *in)
 			   options & 32);
 	}
 
-	fr->segs = calloc(num, sizeof(*fr->segs));
+	fr->segs = calloc(fr->max_segs, sizeof(*fr->segs));
 	if (!fr->segs)
 		abort();
 	fake_mem_init(&fr->mem);
@@ -202,7 +205,7 @@ static bool fuzz_setup(struct fuzz_ring *fr, struct fuzz_input *in)
 		     fr->used, FAKE_READ | FAKE_WRITE);
 	fake_mem_map(&fr->mem, "buffers", fr->buf_start, sizeof(fr->buffers),
 		     fr->buffers, FAKE_READ | FAKE_WRITE);
-	FUZZ_CHECK(vring_core_init(vr, fr->segs) == 0);
+	FUZZ_CHECK(vring_core_init(vr, fr->segs, fr->max_segs) == 0);
 	FUZZ_CHECK(!vr->broken);
 	FUZZ_CHECK(vr->last_avail == vr->used_idx);
 	return true;
@@ -229,7 +232,7 @@ static void check_chain(const struct fuzz_ring *fr,
 	unsigned int i;
 
 	FUZZ_CHECK(chain->head < vr->num);
-	FUZZ_CHECK(chain->nsegs <= vr->num);
+	FUZZ_CHECK(chain->nsegs <= fr->max_segs);
 	FUZZ_CHECK(chain->nreadable <= chain->nsegs);
 	for (i = 0; i < chain->nsegs; i++) {
 		const struct vring_seg *seg = &chain->segs[i];

@@ -10,7 +10,7 @@ import os
 import struct
 import sys
 
-INDIRECT, EVENT_IDX, FOLD, EDGE = 1, 2, 16, 32
+INDIRECT, EVENT_IDX, FOLD, EDGE, LONG = 1, 2, 16, 32, 64
 WINDOW_EXACT, WINDOW_HALF, WINDOW_ALL, WINDOW_TOP = 0, 4, 8, 12
 F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
 
@@ -116,6 +116,12 @@ SEEDS = {
     'indirect-full': ring_input(
         1, INDIRECT | WINDOW_EXACT, [desc(0x0, 32, F_INDIRECT)], [0],
         table=desc(0x100, 10, F_NEXT, 1) + desc(0x200, 20, F_WRITE),
+        ops=serve_one()),
+    # A ring of 2 whose chains may be 8 long through a table (LONG).
+    'indirect-past-num': ring_input(
+        1, INDIRECT | LONG | WINDOW_EXACT, [desc(0x0, 96, F_INDIRECT)], [0],
+        table=b''.join(desc(0x100 + 0x40 * i, 8, F_NEXT, i + 1)
+                       for i in range(5)) + desc(0x300, 8, F_WRITE),
         ops=serve_one()),
     'window-edge': ring_input(
         2, FOLD | EDGE | WINDOW_EXACT,

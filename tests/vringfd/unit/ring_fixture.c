@@ -108,7 +108,7 @@ struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy)
 
 static struct ring_fixture *fixture_start(struct ring_fixture *fx)
 {
-	fx->init_result = vring_core_init(&fx->vr, fx->segs);
+	fx->init_result = vring_core_init(&fx->vr, fx->segs, fx->vr.num);
 	return fx;
 }
 
@@ -120,6 +120,16 @@ struct ring_fixture *fixture_new_legacy(u32 num, u64 features)
 struct ring_fixture *fixture_new(u32 num, u64 features)
 {
 	return fixture_start(fixture_new_uninit(num, features, false));
+}
+
+struct ring_fixture *fixture_new_max_segs(u32 num, u64 features, u32 max_segs)
+{
+	struct ring_fixture *fx = fixture_new_uninit(num, features, false);
+
+	free(fx->segs);
+	fx->segs = alloc_or_die(sizeof(*fx->segs) * max_segs);
+	fx->init_result = vring_core_init(&fx->vr, fx->segs, max_segs);
+	return fx;
 }
 
 void fixture_free(struct ring_fixture *fx)

@@ -46,6 +46,12 @@ struct ring_fixture {
 struct ring_fixture *fixture_new(u32 num, u64 features);
 /* Builds it but stops before vring_core_init(), to preset indices. */
 struct ring_fixture *fixture_new_uninit(u32 num, u64 features, bool legacy);
+/*
+ * A ring whose chains may be max_segs long through an indirect table (the
+ * launcher's rings: 256 whatever num is).  segs holds max_segs entries,
+ * so AddressSanitizer sees a walk that writes more.
+ */
+struct ring_fixture *fixture_new_max_segs(u32 num, u64 features, u32 max_segs);
 /* The same ring in one block laid out by vring_init(). */
 struct ring_fixture *fixture_new_legacy(u32 num, u64 features);
 void fixture_free(struct ring_fixture *fx);

@@ -224,7 +224,7 @@ static void test_init_resumes_from_used_idx(void)
 
 	fx->driver.vr.used->idx = htole16(start);
 	driver_ring_set_avail_idx(&fx->driver, start);
-	fx->init_result = vring_core_init(&fx->vr, fx->segs);
+	fx->init_result = vring_core_init(&fx->vr, fx->segs, fx->vr.num);
 	fixture_ok(fx);
 	CHECK_EQ(fx->vr.last_avail, start);
 	CHECK_EQ(fx->vr.used_idx, start);
@@ -256,7 +256,7 @@ static void test_init_unreadable_used_ring(void)
 	struct ring_fixture *fx = fixture_new_uninit(8, 0, false);
 
 	fake_mem_region(&fx->mem, "used")->perms = 0;
-	CHECK_EQ(vring_core_init(&fx->vr, fx->segs), -EFAULT);
+	CHECK_EQ(vring_core_init(&fx->vr, fx->segs, fx->vr.num), -EFAULT);
 	CHECK_EQ(fx->mem.reports, 0);
 	CHECK_EQ(fx->mem.escapes, 0);
 	fixture_free(fx);
@@ -438,6 +438,46 @@ static void test_indirect_table_of_num_entries(void)
 	CHECK_EQ(chain.nsegs, num);
 	CHECK_EQ(chain.readable_len, 8 * num);
 	CHECK(fixture_memory_clean(fx));
+	fixture_free(fx);
+}
+
+/*
+ * With max_segs above num, a table may be longer than the ring: Linux
+ * sizes indirect tables by the device's seg_max, and the launcher takes
+ * 256 entries on a ring of 16.
+ */
+static void test_indirect_table_longer_than_ring(void)
+{
+	const u32 num = 4, max_segs = 16;
+	const u64 table = 0x800;
+	struct ring_fixture *fx = fixture_new_max_segs(num, FEAT_INDIRECT,
+							max_segs);
+	struct vring_chain chain;
+	u16 i;
+
+	fixture_ok(fx);
+	for (i = 0; i < max_segs; i++)
+		fixture_table_desc(fx, table, i, 0x40 * i, 8,
+				   i + 1u < max_segs ? VRING_DESC_F_NEXT : 0,
+				   i + 1);
+	driver_ring_set_desc(&fx->driver, 0, table,
+			     max_segs * sizeof(struct vring_desc),
+			     VRING_DESC_F_INDIRECT, 0);
+	driver_ring_publish_head(&fx->driver, 0);
+	CHECK_EQ(take(fx, &chain), 1);
+	CHECK_EQ(chain.nsegs, max_segs);
+	CHECK_EQ(chain.readable_len, 8 * max_segs);
+	CHECK(fixture_memory_clean(fx));
+	fixture_free(fx);
+}
+
+/* A segment array shorter than the ring could not hold a legal chain. */
+static void test_init_max_segs_below_num(void)
+{
+	struct ring_fixture *fx = fixture_new_max_segs(8, 0, 7);
+
+	CHECK_EQ(fx->init_result, -EINVAL);
+	CHECK_EQ(fx->mem.reports, 0);
 	fixture_free(fx);
 }
 
@@ -628,6 +668,22 @@ static void test_signal_without_event_idx(void)
 	CHECK(!vring_core_need_signal(&fx->vr));
 	fx->driver.vr.avail->flags = 0;
 	use_one(fx, 2);
+	CHECK(vring_core_need_signal(&fx->vr));
+	CHECK(fixture_memory_clean(fx));
+	fixture_free(fx);
+}
+
+/* Nothing published since the last decision: no signal, flag or not. */
+static void test_signal_nothing_new_without_event_idx(void)
+{
+	struct ring_fixture *fx = fixture_new(8, 0);
+
+	fixture_ok(fx);
+	CHECK(!vring_core_need_signal(&fx->vr));
+	use_one(fx, 0);
+	CHECK(vring_core_need_signal(&fx->vr));
+	CHECK(!vring_core_need_signal(&fx->vr));
+	use_one(fx, 1);
 	CHECK(vring_core_need_signal(&fx->vr));
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
@@ -953,6 +1009,33 @@ static void test_hostile_chain_longer_than_num(void)
 			     VRING_DESC_F_INDIRECT, 0);
 	expect_chain_breaks(fx, 0);
 	fixture_free(fx);
+}
+
+/*
+ * A table with more entries than a chain may hold is refused before it is
+ * walked, even when the chain in it is short: no honest driver makes one,
+ * and the launcher has refused them since its first walker.
+ */
+static void test_hostile_indirect_table_longer_than_max_segs(void)
+{
+	static const u32 shapes[][2] = { { 4, 4 }, { 4, 16 } };
+	const u64 table = 0x800;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(shapes); i++) {
+		u32 num = shapes[i][0], max_segs = shapes[i][1];
+		struct ring_fixture *fx =
+			fixture_new_max_segs(num, FEAT_INDIRECT, max_segs);
+
+		fixture_ok(fx);
+		fixture_table_desc(fx, table, 0, 0x100, 8, 0, 0);
+		driver_ring_set_desc(&fx->driver, 0, table,
+				     (max_segs + 1) * sizeof(struct vring_desc),
+				     VRING_DESC_F_INDIRECT, 0);
+		tap_case("num %u, max_segs %u", num, max_segs);
+		expect_chain_breaks(fx, 0);
+		fixture_free(fx);
+	}
 }
 
 static void test_hostile_indirect_loop(void)
@@ -1375,7 +1458,7 @@ static void test_init_clears_broken(void)
 	/* The driver fixes its ring and sets it up again from used->idx. */
 	driver_ring_set_avail_idx(&fx->driver, 0);
 	driver_ring_publish_head(&fx->driver, 0);
-	CHECK_EQ(vring_core_init(&fx->vr, fx->segs), 0);
+	CHECK_EQ(vring_core_init(&fx->vr, fx->segs, fx->vr.num), 0);
 	CHECK(!fx->vr.broken);
 	CHECK_EQ(take(fx, &chain), 1);
 	CHECK_EQ(chain.head, 0);
@@ -1402,12 +1485,15 @@ static const struct tap_test tests[] = {
 	T(test_zero_length_descriptor),
 	T(test_indirect_table),
 	T(test_indirect_table_of_num_entries),
+	T(test_indirect_table_longer_than_ring),
+	T(test_init_max_segs_below_num),
 	T(test_push_used),
 	T(test_push_used_element_before_index),
 	T(test_discard_returns_chains_again),
 	T(test_index_wraparound),
 	T(test_index_wraparound_event_idx),
 	T(test_signal_without_event_idx),
+	T(test_signal_nothing_new_without_event_idx),
 	T(test_signal_event_idx_first),
 	T(test_signal_event_idx_crossing),
 	T(test_signal_event_idx_ignores_flag),
@@ -1419,6 +1505,7 @@ static const struct tap_test tests[] = {
 	T(test_copy_to_chain),
 	T(test_hostile_descriptor_loop),
 	T(test_hostile_chain_longer_than_num),
+	T(test_hostile_indirect_table_longer_than_max_segs),
 	T(test_hostile_indirect_loop),
 	T(test_hostile_nested_indirect),
 	T(test_hostile_indirect_with_next),
