@@ -5,13 +5,18 @@
 # tests/launcher/ (unit/, and vm/ for the VM suite "launcher").
 #
 #   make lguest              $(BUILD)/lguest/lguest
+#
+# The virtio devices' rings are walked by fs/vring_core.c, the module's
+# walker, over guest RAM (lguest/vring_mem.c).
 
 LGUEST_BIN := $(BUILD)/lguest/lguest
 LGUEST_CORE_SRCS := lguest/launcher.c lguest/boot.c lguest/mem.c lguest/io.c \
 	lguest/uart.c lguest/cpu_kvm.c lguest/cpu_lguest.c
-LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c) lguest/virtqueue.c lguest/tunnet.c
-LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h)
-LGUEST_CFLAGS := $(VM_CFLAGS) -pthread
+LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c) lguest/virtqueue.c lguest/tunnet.c \
+	lguest/vring_mem.c fs/vring_core.c
+LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h) fs/vring_core.h \
+	lib/vring_core_user.h
+LGUEST_CFLAGS := $(VM_CFLAGS) -Ifs -pthread
 
 $(LGUEST_BIN): $(LGUEST_CORE_SRCS) $(LGUEST_VIRTIO_SRCS) $(LGUEST_HDRS) lguest/launcher.mk
 	$(call build_program,$(CC) $(LGUEST_CFLAGS))

@@ -102,8 +102,8 @@ void virtio_queue_done(struct virtio_device *dev, unsigned int queue)
 
 	if (virtqueue_needs_interrupt(vq))
 		raise_interrupt(dev, VIRTIO_MMIO_INT_VRING);
-	if (vq->broken)
-		report_broken(dev, queue, vq->broken_reason);
+	if (virtqueue_broken(vq))
+		report_broken(dev, queue, virtqueue_broken(vq));
 }
 
 static void reset_device(struct virtio_device *dev)
@@ -249,7 +249,7 @@ static void write_queue_ready(struct virtio_device *dev, struct virtqueue *vq,
 		return;
 	if (!virtqueue_start(vq, virtio_negotiated(dev, VIRTIO_RING_F_EVENT_IDX),
 			     virtio_negotiated(dev, VIRTIO_RING_F_INDIRECT_DESC)))
-		report_broken(dev, dev->queue_select, vq->broken_reason);
+		report_broken(dev, dev->queue_select, virtqueue_broken(vq));
 }
 
 static void write_queue_register(struct virtio_device *dev, uint64_t offset,

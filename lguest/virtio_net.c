@@ -228,7 +228,7 @@ static void net_receive(struct net_pair *pair)
 
 	for (done = 0; done < NET_RX_BATCH; done++) {
 		if (virtqueue_pop(vq, chain) != 1) {
-			if (!vq->broken)
+			if (!virtqueue_broken(vq))
 				watch_tap(pair, false);
 			break;
 		}
@@ -599,8 +599,8 @@ static void ctrl_done(struct virtio_net *net)
 	}
 	if (virtqueue_needs_interrupt(vq) && eventfd_write(net->call_fd, 1) < 0)
 		fprintf(stderr, "lguest: virtio-net: interrupt: %m\n");
-	if (vq->broken)
-		virtio_device_broken(dev, net->ctrl_queue, vq->broken_reason);
+	if (virtqueue_broken(vq))
+		virtio_device_broken(dev, net->ctrl_queue, virtqueue_broken(vq));
 }
 
 static void net_control(struct virtio_net *net)

@@ -4,338 +4,143 @@
  *
  * The guest shares three arrays with us: the descriptor table, the
  * "available" ring (the driver's list of chains for us) and the "used" ring
- * (our list of chains given back).  We are x86-64 only, host and guest, so
- * the ring's little-endian fields are read as they are.
+ * (our list of chains given back).  Walking them is fs/vring_core.c's job,
+ * the same walker vringfd.ko uses on the rings the kernel serves; this file
+ * is what the launcher adds: the queue as the transport's registers
+ * describe it, our limits, and iovecs for the devices.
  */
-#include <linux/virtio_ring.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "virtqueue.h"
 
-/* The ring parts' sizes for a queue of size entries (virtio 1.x 2.7). */
-static uint64_t desc_table_bytes(uint16_t size)
-{
-	return 16ULL * size;
-}
-
-static uint64_t avail_ring_bytes(uint16_t size)
-{
-	return 6ULL + 2ULL * size;	/* flags, idx, ring[size], used_event */
-}
-
-static uint64_t used_ring_bytes(uint16_t size)
-{
-	return 6ULL + 8ULL * size;	/* flags, idx, ring[size], avail_event */
-}
-
-static uint16_t *avail_flags(struct virtqueue *vq)
-{
-	return guest_ptr(vq->mem, vq->avail_gpa, 2);
-}
-
-static uint16_t *avail_idx(struct virtqueue *vq)
-{
-	return guest_ptr(vq->mem, vq->avail_gpa + 2, 2);
-}
-
-static uint16_t *avail_entry(struct virtqueue *vq, uint16_t i)
-{
-	return guest_ptr(vq->mem, vq->avail_gpa + 4 + 2ULL * i, 2);
-}
-
-static uint16_t *used_event(struct virtqueue *vq)
-{
-	return avail_entry(vq, vq->size);
-}
-
-static uint16_t *used_idx(struct virtqueue *vq)
-{
-	return guest_ptr(vq->mem, vq->used_gpa + 2, 2);
-}
-
-static struct vring_used_elem *used_entry(struct virtqueue *vq, uint16_t i)
-{
-	return guest_ptr(vq->mem, vq->used_gpa + 4 + 8ULL * i, 8);
-}
-
-static uint16_t *avail_event(struct virtqueue *vq)
-{
-	return guest_ptr(vq->mem, vq->used_gpa + 4 + 8ULL * vq->size, 2);
-}
-
 void virtqueue_reset(struct virtqueue *vq, const struct guest_mem *mem)
 {
-	memset(vq, 0, sizeof(*vq));
+	memset(vq, 0, offsetof(struct virtqueue, segs));
 	vq->mem = mem;
 }
 
-static bool virtqueue_break(struct virtqueue *vq, const char *reason)
+/* A ring we won't start: the transport reports the reason (L:695). */
+static bool virtqueue_refuse(struct virtqueue *vq, const char *reason)
 {
-	if (!vq->broken) {
-		vq->broken = true;
-		vq->broken_reason = reason;
-	}
+	vring_core_break(&vq->core, reason);
 	return false;
-}
-
-static void *virtqueue_break_null(struct virtqueue *vq, const char *reason)
-{
-	virtqueue_break(vq, reason);
-	return NULL;
 }
 
 /*L:525
  * When the driver sets QueueReady, it has told us the queue's size and
- * where its three parts are.  We check all of that once, here: the size is
- * a power of two we support, each part is aligned as the spec demands
- * (which also keeps our atomic accesses aligned) and lies wholly inside
- * guest RAM.  Guest RAM never moves, so the ring accessors above can't
- * fail after this; they still go through guest_ptr() each time, because
- * the few nanoseconds are cheaper than the argument that they needn't.
+ * where its three parts are.  The size is ours to bound (QueueNumMax); the
+ * layout rules are the ring's (R:030), and all three parts must lie wholly
+ * inside guest RAM.  Then the walker takes over, starting where used->idx
+ * says (R:040).  Its window for buffers (R:050) is guest RAM itself: base
+ * 0 and limit the RAM's size, so a descriptor's address is guest-physical
+ * and every buffer the walker accepts is one guest_ptr() maps.
  */
 bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 {
+	struct vring_core *core = &vq->core;
 	uint16_t size = vq->size;
-	uint16_t *used;
 
-	vq->broken = false;
-	vq->broken_reason = NULL;
+	memset(core, 0, sizeof(*core));
+	/* The walker's accessors only read the guest_mem it points to. */
+	core->mem = (void *)vq->mem;
 	if (!size || size > VIRTQUEUE_MAX_SIZE || (size & (size - 1)))
-		return virtqueue_break(vq, "queue size not a power of 2 <= 256");
-	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
-		return virtqueue_break(vq, "ring part misaligned");
-	if (!guest_ptr(vq->mem, vq->desc_gpa, desc_table_bytes(size)) ||
-	    !guest_ptr(vq->mem, vq->avail_gpa, avail_ring_bytes(size)) ||
-	    !guest_ptr(vq->mem, vq->used_gpa, used_ring_bytes(size)))
-		return virtqueue_break(vq, "ring outside guest memory");
+		return virtqueue_refuse(vq, "queue size not a power of 2 <= 256");
+	core->num = size;
+	core->features = (event_idx ? BIT_ULL(VIRTIO_RING_F_EVENT_IDX) : 0) |
+			 (indirect ? BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) : 0);
+	core->desc = vq->desc_gpa;
+	core->avail = vq->avail_gpa;
+	core->used = vq->used_gpa;
+	core->base = 0;
+	core->limit = vq->mem->size;
+	if (vring_core_check_layout(size, core->features, core->desc,
+				    core->avail, core->used))
+		return virtqueue_refuse(vq, "ring part misaligned");
+	if (!guest_ptr(vq->mem, core->desc, vring_core_desc_size(size)) ||
+	    !guest_ptr(vq->mem, core->avail, vring_core_avail_size(size)) ||
+	    !guest_ptr(vq->mem, core->used, vring_core_used_size(size)) ||
+	    vring_core_init(core, vq->segs, VIRTQUEUE_MAX_SIZE))
+		return virtqueue_refuse(vq, "ring outside guest memory");
 
 	vq->event_idx = event_idx;
 	vq->indirect = indirect;
-	used = used_idx(vq);
-	vq->used_idx = __atomic_load_n(used, __ATOMIC_ACQUIRE);
-	vq->last_avail = vq->used_idx;
-	vq->signalled_used = vq->used_idx;
 	vq->ready = true;
 	return true;
 }
 
 /*
- * How many chains the driver has made available that we haven't taken.
- * The acquire pairs with the driver's barrier before it bumps avail->idx:
- * once we see the new index, we see the ring entries and descriptors it
- * wrote before.
+ * The walker's segments as iovecs into guest RAM.  It has bounded each
+ * by guest RAM already (its limit), so guest_ptr() cannot refuse one; if
+ * it ever did, the ring breaks rather than the launcher.
  */
-static int virtqueue_pending(struct virtqueue *vq)
+static int virtqueue_map(struct virtqueue *vq, const struct vring_chain *walked,
+			 struct virtqueue_chain *chain)
 {
-	uint16_t idx = __atomic_load_n(avail_idx(vq), __ATOMIC_ACQUIRE);
-	uint16_t pending = idx - vq->last_avail;
+	chain->head = walked->head;
+	chain->out_count = chain->in_count = 0;
+	chain->out_bytes = walked->readable_len;
+	chain->in_bytes = walked->writable_len;
+	for (unsigned int i = 0; i < walked->nsegs; i++) {
+		const struct vring_seg *seg = &walked->segs[i];
+		struct iovec *iov = seg->writable ?
+			&chain->in[chain->in_count++] :
+			&chain->out[chain->out_count++];
 
-	if (pending > vq->size)
-		return virtqueue_break(vq, "avail index more than queue size ahead");
-	return pending;
-}
-
-/*L:545
- * With VIRTIO_RING_F_EVENT_IDX the guest kicks us only when its avail->idx
- * passes the value we leave in avail_event.  We leave it when we find the
- * ring empty: "wake me for the next one".  Then we must look again, after
- * a full barrier, since the driver may have added a chain and read the old
- * avail_event in between: without the second look that chain would sit
- * there with no kick coming.
- */
-static int virtqueue_pending_or_arm(struct virtqueue *vq)
-{
-	int pending = virtqueue_pending(vq);
-
-	if (pending || !vq->event_idx || vq->broken)
-		return pending;
-	__atomic_store_n(avail_event(vq), vq->last_avail, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return virtqueue_pending(vq);
-}
-
-/*
- * One buffer of the chain.  The copy of the descriptor is ours: the guest
- * can scribble on its table while we look, and we must judge and use the
- * same values.  limit bounds the chain's length: the queue size, or our
- * own maximum inside an indirect table (Linux sizes those by the device's
- * seg_max, not by the queue size it picked).  Either way it is no more
- * than the iovec arrays hold.
- */
-static bool chain_add(struct virtqueue *vq, struct virtqueue_chain *chain,
-		      const struct vring_desc *desc, unsigned int limit)
-{
-	void *host;
-	struct iovec *iov;
-
-	if (chain->out_count + chain->in_count >= limit)
-		return virtqueue_break(vq, "descriptor chain too long (loop?)");
-	host = guest_ptr(vq->mem, desc->addr, desc->len);
-	if (!host)
-		return virtqueue_break(vq, "buffer outside guest memory");
-
-	if (desc->flags & VRING_DESC_F_WRITE) {
-		iov = &chain->in[chain->in_count++];
-		chain->in_bytes += desc->len;
-	} else {
-		if (chain->in_count)
-			return virtqueue_break(vq, "readable buffer after a writable one");
-		iov = &chain->out[chain->out_count++];
-		chain->out_bytes += desc->len;
-	}
-	iov->iov_base = host;
-	iov->iov_len = desc->len;
-	if (chain->out_bytes + chain->in_bytes > UINT32_MAX)
-		return virtqueue_break(vq, "chain longer than 4 GiB");
-	return true;
-}
-
-/*L:555
- * An indirect descriptor points at a table of further descriptors
- * somewhere in guest memory; the chain continues there, from entry 0, and
- * never comes back.  The rules keep that walk finite: the feature must
- * have been negotiated, the table must hold a whole number of
- * descriptors, the indirect descriptor ends its chain (no NEXT), and an
- * indirect table can't point to another.
- */
-static const struct vring_desc *indirect_table(struct virtqueue *vq,
-					       const struct vring_desc *desc,
-					       bool nested, uint16_t *entries)
-{
-	const struct vring_desc *table;
-
-	if (!vq->indirect)
-		return virtqueue_break_null(vq, "indirect descriptor not negotiated");
-	if (nested)
-		return virtqueue_break_null(vq, "nested indirect descriptor");
-	if (desc->flags & VRING_DESC_F_NEXT)
-		return virtqueue_break_null(vq, "indirect descriptor with NEXT");
-	if (!desc->len || desc->len % 16 || desc->len / 16 > VIRTQUEUE_MAX_SIZE)
-		return virtqueue_break_null(vq, "bad indirect table length");
-	table = guest_ptr(vq->mem, desc->addr, desc->len);
-	if (!table)
-		return virtqueue_break_null(vq, "indirect table outside guest memory");
-	*entries = desc->len / 16;
-	return table;
-}
-
-/*L:550
- * A chain is a linked list through the descriptor table, starting at the
- * head the avail ring gave us.  A hostile guest can make it loop, point
- * past the table, or point outside its memory.  We bound the walk by the
- * queue size (no honest chain is longer, so a loop trips it), check each
- * next index against the table it indexes, and let chain_add() check each
- * buffer.
- */
-static bool walk_chain(struct virtqueue *vq, struct virtqueue_chain *chain)
-{
-	const struct vring_desc *table = guest_ptr(vq->mem, vq->desc_gpa,
-						   desc_table_bytes(vq->size));
-	uint16_t entries = vq->size, i = chain->head;
-	bool in_indirect = false;
-	struct vring_desc desc;
-
-	for (;;) {
-		memcpy(&desc, &table[i], sizeof(desc));
-		if (desc.flags & VRING_DESC_F_INDIRECT) {
-			table = indirect_table(vq, &desc, in_indirect, &entries);
-			if (!table)
-				return false;
-			in_indirect = true;
-			i = 0;
-			continue;
+		iov->iov_base = guest_ptr(vq->mem, seg->addr, seg->len);
+		iov->iov_len = seg->len;
+		if (!iov->iov_base) {
+			vring_core_break(&vq->core, "buffer outside guest memory");
+			return -1;
 		}
-		if (!chain_add(vq, chain, &desc,
-			       in_indirect ? VIRTQUEUE_MAX_SIZE : vq->size))
-			return false;
-		if (!(desc.flags & VRING_DESC_F_NEXT))
-			return true;
-		i = desc.next;
-		if (i >= entries)
-			return virtqueue_break(vq, "next index past the table");
 	}
+	return 1;
 }
 
 /*L:542
- * A device asks for work.  The avail ring's entry at last_avail names the
- * head of the next chain; we map the whole chain into iovecs pointing
- * straight into guest memory (no copies), and move on.  Anything wrong
- * breaks the queue: we stop using it rather than guess what the guest
- * meant, and the transport tells the guest it needs a reset.
+ * A device asks for work.  Taking the next chain and checking every
+ * descriptor of it is the walker's (R:060 to R:080), with our limit of
+ * 256 descriptors through an indirect table; a ring that breaks a rule
+ * stays broken, and the transport tells the guest it needs a reset.  What
+ * we add is the mapping: each segment becomes an iovec pointing straight
+ * into guest RAM, so devices read and write the guest's buffers in place,
+ * never through a copy.
+ *
+ * Finding the ring empty is when we ask the guest to kick us for the next
+ * chain, and look once more (R:110): a chain added meanwhile is taken now
+ * rather than left waiting for a kick that was never going to come.
+ * Giving chains back and deciding about the interrupt are the walker's
+ * too (R:090, R:100).
  */
 int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain)
 {
-	int pending;
-	uint16_t head;
+	struct vring_chain walked;
+	int ret;
 
-	if (!vq->ready || vq->broken)
-		return vq->broken ? -1 : 0;
-	pending = virtqueue_pending_or_arm(vq);
-	if (pending <= 0)
-		return vq->broken ? -1 : 0;
-
-	head = __atomic_load_n(avail_entry(vq, vq->last_avail % vq->size),
-			       __ATOMIC_RELAXED);
-	if (head >= vq->size) {
-		virtqueue_break(vq, "chain head past the table");
-		return -1;
-	}
-	chain->head = head;
-	chain->out_count = chain->in_count = 0;
-	chain->out_bytes = chain->in_bytes = 0;
-	if (!walk_chain(vq, chain))
-		return -1;
-	vq->last_avail++;
-	return 1;
+	if (!vq->ready)
+		return virtqueue_broken(vq) ? -1 : 0;
+	ret = vring_core_next_avail(&vq->core, &walked);
+	if (ret == 0 && vring_core_enable_kicks(&vq->core) == 1)
+		ret = vring_core_next_avail(&vq->core, &walked);
+	if (ret <= 0)
+		return ret < 0 || virtqueue_broken(vq) ? -1 : 0;
+	return virtqueue_map(vq, &walked, chain);
 }
 
 void virtqueue_unpop(struct virtqueue *vq)
 {
-	vq->last_avail--;
+	vring_core_discard(&vq->core, 1);
 }
 
-/*L:670
- * The device is done with a chain: one entry in the used ring says which
- * (the head) and how many bytes we wrote into it.  The release store of
- * used->idx publishes the entry: the guest that sees the new index sees
- * the entry and the data we wrote into its buffers.
- */
 void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
-	struct vring_used_elem *elem;
-
-	if (!vq->ready || vq->broken)
-		return;
-	elem = used_entry(vq, vq->used_idx % vq->size);
-	elem->id = head;
-	elem->len = written;
-	vq->used_idx++;
-	__atomic_store_n(used_idx(vq), vq->used_idx, __ATOMIC_RELEASE);
+	if (vq->ready)
+		vring_core_push_used(&vq->core, head, written);
 }
 
-/*L:680
- * Interrupts cost the guest an exit and a handler run, so it can ask for
- * fewer.  Without EVENT_IDX, it sets VRING_AVAIL_F_NO_INTERRUPT while it
- * doesn't want any.  With EVENT_IDX, it writes into used_event the used
- * index it wants to hear about: we interrupt only if this batch took
- * used->idx past that value.  The full barrier orders our used->idx store
- * before our read of the guest's wish; the guest does the mirror image,
- * so one of us always sees the other's update.
- */
 bool virtqueue_needs_interrupt(struct virtqueue *vq)
 {
-	uint16_t old = vq->signalled_used, new = vq->used_idx, event;
-
-	if (!vq->ready || old == new)
-		return false;
-	vq->signalled_used = new;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!vq->event_idx)
-		return !(__atomic_load_n(avail_flags(vq), __ATOMIC_RELAXED) &
-			 VRING_AVAIL_F_NO_INTERRUPT);
-	event = __atomic_load_n(used_event(vq), __ATOMIC_RELAXED);
-	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+	return vq->ready && vring_core_need_signal(&vq->core);
 }
 
 size_t iov_copy_from(const struct iovec *iov, unsigned int count,

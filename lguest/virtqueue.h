@@ -2,9 +2,12 @@
 /*
  * The launcher's side of a virtio split ring living in guest memory: take
  * the guest's descriptor chains, hand back used buffers, decide whether
- * the guest wants to hear about it.  Everything here treats the ring as
- * hostile: every address goes through guest_ptr(), every chain is bounded,
- * and a ring that breaks the rules is marked broken rather than trusted.
+ * the guest wants to hear about it.  The ring itself is walked by
+ * fs/vring_core.c, the walker vringfd.ko runs and the unit tests and the
+ * fuzzers check, reaching guest RAM through lguest/vring_mem.c; what is
+ * the launcher's own is here: the queue registers the transport fills in,
+ * our limits, and turning the walker's chains into iovecs that point
+ * straight into guest memory.
  */
 #ifndef LGUEST_VIRTQUEUE_H
 #define LGUEST_VIRTQUEUE_H
@@ -14,8 +17,14 @@
 #include <sys/uio.h>
 
 #include "device.h"
+#include "vring_core.h"
 
-/* The largest queue we offer (QueueNumMax); chains are at most this long. */
+/*
+ * The largest queue we offer (QueueNumMax), and the longest chain we take:
+ * a direct chain is at most the queue's size, one through an indirect
+ * table at most this, whatever the size (Linux sizes its tables by the
+ * device's seg_max, not by the queue it got).
+ */
 #define VIRTQUEUE_MAX_SIZE	256
 
 struct virtqueue {
@@ -29,20 +38,19 @@ struct virtqueue {
 	/* Negotiated features that change how the ring is read. */
 	bool event_idx;
 	bool indirect;
-	/* Our place in the ring: next avail entry to take, next used slot. */
-	uint16_t last_avail;
-	uint16_t used_idx;
-	/* used_idx when we last decided about an interrupt. */
-	uint16_t signalled_used;
-	/* Set once the guest broke the ring rules; why, for the warning. */
-	bool broken;
-	const char *broken_reason;
+	/*
+	 * The walker's state for this ring (our place in it, why it broke),
+	 * and the array it writes a chain into.
+	 */
+	struct vring_core core;
+	struct vring_seg segs[VIRTQUEUE_MAX_SIZE];
 };
 
 /*
  * One descriptor chain, mapped: out[] are the buffers the device reads
  * (driver -> device), in[] those it writes.  The iovecs point straight
- * into guest memory, each already bounds-checked.
+ * into guest memory, each already bounds-checked.  Empty descriptors get
+ * no iovec.
  */
 struct virtqueue_chain {
 	uint16_t head;
@@ -52,19 +60,25 @@ struct virtqueue_chain {
 	struct iovec in[VIRTQUEUE_MAX_SIZE];
 };
 
+/* Why the guest broke this queue (one line), or NULL while it is sound. */
+static inline const char *virtqueue_broken(const struct virtqueue *vq)
+{
+	return vq->core.broken;
+}
+
 /* Forget everything: the state after a device reset. */
 void virtqueue_reset(struct virtqueue *vq, const struct guest_mem *mem);
 
 /*
  * The driver set QueueReady: check the size and the ring's addresses and
- * start from the ring's current used->idx.  false (and vq->broken) if the
- * ring can't be used.
+ * start from the ring's current used->idx.  false (and a reason in
+ * virtqueue_broken()) if the ring can't be used.
  */
 bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect);
 
 /*
  * Take the next available chain: 1 and *chain filled, 0 if there is none,
- * -1 if the ring is broken (vq->broken_reason says why).
+ * -1 if the ring is broken (virtqueue_broken() says why).
  */
 int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain);
 

@@ -9,12 +9,13 @@ LAUNCHER_UNIT_BIN := $(BUILD)/launcher-unit/virtio_unit
 LAUNCHER_UNIT_SRCS := $(wildcard tests/launcher/unit/*.c) \
 	lguest/virtio_mmio.c lguest/virtqueue.c lguest/virtio_blk.c \
 	lguest/virtio_console.c lguest/virtio_rng.c lguest/virtio_net.c \
-	tests/lib/tap.c tests/lib/driver_ring.c
+	tests/lib/tap.c tests/lib/driver_ring.c lguest/vring_mem.c fs/vring_core.c
 LAUNCHER_UNIT_HDRS := $(wildcard tests/launcher/unit/*.h tests/lib/*.h) lguest/device.h \
 	lguest/virtio_mmio.h lguest/virtio_device.h lguest/virtqueue.h \
-	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h
-LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest -Iinclude/uapi \
-	-Itests/launcher/unit -Itests/lib -fsanitize=address,undefined \
+	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h \
+	fs/vring_core.h lib/vring_core_user.h
+LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest -Ifs -Ilib \
+	-Iinclude/uapi -Itests/launcher/unit -Itests/lib -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread -D_GNU_SOURCE
 
 HOST_TESTS += launcher-unit

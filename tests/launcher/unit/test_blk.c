@@ -297,6 +297,49 @@ static void indirect_request(void)
 	blk_teardown(&f);
 }
 
+/*
+ * The longest request Linux sends, seg_max data segments, through one
+ * indirect table: 256 descriptors on a queue of 16.  Linux sizes its
+ * tables by seg_max, not by the queue, so a walker that bounded them by
+ * the queue size would break this ring.
+ */
+static void indirect_request_of_seg_max(void)
+{
+	enum { ENTRIES = 256, SEGS = ENTRIES - 2 };	/* seg_max is 254 */
+	const uint32_t bytes = 512 * DISK_SECTORS, piece = 128;
+	struct blk_fixture f;
+	uint64_t table = guest_alloc(ENTRIES * 16), header = guest_alloc(16);
+	uint64_t data = guest_alloc(bytes), status = guest_alloc(1);
+	struct vring_desc *desc = host(table);
+	struct virtio_blk_outhdr *hdr = host(header);
+	struct driver_buf indirect = { table, ENTRIES * 16, false };
+	const uint8_t *got = host(data);
+	uint32_t id, used;
+	bool same = true;
+
+	if (!blk_setup(&f, false, ~0ULL))
+		return;
+	hdr->type = VIRTIO_BLK_T_IN;
+	hdr->sector = 0;
+	desc[0] = (struct vring_desc){ header, 16, VRING_DESC_F_NEXT, 1 };
+	/* Equal pieces, the last one taking what is left of the disk. */
+	for (unsigned int i = 0; i < SEGS; i++)
+		desc[1 + i] = (struct vring_desc){ data + piece * i,
+			i + 1 < SEGS ? piece : bytes - piece * (SEGS - 1),
+			VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, i + 2 };
+	desc[ENTRIES - 1] = (struct vring_desc){ status, 1, VRING_DESC_F_WRITE,
+						 0 };
+	driver_add(&f.drv, 0, &indirect, 1);
+	desc_entry(&f.drv, 0, 0)->flags = VRING_DESC_F_INDIRECT;
+	driver_kick(&f.drv, 0);
+	CHECK(driver_used(&f.drv, 0, &id, &used) && used == bytes + 1);
+	CHECK(*(uint8_t *)host(status) == VIRTIO_BLK_S_OK);
+	for (uint32_t i = 0; i < bytes; i++)
+		same &= got[i] == (uint8_t)(i * 7);
+	CHECK(same);
+	blk_teardown(&f);
+}
+
 const struct tap_test blk_tests[] = {
 	{ "blk: read returns the file's bytes, used len data+1", read_sector_pattern },
 	{ "blk: write lands in the file and reads back (multi-segment)", write_then_read_back },
@@ -308,5 +351,7 @@ const struct tap_test blk_tests[] = {
 	{ "blk: short header IOERR, no status byte used len 0", short_header_and_no_status },
 	{ "blk: header split over two buffers", header_split_over_buffers },
 	{ "blk: request through an indirect table", indirect_request },
+	{ "blk: seg_max segments in one indirect table, longer than the queue",
+	  indirect_request_of_seg_max },
 	{ NULL, NULL },
 };

@@ -187,6 +187,21 @@ static void indirect_bad_length(void)
 	expect_flagged(&h);
 }
 
+/* More entries than the longest chain we take (256), though few are used. */
+static void indirect_table_too_long(void)
+{
+	struct hostile h;
+	uint64_t table = guest_alloc(257 * 16);
+	struct vring_desc *entries = host(table);
+
+	if (!hostile_setup(&h, ~0ULL))
+		return;
+	entries[0] = (struct vring_desc){ h.buf, 8, VRING_DESC_F_WRITE, 0 };
+	set_desc(&h, 0, table, 257 * 16, VRING_DESC_F_INDIRECT, 0);
+	offer(&h, 0, 1);
+	expect_flagged(&h);
+}
+
 static void indirect_loop(void)
 {
 	struct hostile h;
@@ -307,6 +322,7 @@ const struct tap_test hostile_tests[] = {
 	{ "hostile: readable descriptor after writable flagged", readable_after_writable },
 	{ "hostile: nested indirect flagged", indirect_nested },
 	{ "hostile: indirect len % 16 != 0 flagged", indirect_bad_length },
+	{ "hostile: indirect table of 257 entries flagged", indirect_table_too_long },
 	{ "hostile: loop inside an indirect table flagged", indirect_loop },
 	{ "hostile: indirect table past guest RAM flagged", indirect_table_past_ram },
 	{ "hostile: indirect without the feature flagged", indirect_not_negotiated },

@@ -39,6 +39,25 @@ static void no_interrupt_flag(void)
 	CHECK(irq_pulses[5] == 1);
 }
 
+/*
+ * A kick that brings nothing gets no interrupt: the guest's handler would
+ * find no work, and Linux turns off a line with too many of those.
+ */
+static void no_interrupt_for_nothing(void)
+{
+	struct test_driver drv;
+	uint64_t buf = guest_alloc(8);
+
+	virtio_rng_create(&test_mem);
+	CHECK(driver_probe(&drv, &fake_windows[0], ~EVENT_IDX, 1));
+	one_rng_request(&drv, buf);
+	CHECK(irq_pulses[5] == 1);
+	driver_kick(&drv, 0);
+	CHECK(irq_pulses[5] == 1);
+	CHECK(!(mmio_read32(drv.win, VIRTIO_MMIO_INTERRUPT_STATUS) &
+	      VIRTIO_MMIO_INT_VRING));
+}
+
 static void used_event_suppresses(void)
 {
 	struct test_driver drv;
@@ -82,6 +101,7 @@ static void avail_event_published(void)
 
 const struct tap_test notify_tests[] = {
 	{ "notify: VRING_AVAIL_F_NO_INTERRUPT suppresses the interrupt", no_interrupt_flag },
+	{ "notify: a kick that brings nothing gets no interrupt", no_interrupt_for_nothing },
 	{ "notify: EVENT_IDX interrupts only when used_event is crossed", used_event_suppresses },
 	{ "notify: EVENT_IDX avail_event = next avail index when idle", avail_event_published },
 	{ NULL, NULL },
