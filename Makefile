@@ -104,7 +104,8 @@ include tests/conformance/vm/conformance-vm.mk
 include tests/lg/unit/lg-unit.mk tests/lg/vm/lg-vm.mk tests/lg/fuzz/lg-fuzz.mk
 include tests/testhost/vm/testhost-vm.mk
 include tests/tunvring/vm/tunvring-vm.mk
-include tests/launcher/unit/launcher-unit.mk tests/launcher/vm/launcher-vm.mk
+include tests/launcher/unit/launcher-unit.mk tests/launcher/vm/launcher-vm.mk \
+	tests/launcher/fuzz/launcher-fuzz.mk
 include tests/net/vm/net-vm.mk
 include tests/demo/host/demo-host.mk
 include bench/bench.mk bench/boot.mk bench/net.mk

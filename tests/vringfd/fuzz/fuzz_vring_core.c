@@ -25,10 +25,8 @@
  * Built with clang -fsanitize=fuzzer it is the fuzz target; built with
  * fuzz_replay.c it replays saved inputs (the corpus) under gcc's sanitizers.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "fake_mem.h"
+#include "fuzz_input.h"
 
 #define FUZZ_MAX_LOG_NUM	6		/* rings of 1 to 64 entries */
 #define FUZZ_MAX_NUM		(1U << FUZZ_MAX_LOG_NUM)
@@ -39,20 +37,6 @@
 #define FUZZ_BUF_SIZE		4096ULL
 #define FUZZ_GUARD		64ULL
 #define FUZZ_COPY_MAX		1024
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-			__FILE__, __LINE__, #cond);			\
-		abort();						\
-	}								\
-} while (0)
-
-struct fuzz_input {
-	const u8 *data;
-	size_t size;
-	size_t pos;
-};
 
 struct fuzz_ring {
 	struct fake_mem mem;
@@ -71,40 +55,6 @@ struct fuzz_ring {
 	unsigned int nheads;
 	unsigned long reports_seen;
 };
-
-/* Input bytes, then zeros once the input runs out. */
-static void take(struct fuzz_input *in, void *dst, size_t len)
-{
-	size_t n = in->size - in->pos < len ? in->size - in->pos : len;
-
-	memcpy(dst, in->data + in->pos, n);
-	memset((u8 *)dst + n, 0, len - n);
-	in->pos += n;
-}
-
-static u8 take8(struct fuzz_input *in)
-{
-	u8 v;
-
-	take(in, &v, 1);
-	return v;
-}
-
-static u16 take16(struct fuzz_input *in)
-{
-	u16 v;
-
-	take(in, &v, 2);
-	return le16toh(v);
-}
-
-static u32 take32(struct fuzz_input *in)
-{
-	u32 v;
-
-	take(in, &v, 4);
-	return le32toh(v);
-}
 
 /*
  * Descriptor addresses from raw bytes almost never land in a 4 KiB window;
@@ -283,14 +233,6 @@ static void op_next_avail(struct fuzz_ring *fr)
 	check_chain(fr, &fr->chain);
 	if (fr->nheads < FUZZ_MAX_NUM)
 		fr->heads[fr->nheads++] = fr->chain.head;
-}
-
-/* Bytes a copy at offset can move from a part of len bytes. */
-static size_t copy_expect(u32 part, size_t offset, size_t len)
-{
-	if (offset >= part)
-		return 0;
-	return len < part - offset ? len : part - offset;
 }
 
 /* Host byte behind position pos of the readable or writable part. */

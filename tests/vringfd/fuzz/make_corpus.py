@@ -141,14 +141,15 @@ SEEDS = {
 }
 
 
-def main():
+def write_corpus(seeds, name):
+    """Writes seeds into argv[1], or the folder name beside the caller."""
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), 'corpus')
+        os.path.dirname(os.path.abspath(sys.argv[0])), name)
     os.makedirs(out, exist_ok=True)
-    for name, data in sorted(SEEDS.items()):
-        with open(os.path.join(out, name), 'wb') as f:
+    for seed, data in sorted(seeds.items()):
+        with open(os.path.join(out, seed), 'wb') as f:
             f.write(data)
 
 
 if __name__ == '__main__':
-    main()
+    write_corpus(SEEDS, 'corpus')

@@ -11,7 +11,8 @@ set -u
 
 fuzzer=$1 corpus=$2 work=$3 seconds=$4
 log=$work/fuzz.log
-desc="fuzz vring_core for $seconds s"
+name=${fuzzer##*/}
+desc="fuzz ${name#fuzz_} for $seconds s"
 
 rm -rf "$work/corpus" "$work/artifacts"
 mkdir -p "$work/corpus" "$work/artifacts"
