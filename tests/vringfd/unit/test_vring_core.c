@@ -418,27 +418,33 @@ static void test_indirect_table(void)
 	fixture_free(fx);
 }
 
-/* An indirect table of exactly num entries is as long as a chain may be. */
-static void test_indirect_table_of_num_entries(void)
+/* A table of entries chained in order, each 8 bytes: taken whole. */
+static void expect_table_taken(struct ring_fixture *fx, u16 entries)
 {
-	const u32 num = 4;
 	const u64 table = 0x800;
-	struct ring_fixture *fx = fixture_new(num, FEAT_INDIRECT);
 	struct vring_chain chain;
 	u16 i;
 
 	fixture_ok(fx);
-	for (i = 0; i < num; i++)
+	for (i = 0; i < entries; i++)
 		fixture_table_desc(fx, table, i, 0x40 * i, 8,
-				   i + 1u < num ? VRING_DESC_F_NEXT : 0, i + 1);
-	driver_ring_set_desc(&fx->driver, 0, table, num * sizeof(struct vring_desc),
+				   i + 1u < entries ? VRING_DESC_F_NEXT : 0,
+				   i + 1);
+	driver_ring_set_desc(&fx->driver, 0, table,
+			     entries * sizeof(struct vring_desc),
 			     VRING_DESC_F_INDIRECT, 0);
 	driver_ring_publish_head(&fx->driver, 0);
 	CHECK_EQ(take(fx, &chain), 1);
-	CHECK_EQ(chain.nsegs, num);
-	CHECK_EQ(chain.readable_len, 8 * num);
+	CHECK_EQ(chain.nsegs, entries);
+	CHECK_EQ(chain.readable_len, 8 * entries);
 	CHECK(fixture_memory_clean(fx));
 	fixture_free(fx);
+}
+
+/* An indirect table of exactly num entries is as long as a chain may be. */
+static void test_indirect_table_of_num_entries(void)
+{
+	expect_table_taken(fixture_new(4, FEAT_INDIRECT), 4);
 }
 
 /*
@@ -448,27 +454,7 @@ static void test_indirect_table_of_num_entries(void)
  */
 static void test_indirect_table_longer_than_ring(void)
 {
-	const u32 num = 4, max_segs = 16;
-	const u64 table = 0x800;
-	struct ring_fixture *fx = fixture_new_max_segs(num, FEAT_INDIRECT,
-							max_segs);
-	struct vring_chain chain;
-	u16 i;
-
-	fixture_ok(fx);
-	for (i = 0; i < max_segs; i++)
-		fixture_table_desc(fx, table, i, 0x40 * i, 8,
-				   i + 1u < max_segs ? VRING_DESC_F_NEXT : 0,
-				   i + 1);
-	driver_ring_set_desc(&fx->driver, 0, table,
-			     max_segs * sizeof(struct vring_desc),
-			     VRING_DESC_F_INDIRECT, 0);
-	driver_ring_publish_head(&fx->driver, 0);
-	CHECK_EQ(take(fx, &chain), 1);
-	CHECK_EQ(chain.nsegs, max_segs);
-	CHECK_EQ(chain.readable_len, 8 * max_segs);
-	CHECK(fixture_memory_clean(fx));
-	fixture_free(fx);
+	expect_table_taken(fixture_new_max_segs(4, FEAT_INDIRECT, 16), 16);
 }
 
 /* A segment array shorter than the ring could not hold a legal chain. */
