@@ -29,12 +29,14 @@ static bool virtqueue_refuse(struct virtqueue *vq, const char *reason)
 
 /*L:525
  * When the driver sets QueueReady, it has told us the queue's size and
- * where its three parts are.  The size is ours to bound (QueueNumMax); the
- * layout rules are the ring's (R:030), and all three parts must lie wholly
- * inside guest RAM.  Then the walker takes over, starting where used->idx
- * says (R:040).  Its window for buffers (R:050) is guest RAM itself: base
- * 0 and limit the RAM's size, so a descriptor's address is guest-physical
- * and every buffer the walker accepts is one guest_ptr() maps.
+ * where its three parts are.  The size is ours to bound (QueueNumMax), and
+ * all three parts must lie wholly inside guest RAM.  Everything else about
+ * the ring is the ring walker's, fs/vring_core.c, the one vringfd.ko runs,
+ * which the next chapter tells: the layout rules (R:030), where it starts
+ * (R:040), and the window every buffer must lie in (R:050).  Ours is guest
+ * RAM itself, base 0 and limit the RAM's size, so a descriptor's address
+ * is guest-physical and every buffer the walker accepts is one guest_ptr()
+ * maps.
  */
 bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 {
@@ -101,14 +103,15 @@ static int virtqueue_map(struct virtqueue *vq, const struct vring_chain *walked,
  * A device asks for work.  Taking the next chain and checking every
  * descriptor of it is the walker's (R:060 to R:080), with our limit of
  * 256 descriptors through an indirect table; a ring that breaks a rule
- * stays broken, and the transport tells the guest it needs a reset.  What
- * we add is the mapping: each segment becomes an iovec pointing straight
- * into guest RAM, so devices read and write the guest's buffers in place,
- * never through a copy.
+ * stays broken (R:020), and the transport tells the guest it needs a
+ * reset (L:695).  What we add is the mapping: each segment becomes an
+ * iovec pointing straight into guest RAM, so devices read and write the
+ * guest's buffers in place, never through a copy.
  *
- * Finding the ring empty is when we ask the guest to kick us for the next
- * chain, and look once more (R:110): a chain added meanwhile is taken now
- * rather than left waiting for a kick that was never going to come.
+ * We never ask the guest to hold its kicks back: a kick is an exit we
+ * serve at once.  Finding the ring empty is when we ask for a kick at the
+ * next chain and look once more (R:110), so a chain added meanwhile is
+ * taken now rather than left waiting for a kick that will not come.
  * Giving chains back and deciding about the interrupt are the walker's
  * too (R:090, R:100).
  */
