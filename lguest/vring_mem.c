@@ -13,8 +13,9 @@
  * it.  The orderings between these accesses are the walker's barriers
  * (lib/vring_core_user.h defines them for userspace).
  *
- * These are also what the virtqueue fuzz target (tests/fuzz/) links, so
- * the fuzzer exercises the very functions a guest's ring goes through.
+ * These are also what the virtqueue fuzz target (tests/launcher/fuzz/)
+ * links, so the fuzzer exercises the very functions a guest's ring goes
+ * through.
  */
 #include <string.h>
 
