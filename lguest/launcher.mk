@@ -15,7 +15,7 @@ LGUEST_CORE_SRCS := lguest/launcher.c lguest/boot.c lguest/mem.c lguest/io.c \
 LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c) lguest/virtqueue.c lguest/tunnet.c \
 	lguest/vring_mem.c fs/vring_core.c
 LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h) fs/vring_core.h \
-	lib/vring_core_user.h
+	lib/vring_core_user.h lib/kernel_user.h
 LGUEST_CFLAGS := $(VM_CFLAGS) -Ifs -pthread
 
 $(LGUEST_BIN): $(LGUEST_CORE_SRCS) $(LGUEST_VIRTIO_SRCS) $(LGUEST_HDRS) lguest/launcher.mk

@@ -23,25 +23,11 @@
 #include <linux/types.h>
 #include <linux/virtio_ring.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-
-#define U8_MAX		((u8)~0U)
-#define U16_MAX		((u16)~0U)
-#define U32_MAX		((u32)~0U)
-#define U64_MAX		((u64)~0ULL)
-#define S64_MAX		((s64)(U64_MAX >> 1))
+#include "kernel_user.h"
 
 /* Ring words are little-endian whatever the host is. */
 #define le16_to_cpu(x)	((u16)le16toh((u16)(x)))
 #define le32_to_cpu(x)	((u32)le32toh((u32)(x)))
-#define le64_to_cpu(x)	((u64)le64toh((u64)(x)))
 #define cpu_to_le16(x)	((__le16)htole16((u16)(x)))
 #define cpu_to_le32(x)	((__le32)htole32((u32)(x)))
 #define cpu_to_le64(x)	((__le64)htole64((u64)(x)))
@@ -94,20 +80,7 @@ typedef int64_t s64;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
-/* Evaluate each argument once, like the kernel's. */
-#define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
-		     _a < _b ? _a : _b; })
-#define max(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
-		     _a > _b ? _a : _b; })
-#define min_t(type, a, b) ({ type _a = (a); type _b = (b); \
-			     _a < _b ? _a : _b; })
-#define max_t(type, a, b) ({ type _a = (a); type _b = (b); \
-			     _a > _b ? _a : _b; })
-
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(cond)	_Static_assert(!(cond), #cond)
-#define BIT(n)			(1UL << (n))
-#define BIT_ULL(n)		(1ULL << (n))
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 #define ALIGN(x, a)		(((x) + ((__typeof__(x))(a) - 1)) & \
 				 ~((__typeof__(x))(a) - 1))

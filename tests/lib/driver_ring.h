@@ -2,9 +2,9 @@
 /*
  * The driver's side of a virtio split ring, for the tests that play the
  * driver against a device: the launcher's virtio devices in fake guest
- * memory (tests/launcher-unit), fs/vring_core.c in a fake address space
- * (tests/unit), vringfd and tun_vring in the test VM (tests/vring,
- * tests/tunvring, and bench/echo_bench).
+ * memory (tests/launcher/unit), fs/vring_core.c in a fake address space
+ * (tests/vringfd/unit), vringfd and tun_vring in the test VM
+ * (tests/vringfd/vm, tests/tunvring/vm, and bench/echo_bench).
  *
  * It knows only the three parts and the driver's own indices: where the
  * parts are, and what a descriptor address means (a guest-physical

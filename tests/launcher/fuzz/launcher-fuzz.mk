@@ -18,7 +18,7 @@
 VIRTQUEUE_FUZZ_SRCS := tests/launcher/fuzz/fuzz_virtqueue.c lguest/virtqueue.c \
 	lguest/vring_mem.c lguest/mem.c fs/vring_core.c
 VIRTQUEUE_FUZZ_HDRS := tests/vringfd/fuzz/fuzz_input.h lguest/virtqueue.h \
-	lguest/device.h lguest/launcher.h lib/vring_core_user.h fs/vring_core.h
+	lguest/device.h lguest/launcher.h lib/vring_core_user.h lib/kernel_user.h fs/vring_core.h
 VIRTQUEUE_FUZZ_CFLAGS := $(USER_CFLAGS) -Ilguest -Ifs -Itests/vringfd/fuzz
 VIRTQUEUE_FUZZ_CORPUS := tests/launcher/fuzz/corpus
 

@@ -13,7 +13,7 @@ LAUNCHER_UNIT_SRCS := $(wildcard tests/launcher/unit/*.c) \
 LAUNCHER_UNIT_HDRS := $(wildcard tests/launcher/unit/*.h tests/lib/*.h) lguest/device.h \
 	lguest/virtio_mmio.h lguest/virtio_device.h lguest/virtqueue.h \
 	include/uapi/linux/tun_vring.h include/uapi/linux/vringfd.h \
-	fs/vring_core.h lib/vring_core_user.h
+	fs/vring_core.h lib/vring_core_user.h lib/kernel_user.h
 LAUNCHER_UNIT_CFLAGS := -Wall -Wextra -Werror -O1 -g -Ilguest -Ifs -Ilib \
 	-Iinclude/uapi -Itests/launcher/unit -Itests/lib -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -pthread -D_GNU_SOURCE

@@ -11,7 +11,7 @@ LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c decode.c walk.c) \
 	       drivers/lguest/events.c tests/lg/unit/kmock/kmock.c \
 	       tests/lib/tap.c
 LGUNIT_SRCS := $(sort $(wildcard tests/lg/unit/*.c)) $(LGUNIT_EMUL)
-LGUNIT_HDRS := $(wildcard tests/lg/unit/*.h) tests/lib/tap.h drivers/lguest/lg_emul.h \
+LGUNIT_HDRS := $(wildcard tests/lg/unit/*.h) lib/kernel_user.h tests/lib/tap.h drivers/lguest/lg_emul.h \
 	       drivers/lguest/lg.h include/uapi/linux/lguest.h \
 	       $(wildcard tests/lg/unit/kmock/*.h tests/lg/unit/kmock/*/*.h)
 LGUNIT_CFLAGS := $(USER_CFLAGS) -Idrivers/lguest -Itests/lg/unit -Itests/lib \

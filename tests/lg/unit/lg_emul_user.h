@@ -16,37 +16,14 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-typedef uint64_t __le64;
+#include "kernel_user.h"
 
-#define U8_MAX		((u8)~0U)
-#define U16_MAX		((u16)~0U)
-#define U32_MAX		((u32)~0U)
-#define U64_MAX		((u64)~0ULL)
+typedef uint64_t __le64;
 
 #define NSEC_PER_SEC	1000000000L
 
-#define BIT(n)		(1UL << (n))
-#define BIT_ULL(n)	(1ULL << (n))
 #define GENMASK_ULL(h, l) \
 	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-#define le64_to_cpu(x)	((u64)le64toh((u64)(x)))
-
-#define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
-		     _a < _b ? _a : _b; })
-#define min_t(type, a, b) ({ type _a = (a); type _b = (b); \
-			     _a < _b ? _a : _b; })
-#define max_t(type, a, b) ({ type _a = (a); type _b = (b); \
-			     _a > _b ? _a : _b; })
 
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))

@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRCS := tests/vringfd/fuzz/fuzz_vring_core.c tests/vringfd/unit/fake_mem.c \
 	fs/vring_core.c
 FUZZ_HDRS := tests/vringfd/unit/fake_mem.h tests/vringfd/fuzz/fuzz_input.h \
-	lib/vring_core_user.h fs/vring_core.h
+	lib/vring_core_user.h lib/kernel_user.h fs/vring_core.h
 FUZZ_CFLAGS := $(USER_CFLAGS) -Itests/vringfd/unit -Ifs
 FUZZ_CORPUS := tests/vringfd/fuzz/corpus
 FUZZER_CFLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -7,7 +7,7 @@
 UNIT_SRCS := $(sort $(wildcard tests/vringfd/unit/*.c)) fs/vring_core.c \
 	tests/lib/tap.c tests/lib/driver_ring.c
 UNIT_HDRS := $(wildcard tests/vringfd/unit/*.h tests/lib/*.h) \
-	fs/vring_core.h lib/vring_core_user.h
+	fs/vring_core.h lib/vring_core_user.h lib/kernel_user.h
 SANITIZE_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 # vring_core_user.h, the userspace half of vring_core.h, is in lib/
