@@ -123,8 +123,8 @@ include bench/bench.mk bench/boot.mk bench/net.mk
 # only files whose contents changed get a new mtime, so Kbuild rebuilds
 # exactly what changed, and nothing at all when nothing did.
 
-KMOD_DIRS := $(wildcard fs tests/vringfd/kmod include drivers)
-KMOD_SRCS := $(wildcard Kbuild) \
+KMOD_DIRS := fs tests/vringfd/kmod include drivers
+KMOD_SRCS := Kbuild \
 	$(shell find $(KMOD_DIRS) \( -name Kbuild -o -name '*.[chS]' \) 2>/dev/null)
 KMOD_NAMES := fs/vringfd.ko tests/vringfd/kmod/vring_echo.ko drivers/lguest/lg.ko drivers/net/tun_vring.ko
 kmod_dir = $(BUILD)/kmod-$(1)

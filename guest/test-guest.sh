@@ -34,26 +34,8 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
 work=$BUILD/guest/test
 console=$work/console.log
 
-test_number=0
-failed=0
-
-tap() {
-	test_number=$((test_number + 1))
-	if [[ $1 -eq 0 ]]; then
-		echo "ok $test_number - $2"
-	else
-		echo "not ok $test_number - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-# check DESCRIPTION COMMAND...: one TAP line from the command's status.
-check() {
-	local description=$1
-	shift
-	"$@"
-	tap $? "$description"
-}
+# ok, not_ok and check, as every test script here has them.
+. "$(dirname "$0")/../tests/lib/tap.sh"
 
 for file in "$kernel" "$initramfs"; do
 	if [[ ! -f $file ]]; then
@@ -231,8 +213,8 @@ check "a TCP stream from the guest reached the host" \
 check "init ended the guest with lguest-poweroff" \
 	grep -qx "lguest-guest: poweroff (status $run_status)" "$console.txt"
 
-echo "1..$test_number"
-if [[ $failed -ne 0 ]]; then
+echo "1..$n"
+if [[ $tap_failed -ne 0 ]]; then
 	echo "# console log: $console"
 	exit 1
 fi

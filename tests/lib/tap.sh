@@ -5,7 +5,8 @@
 # suites (busybox ash: tests/vm/lib.sh sources the copy that
 # tests/vm/mkinitramfs.sh puts in /suites).  POSIX sh only.
 #
-#   ok DESC / not_ok DESC    one numbered result line
+#   ok DESC / not_ok DESC    one numbered result line (tap_failed counts
+#                            the not oks)
 #   check DESC CMD [ARGS]    ok if CMD succeeds, not ok otherwise; returns
 #                            CMD's status, so a script can stop on it
 #   skip DESC WHY            a result that could not be checked here
@@ -15,8 +16,13 @@
 # TAP_PREFIX, if set, goes before every description ("tunvring suite: ").
 
 n=0
+tap_failed=0
 ok() { n=$((n + 1)); echo "ok $n - ${TAP_PREFIX:-}$*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - ${TAP_PREFIX:-}$*"; }
+not_ok() {
+	n=$((n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $n - ${TAP_PREFIX:-}$*"
+}
 check() {
 	desc=$1
 	shift
