@@ -178,7 +178,7 @@ static int vring_core_translate(struct vring_core *vr, u64 addr, u32 len,
 				u64 *uaddr)
 {
 	if (addr > vr->limit || len > vr->limit - addr)
-		return vring_core_fail(vr, "buffer outside the ring's limit");
+		return vring_core_fail(vr, "buffer outside the memory the ring may use");
 	if (check_add_overflow(vr->base, addr, uaddr) ||
 	    *uaddr + len < *uaddr)
 		return vring_core_fail(vr, "buffer address overflows base");
@@ -218,6 +218,12 @@ static int vring_core_add_seg(struct vring_core *vr, struct vring_walk *w,
 	/* Empty descriptors carry nothing: accept them, keep no segment. */
 	if (!len)
 		return 0;
+	/*
+	 * The walk's count keeps nsegs below max_segs already; this says so
+	 * where the write is, should that count ever change.
+	 */
+	if (chain->nsegs >= vr->max_segs)
+		return vring_core_fail(vr, "chain has more buffers than the ring allows");
 	seg = &chain->segs[chain->nsegs++];
 	seg->addr = uaddr;
 	seg->len = len;
@@ -269,10 +275,10 @@ static int vring_core_walk_indirect(struct vring_core *vr,
 	if (flags & VRING_DESC_F_NEXT)
 		return vring_core_fail(vr, "indirect descriptor with NEXT set");
 	if (!len || len % VRING_DESC_SIZE)
-		return vring_core_fail(vr, "indirect table length not a multiple of 16");
+		return vring_core_fail(vr, "indirect table length 0 or not a multiple of 16");
 	entries = len / VRING_DESC_SIZE;
 	if (entries > vr->max_segs)
-		return vring_core_fail(vr, "indirect table longer than the ring allows");
+		return vring_core_fail(vr, "indirect table longer than a chain may be");
 	err = vring_core_translate(vr, le64_to_cpu(ind->addr), len, &table);
 	if (err)
 		return err;

@@ -86,6 +86,9 @@ static void console_transmit(struct virtio_device *dev)
  * Guest input: whatever we have read, into as many of the guest's receive
  * buffers as it takes.  Called when input arrives and when the guest adds
  * receive buffers, so bytes wait here only while the guest has no buffer.
+ * A receive buffer with no room in it takes nothing: we give it back and
+ * stop there, so each turn of the loop moves at least one byte and a
+ * guest that keeps offering empty buffers cannot keep us spinning.
  */
 static void console_deliver(struct virtio_device *dev)
 {
@@ -103,6 +106,8 @@ static void console_deliver(struct virtio_device *dev)
 			console->input_len - copied);
 		console->input_len -= copied;
 		virtqueue_push(vq, chain->head, copied);
+		if (!copied)
+			break;
 	}
 	virtio_queue_done(dev, CONSOLE_RECEIVE_QUEUE);
 }

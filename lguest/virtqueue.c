@@ -62,7 +62,7 @@ bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 	if (!guest_ptr(vq->mem, core->desc, vring_core_desc_size(size)) ||
 	    !guest_ptr(vq->mem, core->avail, vring_core_avail_size(size)) ||
 	    !guest_ptr(vq->mem, core->used, vring_core_used_size(size)) ||
-	    vring_core_init(core, vq->segs, VIRTQUEUE_MAX_SIZE))
+	    vring_core_init(core, vq->segs, ARRAY_SIZE(vq->segs)))
 		return virtqueue_refuse(vq, "ring outside guest memory");
 
 	vq->event_idx = event_idx;
@@ -79,6 +79,10 @@ bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 static int virtqueue_map(struct virtqueue *vq, const struct vring_chain *walked,
 			 struct virtqueue_chain *chain)
 {
+	/* A chain of all-readable or all-writable segments must fit. */
+	_Static_assert(ARRAY_SIZE(chain->in) >= ARRAY_SIZE(vq->segs) &&
+		       ARRAY_SIZE(chain->out) >= ARRAY_SIZE(vq->segs),
+		       "a chain's iovecs hold every segment the walker returns");
 	chain->head = walked->head;
 	chain->out_count = chain->in_count = 0;
 	chain->out_bytes = walked->readable_len;

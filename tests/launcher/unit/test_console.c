@@ -70,8 +70,49 @@ static void input_reaches_guest(void)
 	}
 }
 
+/*
+ * Receive buffers with no room (readable only) take no input: the first
+ * is given back empty and delivery stops there, rather than going through
+ * every such buffer the guest offers (a guest that keeps offering them
+ * would keep the I/O thread turning for nothing).
+ */
+static void roomless_buffer_stops_delivery(void)
+{
+	struct test_driver drv;
+	struct driver_buf roomless = { guest_alloc(8), 8, false };
+	struct driver_buf room = { guest_alloc(8), 8, true };
+	uint32_t id, len;
+	int in[2], out[2];
+
+	CHECK(pipe2(in, O_NONBLOCK) == 0 && pipe2(out, O_NONBLOCK) == 0);
+	virtio_console_create(&test_mem, out[1], in[0]);
+	CHECK(driver_probe(&drv, &fake_windows[0], ~0ULL, 2));
+	for (int i = 0; i < 3; i++)
+		driver_add(&drv, RECEIVE_QUEUE, &roomless, 1);
+	CHECK(write(in[1], "ab", 2) == 2);
+	fake_watches[0].fn(fake_watches[0].opaque);
+	CHECK(driver_used(&drv, RECEIVE_QUEUE, &id, &len) && len == 0);
+	CHECK(!driver_used(&drv, RECEIVE_QUEUE, &id, &len));
+	/* The input waits: each kick gives back one more roomless buffer... */
+	for (int i = 0; i < 2; i++) {
+		driver_kick(&drv, RECEIVE_QUEUE);
+		CHECK(driver_used(&drv, RECEIVE_QUEUE, &id, &len) && len == 0);
+		CHECK(!driver_used(&drv, RECEIVE_QUEUE, &id, &len));
+	}
+	/* ... and a buffer with room, once there is one, gets it all. */
+	driver_add(&drv, RECEIVE_QUEUE, &room, 1);
+	driver_kick(&drv, RECEIVE_QUEUE);
+	CHECK(driver_used(&drv, RECEIVE_QUEUE, &id, &len) && len == 2);
+	CHECK(!memcmp(host(room.addr), "ab", 2));
+	for (int i = 0; i < 2; i++) {
+		close(in[i]);
+		close(out[i]);
+	}
+}
+
 const struct tap_test console_tests[] = {
 	{ "console: transmitted bytes arrive on the output pipe", transmit_reaches_fd },
 	{ "console: input pipe bytes arrive in receive buffers", input_reaches_guest },
+	{ "console: a receive buffer with no room ends the delivery", roomless_buffer_stops_delivery },
 	{ NULL, NULL },
 };
