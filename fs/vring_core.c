@@ -178,7 +178,7 @@ static int vring_core_translate(struct vring_core *vr, u64 addr, u32 len,
 				u64 *uaddr)
 {
 	if (addr > vr->limit || len > vr->limit - addr)
-		return vring_core_fail(vr, "buffer outside the memory the ring may use");
+		return vring_core_fail(vr, "buffer past the limit of the memory the ring may use");
 	if (check_add_overflow(vr->base, addr, uaddr) ||
 	    *uaddr + len < *uaddr)
 		return vring_core_fail(vr, "buffer address overflows base");
@@ -278,7 +278,7 @@ static int vring_core_walk_indirect(struct vring_core *vr,
 		return vring_core_fail(vr, "indirect table length 0 or not a multiple of 16");
 	entries = len / VRING_DESC_SIZE;
 	if (entries > vr->max_segs)
-		return vring_core_fail(vr, "indirect table longer than a chain may be");
+		return vring_core_fail(vr, "indirect table longer than the ring allows a chain");
 	err = vring_core_translate(vr, le64_to_cpu(ind->addr), len, &table);
 	if (err)
 		return err;
