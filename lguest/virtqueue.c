@@ -113,9 +113,12 @@ static int virtqueue_map(struct virtqueue *vq, const struct vring_chain *walked,
  * guest's buffers in place, never through a copy.
  *
  * We never ask the guest to hold its kicks back: a kick is an exit we
- * serve at once.  Finding the ring empty is when we ask for a kick at the
- * next chain and look once more (R:110), so a chain added meanwhile is
- * taken now rather than left waiting for a kick that will not come.
+ * serve at once.  Without EVENT_IDX that is all: the flag that would
+ * silence the guest is never set, so it kicks for every chain.  With
+ * EVENT_IDX the guest kicks only past the index we last left it, so
+ * finding the ring empty is when we leave the next one and look once more
+ * (R:110): a chain added meanwhile is taken now rather than left waiting
+ * for a kick that will not come.
  * Giving chains back and deciding about the interrupt are the walker's
  * too (R:090, R:100).
  */
@@ -127,7 +130,8 @@ int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain)
 	if (!vq->ready)
 		return virtqueue_broken(vq) ? -1 : 0;
 	ret = vring_core_next_avail(&vq->core, &walked);
-	if (ret == 0 && vring_core_enable_kicks(&vq->core) == 1)
+	if (ret == 0 && vq->event_idx &&
+	    vring_core_enable_kicks(&vq->core) == 1)
 		ret = vring_core_next_avail(&vq->core, &walked);
 	if (ret <= 0)
 		return ret < 0 || virtqueue_broken(vq) ? -1 : 0;
