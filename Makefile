@@ -107,6 +107,7 @@ include tests/tunvring/vm/tunvring-vm.mk
 include tests/launcher/unit/launcher-unit.mk tests/launcher/vm/launcher-vm.mk \
 	tests/launcher/fuzz/launcher-fuzz.mk
 include tests/net/vm/net-vm.mk
+include tests/smp/vm/smp-vm.mk
 include tests/demo/host/demo-host.mk
 include bench/bench.mk bench/boot.mk bench/net.mk
 

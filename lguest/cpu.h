@@ -79,11 +79,18 @@ struct cpu_boot_regs {
 
 struct cpu;
 
+/*
+ * A guest has nr_cpus virtual CPUs, numbered from 0 (the boot CPU); the
+ * calls that take an index act on one of them, and each index is only
+ * ever used from one launcher thread (L:445).  The others act on the
+ * guest as a whole and may come from any thread.
+ */
 struct cpu_ops {
 	const char *name;
-	int (*set_boot_regs)(struct cpu *cpu, const struct cpu_boot_regs *r);
+	int (*set_boot_regs)(struct cpu *cpu, unsigned int index,
+			     const struct cpu_boot_regs *r);
 	/* Run until an exit the launcher handles; 0, or -1 with errno. */
-	int (*run)(struct cpu *cpu, struct cpu_exit *exit);
+	int (*run)(struct cpu *cpu, unsigned int index, struct cpu_exit *exit);
 	/* level: 0 low, 1 high, 2 a pulse (both). */
 	int (*irq_line)(struct cpu *cpu, unsigned int line, int level);
 	/*
@@ -100,8 +107,8 @@ struct cpu_ops {
 	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line,
 			  uint64_t isr_addr);
 	void (*print_stats)(struct cpu *cpu, FILE *out);
-	/* One line: where the guest is (RIP, RSP, RFLAGS, control registers). */
-	void (*print_state)(struct cpu *cpu, FILE *out);
+	/* One line: where a CPU is (RIP, RSP, RFLAGS, control registers). */
+	void (*print_state)(struct cpu *cpu, unsigned int index, FILE *out);
 	/* The guest's TSC frequency in kHz, or 0 if the backend cannot tell. */
 	unsigned int (*tsc_khz)(struct cpu *cpu);
 };
@@ -109,18 +116,28 @@ struct cpu_ops {
 struct cpu {
 	const struct cpu_ops *ops;
 	struct guest_mem *mem;
+	unsigned int nr_cpus;		/* --cpus, 1 to CPU_MAX */
 };
+
+/* --cpus: at most this many (the MP table's and the APIC IDs' limit is ours). */
+#define CPU_MAX		8
 
 /*
  * The backends' constructors.  On failure they print one line saying what
  * was wrong and return NULL (the launcher then exits with status 1).
  */
-struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose);
-struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose);
+struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
+			   bool verbose);
+struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
+			      bool verbose);
 
-/* The one line both backends' print_state() print (launcher.c). */
-void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
-		     uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
+/*
+ * The one line both backends' print_state() print (launcher.c); with
+ * several CPUs it starts with the CPU's number.
+ */
+void cpu_print_state(FILE *out, const struct cpu *cpu, unsigned int index,
+		     uint64_t rip, uint64_t rsp, uint64_t rflags, uint64_t cr0,
+		     uint64_t cr3, uint64_t cr4, uint64_t efer);
 
 /* The running CPU, for irq_pulse() and friends in launcher.c. */
 extern struct cpu *the_cpu;

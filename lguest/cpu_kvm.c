@@ -25,10 +25,13 @@
 #define MSR_IA32_APICBASE		0x1b
 #define APICBASE_DEFAULT		0xfee00000ULL
 #define APICBASE_BSP			(1ULL << 8)
+#define APICBASE_ENABLE			(1ULL << 11)
 #define CPUID_1_EDX_APIC		(1U << 9)
 #define CPUID_1_ECX_X2APIC		(1U << 21)
 #define CPUID_1_ECX_XSAVE		(1U << 26)
 #define CPUID_1_ECX_OSXSAVE		(1U << 27)
+#define CPUID_1_EDX_HTT			(1U << 28)
+#define CPUID_80000001_ECX_TOPOEXT	(1U << 22)
 #define KVM_TSS_ADDRESS			0xfffbd000UL
 #define X86_EFLAGS_IF			(1ULL << 9)
 
@@ -36,14 +39,20 @@ enum kvm_stat {
 	KSTAT_RUNS, KSTAT_IO, KSTAT_MMIO, KSTAT_INTR, KSTAT_OTHER, KSTAT_MAX
 };
 
-struct cpu_kvm {
-	struct cpu cpu;
-	int kvm_fd, vm_fd, vcpu_fd;
+/* One vCPU: its fd, its kvm_run page and what an exit left half done. */
+struct kvm_vcpu_state {
+	int fd;
 	struct kvm_run *run;
 	unsigned long long stats[KSTAT_MAX];
 	/* A port read with count > 1 (rep insb) in progress: next index. */
 	unsigned int io_index;
 	bool io_pending_read, mmio_pending_read;
+};
+
+struct cpu_kvm {
+	struct cpu cpu;
+	int kvm_fd, vm_fd;
+	struct kvm_vcpu_state vcpu[CPU_MAX];
 };
 
 static struct cpu_kvm *to_kvm(struct cpu *cpu)
@@ -53,14 +62,40 @@ static struct cpu_kvm *to_kvm(struct cpu *cpu)
 
 /*L:310
  * KVM_GET_SUPPORTED_CPUID tells us what the host can offer; we hand almost
- * all of it to the guest, but take away the APIC (and x2APIC) bits.  A
- * Linux that finds no APIC in CPUID stays in "PIC mode" and takes its
- * timer interrupt on IRQ 0 of the 8259, which is the platform we promise.
+ * all of it to the guest, but take away the APIC (and x2APIC) bits of a
+ * single-CPU guest.  A Linux that finds no APIC in CPUID stays in "PIC
+ * mode" and takes its timer interrupt on IRQ 0 of the 8259, which is the
+ * platform we promise.  A guest with several CPUs keeps its APICs, and
+ * each CPU learns its own APIC ID from CPUID as on hardware: they are one
+ * package of nr_cpus cores, CPU i with APIC ID i, as the MP table says
+ * (L:195).
  */
-static void kvm_setup_cpuid(struct cpu_kvm *k)
+static void kvm_cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned int index,
+			       unsigned int nr_cpus)
 {
+	switch (e->function) {
+	case 1:
+		e->ebx = (e->ebx & 0x0000ffff) | (index << 24) | (nr_cpus << 16);
+		e->edx |= CPUID_1_EDX_HTT;
+		break;
+	case 0xb:	/* x2APIC topology: each subleaf names the x2APIC ID */
+	case 0x1f:
+		e->edx = index;
+		break;
+	case 0x80000001:
+		/* No extended topology leaf to keep consistent with this. */
+		e->ecx &= ~CPUID_80000001_ECX_TOPOEXT;
+		break;
+	case 0x80000008:
+		e->ecx = (e->ecx & ~0xf0ffU) | (nr_cpus - 1);
+		break;
+	}
+}
+
+static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
+{
+	unsigned int n = 64, i, nr_cpus = k->cpu.nr_cpus;
 	struct kvm_cpuid2 *cpuid;
-	unsigned int n = 64, i;
 
 	for (;;) {
 		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
@@ -75,14 +110,19 @@ static void kvm_setup_cpuid(struct cpu_kvm *k)
 		n *= 2;
 	}
 	for (i = 0; i < cpuid->nent; i++) {
-		if (cpuid->entries[i].function == 1) {
-			cpuid->entries[i].edx &= ~CPUID_1_EDX_APIC;
-			cpuid->entries[i].ecx &= ~(CPUID_1_ECX_X2APIC |
-						    CPUID_1_ECX_XSAVE |
-						    CPUID_1_ECX_OSXSAVE);
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1) {
+			e->ecx &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+			if (nr_cpus == 1) {
+				e->edx &= ~CPUID_1_EDX_APIC;
+				e->ecx &= ~CPUID_1_ECX_X2APIC;
+			}
 		}
+		if (nr_cpus > 1)
+			kvm_cpuid_topology(e, index, nr_cpus);
 	}
-	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+	if (ioctl(k->vcpu[index].fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("KVM_SET_CPUID2: %m");
 	free(cpuid);
 }
@@ -93,7 +133,7 @@ static void kvm_setup_cpuid(struct cpu_kvm *k)
  * as good as absent: KVM then delivers the PIC's output straight to the
  * CPU, as a real 8259 wired to the INTR pin would.
  */
-static void kvm_disable_apic(struct cpu_kvm *k)
+static void kvm_disable_apic(struct cpu_kvm *k, unsigned int index)
 {
 	struct {
 		struct kvm_msrs hdr;
@@ -104,7 +144,7 @@ static void kvm_disable_apic(struct cpu_kvm *k)
 		.entry.data = APICBASE_DEFAULT | APICBASE_BSP,
 	};
 
-	if (ioctl(k->vcpu_fd, KVM_SET_MSRS, &msrs) != 1)
+	if (ioctl(k->vcpu[index].fd, KVM_SET_MSRS, &msrs) != 1)
 		die("KVM_SET_MSRS (disabling the local APIC): %m");
 }
 
@@ -125,13 +165,14 @@ static void kvm_segment_from(struct kvm_segment *to,
 	to->unusable = !from->present;
 }
 
-static int kvm_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
+static int kvm_set_boot_regs(struct cpu *cpu, unsigned int index,
+			     const struct cpu_boot_regs *r)
 {
-	struct cpu_kvm *k = to_kvm(cpu);
+	int fd = to_kvm(cpu)->vcpu[index].fd;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
 	kvm_segment_from(&sregs.cs, &r->cs);
 	kvm_segment_from(&sregs.ds, &r->ds);
@@ -147,7 +188,9 @@ static int kvm_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
 	sregs.cr4 = r->cr4;
 	sregs.efer = r->efer;
 	sregs.apic_base = APICBASE_DEFAULT | APICBASE_BSP;
-	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+	if (cpu->nr_cpus > 1)
+		sregs.apic_base |= APICBASE_ENABLE;
+	if (ioctl(fd, KVM_SET_SREGS, &sregs) < 0)
 		return -1;
 
 	memset(&regs, 0, sizeof(regs));
@@ -155,7 +198,7 @@ static int kvm_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
 	regs.rsi = r->rsi;
 	regs.rsp = r->rsp;
 	regs.rflags = r->rflags;
-	return ioctl(k->vcpu_fd, KVM_SET_REGS, &regs);
+	return ioctl(fd, KVM_SET_REGS, &regs);
 }
 
 /*L:330
@@ -165,28 +208,28 @@ static int kvm_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
  * forever, so once a second a timer signal pulls us out of KVM_RUN and we
  * look: halted, and IF clear, means the guest is done.
  */
-static bool kvm_halted_for_good(struct cpu_kvm *k)
+static bool kvm_halted_for_good(struct kvm_vcpu_state *v)
 {
 	struct kvm_mp_state mp;
 	struct kvm_regs regs;
 
-	if (ioctl(k->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 ||
 	    mp.mp_state != KVM_MP_STATE_HALTED)
 		return false;
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		return false;
 	return !(regs.rflags & X86_EFLAGS_IF);
 }
 
 /* Where a guest that shut down was, as lg.ko says it (H:485). */
-static void kvm_shutdown_state(struct cpu_kvm *k, struct cpu_exit *exit)
+static void kvm_shutdown_state(struct kvm_vcpu_state *v, struct cpu_exit *exit)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
 	exit->reason[0] = '\0';
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return;
 	snprintf(exit->reason, sizeof(exit->reason),
 		 "triple fault: rip %#llx cr2 %#llx cr3 %#llx",
@@ -213,18 +256,19 @@ static void kvm_start_halt_watch(void)
 }
 
 /* Hand back the data of a completed read before running on. */
-static void kvm_complete_read(struct cpu_kvm *k, const struct cpu_exit *exit)
+static void kvm_complete_read(struct kvm_vcpu_state *v,
+			      const struct cpu_exit *exit)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = v->run;
 
-	if (k->io_pending_read) {
+	if (v->io_pending_read) {
 		memcpy((uint8_t *)run + run->io.data_offset +
-		       k->io_index * run->io.size, &exit->io.data, run->io.size);
-		k->io_pending_read = false;
+		       v->io_index * run->io.size, &exit->io.data, run->io.size);
+		v->io_pending_read = false;
 	}
-	if (k->mmio_pending_read) {
+	if (v->mmio_pending_read) {
 		memcpy(run->mmio.data, exit->mmio.data, run->mmio.len);
-		k->mmio_pending_read = false;
+		v->mmio_pending_read = false;
 	}
 }
 
@@ -233,11 +277,11 @@ static void kvm_complete_read(struct cpu_kvm *k, const struct cpu_exit *exit)
  * them to the launcher one at a time, and only go back into KVM_RUN when
  * all are done.
  */
-static void kvm_io_exit(struct cpu_kvm *k, struct cpu_exit *exit)
+static void kvm_io_exit(struct kvm_vcpu_state *v, struct cpu_exit *exit)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset +
-			k->io_index * run->io.size;
+			v->io_index * run->io.size;
 
 	exit->kind = CPU_EXIT_IO;
 	exit->io.port = run->io.port;
@@ -247,29 +291,35 @@ static void kvm_io_exit(struct cpu_kvm *k, struct cpu_exit *exit)
 	if (exit->io.is_write)
 		memcpy(&exit->io.data, data, run->io.size);
 	else
-		k->io_pending_read = true;
+		v->io_pending_read = true;
 }
 
-static int kvm_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
+static int kvm_run_cpu(struct cpu *cpu, unsigned int index,
+		       struct cpu_exit *exit)
 {
-	struct cpu_kvm *k = to_kvm(cpu);
-	struct kvm_run *run = k->run;
+	struct kvm_vcpu_state *v = &to_kvm(cpu)->vcpu[index];
+	struct kvm_run *run = v->run;
 
-	kvm_complete_read(k, exit);
-	if (run->exit_reason == KVM_EXIT_IO && k->io_index + 1 < run->io.count) {
-		k->io_index++;
-		kvm_io_exit(k, exit);
+	kvm_complete_read(v, exit);
+	if (run->exit_reason == KVM_EXIT_IO && v->io_index + 1 < run->io.count) {
+		v->io_index++;
+		kvm_io_exit(v, exit);
 		return 0;
 	}
 	for (;;) {
-		k->stats[KSTAT_RUNS]++;
-		k->io_index = 0;
-		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+		v->stats[KSTAT_RUNS]++;
+		v->io_index = 0;
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				return -1;
-			k->stats[KSTAT_INTR]++;
+			v->stats[KSTAT_INTR]++;
 			run->exit_reason = KVM_EXIT_INTR;
-			if (kvm_halted_for_good(k)) {
+			/*
+			 * Only the boot CPU's halt ends the guest: Linux
+			 * powers off from CPU 0, and a CPU it takes offline
+			 * halts with interrupts off for as long as it is.
+			 */
+			if (index == 0 && kvm_halted_for_good(v)) {
 				exit->kind = CPU_EXIT_HALT;
 				return 0;
 			}
@@ -278,27 +328,27 @@ static int kvm_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
-			k->stats[KSTAT_IO]++;
-			kvm_io_exit(k, exit);
+			v->stats[KSTAT_IO]++;
+			kvm_io_exit(v, exit);
 			return 0;
 		case KVM_EXIT_MMIO:
-			k->stats[KSTAT_MMIO]++;
+			v->stats[KSTAT_MMIO]++;
 			exit->kind = CPU_EXIT_MMIO;
 			exit->mmio.addr = run->mmio.phys_addr;
 			exit->mmio.len = run->mmio.len;
 			exit->mmio.is_write = run->mmio.is_write;
 			memcpy(exit->mmio.data, run->mmio.data, 8);
-			k->mmio_pending_read = !run->mmio.is_write;
+			v->mmio_pending_read = !run->mmio.is_write;
 			return 0;
 		case KVM_EXIT_HLT:
 			exit->kind = CPU_EXIT_HALT;
 			return 0;
 		case KVM_EXIT_SHUTDOWN:
 			exit->kind = CPU_EXIT_RESET;
-			kvm_shutdown_state(k, exit);
+			kvm_shutdown_state(v, exit);
 			return 0;
 		case KVM_EXIT_INTR:
-			k->stats[KSTAT_INTR]++;
+			v->stats[KSTAT_INTR]++;
 			continue;
 		case KVM_EXIT_FAIL_ENTRY:
 			exit->kind = CPU_EXIT_KILLED;
@@ -316,7 +366,7 @@ static int kvm_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
 				 (unsigned long long)run->internal.data[2]);
 			return 0;
 		default:
-			k->stats[KSTAT_OTHER]++;
+			v->stats[KSTAT_OTHER]++;
 			exit->kind = CPU_EXIT_KILLED;
 			snprintf(exit->reason, sizeof(exit->reason),
 				 "unexpected KVM exit %u", run->exit_reason);
@@ -362,28 +412,39 @@ static int kvm_bind_irqfd(struct cpu *cpu, int fd, unsigned int line,
 	return ioctl(to_kvm(cpu)->vm_fd, KVM_IRQFD, &irqfd);
 }
 
+/*
+ * The counts of all CPUs together.  Each CPU's thread counts its own, so
+ * a read from another thread may be a few exits behind: good enough for
+ * statistics.
+ */
 static void kvm_print_stats(struct cpu *cpu, FILE *out)
 {
 	struct cpu_kvm *k = to_kvm(cpu);
+	unsigned long long sum[KSTAT_MAX] = { 0 };
+	unsigned int i, j;
 
+	for (i = 0; i < cpu->nr_cpus; i++)
+		for (j = 0; j < KSTAT_MAX; j++)
+			sum[j] += __atomic_load_n(&k->vcpu[i].stats[j],
+						  __ATOMIC_RELAXED);
 	fprintf(out, "lguest: kvm: %llu runs, %llu port I/O exits, %llu MMIO exits, %llu signal exits, %llu other\n",
-		k->stats[KSTAT_RUNS], k->stats[KSTAT_IO], k->stats[KSTAT_MMIO],
-		k->stats[KSTAT_INTR], k->stats[KSTAT_OTHER]);
+		sum[KSTAT_RUNS], sum[KSTAT_IO], sum[KSTAT_MMIO],
+		sum[KSTAT_INTR], sum[KSTAT_OTHER]);
 }
 
-static void kvm_print_state(struct cpu *cpu, FILE *out)
+static void kvm_print_state(struct cpu *cpu, unsigned int index, FILE *out)
 {
-	struct cpu_kvm *k = to_kvm(cpu);
+	int fd = to_kvm(cpu)->vcpu[index].fd;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+	if (ioctl(fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(fd, KVM_GET_SREGS, &sregs) < 0) {
 		fprintf(out, "lguest: KVM_GET_REGS: %m\n");
 		return;
 	}
-	cpu_print_state(out, regs.rip, regs.rsp, regs.rflags, sregs.cr0,
-			sregs.cr3, sregs.cr4, sregs.efer);
+	cpu_print_state(out, cpu, index, regs.rip, regs.rsp, regs.rflags,
+			sregs.cr0, sregs.cr3, sregs.cr4, sregs.efer);
 }
 
 /*L:335
@@ -394,7 +455,7 @@ static void kvm_print_state(struct cpu *cpu, FILE *out)
  */
 static unsigned int kvm_tsc_khz(struct cpu *cpu)
 {
-	int khz = ioctl(to_kvm(cpu)->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	int khz = ioctl(to_kvm(cpu)->vcpu[0].fd, KVM_GET_TSC_KHZ, 0);
 
 	return khz > 0 ? (unsigned int)khz : 0;
 }
@@ -423,11 +484,37 @@ static int kvm_vm_ioctl(struct cpu_kvm *k, unsigned long req, void *arg,
 
 /*L:340
  * Making a KVM guest: a VM, its memory as slot 0 at guest-physical 0, the
- * PIC pair (KVM_CREATE_IRQCHIP also makes an I/O APIC, which we never
- * program, so it stays masked) and the PIT, then the one vCPU and the
- * shared kvm_run page through which KVM_RUN reports its exits.
+ * interrupt controllers (KVM_CREATE_IRQCHIP makes the PIC pair, an I/O
+ * APIC and a local APIC for every vCPU: a single-CPU guest never enables
+ * the last two, so they stay out of its way) and the PIT, then the vCPUs,
+ * each with the kvm_run page through which KVM_RUN reports its exits.
+ * KVM starts vCPU 0 running and the others waiting for the INIT and
+ * start-up IPIs the guest's boot CPU sends them (L:445).
  */
-struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose_on)
+static int kvm_create_vcpu(struct cpu_kvm *k, unsigned int index,
+			   int run_size)
+{
+	struct kvm_vcpu_state *v = &k->vcpu[index];
+
+	v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (v->fd < 0) {
+		fprintf(stderr, "lguest: KVM_CREATE_VCPU %u: %m\n", index);
+		return -1;
+	}
+	v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		fprintf(stderr, "lguest: cannot map kvm_run: %m\n");
+		return -1;
+	}
+	kvm_setup_cpuid(k, index);
+	if (k->cpu.nr_cpus == 1)
+		kvm_disable_apic(k, index);
+	return 0;
+}
+
+struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
+			   bool verbose_on)
 {
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = mem->size,
@@ -435,8 +522,14 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose_on)
 	};
 	struct kvm_pit_config pit = { .flags = 0 };
 	struct cpu_kvm *k = calloc(1, sizeof(*k));
+	unsigned int i;
 	int run_size;
 
+	if (!k)
+		die("out of memory");
+	k->cpu.ops = &kvm_ops;
+	k->cpu.mem = mem;
+	k->cpu.nr_cpus = nr_cpus;
 	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->kvm_fd < 0) {
 		fprintf(stderr, "lguest: cannot open /dev/kvm: %m (is kvm_amd or kvm_intel loaded?)\n");
@@ -456,25 +549,20 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, bool verbose_on)
 	    kvm_vm_ioctl(k, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP") ||
 	    kvm_vm_ioctl(k, KVM_CREATE_PIT2, &pit, "KVM_CREATE_PIT2"))
 		return NULL;
-	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
-	if (k->vcpu_fd < 0) {
-		fprintf(stderr, "lguest: KVM_CREATE_VCPU: %m\n");
-		return NULL;
-	}
 	run_size = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	k->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      k->vcpu_fd, 0);
-	if (run_size <= 0 || k->run == MAP_FAILED) {
-		fprintf(stderr, "lguest: cannot map kvm_run: %m\n");
+	if (run_size <= 0) {
+		fprintf(stderr, "lguest: KVM_GET_VCPU_MMAP_SIZE: %m\n");
 		return NULL;
 	}
-	kvm_setup_cpuid(k);
-	kvm_disable_apic(k);
+	for (i = 0; i < nr_cpus; i++)
+		if (kvm_create_vcpu(k, i, run_size))
+			return NULL;
 	kvm_start_halt_watch();
-	k->cpu.ops = &kvm_ops;
-	k->cpu.mem = mem;
-	if (verbose_on)
+	if (verbose_on && nr_cpus == 1)
 		fprintf(stderr, "lguest: kvm: VM with %llu MiB, in-kernel PIC and PIT, no local APIC\n",
 			(unsigned long long)(mem->size >> 20));
+	else if (verbose_on)
+		fprintf(stderr, "lguest: kvm: VM with %llu MiB and %u CPUs, in-kernel local APICs, I/O APIC, PIC and PIT\n",
+			(unsigned long long)(mem->size >> 20), nr_cpus);
 	return &k->cpu;
 }

@@ -46,10 +46,12 @@ static void lguest_segment_from(struct lguest_segment *to,
 		     (from->l << 9) | (from->db << 10) | (from->g << 11);
 }
 
-static int lguest_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
+static int lguest_set_boot_regs(struct cpu *cpu, unsigned int index,
+				const struct cpu_boot_regs *r)
 {
 	struct lguest_regs regs;
 
+	(void)index;		/* always 0: one CPU (L:370) */
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = r->rip;
 	regs.rsi = r->rsi;
@@ -69,11 +71,13 @@ static int lguest_set_boot_regs(struct cpu *cpu, const struct cpu_boot_regs *r)
 	return ioctl(to_lguest(cpu)->fd, LHREQ_SETREGS, &regs);
 }
 
-static int lguest_run_cpu(struct cpu *cpu, struct cpu_exit *exit)
+static int lguest_run_cpu(struct cpu *cpu, unsigned int index,
+			  struct cpu_exit *exit)
 {
 	struct cpu_lguest *lg = to_lguest(cpu);
 	struct lguest_run *run = &lg->run;
 
+	(void)index;
 	/* A read's value goes back in the same structure RUN filled. */
 	if (run->exit_reason == LGUEST_EXIT_IO && !run->io.is_write)
 		run->io.data = exit->io.data;
@@ -175,7 +179,8 @@ static void lguest_print_stats(struct cpu *cpu, FILE *out)
 	fprintf(out, "\n");
 }
 
-static void lguest_print_state(struct cpu *cpu, FILE *out)
+static void lguest_print_state(struct cpu *cpu, unsigned int index,
+			       FILE *out)
 {
 	struct lguest_regs r;
 
@@ -183,8 +188,8 @@ static void lguest_print_state(struct cpu *cpu, FILE *out)
 		fprintf(out, "lguest: LHREQ_GETREGS: %m\n");
 		return;
 	}
-	cpu_print_state(out, r.rip, r.rsp, r.rflags, r.cr0, r.cr3, r.cr4,
-			r.efer);
+	cpu_print_state(out, cpu, index, r.rip, r.rsp, r.rflags, r.cr0, r.cr3,
+			r.cr4, r.efer);
 }
 
 /* lg.ko knows the host's TSC frequency, which is the guest's (H:065). */
@@ -243,7 +248,8 @@ static void lguest_init_failed(uint64_t mem_size)
 	fprintf(stderr, "lguest: LHREQ_INITIALIZE: %m\n");
 }
 
-struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
+struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
+			      bool verbose_on)
 {
 	struct cpu_lguest *lg = calloc(1, sizeof(*lg));
 	struct lguest_init init = {
@@ -251,6 +257,13 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
 		.mem_size = mem->size,
 	};
 
+	if (!lg)
+		die("out of memory");
+	if (nr_cpus > 1) {
+		fprintf(stderr, "lguest: --cpus=%u: lg.ko runs single-CPU guests so far (--hv=kvm runs SMP guests)\n",
+			nr_cpus);
+		return NULL;
+	}
 	lg->fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	if (lg->fd < 0) {
 		fprintf(stderr, "lguest: cannot open /dev/lguest: %m (is lg.ko loaded? --hv=kvm uses /dev/kvm instead)\n");
@@ -262,6 +275,7 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, bool verbose_on)
 	}
 	lg->cpu.ops = &lguest_ops;
 	lg->cpu.mem = mem;
+	lg->cpu.nr_cpus = 1;
 	if (verbose_on)
 		fprintf(stderr, "lguest: lg.ko guest with %llu MiB\n",
 			(unsigned long long)(mem->size >> 20));

@@ -45,14 +45,16 @@
  * doing what the guest asked for each time it comes back.
  *
  * This file holds main(), the command line and that loop.  The chapter
- * goes from here to mem.c (memory), boot.c (loading the kernel), uart.c
- * (the first device), the CPU backends behind cpu.h (cpu_kvm.c and
+ * goes from here to mem.c (memory), boot.c (loading the kernel) and
+ * mptable.c (telling a guest with several CPUs about them), uart.c (the
+ * first device), the CPU backends behind cpu.h (cpu_kvm.c and
  * cpu_lguest.c) and io.c (the I/O thread), and comes back here for the
- * loop itself (L:430).
+ * loop itself (L:430) and the threads that run it, one per CPU (L:445).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,6 +114,10 @@ static const char usage_text[] =
 "                      the serial port's output is shown until hvc0 starts)\n"
 "  --hv=lguest|kvm     run the guest on /dev/lguest (lg.ko, the default)\n"
 "                      or on /dev/kvm\n"
+"  --cpus=N            N virtual CPUs (1 to 8, default 1); with more than\n"
+"                      one, each has a local APIC and devices interrupt\n"
+"                      through an I/O APIC (MP table); lg.ko runs one\n"
+"                      CPU so far, --hv=kvm up to 8\n"
 "  -v, --verbose       say what is loaded where, and exit statistics\n"
 "  -h, --help          this text\n"
 "\n"
@@ -306,11 +312,16 @@ static void handle_mmio(struct cpu_exit *exit)
 				  exit->mmio.data, exit->mmio.len);
 }
 
-void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
-		     uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+void cpu_print_state(FILE *out, const struct cpu *cpu, unsigned int index,
+		     uint64_t rip, uint64_t rsp, uint64_t rflags, uint64_t cr0,
+		     uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
-	fprintf(out, "lguest: guest at rip %#llx rsp %#llx rflags %#llx (interrupts %s) cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
-		(unsigned long long)rip, (unsigned long long)rsp,
+	char who[16] = "guest";
+
+	if (cpu->nr_cpus > 1)
+		snprintf(who, sizeof(who), "guest cpu %u", index);
+	fprintf(out, "lguest: %s at rip %#llx rsp %#llx rflags %#llx (interrupts %s) cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+		who, (unsigned long long)rip, (unsigned long long)rsp,
 		(unsigned long long)rflags, rflags & 0x200 ? "on" : "off",
 		(unsigned long long)cr0, (unsigned long long)cr3,
 		(unsigned long long)cr4, (unsigned long long)efer);
@@ -318,55 +329,94 @@ void cpu_print_state(FILE *out, uint64_t rip, uint64_t rsp, uint64_t rflags,
 
 /*L:435
  * A guest that seems stuck: where is it?  SIGUSR1 (`kill -USR1` of the
- * launcher) pulls the vCPU out of the hypervisor like any signal, and the
- * run loop prints the guest's registers and the exit counters before it
- * goes back in.  Two of them a few seconds apart tell a guest spinning in
- * a loop (the same RIP or near it, and under QEMU's TCG exactly the same:
- * it stops a loop only at its start) from an idle one (halts count up).
- * The flag is looked at before every RUN, not only when one comes back
- * with a signal: a signal that lands while we handle an exit has already
- * been taken, and RUN would not notice it.
+ * launcher) pulls the vCPUs out of the hypervisor like any signal, and
+ * each vCPU's thread prints its registers before it goes back in; the
+ * boot CPU's adds the exit counters.  Two of them a few seconds apart
+ * tell a guest spinning in a loop (the same RIP or near it, and under
+ * QEMU's TCG exactly the same: it stops a loop only at its start) from an
+ * idle one (halts count up).
+ *
+ * Only the boot CPU's thread takes SIGUSR1 (L:445); its handler counts a
+ * generation and kicks every other vCPU thread with SIG_KICK, and each
+ * thread prints once per generation.  A thread must read its own CPU's
+ * registers: with KVM, another thread's request would wait for as long as
+ * that vCPU stays in KVM_RUN, which for a CPU waiting for its start-up IPI
+ * is for ever.  The generation is looked at before every RUN, not only
+ * when one comes back with a signal: a signal that lands while we handle
+ * an exit has already been taken, and RUN would not notice it.
  */
-static volatile sig_atomic_t state_wanted;
+#define SIG_KICK	SIGUSR2
+
+static volatile sig_atomic_t state_generation;
+static pthread_t vcpu_threads[CPU_MAX];
+static unsigned int nr_vcpu_threads;
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void state_signal(int sig)
 {
+	unsigned int i;
+
 	(void)sig;
-	state_wanted = 1;
+	state_generation++;
+	for (i = 1; i < nr_vcpu_threads; i++)
+		pthread_kill(vcpu_threads[i], SIG_KICK);
 }
 
-static void print_guest_state(struct cpu *cpu)
+static void kick_signal(int sig)
 {
-	state_wanted = 0;
+	(void)sig;
+}
+
+static void print_cpu_state(struct cpu *cpu, unsigned int index)
+{
+	pthread_mutex_lock(&print_lock);
 	/* The guest's console may be in the middle of a line (a prompt). */
-	fputc('\n', stderr);
-	cpu->ops->print_state(cpu, stderr);
-	cpu->ops->print_stats(cpu, stderr);
+	if (index == 0)
+		fputc('\n', stderr);
+	cpu->ops->print_state(cpu, index, stderr);
+	if (index == 0)
+		cpu->ops->print_stats(cpu, stderr);
+	pthread_mutex_unlock(&print_lock);
 }
 
 /*L:430
- * The heart of the launcher: run the guest until it needs us, do what it
+ * The heart of the launcher: run a CPU until it needs us, do what it
  * needs, and run it again.  Timer ticks, interrupt delivery and HLT are
  * all handled in the kernel, so in a quiet guest this loop barely turns;
  * it wakes for the console, for device registers, and for the end.
+ *
+ * Every vCPU has its own thread running this loop (L:445), so two CPUs
+ * may come back for a device at the same moment.  exit_lock makes their
+ * device work take turns, the way QEMU's big lock does: the devices were
+ * written for one vCPU thread beside the I/O thread, and their register
+ * windows are slow paths anyway (packets and blocks go by eventfds and
+ * rings, L:690 and N:480, without an exit).
  */
-static void run_guest(struct cpu *cpu)
+static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void run_vcpu(struct cpu *cpu, unsigned int index)
 {
+	sig_atomic_t seen = 0;
 	struct cpu_exit exit;
 
 	memset(&exit, 0, sizeof(exit));
-	setting_up = false;
 	for (;;) {
-		if (state_wanted)
-			print_guest_state(cpu);
-		if (cpu->ops->run(cpu, &exit) < 0)
+		if (seen != state_generation) {
+			seen = state_generation;
+			print_cpu_state(cpu, index);
+		}
+		if (cpu->ops->run(cpu, index, &exit) < 0)
 			die("running the guest: %m");
 		switch (exit.kind) {
 		case CPU_EXIT_IO:
+			pthread_mutex_lock(&exit_lock);
 			handle_io(&exit);
+			pthread_mutex_unlock(&exit_lock);
 			break;
 		case CPU_EXIT_MMIO:
+			pthread_mutex_lock(&exit_lock);
 			handle_mmio(&exit);
+			pthread_mutex_unlock(&exit_lock);
 			break;
 		case CPU_EXIT_SIGNAL:
 			break;
@@ -385,6 +435,52 @@ static void run_guest(struct cpu *cpu)
 			launcher_exit(LGUEST_STATUS_KILLED);
 		}
 	}
+}
+
+struct vcpu_start {
+	struct cpu *cpu;
+	unsigned int index;
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_start *start = arg;
+
+	run_vcpu(start->cpu, start->index);
+	return NULL;
+}
+
+/*L:445
+ * A guest with several CPUs gets a thread for each; the boot CPU keeps
+ * the main thread.  The others start at once, but their CPUs do not: the
+ * hypervisor holds each in the state a real AP is in after reset, waiting
+ * for the INIT and start-up IPIs with which the guest's boot CPU wakes it,
+ * so its thread sits in RUN until then.  Those threads block every signal
+ * but SIG_KICK, so that Ctrl-C, SIGALRM (L:330) and SIGUSR1 reach the
+ * main thread, whose own vCPU is the one that ends the guest when it
+ * halts for good.
+ */
+static void run_guest(struct cpu *cpu)
+{
+	static struct vcpu_start starts[CPU_MAX];
+	sigset_t all, old;
+	unsigned int i;
+
+	setting_up = false;
+	vcpu_threads[0] = pthread_self();
+	sigfillset(&all);
+	sigdelset(&all, SIG_KICK);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 1; i < cpu->nr_cpus; i++) {
+		starts[i] = (struct vcpu_start){ cpu, i };
+		if (pthread_create(&vcpu_threads[i], NULL, vcpu_thread,
+				   &starts[i]))
+			die("cannot start the thread of CPU %u", i);
+		pthread_detach(vcpu_threads[i]);
+	}
+	nr_vcpu_threads = cpu->nr_cpus;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	run_vcpu(cpu, 0);
 }
 
 /*L:490
@@ -409,6 +505,7 @@ struct options {
 	uint64_t mem_size;
 	struct boot_config boot;
 	const char *hypervisor;
+	unsigned int nr_cpus;
 	const char *blocks[8];
 	bool block_ro[8];
 	unsigned int nr_blocks;
@@ -456,6 +553,21 @@ static int parse_coalesce(const char *arg)
 	    n > LGUEST_NET_COALESCE_MAX)
 		die("--net-coalesce=%s: want microseconds from 0 to %d",
 		    arg, LGUEST_NET_COALESCE_MAX);
+	return n;
+}
+
+/* --cpus=N: the guest's CPUs (L:195 and L:445). */
+static unsigned int parse_cpus(const char *arg)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
+	    n < 1 || n > CPU_MAX)
+		die("--cpus=%s: want a number of CPUs from 1 to %d", arg,
+		    CPU_MAX);
 	return n;
 }
 
@@ -517,13 +629,14 @@ static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
-	       OPT_NET_COALESCE };
+	       OPT_NET_COALESCE, OPT_CPUS };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
 		{ "block-ro", required_argument, NULL, OPT_BLOCK_RO },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "hv", required_argument, NULL, OPT_HV },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "tunnet", required_argument, NULL, OPT_TUNNET },
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
@@ -583,6 +696,9 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		case OPT_QUEUES:
 			opts->net_queues = parse_queues(optarg);
 			break;
+		case OPT_CPUS:
+			opts->nr_cpus = parse_cpus(optarg);
+			break;
 		case OPT_NET_COALESCE:
 			opts->net_coalesce = parse_coalesce(optarg);
 			break;
@@ -632,6 +748,8 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 	/* No SA_RESTART: the vCPU's RUN must come back to us (L:435). */
 	sigaction(SIGUSR1, &(struct sigaction){ .sa_handler = state_signal },
+		  NULL);
+	sigaction(SIG_KICK, &(struct sigaction){ .sa_handler = kick_signal },
 		  NULL);
 }
 
@@ -714,12 +832,13 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 
 int main(int argc, char **argv)
 {
-	struct options opts = { .net_coalesce = -1 };
+	struct options opts = { .net_coalesce = -1, .nr_cpus = 1 };
 	struct cpu_boot_regs regs = { 0 };
 	struct guest_mem *mem;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	parse_args(argc, argv, &opts);
+	opts.boot.nr_cpus = opts.nr_cpus;
 	boot_check(&opts.boot, opts.mem_size);
 	setup_signals();
 
@@ -732,9 +851,9 @@ int main(int argc, char **argv)
 	 */
 	mem = guest_mem_create(opts.mem_size);
 	if (!strcmp(opts.hypervisor, "kvm"))
-		the_cpu = cpu_kvm_create(mem, verbose);
+		the_cpu = cpu_kvm_create(mem, opts.nr_cpus, verbose);
 	else
-		the_cpu = cpu_lguest_create(mem, verbose);
+		the_cpu = cpu_lguest_create(mem, opts.nr_cpus, verbose);
 	if (!the_cpu) {
 		fprintf(stderr, "Try 'lguest --help' for more information.\n");
 		return LGUEST_STATUS_ERROR;
@@ -742,7 +861,7 @@ int main(int argc, char **argv)
 	io_start();
 	create_devices(mem, &opts);
 	boot_load(mem, &opts.boot, &regs);
-	if (the_cpu->ops->set_boot_regs(the_cpu, &regs) < 0)
+	if (the_cpu->ops->set_boot_regs(the_cpu, 0, &regs) < 0)
 		die("setting the boot registers: %m");
 	run_guest(the_cpu);
 }

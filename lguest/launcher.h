@@ -43,6 +43,9 @@ extern bool verbose;
 #define verbose_printf(...) \
 	do { if (verbose) fprintf(stderr, "lguest: " __VA_ARGS__); } while (0)
 
+/* The I/O APIC of SMP guests (L:195), where both backends put it. */
+#define IOAPIC_BASE		0xfec00000U
+
 /* mem.c */
 struct guest_mem *guest_mem_create(uint64_t size);
 
@@ -51,11 +54,15 @@ struct boot_config {
 	const char *kernel;		/* bzImage path */
 	const char *initrd;		/* or NULL */
 	const char *user_args;		/* the user's kernel arguments, or "" */
+	unsigned int nr_cpus;		/* more than 1: an MP table too */
 };
 void boot_check(const struct boot_config *config, uint64_t mem_size);
 void boot_load(struct guest_mem *mem, const struct boot_config *config,
 	       struct cpu_boot_regs *regs);
 const char *cmdline_get(void);
+
+/* mptable.c: the MP table for nr_cpus CPUs; returns its address. */
+uint64_t mptable_build(struct guest_mem *mem, unsigned int nr_cpus);
 
 /* io.c */
 void io_start(void);

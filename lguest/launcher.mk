@@ -11,7 +11,7 @@
 
 LGUEST_BIN := $(BUILD)/lguest/lguest
 LGUEST_CORE_SRCS := lguest/launcher.c lguest/boot.c lguest/mem.c lguest/io.c \
-	lguest/uart.c lguest/cpu_kvm.c lguest/cpu_lguest.c
+	lguest/uart.c lguest/cpu_kvm.c lguest/cpu_lguest.c lguest/mptable.c
 LGUEST_VIRTIO_SRCS := $(wildcard lguest/virtio_*.c) lguest/virtqueue.c lguest/tunnet.c \
 	lguest/vring_mem.c fs/vring_core.c
 LGUEST_HDRS := $(wildcard lguest/*.h include/uapi/linux/*.h) fs/vring_core.h \

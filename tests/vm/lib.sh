@@ -21,6 +21,8 @@
 #   kernel_log_mark          remember where the kernel log ends
 #   kernel_log_quiet [NOISE] the kernel's lines since then as comments;
 #                            true if at most one (NOISE: lines to ignore)
+#   all_grew "A B / C D" [N] every count went up from the first half to
+#                            the second (and there were N, if given)
 #
 # TAP_PREFIX, if set, goes before every description ("tunvring suite: ").
 
@@ -86,6 +88,17 @@ runs() {
 
 # A token the guest must echo back, so an old output cannot pass.
 rand_token() { head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# all_grew "A B ... / C D ..." [N]: per-CPU counts (a guest's /proc/interrupts
+# columns), read twice: each one grew, and there are N of them if N is given.
+all_grew() {
+	echo "$1" | awk -F' / ' -v want="${2:-0}" '{
+		n = split($1, a, " "); m = split($2, b, " ")
+		if (n < 1 || n != m || (want && n != want)) exit 1
+		for (i = 1; i <= n; i++) if (b[i] + 0 <= a[i] + 0) exit 1
+		ok = 1
+	} END { exit !ok }'
+}
 
 kernel_log_mark() { kernel_log_start=$(dmesg | wc -l); }
 # kernel_log_quiet [NOISE]: NOISE is an extended regular expression for

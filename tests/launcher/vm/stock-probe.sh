@@ -19,6 +19,17 @@ before=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
 sleep 1
 after=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
 say "timer $before $after $(awk '$1 == "0:" { print $3 }' /proc/interrupts)"
+say "nproc $(nproc)"
+# Each CPU's local APIC timer, when there are APICs: LOC per CPU, a second
+# apart.
+loc() {
+	awk -v n="$(nproc)" '$1 == "LOC:" {
+		s = $2; for (i = 3; i <= n + 1; i++) s = s " " $i; print s }' \
+		/proc/interrupts
+}
+before=$(loc)
+sleep 1
+say "loc $before / $(loc)"
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 say "sum $(($(param stock.a) + $(param stock.b)))"
 exit 0

@@ -53,19 +53,26 @@ SAY_AS=stock-test
 # command, then lguest-exit with a random status.  The 8250 driver empties
 # its FIFO when the shell opens the port, so we type once the shell is
 # there, and again if nothing came back.
+# saw_cpus N LOC: the guest said it has N CPUs, and each one's local APIC
+# timer count in LOC grew.
+saw_cpus() { [ "$(probe $name nproc)" = "$1" ] && all_grew "$2" "$1"; }
+
+# stock_boot NAME HV [CPUS]: boot Debian's kernel on HV with CPUS CPUs
+# (default 1), check it, and end it with lguest-exit.
 stock_boot() {
-	hv=$1 out=$T/$1.out
+	name=$1 hv=$2 cpus=${3:-1}
+	out=$T/$name.out
 	tok=$(rand_token)
 	a=$(($(od -An -tu2 -N2 /dev/urandom) % 1000))
 	b=$(($(od -An -tu2 -N2 /dev/urandom) % 1000))
 	want=$(($(od -An -tu1 -N1 /dev/urandom) % 100 + 10))
-	rm -f $T/in $T/$hv.status
+	rm -f $T/in $T/$name.status
 	mkfifo $T/in
 	start=$(cut -d' ' -f1 /proc/uptime)
-	( timeout 120 $LGUEST -v --hv=$hv 256m $KERNEL --initrd=$INITRD loglevel=5 \
+	( timeout 120 $LGUEST -v --hv=$hv --cpus=$cpus 256m $KERNEL --initrd=$INITRD loglevel=5 \
 		lguest.run=/test/stock-probe.sh lguest.end=shell stock.token=$tok \
 		stock.a=$a stock.b=$b <$T/in >$out 2>&1
-	  echo $? >$T/$hv.status ) &
+	  echo $? >$T/$name.status ) &
 	exec 3>$T/in
 	wait_for_line 'lguest-guest: starting a shell' 100 $out
 	for try in 1 2 3; do
@@ -82,17 +89,25 @@ stock_boot() {
 	wait_for_line 'exit port' 20 $out
 	exec 3>&-
 	wait
-	status=$(cat $T/$hv.status 2>/dev/null)
-	echo "# $hv: status $status after $(elapsed $start) s"
+	status=$(cat $T/$name.status 2>/dev/null)
+	echo "# $name: status $status after $(elapsed $start) s"
+	# Name the checks after the hypervisor, and the CPUs if more than one.
+	[ $cpus = 1 ] || hv="$hv --cpus=$cpus"
 
 	check "$hv: Debian's kernel says ready" grep -q '^lguest-guest: ready' $out
 	check "$hv: the command line and a command's output come back on the console" \
-		sh -c "[ '$(probe $hv token)' = $tok ] && [ '$(probe $hv sum)' = $((a + b)) ]"
-	check "$hv: the guest runs Debian's kernel ($(probe $hv uname))" \
-		test "$(probe $hv uname)" = "$(uname -r)"
-	set -- $(probe $hv timer)
-	check "$hv: the timer ticks on IRQ 0 through the PIC (XT-PIC, $1 -> $2)" \
-		sh -c "[ '$3' = XT-PIC ] && [ '${2:-0}' -gt '${1:-0}' ]"
+		sh -c "[ '$(probe $name token)' = $tok ] && [ '$(probe $name sum)' = $((a + b)) ]"
+	check "$hv: the guest runs Debian's kernel ($(probe $name uname))" \
+		test "$(probe $name uname)" = "$(uname -r)"
+	set -- $(probe $name timer)
+	if [ $cpus = 1 ]; then
+		check "$hv: the timer ticks on IRQ 0 through the PIC (XT-PIC, $1 -> $2)" \
+			sh -c "[ '$3' = XT-PIC ] && [ '${2:-0}' -gt '${1:-0}' ]"
+	else
+		loc=$(probe $name loc)
+		check "$hv: the guest sees $cpus CPUs ($(probe $name nproc)), each local APIC timer ticks (LOC $loc)" \
+			saw_cpus $cpus "$loc"
+	fi
 	check "$hv: a command typed into the guest's shell runs (shell-...-42)" \
 		grep -q "^shell-$tok-42" $out
 	check "$hv: lguest-exit $want in the guest (ioperm, port 0xf4): the launcher exits $want" \
@@ -104,7 +119,7 @@ stock_boot() {
 	[ -z "$bad" ] || echo "$bad" | sed 's/^/#   /'
 	# On lg.ko every MSR Debian's kernel touches must be handled (KVM's
 	# own PMU gaps, "Failed to access perfctr msr", are KVM's business).
-	if [ $hv = lguest ]; then
+	if [ $name = lguest ]; then
 		msr=$(tr -d '\r' <$out | grep 'unchecked MSR' | head -3)
 		check "$hv: no MSR access of Debian's kernel faulted" test -z "$msr"
 		[ -z "$msr" ] || echo "$msr" | sed 's/^/#   /'
@@ -118,6 +133,8 @@ stock_boot() {
 for hv in lguest kvm; do
 	if [ $hv = lguest ] && [ $have_lg = 0 ]; then continue; fi
 	if [ $hv = kvm ] && [ $have_kvm = 0 ]; then continue; fi
-	stock_boot $hv
+	stock_boot $hv $hv
 done
+# Several CPUs: local APICs, an I/O APIC and the MP table (L:195).
+[ $have_kvm = 0 ] || stock_boot kvm-2cpu kvm 2
 exit 0

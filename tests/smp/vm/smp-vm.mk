@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# smp (tests/smp/vm/smp.sh): guests with several CPUs, --cpus=N, in the
+# test host VM.  The guest's half is guest-smp.sh; tlbstress, a static
+# tool in the guest's /bin, makes the guest's kernel shoot down TLB
+# entries between two CPUs and checks that no stale page is read.
+#
+#   make vm-suite SUITE=smp
+
+GUEST_TOOLS += $(BUILD)/vm/bin/tlbstress
+$(BUILD)/vm/bin/tlbstress: $(BUILD)/vm/bin/%: tests/smp/vm/%.c
+$(BUILD)/vm/bin/tlbstress: PROG_CFLAGS = -pthread
+
+VM_SUITES += smp
+VM_KMODS += kvm_amd
+VM_SCRIPTS += tests/smp/vm/smp.sh
+GUEST_SCRIPTS += tests/smp/vm/guest-smp.sh

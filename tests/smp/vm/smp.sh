@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+# lguest-timeout: 900
+# lguest-seconds: 240
+#
+# smp: guests with several CPUs (lguest --cpus=N), in the test host VM.
+#   1. --cpus on bad input;
+#   2. two CPUs on --hv=kvm: both seen and both used, each CPU's local
+#      APIC timer, IRQ 0 through the I/O APIC, TLB shootdowns between
+#      them (tlbstress), CPU 1 offline and back, NMI backtraces from both
+#      (SysRq l), kill -USR1 printing both CPUs, poweroff and reboot;
+#   3. four CPUs on --hv=kvm: all online, a command on each;
+#   4. the network card's interrupt steered to CPU 1 carries a
+#      checksummed transfer each way (both backends).
+# The guest's half is tests/smp/vm/guest-smp.sh.  Run by /init with
+# busybox ash; TAP on stdout.
+
+. /suites/lib-net.sh
+T=/tmp/smp
+HOST=192.168.1.1
+GUEST=192.168.1.2
+BYTES=4194304
+mkdir -p $T
+SAY_AS=smp-test
+
+echo "# kernel $(uname -r)"
+
+# --- 1. bad input ---------------------------------------------------------------
+
+expect_error cpus-zero "lguest: --cpus=0: want a number of CPUs from 1 to 8" --cpus=0 64m $KERNEL
+expect_error cpus-nine "lguest: --cpus=9: want a number of CPUs from 1 to 8" --cpus=9 64m $KERNEL
+expect_error cpus-word "lguest: --cpus=two: want a number of CPUs from 1 to 8" --cpus=two 64m $KERNEL
+expect_error cpus-negative "lguest: --cpus=-1: want a number of CPUs from 1 to 8" --cpus=-1 64m $KERNEL
+expect_error cpus-empty "lguest: --cpus=: want a number of CPUs from 1 to 8" --cpus= 64m $KERNEL
+expect_error cpus-lguest "lguest: --cpus=2: lg.ko runs single-CPU guests so far (--hv=kvm runs SMP guests)" --hv=lguest --cpus=2 64m $KERNEL
+
+modprobe kvm_amd 2>$T/modprobe.err
+modprobe tun 2>>$T/modprobe.err
+insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
+insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+if ! check "kvm_amd, tun, vringfd.ko and tun_vring.ko load" \
+	sh -c "[ -c /dev/kvm ] && [ -c /dev/net/tun ] && [ -c /dev/vring ] &&
+	       [ -c /dev/tun_vring ]"; then
+	show $T/modprobe.err
+	exit 0
+fi
+
+# smp_guest NAME HV CPUS ARGS...: boot the guest with guest-smp.sh in the
+# background, $T/NAME.out its output and $T/NAME.status its exit status.
+smp_guest() {
+	name=$1 hv=$2 cpus=$3
+	shift 3
+	rm -f $T/$name.status
+	( timeout 400 $LGUEST -v --hv=$hv --cpus=$cpus 256m $KERNEL \
+		--initrd=$INITRD lguest.run=/test/guest-smp.sh "$@" \
+		</dev/null >$T/$name.out 2>&1; echo $? >$T/$name.status ) &
+}
+
+# The guest's reports, "smp-test: KEY VALUE", as checks.
+said() { test "$(probe $1 "$2")" = "$3"; }
+
+no_warnings() {
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable|Call Trace' "$@" |
+		grep -v 'NMI backtrace' | head -3)
+	[ -z "$warnings" ] && return 0
+	echo "$warnings" | sed 's/^/#   /'
+	return 1
+}
+
+# --- 2. two CPUs -------------------------------------------------------------------
+
+two_cpus() {
+	hv=$1 name=$1-2cpu
+	smp_guest $name $hv 2
+	# While the guest works, kill -USR1: every CPU's thread says where
+	# its CPU is.
+	if wait_for_line '^smp-test: loc' 300 $T/$name.out $T/$name.status; then
+		kill -USR1 "$(pidof lguest | cut -d' ' -f1)"
+		wait_for_line '^lguest: guest cpu 1 at rip' 30 $T/$name.out $T/$name.status
+	fi
+	wait
+	status=$(cat $T/$name.status)
+	check "$hv: --cpus=2 boots to ready, and -v says what the guest got" \
+		sh -c "grep -q '^lguest-guest: ready' $T/$name.out &&
+		       grep -q 'MP table for 2 CPUs at 0x9fc00' $T/$name.out &&
+		       grep -Eq '2 CPUs, in-kernel local APICs, I/O APIC' $T/$name.out"
+	check "$hv: the guest sees 2 CPUs (nproc, /proc/cpuinfo, online 0-1)" \
+		sh -c "[ '$(probe $name nproc)' = 2 ] && [ '$(probe $name cpuinfo)' = 2 ] &&
+		       [ '$(probe $name online)' = 0-1 ]"
+	check "$hv: a process pinned to each CPU runs there ($(probe $name ran-on))" \
+		said $name ran-on "0 1"
+	loc=$(probe $name loc)
+	check "$hv: each CPU's local APIC timer ticks (LOC $loc)" all_grew "$loc" 2
+	check "$hv: IRQ 0 (the PIT) comes through the I/O APIC ($(probe $name irq0))" \
+		sh -c "probe() { sed -n \"s/^smp-test: \$2 //p\" $T/$name.out | tr -d '\r' | head -1; }
+		       probe $name irq0 | grep -q '^IO-APIC .*timer'"
+	check "$hv: tlbstress: 1000 rounds of TLB shootdowns between the CPUs read no stale page" \
+		said $name tlbstress "tlbstress: 1000 rounds ok on cpus 0 and 1 status 0"
+	[ "$(probe $name tlbstress)" = "tlbstress: 1000 rounds ok on cpus 0 and 1 status 0" ] ||
+		echo "#   got: $(probe $name tlbstress)"
+	tlb=$(probe $name tlb)
+	check "$hv: ... with shootdown IPIs taken on both CPUs (TLB $tlb)" all_grew "$tlb" 2
+	check "$hv: CPU 1 goes offline through sysfs ($(probe $name offline))" \
+		said $name offline "0 1"
+	check "$hv: ... and back online, and runs a process again ($(probe $name online-again))" \
+		said $name online-again "0-1 2 1"
+	check "$hv: SysRq l gets a backtrace from each CPU, CPU 1's by NMI IPI" \
+		said $name nmi-backtraces "0 1 "
+	state0=$(grep -m1 '^lguest: guest cpu 0 at rip' $T/$name.out | tr -d '\r')
+	state1=$(grep -m1 '^lguest: guest cpu 1 at rip' $T/$name.out | tr -d '\r')
+	check "$hv: kill -USR1 prints each CPU's registers" \
+		sh -c "echo '$state0' | grep -Eq 'rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ rflags' &&
+		       echo '$state1' | grep -Eq 'rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ rflags'"
+	check "$hv: poweroff with 2 CPUs ends the launcher with status 0" \
+		sh -c "[ '$status' = 0 ] && grep -q '^smp-test: done' $T/$name.out &&
+		       grep -q 'lguest-guest: poweroff (status 0)' $T/$name.out"
+	check "$hv: the guest kernel logged no warning and kept its TSC" no_warnings $T/$name.out
+	grep -q '^smp-test: done' $T/$name.out || show $T/$name.out 80
+
+	smp_guest $hv-2cpu-reboot $hv 2 smp.quick=1 lguest.end=reboot
+	wait
+	check "$hv: reboot with 2 CPUs ends the launcher with status 3" \
+		sh -c "[ \"\$(cat $T/$hv-2cpu-reboot.status)\" = 3 ] &&
+		       grep -q '^smp-test: done' $T/$hv-2cpu-reboot.out &&
+		       grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.out"
+	grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.out || show $T/$hv-2cpu-reboot.out 60
+}
+
+# --- 3. four CPUs ------------------------------------------------------------------
+
+four_cpus() {
+	hv=$1 name=$1-4cpu
+	smp_guest $name $hv 4 smp.quick=1
+	wait
+	check "$hv: --cpus=4: 4 CPUs online, a process pinned to each runs there ($(probe $name ran-on))" \
+		sh -c "[ '$(probe $name nproc)' = 4 ] && [ '$(probe $name online)' = 0-3 ] &&
+		       [ '$(probe $name ran-on)' = '0 1 2 3' ] &&
+		       [ \"\$(cat $T/$name.status)\" = 0 ]"
+	check "$hv: --cpus=4: no kernel warning" no_warnings $T/$name.out
+	grep -q '^smp-test: done' $T/$name.out || show $T/$name.out 60
+}
+
+# --- 4. the network card's interrupt on CPU 1 -------------------------------------
+
+net_irq() {
+	hv=$1 backend=$2 name=$1-$2-irq
+	seed_in=$(rand_seed) seed_out=$(rand_seed)
+	smp_guest $name $hv 2 --tunnet=$HOST --net-backend=$backend \
+		smp.host=$HOST smp.bytes=$BYTES smp.seed=$seed_out
+	if ! wait_for_line '^smp-test: listening' 300 $T/$name.out $T/$name.status; then
+		not_ok "$hv, $backend backend: the guest's network comes up"
+		wait
+		show $T/$name.out 60
+		return
+	fi
+	netxfer recv 6100 >$T/$name.recv 2>&1 &
+	recv=$!
+	netxfer send -r 30 -s $seed_in $GUEST 6000 -n $BYTES >$T/$name.send 2>&1
+	wait $recv
+	wait
+	set -- $(probe $name net-irq)
+	counts=$(probe $name net-irq-counts)
+	echo "# $name: IRQ $1, affinity $2, counts per CPU before / after: $counts"
+	# How many more interrupts each CPU took during the transfers.
+	deltas=$(echo "$counts" | awk -F' / ' '{
+		split($1, a, " "); split($2, b, " "); print b[1] - a[1], b[2] - a[2] }')
+	check "$hv, $backend backend: the network card's IRQ ($1) steered to CPU 1 (smp_affinity $2): CPUs 0 and 1 took $deltas more" \
+		sh -c "[ '$2' = 2 ] && set -- $deltas && [ \$1 -le 2 ] && [ \$2 -ge 10 ]"
+	sent=$(field $T/$name.send sent md5)
+	got=$(field $T/$name.out "smp-test: in " md5)
+	check "$hv, $backend backend: host to guest, $BYTES bytes, the same md5 at both ends" \
+		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ]"
+	sent=$(field $T/$name.out "smp-test: out " md5)
+	got=$(field $T/$name.recv received md5)
+	check "$hv, $backend backend: guest to host, $BYTES bytes, the same md5 at both ends" \
+		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
+		       [ \"\$(cat $T/$name.status)\" = 0 ]"
+	grep -q '^smp-test: done' $T/$name.out || show_ends $T/$name.out
+}
+
+two_cpus kvm
+four_cpus kvm
+net_irq kvm vring
+net_irq kvm copy
