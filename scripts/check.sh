@@ -245,11 +245,15 @@ check)
 	build_part userspace "userspace library and test programs build" \
 		$MAKE --no-print-directory -k userspace
 	tap_part checkpatch scripts/checkpatch.sh
+	# Before the host tests: demo-check boots the test VM too, and a
+	# first build of its QEMU inside demo-check's boot timeout (on a new
+	# machine, or when tests/vm/qemu/patches changed) would fail it on a
+	# busy machine.
+	build_vm_qemu
 	for target in $HOST_TESTS; do
 		tap_part "$target" $MAKE --no-print-directory "$target"
 	done
 	build_initramfs
-	build_vm_qemu
 	# shellcheck disable=SC2086
 	run_vm_suites $VM_SUITES
 	;;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
 # lguest-seconds: 25
-# lguest-cpu: EPYC,+pku
+# lguest-cpu: EPYC,+pku,+invtsc
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
 # guests that try to read, hang or slow their host (test_hostile), and

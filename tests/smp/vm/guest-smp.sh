@@ -66,7 +66,9 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	# TLB shootdowns between the two CPUs (tests/smp/vm/tlbstress.c).
 	before=$(irq_counts TLB:)
 	rounds=$(param smp.rounds)
-	say "tlbstress $(timeout 120 tlbstress "${rounds:-1000}" 0 1 2>&1; echo "status $?")"
+	timeout 120 tlbstress "${rounds:-1000}" 0 1 >/tmp/tlbstress 2>&1
+	status=$?
+	say "tlbstress $(cat /tmp/tlbstress) (status $status)"
 	say "tlb $before / $(irq_counts TLB:)"
 
 	# CPU 1 offline (the kernel moves everything off it and parks it)
