@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The parts of lg.ko that are pure computation over guest state: the 8259
- * PIC pair, the 8254 PIT, the x86 instruction decoder for MMIO and
- * instruction lengths, and the guest page-table walker.  Like
+ * PIC pair, the 8254 PIT, the local APICs and the I/O APIC of SMP guests,
+ * the x86 instruction decoder for MMIO and instruction lengths, and the
+ * guest page-table walker.  Like
  * fs/vring_core.c, they compile both in the kernel and in userspace (with
  * tests/lg/unit/lg_emul_user.h) so they are unit-tested on the host.
  * None of them locks: the caller (svm.c, under the vCPU's run) serialises.
@@ -93,6 +94,235 @@ int lg_pit_io(struct lg_pit *pit, u16 port, bool is_write, u8 *val,
  * hrtimer.  U64_MAX means no tick is coming (one-shot done, or stopped).
  */
 unsigned int lg_pit_ticks(struct lg_pit *pit, u64 now_ns);
+
+/* ---- Local APIC: one per vCPU of an SMP guest (lapic.c) */
+
+/*
+ * Where the guest finds it: IA32_APIC_BASE (MSR 0x1b) gives the 4 KiB page
+ * of the xAPIC registers (at 0xfee00000 after reset) and the mode; in
+ * x2APIC mode the registers are MSRs 0x800 + offset / 16 instead, and the
+ * page is not an APIC at all.  IA32_TSC_DEADLINE (0x6e0) arms the timer in
+ * TSC-deadline mode.  lg_lapic_owns_msr() says which MSRs are ours.
+ */
+#define LG_APIC_DEFAULT_BASE	0xfee00000ULL
+#define LG_APIC_PAGE_SIZE	0x1000
+#define LG_MSR_APIC_BASE	0x1b
+#define LG_MSR_TSC_DEADLINE	0x6e0
+#define LG_MSR_X2APIC_FIRST	0x800
+#define LG_MSR_X2APIC_LAST	0x8ff
+#define LG_APIC_BASE_BSP	BIT_ULL(8)	/* read-only: set by lg_lapic_init */
+#define LG_APIC_BASE_EXTD	BIT_ULL(10)	/* x2APIC mode */
+#define LG_APIC_BASE_ENABLE	BIT_ULL(11)	/* the APIC is on (globally) */
+
+/*
+ * The timer's input clock: a 1 GHz "bus", so one count is one nanosecond
+ * at divide-by-1 (KVM's choice too).  The guest has to learn it: Linux
+ * calibrates against the PIT, or with CPUID leaf 0x15 (ECX: the crystal
+ * in Hz, LG_APIC_BUS_HZ) or 0x16 (ECX: bus MHz, LG_APIC_BUS_MHZ) on Intel
+ * vendor strings; a caller may put these values there.  With TSC-deadline
+ * mode offered in CPUID (leaf 1, ECX bit 24), Linux skips the calibration.
+ */
+#define LG_APIC_BUS_HZ		1000000000U
+#define LG_APIC_BUS_MHZ		1000U
+
+/*
+ * The shortest period at which a periodic APIC timer interrupts (H:740):
+ * shorter periods are stretched to it, as KVM does by default.  One-shot
+ * and TSC-deadline timers are not stretched, since each arming costs the
+ * guest an exit; a caller that wants a floor there too should use this.
+ */
+#define LG_APIC_MIN_PERIOD_NS	200000ULL
+
+/* Delivery modes, as the ICR, the LVTs and the I/O APIC encode them. */
+#define LG_APIC_DM_FIXED	0
+#define LG_APIC_DM_LOWEST	1
+#define LG_APIC_DM_SMI		2
+#define LG_APIC_DM_NMI		4
+#define LG_APIC_DM_INIT		5
+#define LG_APIC_DM_SIPI		6
+#define LG_APIC_DM_EXTINT	7
+
+/* Destination shorthands (ICR bits 19:18). */
+#define LG_APIC_SH_NONE		0
+#define LG_APIC_SH_SELF		1
+#define LG_APIC_SH_ALL		2	/* all including self */
+#define LG_APIC_SH_OTHERS	3	/* all excluding self */
+
+/*
+ * One interrupt message on its way to local APICs: an IPI from an ICR
+ * write, or a redirection entry of the I/O APIC firing.  The caller walks
+ * its vCPUs and, for each whose APIC lg_lapic_accepts() the message,
+ * calls lg_lapic_deliver().
+ */
+struct lg_apic_msg {
+	u32 dest;		/* destination field (8 or 32 bits, see x2apic) */
+	u8 vector;
+	u8 delivery_mode;	/* LG_APIC_DM_* */
+	u8 shorthand;		/* LG_APIC_SH_*: NONE for the I/O APIC */
+	bool logical;		/* destination mode: logical, not physical */
+	bool level;		/* trigger mode: level, not edge */
+	/* dest is 32 bits, 0xffffffff broadcast; else 8 bits, 0xff */
+	bool x2apic;
+};
+
+/* CMCI, timer, thermal, perf, LINT0, LINT1, error */
+#define LG_LAPIC_NR_LVT		7
+
+struct lg_lapic {
+	u64 apic_base;		/* IA32_APIC_BASE */
+	u32 initial_id;		/* the hardware id; x2APIC ID */
+	u8 xapic_id;		/* the xAPIC ID register (bits 31:24) */
+	u8 tpr;
+	u32 ldr;		/* xAPIC mode; derived from the id in x2APIC */
+	u32 dfr;
+	u32 svr;
+	u32 esr;		/* what ESR reads: latched by the last write */
+	u32 esr_pending;	/* errors since the last write */
+	u32 icr_low, icr_high;
+	u32 lvt[LG_LAPIC_NR_LVT];
+	u32 irr[8], isr[8], tmr[8];	/* 256-bit sets, vector v: [v/32] bit v%32 */
+	u32 timer_initial;	/* TMICT */
+	u32 timer_dcr;		/* divide configuration */
+	u64 timer_start_ns;	/* the count was timer_start_count then */
+	u32 timer_start_count;
+	u64 tsc_deadline;	/* armed IA32_TSC_DEADLINE, or 0 */
+	u32 tsc_khz;		/* the guest TSC's rate, for deadline mode */
+	bool wait_for_sipi;	/* INITed, not started yet */
+	/*
+	 * When the timer next expires (host ns), or U64_MAX: the caller
+	 * sleeps on an hrtimer until then and calls lg_lapic_timer_ticks().
+	 */
+	u64 timer_due_ns;
+};
+
+/* The moment of an access: host time, and the guest's TSC at that time. */
+struct lg_apic_time {
+	u64 ns;
+	u64 tsc;
+};
+
+/* What a register write leaves for the caller to do (flags say which). */
+struct lg_lapic_out {
+	unsigned int flags;
+	struct lg_apic_msg ipi;	/* LG_LAPIC_OUT_IPI: route it */
+	u8 eoi_vector;		/* LG_LAPIC_OUT_EOI: this vector ended; */
+	bool eoi_level;		/* level-triggered: lg_ioapic_eoi() it */
+};
+
+#define LG_LAPIC_OUT_IPI	BIT(0)
+#define LG_LAPIC_OUT_EOI	BIT(1)
+#define LG_LAPIC_OUT_TIMER	BIT(2)	/* timer_due_ns changed: re-arm */
+
+/* What lg_lapic_deliver() and lg_lapic_lint() ask of the caller. */
+enum lg_lapic_action {
+	LG_LAPIC_IGNORED,	/* dropped (masked, disabled, illegal vector) */
+	LG_LAPIC_QUEUED,	/* a vector waits in IRR: kick the vCPU */
+	LG_LAPIC_NMI,		/* inject an NMI into this vCPU */
+	LG_LAPIC_INIT,		/* APIC reset; the vCPU now waits for SIPI */
+	/*
+	 * INIT of the BSP: it would restart at the reset vector, where we
+	 * have no firmware.  Treat it as the guest asking for a reset.
+	 */
+	LG_LAPIC_INIT_BSP,
+	LG_LAPIC_SIPI,		/* start the vCPU: LG_SIPI_CS/BASE(vector) */
+	LG_LAPIC_EXTINT,	/* the PIC's turn: inject lg_pic_ack() */
+};
+
+/* A started AP begins in real mode at CS = vector << 8, IP 0. */
+#define LG_SIPI_CS(vector)	((u16)(vector) << 8)
+#define LG_SIPI_BASE(vector)	((u32)(vector) << 12)
+
+/*
+ * Power-on state: APIC enabled in xAPIC mode at 0xfee00000, software
+ * disabled, LVTs masked.  The BSP's LINT0 is left in virtual-wire mode
+ * (ExtINT) and LINT1 as NMI, as a PC's firmware leaves them, so the PIC
+ * reaches the BSP until the guest sets up its APIC.  tsc_khz must not be 0.
+ */
+void lg_lapic_init(struct lg_lapic *apic, u32 id, bool bsp, u32 tsc_khz);
+bool lg_lapic_owns_msr(u32 msr);
+/* Is gpa in this APIC's xAPIC page right now (enabled, not x2APIC)? */
+bool lg_lapic_owns_mmio(const struct lg_lapic *apic, u64 gpa);
+/*
+ * MMIO at offset 0-0xfff of the page, size 1-8.  Registers are 32 bits
+ * at 16-byte aligned offsets; reads of other sizes get the register's
+ * bytes (zeros past its 4), writes other than an aligned 32-bit one are
+ * dropped.  -ENODEV when the page is not an APIC (x2APIC mode, disabled):
+ * the caller treats the access as one to nothing.
+ */
+int lg_lapic_mmio_read(struct lg_lapic *apic, u32 offset, unsigned int size,
+		       u64 *val, struct lg_apic_time now);
+int lg_lapic_mmio_write(struct lg_lapic *apic, u32 offset, unsigned int size,
+			u64 val, struct lg_apic_time now,
+			struct lg_lapic_out *out);
+/*
+ * RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC MSRs.
+ * 0, or -EINVAL where the CPU raises #GP: the caller injects #GP(0).
+ */
+int lg_lapic_msr_read(struct lg_lapic *apic, u32 msr, u64 *val,
+		      struct lg_apic_time now);
+int lg_lapic_msr_write(struct lg_lapic *apic, u32 msr, u64 val,
+		       struct lg_apic_time now, struct lg_lapic_out *out);
+
+/* Does this APIC take the message?  is_sender: it is the IPI's source. */
+bool lg_lapic_accepts(const struct lg_lapic *apic,
+		      const struct lg_apic_msg *msg, bool is_sender);
+/* A message arriving at this APIC (after lg_lapic_accepts()). */
+enum lg_lapic_action lg_lapic_deliver(struct lg_lapic *apic, u8 delivery_mode,
+				      u8 vector, bool level);
+/* An edge on LINT0 (pin 0) or LINT1 (pin 1), through its LVT entry. */
+enum lg_lapic_action lg_lapic_lint(struct lg_lapic *apic, unsigned int pin);
+/* May the PIC's INTR reach this CPU (virtual wire, or APIC off)? */
+bool lg_lapic_accepts_pic(const struct lg_lapic *apic);
+
+/* The highest vector that may interrupt now (IRR above PPR), or -1. */
+int lg_lapic_pending(const struct lg_lapic *apic);
+/* Inject it: move it from IRR to ISR; the vector, or -1 if none. */
+int lg_lapic_ack(struct lg_lapic *apic);
+/* CR8 is TPR[7:4]: for the VMCB's V_TPR, both ways. */
+u8 lg_lapic_get_cr8(const struct lg_lapic *apic);
+void lg_lapic_set_cr8(struct lg_lapic *apic, u8 cr8);
+/*
+ * The timer at now_ns: how many times it expired since the last call
+ * (periodic ticks missed meanwhile are counted, not replayed).  The timer
+ * vector is queued here if its LVT entry is unmasked: a non-zero return
+ * means kick the vCPU.  Updates timer_due_ns.
+ */
+unsigned int lg_lapic_timer_ticks(struct lg_lapic *apic, u64 now_ns);
+
+/* ---- I/O APIC: one, 24 input pins, registers at 0xfec00000 (ioapic.c) */
+
+#define LG_IOAPIC_BASE		0xfec00000ULL
+#define LG_IOAPIC_PAGE_SIZE	0x1000
+#define LG_IOAPIC_PINS		24
+
+struct lg_ioapic {
+	u8 id;			/* ID register bits 27:24 */
+	u8 ioregsel;		/* the register IOWIN reaches */
+	u32 line_level;	/* input levels (bit per pin), for edges */
+	u64 redir[LG_IOAPIC_PINS];	/* redirection table */
+};
+
+/*
+ * The functions that can make pins fire return them as a mask (bit n:
+ * pin n); for each, the caller gets the message with lg_ioapic_msg() and
+ * gives it to every local APIC that lg_lapic_accepts() it (is_sender
+ * false), or for lowest priority to the first one only.  A pin fires once
+ * per call at most, so at most 24 messages come of one call.
+ */
+void lg_ioapic_reset(struct lg_ioapic *ioapic);
+bool lg_ioapic_owns_mmio(u64 gpa);
+/* 32-bit accesses at IOREGSEL (0x00), IOWIN (0x10) and EOI (0x40). */
+u64 lg_ioapic_mmio_read(struct lg_ioapic *ioapic, u32 offset,
+			unsigned int size);
+u32 lg_ioapic_mmio_write(struct lg_ioapic *ioapic, u32 offset,
+			 unsigned int size, u64 val);
+/* Pin 0-23 to level 0 or 1 (1: asserted, whatever the polarity bit). */
+u32 lg_ioapic_set_line(struct lg_ioapic *ioapic, unsigned int pin, int level);
+/* A local APIC's EOI broadcast of a level-triggered vector. */
+u32 lg_ioapic_eoi(struct lg_ioapic *ioapic, u8 vector);
+/* The message pin sends (delivery mode, vector, destination, trigger). */
+void lg_ioapic_msg(const struct lg_ioapic *ioapic, unsigned int pin,
+		   struct lg_apic_msg *msg);
 
 /* ---- Instruction decoding (64-bit mode, the forms Linux uses) */
 

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host unit tests of lg.ko's emulation parts (drivers/lguest/pic.c, pit.c,
-# decode.c, walk.c), the very files the module builds, compiled for the
+# lapic.c, ioapic.c, decode.c, walk.c), the very files the module builds, compiled for the
 # host with tests/lg/unit/lg_emul_user.h and run under AddressSanitizer
 # and UndefinedBehaviorSanitizer.  `make lguest-unit-check` prints TAP.
 # events.c runs too, over the checked kernel stand-ins of
 # tests/lg/unit/kmock/ (test_events.c).
 
-LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c decode.c walk.c) \
+LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c lapic.c ioapic.c decode.c walk.c) \
 	       drivers/lguest/events.c tests/lg/unit/kmock/kmock.c \
 	       tests/lib/tap.c
 LGUNIT_SRCS := $(sort $(wildcard tests/lg/unit/*.c)) $(LGUNIT_EMUL)

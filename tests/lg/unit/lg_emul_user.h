@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What drivers/lguest/{pic,pit,decode,walk}.c expect from the kernel,
+ * What drivers/lguest/{pic,pit,lapic,ioapic,decode,walk}.c expect from the kernel,
  * rebuilt from the C library so the same files run in the host unit
  * tests.  Each definition means what the kernel's does (mul_u64_u32_div
  * keeps the full 96-bit product, as the x86 one does with mul/div).

@@ -5,11 +5,13 @@
 int main(void)
 {
 	const struct tap_test *const groups[] = {
-		pic_tests, pit_tests, decode_tests, walk_tests, events_tests,
+		pic_tests, pit_tests, lapic_tests, ioapic_tests, decode_tests,
+		walk_tests, events_tests,
 	};
 	const unsigned int counts[] = {
-		pic_test_count, pit_test_count, decode_test_count,
-		walk_test_count, events_test_count,
+		pic_test_count, pit_test_count, lapic_test_count,
+		ioapic_test_count, decode_test_count, walk_test_count,
+		events_test_count,
 	};
 	unsigned int g, i, total = 0;
 
