@@ -274,8 +274,8 @@ static u32 lg_lapic_timer_count(const struct lg_lapic *apic, u64 now_ns)
 	u64 elapsed;
 
 	if (lg_lapic_timer_mode(apic) == LG_TIMER_DEADLINE ||
-	    !apic->timer_initial)
-		return 0;
+	    !apic->timer_initial || !apic->timer_start_count)
+		return 0;	/* stopped, or a one-shot that ran out */
 	elapsed = now_ns <= apic->timer_start_ns ? 0 :
 		  (now_ns - apic->timer_start_ns) / lg_lapic_divisor(apic);
 	if (elapsed < apic->timer_start_count)

@@ -600,10 +600,12 @@ static void test_x2apic_msr_rules(void)
 	CHECK_EQ(rdmsr(&apic, 0x832, &val), 0);
 	CHECK_EQ(val, 0xec | MASKED);
 	CHECK_EQ(wrmsr(&apic, 0x835, 0x4700 | MASKED), 0);
-	tap_case("TSC deadline MSR outside deadline mode");
+	tap_case("TSC deadline MSR outside deadline mode: ignored");
 	CHECK_EQ(wrmsr(&apic, 0x6e0, 12345), 0);
 	CHECK_EQ(rdmsr(&apic, 0x6e0, &val), 0);
 	CHECK_EQ(val, 0);
+	CHECK_EQ(apic.timer_due_ns, U64_MAX);
+	CHECK_EQ(apic.tsc_deadline, 0);
 }
 
 static void test_wrong_access_path(void)
@@ -973,6 +975,13 @@ static void test_timer_divide_change(void)
 	CHECK_EQ(lg_lapic_timer_ticks(&apic, T0 + 3000), 1);
 	CHECK_EQ(rd_at(&apic, TMCCT, T0 + 3000), 1000);
 	CHECK_EQ(apic.timer_due_ns, T0 + 3000 + 4000 * 50);	/* clamped */
+	tap_case("a one-shot that ran out stays at 0 when made periodic");
+	wr_at(&apic, LVTT, 0xec, T0 + 5000);
+	wr_at(&apic, TMICT, 10, T0 + 5000);
+	CHECK_EQ(lg_lapic_timer_ticks(&apic, T0 + 6000), 1);
+	wr_at(&apic, LVTT, 0xec | PERIODIC, T0 + 7000);
+	CHECK_EQ(rd_at(&apic, TMCCT, T0 + 7010), 0);
+	CHECK_EQ(apic.timer_due_ns, U64_MAX);
 }
 
 /* lapic_next_deadline(): TSC + delta * 8, and shutdown. */
