@@ -244,15 +244,17 @@ u64 lg_ioapic_mmio_read(struct lg_ioapic *ioapic, u32 offset,
 	return value & (BIT_ULL(8 * size) - 1);
 }
 
+/* IOREGSEL is an 8-bit register: a byte write reaches it too. */
 u32 lg_ioapic_mmio_write(struct lg_ioapic *ioapic, u32 offset,
 			 unsigned int size, u64 val)
 {
+	if (offset == LG_IOAPIC_IOREGSEL && size) {
+		ioapic->ioregsel = val;
+		return 0;
+	}
 	if (size != 4)
 		return 0;
 	switch (offset) {
-	case LG_IOAPIC_IOREGSEL:
-		ioapic->ioregsel = val;
-		return 0;
 	case LG_IOAPIC_IOWIN:
 		return lg_ioapic_reg_write(ioapic, val);
 	case LG_IOAPIC_EOI:

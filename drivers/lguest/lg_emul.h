@@ -150,9 +150,10 @@ unsigned int lg_pit_ticks(struct lg_pit *pit, u64 now_ns);
 
 /*
  * One interrupt message on its way to local APICs: an IPI from an ICR
- * write, or a redirection entry of the I/O APIC firing.  The caller walks
- * its vCPUs and, for each whose APIC lg_lapic_accepts() the message,
- * calls lg_lapic_deliver().
+ * write (self IPIs too, with LG_APIC_SH_SELF), or a redirection entry of
+ * the I/O APIC firing.  The caller walks its vCPUs and, for each whose
+ * APIC lg_lapic_accepts() the message, calls lg_lapic_deliver().  Lowest
+ * priority is delivered as fixed, to the first APIC that accepts it.
  */
 struct lg_apic_msg {
 	u32 dest;		/* destination field (8 or 32 bits, see x2apic) */
@@ -194,6 +195,34 @@ struct lg_lapic {
 	 */
 	u64 timer_due_ns;
 };
+
+/*
+ * How the caller (svm.c, events.c) runs the APICs of a guest:
+ *
+ *  - Each vCPU's lg_lapic and the guest's lg_ioapic are touched from
+ *    several threads (the vCPU's own exits, other vCPUs' IPIs, device
+ *    lines, hrtimers): the caller serialises each under a lock; these
+ *    functions never sleep and never allocate.
+ *  - MMIO to lg_lapic_owns_mmio() and MSRs in lg_lapic_owns_msr() go to
+ *    lg_lapic_mmio_*() and lg_lapic_msr_*(); -EINVAL from an MSR means
+ *    inject #GP(0).  Then act on out.flags: route out.ipi (below), give
+ *    an out.eoi_level EOI to lg_ioapic_eoi() and route the pins it
+ *    returns, and re-arm the vCPU's hrtimer when OUT_TIMER is set.
+ *  - Routing a message: for every vCPU whose APIC lg_lapic_accepts() it
+ *    (is_sender: that vCPU sent it), call lg_lapic_deliver() and do what
+ *    it says; for LG_APIC_DM_LOWEST stop after the first.  The I/O APIC
+ *    never sees the CPUs: it hands back pins, lg_ioapic_msg() gives each
+ *    one's message.
+ *  - Before each VMRUN: lg_lapic_pending() >= 0 means an interrupt is
+ *    waiting; lg_lapic_ack() takes it (IRR to ISR) when it is handed to
+ *    V_IRQ, as lg_pic_ack() is today.  Keep V_TPR and TPR in step with
+ *    lg_lapic_get_cr8()/lg_lapic_set_cr8().  The PIC reaches a vCPU only
+ *    while lg_lapic_accepts_pic() says so (the BSP in virtual wire).
+ *  - The timer: sleep until timer_due_ns (host ktime_get_ns() time, the
+ *    same clock every struct lg_apic_time carries) and then call
+ *    lg_lapic_timer_ticks(); its vector is queued for you.
+ *  - A vCPU with wait_for_sipi set must not run until a SIPI starts it.
+ */
 
 /* The moment of an access: host time, and the guest's TSC at that time. */
 struct lg_apic_time {

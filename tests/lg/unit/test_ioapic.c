@@ -239,8 +239,14 @@ static void test_hostile(void)
 	lg_ioapic_mmio_write(&io, 0x00, 4, 0x01);
 	CHECK_EQ(lg_ioapic_mmio_read(&io, 0x12, 1), 0x17);
 	CHECK_EQ(lg_ioapic_mmio_read(&io, 0x10, 8), 0x00170020);
+	CHECK_EQ(lg_ioapic_mmio_write(&io, 0x10, 2, 0xffff), 0);
+	CHECK_EQ(io_read(&io, 0x01), 0x00170020);
 	CHECK_EQ(lg_ioapic_mmio_write(&io, 0x00, 1, 0x10), 0);
-	CHECK_EQ(lg_ioapic_mmio_read(&io, 0x00, 4), 0x01);
+	CHECK_EQ(lg_ioapic_mmio_read(&io, 0x00, 4), 0x10);
+	write_entry(&io, 0, MASKED, 0);
+	lg_ioapic_mmio_write(&io, 0x00, 4, 0x10);
+	CHECK_EQ(lg_ioapic_mmio_write(&io, 0x10, 1, 0x31), 0);
+	CHECK_EQ(entry_low(&io, 0), MASKED);
 	tap_case("pins that do not exist");
 	CHECK_EQ(lg_ioapic_set_line(&io, 24, 1), 0);
 	CHECK_EQ(lg_ioapic_set_line(&io, 1000000, 1), 0);
