@@ -191,7 +191,8 @@ static u32 lg_ioapic_reg_read(const struct lg_ioapic *ioapic)
 /*
  * A redirection entry half.  The new entry may let a level pin send at
  * once: unmasked while its line is high.  Turning a pin to edge-triggered
- * clears remote IRR (Linux's clear_IO_APIC_pin() relies on it).
+ * clears remote IRR (Linux's clear_IO_APIC_pin() relies on it), and so
+ * does any change after which no EOI will come for it (NMI, INIT, ...).
  */
 static u32 lg_ioapic_redir_write(struct lg_ioapic *ioapic, unsigned int pin,
 				 bool high, u32 val)
@@ -202,11 +203,11 @@ static u32 lg_ioapic_redir_write(struct lg_ioapic *ioapic, unsigned int pin,
 
 	*rte = (*rte & (keep | LG_RTE_REMOTE_IRR)) |
 	       (fresh & ~keep & LG_RTE_WRITABLE);
-	if (!(*rte & LG_RTE_LEVEL))
+	if (!lg_ioapic_level_pin(*rte)) {
 		*rte &= ~LG_RTE_REMOTE_IRR;
-	if (lg_ioapic_level_pin(*rte))
-		return lg_ioapic_level_service(ioapic, pin);
-	return 0;
+		return 0;
+	}
+	return lg_ioapic_level_service(ioapic, pin);
 }
 
 static u32 lg_ioapic_reg_write(struct lg_ioapic *ioapic, u32 val)

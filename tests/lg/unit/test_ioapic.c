@@ -187,6 +187,13 @@ static void test_clear_pin(void)
 	CHECK(entry_low(&io, 3) & REMOTE_IRR);
 	io_write(&io, 0x16, 0x0033 | MASKED);
 	CHECK_EQ(entry_low(&io, 3), 0x33 | MASKED);
+	tap_case("and so does turning it to NMI, which gets no EOI");
+	write_entry(&io, 3, 0x0033 | LEVEL, 0);
+	lg_ioapic_set_line(&io, 3, 0);
+	lg_ioapic_set_line(&io, 3, 1);
+	CHECK(entry_low(&io, 3) & REMOTE_IRR);
+	io_write(&io, 0x16, 0x0400 | LEVEL);
+	CHECK_EQ(entry_low(&io, 3), 0x400 | LEVEL);
 }
 
 static void test_hostile(void)
@@ -309,6 +316,68 @@ static void test_with_local_apics(void)
 	CHECK(lg_lapic_accepts(&apics[1], &msg, false));
 }
 
+
+static u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/*
+ * Random programming and line traffic: only pins that exist fire, the
+ * reserved bits stay clear, and a level pin waiting for its EOI never
+ * fires from its line.
+ */
+static void test_random_traffic(void)
+{
+	static const u32 offsets[] = { 0x00, 0x10, 0x40, 0x04, 0x20, 0xffc };
+	struct lg_ioapic io;
+	unsigned int i, pin;
+	u32 fire;
+
+	lg_ioapic_reset(&io);
+	for (i = 0; i < 200000; i++) {
+		pin = rnd() % 28;
+		fire = 0;
+		switch (rnd() % 4) {
+		case 0:
+			fire = lg_ioapic_mmio_write(&io,
+					offsets[rnd() % ARRAY_SIZE(offsets)],
+					rnd() % 3 ? 4 : 1 + rnd() % 8,
+					rnd() % 2 ? rnd() % 0x40 : rnd());
+			break;
+		case 1:
+			lg_ioapic_mmio_read(&io, offsets[rnd() %
+					    ARRAY_SIZE(offsets)], 1 + rnd() % 8);
+			break;
+		case 2: {
+			bool waiting = pin < 24 &&
+				       (io.redir[pin] & REMOTE_IRR);
+
+			fire = lg_ioapic_set_line(&io, pin, rnd() % 2);
+			if (waiting)
+				CHECK_EQ(fire & (1U << pin), 0);
+			break;
+		}
+		default:
+			fire = lg_ioapic_eoi(&io, rnd());
+			break;
+		}
+		CHECK_EQ(fire >> 24, 0);
+		if (pin < 24) {
+			CHECK_EQ(io.redir[pin] & 0x00fffffffffe0000ULL, 0);
+			if (io.redir[pin] & REMOTE_IRR)
+				CHECK(io.redir[pin] & LEVEL);
+		}
+		if (tap_test_failing())
+			break;
+	}
+}
+
 const struct tap_test ioapic_tests[] = {
 	{ "ioapic: registers after reset, ID, version, IOREGSEL", test_registers },
 	{ "ioapic: edge pin as Linux programs it; masked edges lost",
@@ -320,5 +389,7 @@ const struct tap_test ioapic_tests[] = {
 	  test_clear_pin },
 	{ "ioapic: hostile programming stays bounded", test_hostile },
 	{ "ioapic: messages routed into local APICs", test_with_local_apics },
+	{ "ioapic: random hostile traffic keeps the invariants",
+	  test_random_traffic },
 };
 const unsigned int ioapic_test_count = ARRAY_SIZE(ioapic_tests);

@@ -1043,6 +1043,107 @@ static void test_timer_tsc_deadline(void)
 	CHECK_EQ(apic.timer_due_ns, T0 + 1000);
 }
 
+
+static u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* A random 32-bit value, often one made of a register's likely bits. */
+static u32 rnd_value(void)
+{
+	static const u32 likely[] = {
+		0, 0xff, 0x100, 0x1ff, 0xec, MASKED, PERIODIC | 0x30,
+		DEADLINE | 0x40, 0xc500, 0x8500, 0x0610, 0xc4400, 0x800ef,
+		0x700, 0x400, 0xb, 0x3, 1, 2, 0xffffffff,
+	};
+
+	return rnd() & 1 ? (u32)rnd() : likely[rnd() % ARRAY_SIZE(likely)];
+}
+
+/*
+ * Random register, MSR, delivery and timer traffic from a hostile guest,
+ * a fixed seed so a failure replays: whatever it does, the answers stay
+ * in their ranges, vectors 0-15 never reach IRR or ISR, x2APIC mode
+ * never shows the page, and the timer never expires faster than its
+ * floor allows between reprogrammings.
+ */
+static void test_random_traffic(void)
+{
+	struct lg_lapic apic;
+	struct lg_lapic_out out;
+	u64 now = T0, start = T0, val, ticks = 0, rearms = 0;
+	unsigned int i;
+	int ret;
+
+	lg_lapic_init(&apic, 1, false, TSC_KHZ);
+	for (i = 0; i < 200000; i++) {
+		u32 reg = (rnd() % 0x40) << 4, msr = 0x800 + rnd() % 0x48;
+
+		out.flags = 0;
+		switch (rnd() % 10) {
+		case 0:
+		case 1:
+			ret = lg_lapic_mmio_write(&apic, reg, rnd() % 3 ? 4 :
+						  1 + rnd() % 8, rnd_value(),
+						  at(now), &out);
+			CHECK(ret == 0 || ret == -ENODEV);
+			break;
+		case 2:
+			ret = lg_lapic_mmio_read(&apic, reg | (rnd() % 16),
+						 1 + rnd() % 8, &val, at(now));
+			CHECK(ret == 0 || ret == -ENODEV);
+			break;
+		case 3:
+			if (rnd() % 8 == 0)
+				msr = rnd() % 2 ? 0x1b : 0x6e0;
+			ret = lg_lapic_msr_write(&apic, msr, rnd() % 4 ?
+						 rnd_value() : rnd(), at(now),
+						 &out);
+			CHECK(ret == 0 || ret == -EINVAL);
+			break;
+		case 4:
+			if (rnd() % 16 == 0)	/* some way out of x2APIC */
+				lg_lapic_msr_write(&apic, 0x1b, rnd() % 2 ?
+						   0xfee00000 : 0xfee00800,
+						   at(now), &out);
+			ret = lg_lapic_msr_read(&apic, msr, &val, at(now));
+			CHECK(ret == 0 || ret == -EINVAL);
+			break;
+		case 5:
+			lg_lapic_deliver(&apic, rnd() % 8, rnd(), rnd() % 2);
+			break;
+		case 6:
+			lg_lapic_ack(&apic);
+			lg_lapic_lint(&apic, rnd() % 3);
+			break;
+		default:
+			now += rnd() % 1000000;
+			ticks += lg_lapic_timer_ticks(&apic, now);
+			CHECK(apic.timer_due_ns > now);
+			break;
+		}
+		if (out.flags & LG_LAPIC_OUT_TIMER)
+			rearms++;
+		CHECK((apic.irr[0] & 0xffff) == 0 && (apic.isr[0] & 0xffff) == 0);
+		CHECK((apic.apic_base & 0xc00) != 0x400);
+		CHECK_EQ(apic.icr_low & 0x1000, 0);
+		if ((apic.apic_base & 0xc00) == 0xc00)
+			CHECK(!lg_lapic_owns_mmio(&apic, 0xfee00000));
+		if (tap_test_failing())
+			break;
+	}
+	tap_diag("random traffic: %llu expiries, %llu re-arms, %llu ms",
+		 (unsigned long long)ticks, (unsigned long long)rearms,
+		 (unsigned long long)(now - start) / 1000000);
+	CHECK(ticks <= rearms + (now - start) / LG_APIC_MIN_PERIOD_NS + 1);
+}
+
 const struct tap_test lapic_tests[] = {
 	{ "lapic: power-on state, BSP in virtual wire", test_reset_state },
 	{ "lapic: Linux setup_local_APIC and lapic_setup_esr", test_linux_setup },
@@ -1075,5 +1176,7 @@ const struct tap_test lapic_tests[] = {
 	  test_timer_min_period },
 	{ "lapic: divide and mode changes keep the count", test_timer_divide_change },
 	{ "lapic: TSC-deadline timer", test_timer_tsc_deadline },
+	{ "lapic: random hostile traffic keeps the invariants",
+	  test_random_traffic },
 };
 const unsigned int lapic_test_count = ARRAY_SIZE(lapic_tests);
