@@ -15,8 +15,8 @@
  *
  * An APIC cannot reach another CPU by itself, so it never tries.  When the
  * guest writes its interrupt command register we hand back a message
- * (struct lg_apic_msg); the caller asks every other APIC whether it
- * accepts it and delivers it there.  The I/O APIC's messages travel the
+ * (struct lg_apic_msg); the caller asks each APIC whether it accepts it
+ * and delivers it there.  The I/O APIC's messages travel the
  * same road, so "who is vCPU 3" is decided in one place: here, from the
  * APIC's own ID, LDR and DFR, as the hardware would.
  *
@@ -475,8 +475,9 @@ void lg_lapic_init(struct lg_lapic *apic, u32 id, bool bsp, u32 tsc_khz)
  * CPU begins in real mode: CS = vector << 8, IP = 0.  Linux sends a second
  * SIPI in case the first was lost; a CPU already running ignores it, as
  * it ignores any SIPI it is not waiting for, so a guest cannot yank a busy
- * CPU to a new address.  The INIT "de-assert" Linux sends in between is a
- * relic of the 486's APIC bus, and does nothing.
+ * CPU to a new address.  The INIT "de-assert" Linux sends in between
+ * resynchronised arbitration IDs on the old three-wire APIC bus; today's
+ * APICs ignore it, and so do we.
  *
  * INIT of the bootstrap processor would send it to the reset vector at
  * 0xfffffff0, into firmware we do not have; we hand that to the caller as
