@@ -389,8 +389,10 @@ static void print_cpu_state(struct cpu *cpu, unsigned int index)
  * may come back for a device at the same moment.  exit_lock makes their
  * device work take turns, the way QEMU's big lock does: the devices were
  * written for one vCPU thread beside the I/O thread, and their register
- * windows are slow paths anyway (packets and blocks go by eventfds and
- * rings, L:690 and N:480, without an exit).
+ * windows are slow paths anyway (packets go by eventfds and rings without
+ * an exit, N:480).  A block request is the exception: it is served in
+ * the exit of its notify (L:600), so a second CPU's device access waits
+ * for the disk meanwhile.
  */
 static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -541,8 +543,13 @@ static uint64_t parse_mem(const char *arg)
 	return n << shift;
 }
 
-/* --net-coalesce=USECS (tun_vring's N:235 says what it does). */
-static int parse_coalesce(const char *arg)
+/*
+ * A number option, OPT=ARG: a plain decimal from min to max, or one line
+ * saying what was wanted ("--cpus=9: want a number of CPUs from 1 to 8").
+ */
+static unsigned long parse_count(const char *opt, const char *arg,
+				 const char *what, unsigned long min,
+				 unsigned long max)
 {
 	unsigned long n;
 	char *end;
@@ -550,39 +557,8 @@ static int parse_coalesce(const char *arg)
 	errno = 0;
 	n = strtoul(arg, &end, 10);
 	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
-	    n > LGUEST_NET_COALESCE_MAX)
-		die("--net-coalesce=%s: want microseconds from 0 to %d",
-		    arg, LGUEST_NET_COALESCE_MAX);
-	return n;
-}
-
-/* --cpus=N: the guest's CPUs (L:195 and L:445). */
-static unsigned int parse_cpus(const char *arg)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
-	    n < 1 || n > CPU_MAX)
-		die("--cpus=%s: want a number of CPUs from 1 to %d", arg,
-		    CPU_MAX);
-	return n;
-}
-
-/* --queues=N: the network card's queue pairs (N:700 has why at most 8). */
-static unsigned int parse_queues(const char *arg)
-{
-	unsigned long n;
-	char *end;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (end == arg || *end || errno || arg[0] < '0' || arg[0] > '9' ||
-	    n < 1 || n > LGUEST_NET_MAX_PAIRS)
-		die("--queues=%s: want a number of queue pairs from 1 to %d",
-		    arg, LGUEST_NET_MAX_PAIRS);
+	    n < min || n > max)
+		die("%s=%s: want %s from %lu to %lu", opt, arg, what, min, max);
 	return n;
 }
 
@@ -694,13 +670,22 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			opts->net_copy = !strcmp(optarg, "copy");
 			break;
 		case OPT_QUEUES:
-			opts->net_queues = parse_queues(optarg);
+			/* N:700 has why at most 8. */
+			opts->net_queues = parse_count("--queues", optarg,
+							"a number of queue pairs",
+							1, LGUEST_NET_MAX_PAIRS);
 			break;
 		case OPT_CPUS:
-			opts->nr_cpus = parse_cpus(optarg);
+			/* L:195 and L:445. */
+			opts->nr_cpus = parse_count("--cpus", optarg,
+						    "a number of CPUs", 1,
+						    CPU_MAX);
 			break;
 		case OPT_NET_COALESCE:
-			opts->net_coalesce = parse_coalesce(optarg);
+			/* tun_vring's N:235 says what it does. */
+			opts->net_coalesce = parse_count("--net-coalesce",
+							 optarg, "microseconds",
+							 0, LGUEST_NET_COALESCE_MAX);
 			break;
 		case 'v':
 			verbose = true;
