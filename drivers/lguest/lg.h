@@ -90,6 +90,7 @@ struct lguest {
 	u8 pending_io_size;
 	u64 pending_next_rip;
 	u64 misc_enable;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (H:442) */
 	u64 db[4];			/* the guest's DR0-DR3 (H:495) */
 	u64 dr7;			/* and its DR7; DR6 is in the VMCB */
 	bool needs_regs;		/* after a triple fault, until SETREGS */

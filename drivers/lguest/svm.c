@@ -973,6 +973,7 @@ static void lg_skip_insn(struct lguest *lg, unsigned int plain_len)
 	BIT(28) | BIT(29))
 #define LG_CPUIDX1_EDX_HIDE BIT(27)
 #define LG_CPUID_HYPERVISOR BIT(31)
+#define LG_CPUID7_EBX_TSC_ADJUST BIT(1)
 #define LG_MAX_BASIC_LEAF 7
 #define LG_MAX_EXT_LEAF 0x80000008
 
@@ -1015,7 +1016,8 @@ static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 			*c = 0;
 		}
 		*a = 0;
-		*b &= ~LG_CPUID7_EBX_HIDE;
+		/* TSC_ADJUST is ours, whatever the host has (H:442). */
+		*b = (*b & ~LG_CPUID7_EBX_HIDE) | LG_CPUID7_EBX_TSC_ADJUST;
 		*c &= LG_CPUID7_ECX_KEEP;
 		*d = 0;
 		break;
@@ -1159,6 +1161,28 @@ static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
 	return NULL;
 }
 
+/*H:442
+ * Time.  A guest Linux keeps the TSC as its clock only if it can trust
+ * it.  Its clocksource watchdog compares the TSC with a slower clock (in
+ * our guests, jiffies: the PIT's ticks) and, when the two disagree by
+ * more than a few hundred microseconds, drops the TSC for good: "TSC
+ * found unstable after boot".  Under emulation, and on a busy host, it is
+ * the ticks that are late, not the TSC.  Linux 6.1 turns that watchdog
+ * off when the CPU says its TSC is invariant (CPUID 0x80000007, which we
+ * pass on from the host: the guest's TSC is the host's plus an offset)
+ * and has TSC_ADJUST, the MSR through which any write to the TSC would
+ * show (Intel's design; AMD CPUs have it since Zen 4).  So we offer
+ * TSC_ADJUST ourselves: it holds how far the guest moved its TSC, and a
+ * write moves it, through the VMCB's TSC offset.
+ *
+ * On an AMD CPU with an invariant TSC, Linux also reads HWCR to see that
+ * the TSC counts at the P0 frequency (TscFreqSel, bit 24), or it warns of
+ * a firmware bug.  It does: HWCR reads just that, and refuses any change.
+ */
+#define LG_MSR_TSC_ADJUST	0x3b
+#define LG_MSR_HWCR		0xc0010015
+#define LG_HWCR_TSC_FREQ_SEL	BIT_ULL(24)
+
 static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
 {
 	u64 *slot = lg_msr_slot(lg, msr);
@@ -1169,11 +1193,22 @@ static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
 		*val = lg->vmcb->save.efer & ~(u64)EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
 		*val = rdtsc() + lg->vmcb->control.tsc_offset;
+	else if (msr == LG_MSR_TSC_ADJUST)
+		*val = lg->tsc_adjust;
+	else if (msr == LG_MSR_HWCR)
+		*val = LG_HWCR_TSC_FREQ_SEL;
 	else if (lg_msr_reads_zero(msr))
 		*val = 0;
 	else
 		return -EINVAL;
 	return 0;
+}
+
+/* Move the guest's TSC by delta; TSC_ADJUST says by how much in all. */
+static void lg_move_tsc(struct lguest *lg, u64 delta)
+{
+	lg->vmcb->control.tsc_offset += delta;
+	lg->tsc_adjust += delta;
 }
 
 static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
@@ -1185,7 +1220,11 @@ static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
 	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
 		lg->vmcb->save.efer = val | EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
-		lg->vmcb->control.tsc_offset = val - rdtsc();
+		lg_move_tsc(lg, val - (rdtsc() + lg->vmcb->control.tsc_offset));
+	else if (msr == LG_MSR_TSC_ADJUST)
+		lg_move_tsc(lg, val - lg->tsc_adjust);
+	else if (msr == LG_MSR_HWCR && val == LG_HWCR_TSC_FREQ_SEL)
+		;	/* what it reads: no change */
 	else if (!lg_msr_reads_zero(msr))
 		return -EINVAL;
 	return 0;

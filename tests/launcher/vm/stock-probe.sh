@@ -20,15 +20,21 @@ sleep 1
 after=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
 say "timer $before $after $(awk '$1 == "0:" { print $3 }' /proc/interrupts)"
 say "nproc $(nproc)"
-# Each CPU's local APIC timer, when there are APICs: LOC per CPU, a second
-# apart.
+# Each CPU's local APIC timer, when there are APICs: LOC per CPU, before
+# and after a second in which every CPU is kept busy (Debian's kernel is
+# tickless: an idle CPU takes no timer interrupts at all).
 loc() {
 	awk -v n="$(nproc)" '$1 == "LOC:" {
 		s = $2; for (i = 3; i <= n + 1; i++) s = s " " $i; print s }' \
 		/proc/interrupts
 }
 before=$(loc)
-sleep 1
+cpu=0
+while [ $cpu -lt "$(nproc)" ]; do
+	taskset "$(printf %x $((1 << cpu)))" timeout 1 sh -c 'while :; do :; done' &
+	cpu=$((cpu + 1))
+done
+wait
 say "loc $before / $(loc)"
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 say "sum $(($(param stock.a) + $(param stock.b)))"

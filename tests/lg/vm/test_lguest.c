@@ -130,6 +130,14 @@ asm(".pushsection .rodata\n"
     "	mov $0x277, %ecx\n	rdmsr\n" OUT_EAX
     "	mov $0xc0000102, %ecx\n	mov $0x12345678, %eax\n	xor %edx, %edx\n"
     "	wrmsr\n	xor %eax, %eax\n	rdmsr\n" OUT_EAX
+    /* TSC_ADJUST: 0, then 2^40 written moves the TSC by as much. */
+    "	mov $0x3b, %ecx\n	rdmsr\n" OUT_EAX
+    "	rdtsc\n	mov %edx, %r8d\n"
+    "	mov $0x3b, %ecx\n	xor %eax, %eax\n	mov $0x100, %edx\n	wrmsr\n"
+    "	rdtsc\n	mov %edx, %eax\n	sub %r8d, %eax\n" OUT_EAX
+    "	mov $0x3b, %ecx\n	rdmsr\n	mov %edx, %eax\n" OUT_EAX
+    "	mov $0xc0010015, %ecx\n	rdmsr\n" OUT_EAX
+    "	mov $7, %eax\n	xor %ecx, %ecx\n	cpuid\n	mov %ebx, %eax\n" OUT_EAX
     "	mov $0x4b564d00, %ecx\n	rdmsr\n"
     "	mov $'N', %al\n" OUT_EAX
     "	cli\n"
@@ -424,7 +432,7 @@ static void test_cpuid(void)
 
 static void test_msr(void)
 {
-	int64_t efer, pat, kgs, gp;
+	int64_t efer, pat, kgs, adj0, jump, adj, hwcr, cpuid7, gp;
 	struct guest g;
 
 	if (!guest_new(&g, GUEST_CODE_OF(g_msr)))
@@ -432,6 +440,11 @@ static void test_msr(void)
 	efer = guest_run_out(&g, "rdmsr EFER");
 	pat = guest_run_out(&g, "rdmsr PAT");
 	kgs = guest_run_out(&g, "wrmsr/rdmsr KERNEL_GS_BASE");
+	adj0 = guest_run_out(&g, "rdmsr TSC_ADJUST");
+	jump = guest_run_out(&g, "the TSC after a TSC_ADJUST write");
+	adj = guest_run_out(&g, "rdmsr TSC_ADJUST after the write");
+	hwcr = guest_run_out(&g, "rdmsr HWCR");
+	cpuid7 = guest_run_out(&g, "CPUID 7 EBX");
 	gp = guest_run_out(&g, "rdmsr unknown");
 	tap_ok(efer == 0x500, "rdmsr EFER: LME|LMA, SVME hidden (%#llx)",
 	       (long long)efer);
@@ -439,6 +452,18 @@ static void test_msr(void)
 	       (long long)pat);
 	tap_ok(kgs == 0x12345678, "wrmsr then rdmsr KERNEL_GS_BASE (%#llx)",
 	       (long long)kgs);
+	/*
+	 * What lets a guest Linux trust its TSC (H:442): TSC_ADJUST in
+	 * CPUID and working, and HWCR saying the TSC counts at P0.
+	 */
+	tap_ok(adj0 == 0 && adj == 0x100 && (jump == 0x100 || jump == 0x101),
+	       "TSC_ADJUST reads 0, and writing 2^40 moves the TSC by 2^40 (high words: +%#llx, reads back %#llx)",
+	       (long long)jump, (long long)adj);
+	tap_ok(cpuid7 >= 0 && (cpuid7 & 2),
+	       "CPUID 7 EBX shows TSC_ADJUST (%#llx)", (long long)cpuid7);
+	tap_ok(hwcr >= 0 && (hwcr & (1 << 24)),
+	       "rdmsr HWCR: TscFreqSel, the TSC counts at P0 (%#llx)",
+	       (long long)hwcr);
 	tap_ok(gp == 'G', "rdmsr of an unknown MSR raises #GP in the guest (got %#llx)",
 	       (long long)gp);
 	guest_destroy(&g);
