@@ -20,22 +20,29 @@ sleep 1
 after=$(awk '$1 == "0:" { print $2 }' /proc/interrupts)
 say "timer $before $after $(awk '$1 == "0:" { print $3 }' /proc/interrupts)"
 say "nproc $(nproc)"
-# Each CPU's local APIC timer, when there are APICs: LOC per CPU, before
-# and after a second in which every CPU is kept busy (Debian's kernel is
-# tickless: an idle CPU takes no timer interrupts at all).
-loc() {
-	awk -v n="$(nproc)" '$1 == "LOC:" {
+# Which CPU a process pinned to each CPU ran on (field 39 of its stat), and
+# the per-CPU timer counts (LOC, and IRQ 0's) around a second in which
+# every CPU is kept busy (Debian's kernel is tickless: an idle CPU takes
+# no timer interrupts at all).
+counts() {
+	awk -v n="$(nproc)" -v key="$1" '$1 == key {
 		s = $2; for (i = 3; i <= n + 1; i++) s = s " " $i; print s }' \
 		/proc/interrupts
 }
-before=$(loc)
+on=
+loc=$(counts LOC:)
+irq0=$(counts 0:)
 cpu=0
 while [ $cpu -lt "$(nproc)" ]; do
-	taskset "$(printf %x $((1 << cpu)))" timeout 1 sh -c 'while :; do :; done' &
+	mask=$(printf %x $((1 << cpu)))
+	on="$on $(taskset $mask cut -d' ' -f39 /proc/self/stat)"
+	taskset $mask timeout 1 sh -c 'while :; do :; done' &
 	cpu=$((cpu + 1))
 done
 wait
-say "loc $before / $(loc)"
+say "ran-on$on"
+say "loc $loc / $(counts LOC:)"
+say "irq0 $irq0 / $(counts 0:)"
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 say "sum $(($(param stock.a) + $(param stock.b)))"
 exit 0

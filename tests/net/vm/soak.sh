@@ -11,9 +11,10 @@
 # run-suite.sh reports with the registers from QEMU's log.  This is how
 # QEMU's multi-threaded TCG bug was found (Documentation/lguest.rst): it
 # failed every run of this suite.
-# Checks: each guest comes up, moves data both ways and, once its time is
-# up, powers off (status 0) with no "guest killed" or "rebooted" line; the
-# test VM's kernel logs no warning meanwhile.  Run by /init with busybox
+# Checks: each guest comes up, moves data both ways, keeps the TSC as its
+# clocksource and, once its time is up, powers off (status 0) with no
+# "guest killed" or "rebooted" line; the test VM's kernel logs no warning
+# meanwhile.  Run by /init with busybox
 # ash.
 
 . /suites/lib-net.sh
@@ -103,6 +104,11 @@ for g in $GUESTS; do
 		grep '^lguest: ' $T/$g.txt | sed 's/^/#   /' | tail -5
 		show_ends $T/$g.out 15
 	fi
+	clock=$(sed -n 's/^soak: clocksource //p' $T/$g.txt)
+	unstable=$(grep -i 'unstable' $T/$g.txt | head -2)
+	check "guest $g kept the TSC as its clock through its $SECS s under load (clocksource ${clock:-?})" \
+		[ "$clock" = tsc -a -z "$unstable" ]
+	[ -z "$unstable" ] || echo "$unstable" | sed 's/^/#   /'
 	check "guest $g moved data both ways" \
 		[ "$(cat $T/$g.in.* 2>/dev/null | wc -l)" -gt 0 -a \
 		  "$(cat $T/$g.out.* 2>/dev/null | wc -l)" -gt 0 ]

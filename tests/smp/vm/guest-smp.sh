@@ -83,4 +83,5 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	sleep 1
 	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
 fi
+say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 say "done"
