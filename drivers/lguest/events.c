@@ -56,12 +56,14 @@ struct lg_irqfd {
  * changing a line we wake the vCPU if it sleeps in HLT, and kick it if it
  * is running the guest on another CPU: kick_process() sends that CPU an
  * interrupt, which makes it leave the guest (#VMEXIT(INTR)), and on its way
- * back in svm.c sees the new request.
+ * back in svm.c sees the new request.  The PIC's output is wired to the
+ * guest's first CPU, vCPU 0, and only that one is woken and kicked; the
+ * others take no interrupts until they have local APICs.
  */
 
 /*H:305
- * Who is in RUN is lg->task, set by that thread as it enters and cleared
- * as it leaves, and nothing here holds a reference to it.  The kicker runs
+ * Who is in RUN is the vCPU's task, set by that thread as it enters and
+ * cleared as it leaves, and nothing here holds a reference to it.  The kicker runs
  * on another CPU, and between reading the pointer and kick_process() the
  * thread can leave RUN, return to the launcher and exit; if it was the
  * last user of its task_struct, that would be freed under us.  A task is
@@ -71,16 +73,47 @@ struct lg_irqfd {
  * we saw there lives until we are done with it.  (Kicking a task that has
  * left RUN meanwhile costs it one needless interrupt, nothing more.)
  */
-static void lg_kick(struct lguest *lg)
+/*
+ * A kick for a reason the vCPU reads with interrupts off just before it
+ * enters the guest (an interrupt under lg->lock; a kill or reset, H:040,
+ * H:045): either the vCPU has not looked yet, and will see it, or it has,
+ * and the kick's interrupt is held off until VMRUN, which then exits at
+ * once.  For that the reason is stored, and then the task read, with a
+ * full barrier between, as the vCPU stores its task and then reads the
+ * reasons (lg_run()).
+ */
+void lg_vcpu_kick(struct lg_vcpu *vcpu)
 {
 	struct task_struct *task;
 
-	wake_up(&lg->wq);
+	wake_up(&vcpu->wq);
 	rcu_read_lock();
-	task = READ_ONCE(lg->task);
+	task = READ_ONCE(vcpu->task);
 	if (task && task != current)
 		kick_process(task);
 	rcu_read_unlock();
+}
+
+/* Every CPU of the guest, out of the guest and out of HLT. */
+void lg_kick_all(struct lguest *lg)
+{
+	struct lg_vcpu *vcpu;
+	unsigned int i;
+
+	/* The reason is stored before we look for tasks (H:305). */
+	smp_mb();
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++) {
+		/* Pairs with the release in lguest_create_vcpu(). */
+		vcpu = smp_load_acquire(&lg->vcpus[i]);
+		if (vcpu)
+			lg_vcpu_kick(vcpu);
+	}
+}
+
+/* The PIC's output is CPU 0's alone (H:036). */
+static void lg_kick(struct lguest *lg)
+{
+	lg_vcpu_kick(lg->vcpus[0]);
 }
 
 void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level)
@@ -98,11 +131,14 @@ void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level)
 	lg_kick(lg);
 }
 
-bool lg_interrupt_pending(struct lguest *lg)
+bool lg_interrupt_pending(struct lg_vcpu *vcpu)
 {
+	struct lguest *lg = vcpu->lg;
 	unsigned long flags;
 	bool pending;
 
+	if (vcpu->id != 0)
+		return false;
 	spin_lock_irqsave(&lg->lock, flags);
 	pending = lg_pic_has_interrupt(&lg->pic);
 	spin_unlock_irqrestore(&lg->lock, flags);
@@ -170,7 +206,6 @@ void lg_pit_update_timer(struct lguest *lg)
 void lg_events_init(struct lguest *lg)
 {
 	spin_lock_init(&lg->lock);
-	init_waitqueue_head(&lg->wq);
 	mutex_init(&lg->events_lock);
 	INIT_LIST_HEAD(&lg->ioeventfds);
 	INIT_LIST_HEAD(&lg->irqfds);

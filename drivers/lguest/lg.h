@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * lg.ko's private header: one struct lguest per open /dev/lguest, and the
- * functions the four files that use it offer each other.
+ * lg.ko's private header: one struct lguest per open /dev/lguest, with a
+ * struct lg_vcpu for each of its CPUs, and the functions the four files
+ * that use them offer each other.
  *
  *   main.c    the misc device, the ioctls, module load and unload
  *   svm.c     the VMCB, the world switch and the exits
@@ -20,6 +21,7 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -47,42 +49,42 @@ struct lg_fxsave {
 /*H:032
  * struct lguest is everything lg.ko knows of one guest, and a map of the
  * chapter: the address space it belongs to (H:035); its memory, the
- * launcher's pages pinned behind our nested page tables (H:200); its CPU,
- * a VMCB (H:100) and what VMRUN keeps elsewhere (the other general
- * registers, the FPU, the debug registers); what an exit left for the
- * launcher to finish (pending, H:490); why it died, if it did (H:040);
- * its PIC and PIT (H:500, H:600); and its eventfd bindings (H:320).
+ * launcher's pages pinned behind our nested page tables (H:200); its
+ * CPUs, up to LGUEST_MAX_VCPUS of them (H:036); why it died, if it did
+ * (H:040), and how often it was reset (H:045); its PIC and PIT (H:500,
+ * H:600); and its eventfd bindings (H:320).
  *
- * Three locks, each for a reason of its own.  run_lock is a mutex around
- * the vCPU: one thread at a time may run it or change its registers.
- * lock is a spinlock taken with interrupts off, because interrupt lines
- * are raised from the PIT's hrtimer and from eventfd wakeups as well as
- * from other threads (H:300).  events_lock is a mutex again, because
- * binding an eventfd may sleep.
+ * Each CPU is a struct lg_vcpu: a VMCB (H:100) and what VMRUN keeps
+ * elsewhere (the other general registers, the FPU, the debug registers),
+ * what an exit left for the launcher to finish (pending, H:490), whether
+ * it sleeps in HLT, and its own counters.  One launcher thread runs it,
+ * while the guest's other CPUs run in other threads, on other host CPUs.
+ *
+ * The locks, each for a reason of its own.  A vCPU's run_lock is a mutex
+ * around that vCPU: one thread at a time may run it or change its
+ * registers.  setup_lock is a mutex around making a vCPU and INITIALIZE.
+ * mem_lock is a mutex around the nested page table, which every vCPU's
+ * faults fill (H:225).  events_lock is a mutex again, because binding an
+ * eventfd may sleep.  lock is a spinlock taken with interrupts off,
+ * because interrupt lines are raised from the PIT's hrtimer and from
+ * eventfd wakeups as well as from other threads (H:300); it also orders a
+ * kill and a reset against each other (H:040, H:045).  They nest in one
+ * order only: run_lock, then mem_lock or events_lock (never both), then
+ * lock; setup_lock holds no other.
  */
-struct lguest {
-	/* The process that opened us; no other may use the guest (H:035). */
-	struct mm_struct *mm;
+struct lg_vcpu {
+	struct lguest *lg;
+	unsigned int id;		/* 0 .. LGUEST_MAX_VCPUS - 1 */
 
-	/* Serialises RUN, SETREGS, GETREGS and INITIALIZE. */
+	/* Serialises RUN, SETREGS and GETREGS on this vCPU. */
 	struct mutex run_lock;
-	bool initialized;
 
-	/* Guest RAM: launcher address of guest-physical 0, and its size. */
-	unsigned long mem_base;
-	u64 mem_size;
-	unsigned long host_cr3;		/* the host's CR3 at the last VMRUN */
-	struct page **pinned;		/* one slot per guest page, or NULL */
-	unsigned long nr_pinned;
-	u64 *npt_root;			/* the nested PML4 */
-	unsigned long nr_npt_pages;
-
-	/* The guest CPU. */
-	u64 id;				/* never reused, for IBPB (H:415) */
 	struct vmcb *vmcb;
 	u64 regs[LG_NR_REGS];		/* rax and rsp live in the VMCB */
 	struct lg_fxsave *fpu;
+	unsigned long host_cr3;		/* the host's CR3 at the last VMRUN */
 	struct task_struct *task;	/* who is in RUN, for kicks */
+	wait_queue_head_t wq;		/* HLT sleeps here */
 	bool halted;			/* in HLT, waiting for an interrupt */
 	bool irq_handed_over;		/* V_IRQ carries an acked vector (H:400) */
 	enum lg_pending pending;
@@ -93,14 +95,48 @@ struct lguest {
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST (H:442) */
 	u64 db[4];			/* the guest's DR0-DR3 (H:495) */
 	u64 dr7;			/* and its DR7; DR6 is in the VMCB */
-	bool needs_regs;		/* after a triple fault, until SETREGS */
+	bool needs_regs;		/* new, or reset: no RUN until SETREGS */
+	unsigned long resets_seen;	/* lguest.resets when last told (H:045) */
+	u64 npf_retry_gpa;		/* a fault another vCPU mapped (H:225) */
 #ifdef CONFIG_PREEMPT_NOTIFIERS
 	struct preempt_notifier leaving; /* flushes our ASID (H:424) */
 #endif
+	u64 stats[LGUEST_STAT_MAX];
+};
 
-	/* Set when the guest dies; RUN gives this back for ever after. */
+struct lguest {
+	/* The process that opened us; no other may use the guest (H:035). */
+	struct mm_struct *mm;
+	/* The guest's file and every vCPU file hold one (H:036). */
+	refcount_t users;
+
+	/* Serialises CREATE_VCPU and INITIALIZE. */
+	struct mutex setup_lock;
+	bool initialized;		/* read with lg_initialized() */
+
+	/* Guest RAM: launcher address of guest-physical 0, and its size. */
+	unsigned long mem_base;
+	u64 mem_size;
+	struct mutex mem_lock;		/* the nested page table (H:225) */
+	struct page **pinned;		/* one slot per guest page, or NULL */
+	unsigned long nr_pinned;
+	u64 *npt_root;			/* the nested PML4 */
+	unsigned long nr_npt_pages;
+
+	/* The guest's CPUs; vcpus[0] from open() on, the rest on demand. */
+	struct lg_vcpu *vcpus[LGUEST_MAX_VCPUS];
+	u64 id;				/* never reused, for IBPB (H:415) */
+	u64 tsc_offset;			/* every vCPU's TSC starts here */
+
+	/*
+	 * Set when the guest dies, under lock; RUN on every vCPU gives this
+	 * back for ever after.  dead is read with lg_dead().
+	 */
 	char kill_reason[LGUEST_REASON_LEN];
 	bool dead;
+	/* Triple faults so far, and what the last one said (H:045). */
+	unsigned long resets;
+	char reset_reason[LGUEST_REASON_LEN];
 
 	/*
 	 * The interrupt controller and the timer.  lock is taken from the
@@ -111,7 +147,6 @@ struct lguest {
 	struct lg_pic pic;
 	struct lg_pit pit;
 	struct hrtimer pit_timer;
-	wait_queue_head_t wq;		/* HLT sleeps here */
 
 	/* Event bindings (events.c), under events_lock. */
 	struct mutex events_lock;
@@ -119,21 +154,43 @@ struct lguest {
 	struct list_head irqfds;
 	struct list_head isrs;		/* virtio-mmio InterruptStatus latches */
 
+	/* The counters no vCPU owns: the PIT timer's and the irqfds'. */
 	u64 stats[LGUEST_STAT_MAX];
 };
 
+static inline bool lg_dead(struct lguest *lg)
+{
+	/* Has the guest been killed?  Pairs with the release in lg_kill(). */
+	return smp_load_acquire(&lg->dead);
+}
+
+static inline bool lg_initialized(struct lguest *lg)
+{
+	/* Has INITIALIZE given it memory?  Pairs with the release there. */
+	return smp_load_acquire(&lg->initialized);
+}
+
+/* Did another vCPU reset the guest since this one last heard (H:045)? */
+static inline bool lg_reset_pending(struct lg_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->lg->resets) != vcpu->resets_seen;
+}
+
 /* main.c */
-void lg_kill(struct lguest *lg, const char *fmt, ...) __printf(2, 3);
+void lg_kill(struct lg_vcpu *vcpu, const char *fmt, ...) __printf(2, 3);
+void lg_reset_guest(struct lg_vcpu *vcpu, const char *reason);
+void lg_reset_exit(struct lg_vcpu *vcpu, struct lguest_run *run);
 
 /* svm.c */
 int lg_svm_check_cpu(void);
 int lg_svm_init(void);
 void lg_svm_exit(void);
-int lg_vcpu_create(struct lguest *lg);
-void lg_vcpu_destroy(struct lguest *lg);
-void lg_get_regs(struct lguest *lg, struct lguest_regs *regs);
-int lg_set_regs(struct lguest *lg, const struct lguest_regs *regs);
-int lg_run(struct lguest *lg, struct lguest_run *run);
+int lg_vcpu_create(struct lg_vcpu *vcpu);
+void lg_vcpu_destroy(struct lg_vcpu *vcpu);
+u64 lg_new_guest_id(void);
+void lg_get_regs(struct lg_vcpu *vcpu, struct lguest_regs *regs);
+int lg_set_regs(struct lg_vcpu *vcpu, const struct lguest_regs *regs);
+int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run);
 
 /* mem.c */
 int lg_mem_init(struct lguest *lg, const struct lguest_init *init);
@@ -151,7 +208,9 @@ bool lg_ioeventfd_signal(struct lguest *lg, u64 addr, u32 len, u64 value);
 bool lg_isr_read(struct lguest *lg, u64 addr, u32 len, u32 *value);
 bool lg_isr_ack(struct lguest *lg, u64 addr, u32 len, u64 value);
 void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level);
-bool lg_interrupt_pending(struct lguest *lg);
+bool lg_interrupt_pending(struct lg_vcpu *vcpu);
+void lg_vcpu_kick(struct lg_vcpu *vcpu);
+void lg_kick_all(struct lguest *lg);
 void lg_pit_update_timer(struct lguest *lg);
 
 #endif /* LG_H */

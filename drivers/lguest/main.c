@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lg.ko: /dev/lguest, the launcher's handle on a guest.  One open file is
- * one guest with one CPU; the ioctls are described in
+ * one guest, with a further file for each CPU after the first; the
+ * ioctls are described in
  * include/uapi/linux/lguest.h and Documentation/lguest.rst.
  */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -14,16 +17,44 @@
 
 #include "lg.h"
 
+static const struct file_operations lguest_vcpu_fops;
+
+static struct lg_vcpu *lguest_new_vcpu(struct lguest *lg, unsigned int id)
+{
+	struct lg_vcpu *vcpu;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->lg = lg;
+	vcpu->id = id;
+	mutex_init(&vcpu->run_lock);
+	init_waitqueue_head(&vcpu->wq);
+	/* A reset before it existed is not its news (H:045). */
+	vcpu->resets_seen = READ_ONCE(lg->resets);
+	if (lg_vcpu_create(vcpu)) {
+		kfree(vcpu);
+		return NULL;
+	}
+	return vcpu;
+}
+
+static void lguest_free_vcpu(struct lg_vcpu *vcpu)
+{
+	lg_vcpu_destroy(vcpu);
+	kfree(vcpu);
+}
+
 /*H:030
- * Opening /dev/lguest makes a guest: a struct lguest with its VMCB, a PIC
- * pair, a PIT, and no memory yet.  The launcher then calls
- * LHREQ_INITIALIZE to give it RAM (H:200) and LHREQ_SETREGS to set its CPU
- * the way the kernel it loaded wants to be entered.
+ * Opening /dev/lguest makes a guest: a struct lguest with its first CPU
+ * (a struct lg_vcpu and its VMCB), a PIC pair, a PIT, and no memory yet.
+ * The launcher then calls LHREQ_INITIALIZE to give it RAM (H:200) and
+ * LHREQ_SETREGS to set its CPU the way the kernel it loaded wants to be
+ * entered.
  */
 static int lguest_open(struct inode *inode, struct file *file)
 {
 	struct lguest *lg;
-	int err;
 
 	/* Only a process can own a guest (H:035). */
 	if (!current->mm)
@@ -31,12 +62,16 @@ static int lguest_open(struct inode *inode, struct file *file)
 	lg = kzalloc(sizeof(*lg), GFP_KERNEL_ACCOUNT);
 	if (!lg)
 		return -ENOMEM;
-	mutex_init(&lg->run_lock);
+	refcount_set(&lg->users, 1);
+	mutex_init(&lg->setup_lock);
+	mutex_init(&lg->mem_lock);
 	lg_events_init(lg);
-	err = lg_vcpu_create(lg);
-	if (err) {
+	lg->id = lg_new_guest_id();
+	lg->tsc_offset = -rdtsc();
+	lg->vcpus[0] = lguest_new_vcpu(lg, 0);
+	if (!lg->vcpus[0]) {
 		kfree(lg);
-		return err;
+		return -ENOMEM;
 	}
 	lg->mm = current->mm;
 	mmgrab(lg->mm);
@@ -51,25 +86,151 @@ static int lguest_open(struct inode *inode, struct file *file)
  * process (a child after fork(), or a descriptor passed over a Unix
  * socket) would run the guest on a mix of two address spaces, and let one
  * process pour the other's memory into the guest.  So every ioctl from a
- * process with another mm fails with EIO, as KVM's do, and the file is
- * only good for keeping the guest alive (or closing it).
+ * process with another mm fails with EIO, as KVM's do, on the guest's
+ * file and on its vCPUs' files alike, and the file is only good for
+ * keeping the guest alive (or closing it).
  */
+
+/*H:036
+ * More CPUs.  A guest starts with one; LHREQ_CREATE_VCPU adds CPU id and
+ * returns a file for it, as KVM_CREATE_VCPU does, so that each CPU can
+ * be run by a thread of its own: RUN, GETREGS, SETREGS and GETSTATS on
+ * that file are that CPU's, each under the CPU's own run_lock, and the
+ * guest's file keeps meaning CPU 0, so a one-CPU launcher never needs to
+ * know.  A new CPU is a CPU just out of reset that may not run until
+ * SETREGS has said where (H:045); an AP's wait for a startup IPI will
+ * take that place once CPUs have local APICs.
+ *
+ * Lifetime is a count: the guest's file holds one reference, every vCPU
+ * file another, and the last one to go frees the guest and all its CPUs
+ * (lguest_put()).  A CPU is never taken away from a live guest, so the
+ * vcpus[] array only ever fills up, and may be read without a lock by
+ * whoever must kick every CPU.  A slot is filled last, after everything
+ * that can fail: the descriptor is reserved and the file made first, and
+ * fd_install() publishes it once the vCPU is in place.
+ */
+static long lguest_create_vcpu(struct lguest *lg, unsigned long id)
+{
+	struct lg_vcpu *vcpu;
+	struct file *file;
+	int fd, ret;
+
+	if (id == 0 || id >= LGUEST_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&lg->setup_lock);
+	ret = -EEXIST;
+	if (lg->vcpus[id])
+		goto out_unlock;
+	ret = -ENOMEM;
+	vcpu = lguest_new_vcpu(lg, id);
+	if (!vcpu)
+		goto out_unlock;
+	/* Until SETREGS: H:045. */
+	vcpu->needs_regs = true;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_free;
+	}
+	file = anon_inode_getfile("lguest-vcpu", &lguest_vcpu_fops, vcpu,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out_put_fd;
+	}
+	refcount_inc(&lg->users);
+	/* Pairs with the acquire in lg_kick_all(). */
+	smp_store_release(&lg->vcpus[id], vcpu);
+	fd_install(fd, file);
+	mutex_unlock(&lg->setup_lock);
+	return fd;
+
+out_put_fd:
+	put_unused_fd(fd);
+out_free:
+	lguest_free_vcpu(vcpu);
+out_unlock:
+	mutex_unlock(&lg->setup_lock);
+	return ret;
+}
 
 /*H:040
  * A guest that misbehaves in a way we will not paper over is killed: we
  * remember why, and every RUN from then on returns LGUEST_EXIT_KILLED with
- * that sentence for the launcher to print.  The guest never runs again.
+ * that sentence for the launcher to print.  The guest never runs again,
+ * on any of its CPUs: the first kill's reason, which starts with the CPU
+ * it happened on, is the guest's, and every CPU is kicked out of the
+ * guest or out of its HLT sleep to hear it (H:305).  Two CPUs may kill
+ * the guest at the same moment; the lock decides which reason stays, and
+ * the reason is written before dead says it is there to read.
  */
-void lg_kill(struct lguest *lg, const char *fmt, ...)
+void lg_kill(struct lg_vcpu *vcpu, const char *fmt, ...)
 {
+	struct lguest *lg = vcpu->lg;
+	char reason[LGUEST_REASON_LEN];
+	unsigned long flags;
+	bool first = false;
 	va_list args;
+	int len;
 
-	if (lg->dead)
+	if (lg_dead(lg))
 		return;
+	len = scnprintf(reason, sizeof(reason), "cpu %u: ", vcpu->id);
 	va_start(args, fmt);
-	vsnprintf(lg->kill_reason, sizeof(lg->kill_reason), fmt, args);
+	vsnprintf(reason + len, sizeof(reason) - len, fmt, args);
 	va_end(args);
-	lg->dead = true;
+	spin_lock_irqsave(&lg->lock, flags);
+	if (!lg->dead) {
+		strscpy(lg->kill_reason, reason, sizeof(lg->kill_reason));
+		/* The reason before the flag: pairs with lg_dead(). */
+		smp_store_release(&lg->dead, true);
+		first = true;
+	}
+	spin_unlock_irqrestore(&lg->lock, flags);
+	if (first)
+		lg_kick_all(lg);
+}
+
+/*H:045
+ * A triple fault is the guest's reset (H:485), and a reset is the whole
+ * machine's: the CPU that shut down returns LGUEST_EXIT_RESET with what
+ * it saw, and every other CPU, kicked out of the guest or out of HLT,
+ * returns it too, with that reason after "cpu N: ", so that each of the
+ * launcher's threads hears of it.  lg->resets counts resets, and each
+ * vCPU remembers how many it has heard of: one behind, it owes its
+ * launcher thread a reset exit, at once if it is in RUN, at its next RUN
+ * if not.  After that exit a CPU runs only after SETREGS, which also
+ * counts as hearing of every reset so far: a launcher that rebooted the
+ * guest and set up its CPUs again has no reset left to be told of.
+ */
+void lg_reset_guest(struct lg_vcpu *vcpu, const char *reason)
+{
+	struct lguest *lg = vcpu->lg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&lg->lock, flags);
+	snprintf(lg->reset_reason, sizeof(lg->reset_reason), "cpu %u: %s",
+		 vcpu->id, reason);
+	WRITE_ONCE(lg->resets, lg->resets + 1);
+	vcpu->resets_seen = lg->resets;
+	spin_unlock_irqrestore(&lg->lock, flags);
+	vcpu->needs_regs = true;
+	lg_kick_all(lg);
+}
+
+/* The reset exit a vCPU owes its launcher thread, another CPU's reset. */
+void lg_reset_exit(struct lg_vcpu *vcpu, struct lguest_run *run)
+{
+	struct lguest *lg = vcpu->lg;
+	unsigned long flags;
+
+	memset(run, 0, sizeof(*run));
+	run->exit_reason = LGUEST_EXIT_RESET;
+	spin_lock_irqsave(&lg->lock, flags);
+	strscpy(run->reason, lg->reset_reason, sizeof(run->reason));
+	vcpu->resets_seen = lg->resets;
+	spin_unlock_irqrestore(&lg->lock, flags);
+	vcpu->needs_regs = true;
 }
 
 static long lguest_initialize(struct lguest *lg, void __user *arg)
@@ -79,27 +240,31 @@ static long lguest_initialize(struct lguest *lg, void __user *arg)
 
 	if (copy_from_user(&init, arg, sizeof(init)))
 		return -EFAULT;
+	mutex_lock(&lg->setup_lock);
+	err = -EBUSY;
 	if (lg->initialized)
-		return -EBUSY;
+		goto out;
 	err = lg_mem_init(lg, &init);
 	if (err)
-		return err;
-	lg->vmcb->control.nested_cr3 = __pa(lg->npt_root);
-	lg->initialized = true;
-	return 0;
+		goto out;
+	/* The memory is there before anyone may see that it is. */
+	smp_store_release(&lg->initialized, true);
+out:
+	mutex_unlock(&lg->setup_lock);
+	return err;
 }
 
-static long lguest_run_ioctl(struct lguest *lg, void __user *arg)
+static long lguest_run_ioctl(struct lg_vcpu *vcpu, void __user *arg)
 {
 	struct lguest_run run;
 	long ret;
 
-	if (!lg->initialized || lg->needs_regs)
+	if (!lg_initialized(vcpu->lg))
 		return -EINVAL;
 	if (copy_from_user(&run, arg, sizeof(run)))
 		return -EFAULT;
-	lg->stats[LGUEST_STAT_RUNS]++;
-	ret = lg_run(lg, &run);
+	vcpu->stats[LGUEST_STAT_RUNS]++;
+	ret = lg_run(vcpu, &run);
 	if (ret)
 		return ret;
 	if (copy_to_user(arg, &run, sizeof(run)))
@@ -107,40 +272,62 @@ static long lguest_run_ioctl(struct lguest *lg, void __user *arg)
 	return 0;
 }
 
-static long lguest_regs_ioctl(struct lguest *lg, unsigned int cmd,
+static long lguest_regs_ioctl(struct lg_vcpu *vcpu, unsigned int cmd,
 			      void __user *arg)
 {
 	struct lguest_regs regs;
 
 	if (cmd == LHREQ_GETREGS) {
-		lg_get_regs(lg, &regs);
+		lg_get_regs(vcpu, &regs);
 		return copy_to_user(arg, &regs, sizeof(regs)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&regs, arg, sizeof(regs)))
 		return -EFAULT;
-	return lg_set_regs(lg, &regs);
+	return lg_set_regs(vcpu, &regs);
 }
 
 /* The ioctls that need the vCPU to be still: one at a time. */
-static long lguest_vcpu_ioctl(struct lguest *lg, unsigned int cmd,
-			      void __user *arg)
+static long lguest_vcpu_locked_ioctl(struct lg_vcpu *vcpu, unsigned int cmd,
+				     void __user *arg)
 {
 	long ret;
 
-	if (mutex_lock_interruptible(&lg->run_lock))
+	if (mutex_lock_interruptible(&vcpu->run_lock))
 		return -EINTR;
-	switch (cmd) {
-	case LHREQ_INITIALIZE:
-		ret = lguest_initialize(lg, arg);
-		break;
-	case LHREQ_RUN:
-		ret = lguest_run_ioctl(lg, arg);
-		break;
-	default:
-		ret = lguest_regs_ioctl(lg, cmd, arg);
-		break;
+	if (cmd == LHREQ_RUN)
+		ret = lguest_run_ioctl(vcpu, arg);
+	else
+		ret = lguest_regs_ioctl(vcpu, cmd, arg);
+	mutex_unlock(&vcpu->run_lock);
+	return ret;
+}
+
+/*
+ * The counters: one vCPU's, or with sum (the guest's file) every vCPU's
+ * and the guest's own.  Other vCPUs may be counting meanwhile: each
+ * counter is read once, whole (a u64 on x86-64), never locked.
+ */
+static long lguest_stats_ioctl(struct lguest *lg, struct lg_vcpu *vcpu,
+			       void __user *arg)
+{
+	struct lguest_stats *st;
+	struct lg_vcpu *v;
+	unsigned int i, j;
+	long ret;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++) {
+		/* Pairs with the release in lguest_create_vcpu(). */
+		v = vcpu ? (i ? NULL : vcpu) : smp_load_acquire(&lg->vcpus[i]);
+		for (j = 0; v && j < LGUEST_STAT_MAX; j++)
+			st->count[j] += READ_ONCE(v->stats[j]);
 	}
-	mutex_unlock(&lg->run_lock);
+	for (j = 0; !vcpu && j < LGUEST_STAT_MAX; j++)
+		st->count[j] += READ_ONCE(lg->stats[j]);
+	ret = copy_to_user(arg, st, sizeof(*st)) ? -EFAULT : 0;
+	kfree(st);
 	return ret;
 }
 
@@ -190,14 +377,17 @@ static long lguest_ioctl(struct file *file, unsigned int cmd,
 		return -EIO;
 	switch (cmd) {
 	case LHREQ_INITIALIZE:
+		return lguest_initialize(lg, arg);
 	case LHREQ_RUN:
 	case LHREQ_GETREGS:
 	case LHREQ_SETREGS:
-		return lguest_vcpu_ioctl(lg, cmd, arg);
+		return lguest_vcpu_locked_ioctl(lg->vcpus[0], cmd, arg);
+	case LHREQ_CREATE_VCPU:
+		return lguest_create_vcpu(lg, uarg);
 	case LHREQ_IRQ:
 		return lguest_irq_ioctl(lg, arg);
 	case LHREQ_IOEVENTFD:
-		if (!lg->initialized)
+		if (!lg_initialized(lg))
 			return -EINVAL;
 		if (copy_from_user(&ioeventfd, arg, sizeof(ioeventfd)))
 			return -EFAULT;
@@ -207,31 +397,77 @@ static long lguest_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 		return lg_irqfd(lg, &irqfd);
 	case LHREQ_GETSTATS:
-		return copy_to_user(arg, lg->stats, sizeof(struct lguest_stats)) ?
-			-EFAULT : 0;
+		return lguest_stats_ioctl(lg, NULL, arg);
 	case LHREQ_GETINFO:
 		return lguest_info_ioctl(arg);
 	}
 	return -ENOTTY;
 }
 
-/*H:070
- * Closing the file (or the launcher dying, even by SIGKILL in the middle of
- * RUN: the ioctl returns before the last reference goes) ends the guest:
- * the eventfd bindings and the timer first, so nothing can poke it any
- * more, then its memory, then its CPU.
- */
-static int lguest_release(struct inode *inode, struct file *file)
+static long lguest_vcpu_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long uarg)
 {
-	struct lguest *lg = file->private_data;
+	struct lg_vcpu *vcpu = file->private_data;
+	void __user *arg = (void __user *)uarg;
 
+	if (current->mm != vcpu->lg->mm)
+		return -EIO;
+	switch (cmd) {
+	case LHREQ_RUN:
+	case LHREQ_GETREGS:
+	case LHREQ_SETREGS:
+		return lguest_vcpu_locked_ioctl(vcpu, cmd, arg);
+	case LHREQ_GETSTATS:
+		return lguest_stats_ioctl(vcpu->lg, vcpu, arg);
+	}
+	return -ENOTTY;
+}
+
+/*H:070
+ * Closing the last file of a guest (or the launcher dying, even by
+ * SIGKILL in the middle of RUN: the ioctl returns before the last
+ * reference goes) ends the guest: the eventfd bindings and the timer
+ * first, so nothing can poke it any more, then its memory, then its CPUs.
+ * Which file is last does not matter: a thread in RUN on a vCPU's file
+ * holds that file, and so the guest, whoever closes the guest's file
+ * meanwhile; that CPU runs on until it returns.
+ */
+static void lguest_put(struct lguest *lg)
+{
+	unsigned int i;
+
+	if (!refcount_dec_and_test(&lg->users))
+		return;
 	lg_events_release(lg);
 	lg_mem_release(lg);
-	lg_vcpu_destroy(lg);
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++)
+		if (lg->vcpus[i])
+			lguest_free_vcpu(lg->vcpus[i]);
 	mmdrop(lg->mm);
 	kfree(lg);
+}
+
+static int lguest_release(struct inode *inode, struct file *file)
+{
+	lguest_put(file->private_data);
 	return 0;
 }
+
+static int lguest_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct lg_vcpu *vcpu = file->private_data;
+
+	lguest_put(vcpu->lg);
+	return 0;
+}
+
+static const struct file_operations lguest_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = lguest_vcpu_release,
+	.unlocked_ioctl = lguest_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
 
 static const struct file_operations lguest_fops = {
 	.owner = THIS_MODULE,

@@ -95,7 +95,8 @@ static u64 *lg_npt_next(struct lguest *lg, u64 *entry)
 	if (!table)
 		return NULL;
 	lg->nr_npt_pages++;
-	*entry = virt_to_phys(table) | LG_NPT_FLAGS;
+	/* Zeroed before other CPUs' walks can reach it (x86 keeps order). */
+	WRITE_ONCE(*entry, virt_to_phys(table) | LG_NPT_FLAGS);
 	return table;
 }
 
@@ -122,8 +123,18 @@ static u64 *lg_npt_next(struct lguest *lg, u64 *entry)
  * LHREQ_INITIALIZE (it shows in VmLck), which fails with ENOMEM if that
  * goes over the limit, and the charge is given back on release.  A
  * launcher with CAP_IPC_LOCK (root) is charged but never refused.
+ *
+ * Every CPU of the guest faults pages in, each from its own thread, and
+ * two may fault on the same page, or on pages under the same table, at
+ * the same moment.  So building the table and pinning is done under one
+ * mutex, mem_lock (pinning may sleep), and the one that comes second
+ * finds the page there (EEXIST, which svm.c then enters the guest again
+ * for, H:475).  Other CPUs' hardware walks read the table meanwhile,
+ * without any lock: an entry is written whole, and only once its page
+ * is ready.  Nothing is ever unmapped while the guest lives, so nothing
+ * needs flushing from other CPUs' TLBs.
  */
-int lg_map_guest_page(struct lguest *lg, u64 gpa)
+static int lg_map_guest_page_locked(struct lguest *lg, u64 gpa)
 {
 	unsigned long pfn = gpa >> PAGE_SHIFT;
 	u64 *table = lg->npt_root;
@@ -141,10 +152,21 @@ int lg_map_guest_page(struct lguest *lg, u64 gpa)
 				  FOLL_WRITE | FOLL_LONGTERM, &page);
 	if (ret != 1)
 		return ret < 0 ? ret : -EFAULT;
-	lg->pinned[pfn] = page;
+	WRITE_ONCE(lg->pinned[pfn], page);
 	lg->nr_pinned++;
-	table[pfn & 511] = ((u64)page_to_pfn(page) << PAGE_SHIFT) | LG_NPT_FLAGS;
+	WRITE_ONCE(table[pfn & 511],
+		   ((u64)page_to_pfn(page) << PAGE_SHIFT) | LG_NPT_FLAGS);
 	return 0;
+}
+
+int lg_map_guest_page(struct lguest *lg, u64 gpa)
+{
+	int ret;
+
+	mutex_lock(&lg->mem_lock);
+	ret = lg_map_guest_page_locked(lg, gpa);
+	mutex_unlock(&lg->mem_lock);
+	return ret;
 }
 
 /*H:230

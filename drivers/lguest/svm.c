@@ -64,6 +64,11 @@ static bool lg_notifiers_on;
 /* Each guest's lguest.id, never reused (H:415). */
 static atomic64_t lg_next_id;
 
+u64 lg_new_guest_id(void)
+{
+	return atomic64_inc_return(&lg_next_id);
+}
+
 #define LG_VM_CR_SVMDIS		BIT_ULL(4)
 #define LG_CPUID_SVM		BIT(2)		/* 0x80000001 ECX */
 #define LG_CPUID_NPT		BIT(0)		/* 0x8000000A EDX */
@@ -253,12 +258,12 @@ static void lg_init_flush_vmcb(struct vmcb *vmcb)
 }
 
 /* The debug registers as after reset (H:495). */
-static void lg_reset_debug_regs(struct lguest *lg)
+static void lg_reset_debug_regs(struct lg_vcpu *vcpu)
 {
-	memset(lg->db, 0, sizeof(lg->db));
-	lg->dr7 = LG_DR7_FIXED;
-	lg->vmcb->save.dr6 = LG_DR6_FIXED;
-	lg->vmcb->save.dr7 = LG_DR7_FIXED;
+	memset(vcpu->db, 0, sizeof(vcpu->db));
+	vcpu->dr7 = LG_DR7_FIXED;
+	vcpu->vmcb->save.dr6 = LG_DR6_FIXED;
+	vcpu->vmcb->save.dr7 = LG_DR7_FIXED;
 }
 
 /*H:110
@@ -278,7 +283,7 @@ static void lg_reset_debug_regs(struct lguest *lg)
  * and three exceptions: #DB and #AC, whose delivery can fault again for
  * ever inside the CPU, and #MC, which is the host's.
  */
-int lg_vcpu_create(struct lguest *lg)
+int lg_vcpu_create(struct lg_vcpu *vcpu)
 {
 	static const unsigned int intercepts[] = {
 		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SHUTDOWN,
@@ -299,14 +304,14 @@ int lg_vcpu_create(struct lguest *lg)
 	vmcb = (struct vmcb *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vmcb)
 		return -ENOMEM;
-	lg->fpu = kzalloc(sizeof(*lg->fpu), GFP_KERNEL_ACCOUNT);
-	if (!lg->fpu) {
+	vcpu->fpu = kzalloc(sizeof(*vcpu->fpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu->fpu) {
 		free_page((unsigned long)vmcb);
 		return -ENOMEM;
 	}
 	/* The x87 control word and MXCSR as after reset. */
-	*(u16 *)&lg->fpu->bytes[0] = 0x37f;
-	*(u32 *)&lg->fpu->bytes[24] = 0x1f80;
+	*(u16 *)&vcpu->fpu->bytes[0] = 0x37f;
+	*(u32 *)&vcpu->fpu->bytes[24] = 0x1f80;
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		lg_intercept(vmcb, intercepts[i]);
@@ -315,20 +320,20 @@ int lg_vcpu_create(struct lguest *lg)
 		lg_intercept(vmcb, INTERCEPT_DR0_WRITE + i);
 	}
 	lg_init_control(vmcb);
-	vmcb->control.tsc_offset = -rdtsc();
+	/* One TSC for the whole guest, as on a machine that boots (H:036). */
+	vmcb->control.tsc_offset = vcpu->lg->tsc_offset;
 
 	/* Until SETREGS: a CPU just out of reset. */
 	lg_reset_save_area(&vmcb->save);
-	lg->vmcb = vmcb;
-	lg->id = atomic64_inc_return(&lg_next_id);
-	lg_reset_debug_regs(lg);
+	vcpu->vmcb = vmcb;
+	lg_reset_debug_regs(vcpu);
 	return 0;
 }
 
-void lg_vcpu_destroy(struct lguest *lg)
+void lg_vcpu_destroy(struct lg_vcpu *vcpu)
 {
-	free_page((unsigned long)lg->vmcb);
-	kfree(lg->fpu);
+	free_page((unsigned long)vcpu->vmcb);
+	kfree(vcpu->fpu);
 }
 
 /* ---- registers in and out (LHREQ_GETREGS / LHREQ_SETREGS) ---- */
@@ -357,10 +362,10 @@ static void lg_dt_out(const struct vmcb_seg *s, struct lguest_dtable *u)
 	u->limit = s->limit;
 }
 
-void lg_get_regs(struct lguest *lg, struct lguest_regs *r)
+void lg_get_regs(struct lg_vcpu *vcpu, struct lguest_regs *r)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
-	u64 *g = lg->regs;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
+	u64 *g = vcpu->regs;
 
 	r->rax = s->rax;
 	r->rbx = g[LG_RBX];
@@ -397,10 +402,10 @@ void lg_get_regs(struct lguest *lg, struct lguest_regs *r)
 	lg_dt_out(&s->idtr, &r->idt);
 }
 
-int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
+int lg_set_regs(struct lg_vcpu *vcpu, const struct lguest_regs *r)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
-	u64 *g = lg->regs;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
+	u64 *g = vcpu->regs;
 
 	/* The launcher is held to the CPU the guest sees, too (H:497). */
 	if (r->cr4 & ~lg_cr4_valid)
@@ -410,9 +415,9 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	 * from reset, so nothing SETREGS does not name (the SYSCALL MSRs,
 	 * KernelGSBase, the interrupt shadow) survives from before.
 	 */
-	if (lg->needs_regs) {
+	if (vcpu->needs_regs) {
 		lg_reset_save_area(s);
-		lg->vmcb->control.int_state = 0;
+		vcpu->vmcb->control.int_state = 0;
 	}
 	s->rax = r->rax;
 	g[LG_RBX] = r->rbx;
@@ -452,13 +457,15 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
 	/* The privilege level is the stack segment's DPL. */
 	s->cpl = (r->ss.attrib >> 5) & 3;
 	/* New registers: whatever we were in the middle of is void. */
-	lg->pending = LG_PENDING_NONE;
-	lg->halted = false;
-	lg->vmcb->control.event_inj = 0;
-	lg->vmcb->control.int_ctl &= ~V_IRQ_MASK;
-	lg->irq_handed_over = false;
-	lg_reset_debug_regs(lg);
-	lg->needs_regs = false;
+	vcpu->pending = LG_PENDING_NONE;
+	vcpu->halted = false;
+	vcpu->vmcb->control.event_inj = 0;
+	vcpu->vmcb->control.int_ctl &= ~V_IRQ_MASK;
+	vcpu->irq_handed_over = false;
+	lg_reset_debug_regs(vcpu);
+	vcpu->needs_regs = false;
+	/* A launcher that sets a CPU up has heard of its resets (H:045). */
+	vcpu->resets_seen = READ_ONCE(vcpu->lg->resets);
 	return 0;
 }
 
@@ -487,7 +494,10 @@ int lg_set_regs(struct lguest *lg, const struct lguest_regs *r)
  *
  * All of that is in switch.S (H:410), with GIF still clear: no RET and no
  * interrupt handler may run before it.  The rest is C, before and after
- * (H:420): an IBPB when this CPU last ran a different guest, the divider
+ * (H:420): an IBPB when this CPU last ran a different guest (not merely
+ * another CPU of the same guest: a guest's CPUs are one security domain,
+ * as KVM treats a VM's vCPUs, and they may see each other's memory
+ * anyway), the divider
  * cleared (AMD's DIV0 erratum), the SRSO branch-predictor bit on 6.12 CPUs
  * that mitigate SRSO with it, and a request for an IBPB before the next
  * return to user mode (VMSCAPE: whatever runs in user space next must not
@@ -500,11 +510,11 @@ asmlinkage void lg_vmrun(unsigned long vmcb_pa, unsigned long host_pa,
 /* A probe inside it would run with the guest's GS. */
 NOKPROBE_SYMBOL(lg_vmrun);
 
-static void lg_raise(struct lguest *lg, u8 vector, bool has_error)
+static void lg_raise(struct lg_vcpu *vcpu, u8 vector, bool has_error)
 {
-	lg->vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
+	vcpu->vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
 		vector | (has_error ? SVM_EVTINJ_VALID_ERR : 0);
-	lg->vmcb->control.event_inj_err = 0;
+	vcpu->vmcb->control.event_inj_err = 0;
 }
 
 /*
@@ -514,10 +524,10 @@ static void lg_raise(struct lguest *lg, u8 vector, bool has_error)
  * instruction breakpoint a second time.  RF in the VMCB goes into that
  * frame when the CPU delivers our event.
  */
-static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
+static void lg_inject_exception(struct lg_vcpu *vcpu, u8 vector, bool has_error)
 {
-	lg->vmcb->save.rflags |= X86_EFLAGS_RF;
-	lg_raise(lg, vector, has_error);
+	vcpu->vmcb->save.rflags |= X86_EFLAGS_RF;
+	lg_raise(vcpu, vector, has_error);
 }
 
 /*
@@ -525,10 +535,10 @@ static void lg_inject_exception(struct lguest *lg, u8 vector, bool has_error)
  * No #DB pushes RF, not even the fault-class ones (an instruction
  * breakpoint, GD): the handler sets it itself when it wants to go on.
  */
-static void lg_inject_db(struct lguest *lg)
+static void lg_inject_db(struct lg_vcpu *vcpu)
 {
-	lg->dr7 &= ~LG_DR7_GD;
-	lg_raise(lg, LG_EXCP_DB, false);
+	vcpu->dr7 &= ~LG_DR7_GD;
+	lg_raise(vcpu, LG_EXCP_DB, false);
 }
 
 /*H:400
@@ -566,23 +576,27 @@ static void lg_request_virq(struct vmcb *vmcb)
 		(0xf << V_INTR_PRIO_SHIFT);
 }
 
-static bool lg_irq_in_flight(const struct lguest *lg)
+static bool lg_irq_in_flight(const struct lg_vcpu *vcpu)
 {
-	return lg->irq_handed_over && (lg->vmcb->control.int_ctl & V_IRQ_MASK);
+	return vcpu->irq_handed_over && (vcpu->vmcb->control.int_ctl & V_IRQ_MASK);
 }
 
-static void lg_prepare_interrupts(struct lguest *lg)
+static void lg_prepare_interrupts(struct lg_vcpu *vcpu)
 {
-	struct vmcb *vmcb = lg->vmcb;
+	struct lguest *lg = vcpu->lg;
+	struct vmcb *vmcb = vcpu->vmcb;
 	bool can_inject;
 
-	if (lg_irq_in_flight(lg))
+	if (lg_irq_in_flight(vcpu))
 		return;
-	lg->irq_handed_over = false;
+	vcpu->irq_handed_over = false;
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK |
 				   V_IGN_TPR_MASK);
 	lg_no_intercept(vmcb, INTERCEPT_VINTR);
 
+	/* The PIC's output goes to CPU 0 (H:036). */
+	if (vcpu->id != 0)
+		return;
 	spin_lock(&lg->lock);
 	if (lg_pic_has_interrupt(&lg->pic)) {
 		can_inject = !(vmcb->control.event_inj & SVM_EVTINJ_VALID) &&
@@ -591,8 +605,8 @@ static void lg_prepare_interrupts(struct lguest *lg)
 		lg_request_virq(vmcb);
 		if (can_inject) {
 			vmcb->control.int_vector = lg_pic_ack(&lg->pic);
-			lg->irq_handed_over = true;
-			lg->stats[LGUEST_STAT_IRQS_INJECTED]++;
+			vcpu->irq_handed_over = true;
+			vcpu->stats[LGUEST_STAT_IRQS_INJECTED]++;
 		} else {
 			lg_intercept(vmcb, INTERCEPT_VINTR);
 		}
@@ -626,7 +640,17 @@ static void lg_fxsave(struct lg_fxsave *fx)
  * TLB: our guest's entries are tagged with our ASID, but KVM might have
  * used the same one, and this CPU cannot flush one ASID alone, so we ask
  * VMRUN to flush everything each time.  It costs the guest its TLB on every
- * exit; under QEMU's TCG that is the case anyway.
+ * exit; under QEMU's TCG that is the case anyway.  It also makes a
+ * guest's several CPUs simple: every vCPU of every guest uses the same
+ * ASID, and two of them, run one after the other on one host CPU, or a
+ * vCPU that moved between host CPUs, never find each other's (or their
+ * own stale) translations.  (With flush-by-ASID, that is what KVM's ASID
+ * generations per host CPU are for; this is the place to add them.)
+ *
+ * Just before VMRUN, with interrupts off, we look once more at whether
+ * the guest was killed or reset: a kill or reset that comes after this
+ * look comes with a kick whose interrupt is held off until VMRUN, and
+ * makes the guest exit at once (H:305).
  */
 /*H:422
  * What the host keeps to itself across the switch.  A guest must not read
@@ -661,24 +685,24 @@ static void lg_machine_check(void)
 #endif
 }
 
-static void lg_load_guest_debug_regs(struct lguest *lg)
+static void lg_load_guest_debug_regs(struct lg_vcpu *vcpu)
 {
-	lg->vmcb->save.dr7 = lg->dr7 & ~LG_DR7_GD;
+	vcpu->vmcb->save.dr7 = vcpu->dr7 & ~LG_DR7_GD;
 	/*
 	 * The host's breakpoints go off until the exit: one hit inside
 	 * lg_vmrun() would run the host's #DB handler on the guest's GS.
 	 */
-	if (!(lg->dr7 & LG_DR7_ENABLES)) {
+	if (!(vcpu->dr7 & LG_DR7_ENABLES)) {
 		if (hw_breakpoint_active())
 			set_debugreg(0UL, 7);
 		return;
 	}
 	/* Nor may the host's DR7 arm the guest's addresses meanwhile. */
 	set_debugreg(0UL, 7);
-	set_debugreg(lg->db[0], 0);
-	set_debugreg(lg->db[1], 1);
-	set_debugreg(lg->db[2], 2);
-	set_debugreg(lg->db[3], 3);
+	set_debugreg(vcpu->db[0], 0);
+	set_debugreg(vcpu->db[1], 1);
+	set_debugreg(vcpu->db[2], 2);
+	set_debugreg(vcpu->db[3], 3);
 }
 
 /* EFER.SVME and VM_HSAVE_PA as the host had them (H:020). */
@@ -733,14 +757,14 @@ static void lg_report_mitigations(void)
 }
 
 /* The C half of H:415, with interrupts off, last before VMRUN. */
-static void lg_speculation_barriers(struct lguest *lg, struct lg_host_cpu *hc)
+static void lg_speculation_barriers(struct lg_vcpu *vcpu, struct lg_host_cpu *hc)
 {
-	if (hc->last_guest != lg->id) {
-		hc->last_guest = lg->id;
+	if (hc->last_guest != vcpu->lg->id) {
+		hc->last_guest = vcpu->lg->id;
 		if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
 		    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT)) {
 			indirect_branch_prediction_barrier();
-			lg->stats[LGUEST_STAT_IBPB]++;
+			vcpu->stats[LGUEST_STAT_IBPB]++;
 		}
 	}
 #ifdef X86_FEATURE_SRSO_BP_SPEC_REDUCE
@@ -750,28 +774,40 @@ static void lg_speculation_barriers(struct lguest *lg, struct lg_host_cpu *hc)
 	amd_clear_divider();
 }
 
-static void lg_world_switch(struct lguest *lg)
+/* Must this vCPU leave RUN: is the guest dead, or was it reset? */
+static bool lg_must_stop(struct lg_vcpu *vcpu)
+{
+	return lg_dead(vcpu->lg) || lg_reset_pending(vcpu);
+}
+
+/* False if it did not enter the guest after all (H:305). */
+static bool lg_world_switch(struct lg_vcpu *vcpu)
 {
 	struct lg_host_cpu *hc;
 	struct lg_svm_saved saved;
 	u64 host_tsc_aux = 0;
 
 	kernel_fpu_begin();
-	lg_fxrstor(lg->fpu);
+	lg_fxrstor(vcpu->fpu);
 	local_irq_disable();
-	lg_prepare_interrupts(lg);
+	if (unlikely(lg_must_stop(vcpu))) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return false;
+	}
+	lg_prepare_interrupts(vcpu);
 	hc = this_cpu_ptr(&lg_host_cpus);
 	lg_svm_borrow(hc, &saved);
 	if (lg_has_tsc_aux) {
 		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 		wrmsrl(MSR_TSC_AUX, 0);
 	}
-	lg_load_guest_debug_regs(lg);
-	lg->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
-	lg->host_cr3 = __read_cr3();
-	lg_speculation_barriers(lg, hc);
+	lg_load_guest_debug_regs(vcpu);
+	vcpu->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	vcpu->host_cr3 = __read_cr3();
+	lg_speculation_barriers(vcpu, hc);
 
-	lg_vmrun(__pa(lg->vmcb), __pa(hc->host_state), lg->regs);
+	lg_vmrun(__pa(vcpu->vmcb), __pa(hc->host_state), vcpu->regs);
 
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		this_cpu_write(x86_ibpb_exit_to_user, true);
@@ -779,23 +815,29 @@ static void lg_world_switch(struct lguest *lg)
 	/* Another hypervisor has SVM on here: it may reuse our ASID. */
 	if (saved.efer & EFER_SVME)
 		hc->tlb_dirty = true;
-	if (lg->vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + LG_EXCP_MC)
+	if (vcpu->vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + LG_EXCP_MC)
 		lg_machine_check();
-	lg_restore_host_debug_regs(lg->dr7 & LG_DR7_ENABLES,
-				   lg->vmcb->save.dr6);
+	lg_restore_host_debug_regs(vcpu->dr7 & LG_DR7_ENABLES,
+				   vcpu->vmcb->save.dr6);
 	if (lg_has_tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	lg_svm_give_back(&saved);
 	/* With no notifier to tell us we are leaving, flush now (H:424). */
 	if (!IS_ENABLED(CONFIG_PREEMPT_NOTIFIERS) && lg_flush_asid())
-		lg->stats[LGUEST_STAT_ASID_FLUSH]++;
-	lg_fxsave(lg->fpu);
+		vcpu->stats[LGUEST_STAT_ASID_FLUSH]++;
+	lg_fxsave(vcpu->fpu);
 	local_irq_enable();
 	kernel_fpu_end();
+	return true;
 }
 
 /*H:424
- * Leaving the CPU to someone else.  Our guest's TLB entries stay behind,
+ * Leaving the CPU to someone else.  (Someone else may be another CPU of
+ * our own guest, in another launcher thread, or the same guest's CPU
+ * leaving for another host CPU: neither needs anything, since every
+ * VMRUN flushes the TLB, H:420, and all of lg.ko's per-host-CPU state,
+ * the save areas and this flag, is used with interrupts off, by one vCPU
+ * at a time.)  Our guest's TLB entries stay behind,
  * tagged with our ASID, after the exit; we flush everything on the way in
  * (H:420), so we never see another's, but the next hypervisor to use that
  * ASID on this CPU would see ours.  KVM hands ASIDs out itself and knows
@@ -849,13 +891,13 @@ static bool lg_flush_asid(void)
 	return true;
 }
 
-static void lg_leave_cpu(struct lguest *lg)
+static void lg_leave_cpu(struct lg_vcpu *vcpu)
 {
 	unsigned long flags;
 
 	local_irq_save(flags);
 	if (lg_flush_asid())
-		lg->stats[LGUEST_STAT_ASID_FLUSH]++;
+		vcpu->stats[LGUEST_STAT_ASID_FLUSH]++;
 	local_irq_restore(flags);
 }
 
@@ -866,7 +908,7 @@ static void lg_sched_in(struct preempt_notifier *pn, int cpu)
 
 static void lg_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
-	lg_leave_cpu(container_of(pn, struct lguest, leaving));
+	lg_leave_cpu(container_of(pn, struct lg_vcpu, leaving));
 }
 
 static struct preempt_ops lg_preempt_ops = {
@@ -892,9 +934,9 @@ static struct preempt_ops lg_preempt_ops = {
  * middle of one is never an instruction of the guest's, H:475.)  A
  * completed instruction also clears RF, as on the CPU.
  */
-static void lg_step_to(struct lguest *lg, u64 next_rip)
+static void lg_step_to(struct lg_vcpu *vcpu, u64 next_rip)
 {
-	struct vmcb *vmcb = lg->vmcb;
+	struct vmcb *vmcb = vcpu->vmcb;
 
 	vmcb->save.rip = next_rip;
 	vmcb->save.rflags &= ~X86_EFLAGS_RF;
@@ -902,18 +944,18 @@ static void lg_step_to(struct lguest *lg, u64 next_rip)
 	if ((vmcb->save.rflags & X86_EFLAGS_TF) &&
 	    !(vmcb->control.event_inj & SVM_EVTINJ_VALID)) {
 		vmcb->save.dr6 |= LG_DR6_BS;
-		lg_inject_db(lg);
+		lg_inject_db(vcpu);
 	}
 }
 
-static void lg_skip(struct lguest *lg, unsigned int len)
+static void lg_skip(struct lg_vcpu *vcpu, unsigned int len)
 {
-	lg_step_to(lg, lg->vmcb->save.rip + len);
+	lg_step_to(vcpu, vcpu->vmcb->save.rip + len);
 }
 
 /* The longest an x86 instruction can be. */
 #define LG_INSN_BYTES	15
-static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at);
+static int lg_fetch_insn(struct lg_vcpu *vcpu, u8 *bytes, u64 *at);
 
 /*H:427
  * Stepping past an instruction we intercepted and completed (CPUID, an MSR
@@ -928,28 +970,28 @@ static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at);
  * knows only 4-level page tables, H:690) is taken to be the plain
  * encoding, as before we measured.
  */
-static void lg_skip_insn(struct lguest *lg, unsigned int plain_len)
+static void lg_skip_insn(struct lg_vcpu *vcpu, unsigned int plain_len)
 {
 	u8 bytes[LG_INSN_BYTES];
 	int avail, len;
 	u64 rip;
 
-	if (lg_has_nrips && lg->vmcb->control.next_rip) {
-		lg_step_to(lg, lg->vmcb->control.next_rip);
+	if (lg_has_nrips && vcpu->vmcb->control.next_rip) {
+		lg_step_to(vcpu, vcpu->vmcb->control.next_rip);
 		return;
 	}
-	avail = lg_fetch_insn(lg, bytes, &rip);
+	avail = lg_fetch_insn(vcpu, bytes, &rip);
 	if (!avail) {
-		lg_skip(lg, plain_len);
+		lg_skip(vcpu, plain_len);
 		return;
 	}
 	len = lg_insn_length(bytes, avail);
 	if (len < 0) {
-		lg_kill(lg, "cannot measure the intercepted instruction at %#llx (%*ph)",
+		lg_kill(vcpu, "cannot measure the intercepted instruction at %#llx (%*ph)",
 			rip, min(avail, 8), bytes);
 		return;
 	}
-	lg_skip(lg, len);
+	lg_skip(vcpu, len);
 }
 
 /*H:430
@@ -1005,7 +1047,7 @@ static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		*a = min_t(u32, *a, LG_MAX_BASIC_LEAF);
 		break;
 	case 1:
-		*b = (*b & 0xffff) | (1 << 16);	/* APIC ID 0, one CPU */
+		*b = (*b & 0xffff) | (1 << 16);	/* one CPU; APIC ID: caller */
 		*c = (*c & ~LG_CPUID1_ECX_HIDE) | LG_CPUID_HYPERVISOR;
 		*d &= ~LG_CPUID1_EDX_HIDE;
 		break;
@@ -1042,17 +1084,20 @@ static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
-static int lg_handle_cpuid(struct lguest *lg)
+static int lg_handle_cpuid(struct lg_vcpu *vcpu)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	u32 a, b, c, d;
 
-	lg_cpuid_leaf(s->rax, lg->regs[LG_RCX], &a, &b, &c, &d);
+	lg_cpuid_leaf(s->rax, vcpu->regs[LG_RCX], &a, &b, &c, &d);
+	/* Leaf 1's initial APIC ID says which CPU this is. */
+	if ((u32)s->rax == 1)
+		b |= vcpu->id << 24;
 	s->rax = a;
-	lg->regs[LG_RBX] = b;
-	lg->regs[LG_RCX] = c;
-	lg->regs[LG_RDX] = d;
-	lg_skip_insn(lg, 2);
+	vcpu->regs[LG_RBX] = b;
+	vcpu->regs[LG_RCX] = c;
+	vcpu->regs[LG_RDX] = d;
+	lg_skip_insn(vcpu, 2);
 	return 0;
 }
 
@@ -1128,9 +1173,9 @@ static bool lg_msr_reads_zero(u32 msr)
 		msr == MSR_AMD64_NB_CFG;
 }
 
-static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
+static u64 *lg_msr_slot(struct lg_vcpu *vcpu, u32 msr)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 
 	switch (msr) {
 	case MSR_STAR:
@@ -1156,7 +1201,7 @@ static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
 	case MSR_IA32_CR_PAT:
 		return &s->g_pat;
 	case MSR_IA32_MISC_ENABLE:
-		return &lg->misc_enable;
+		return &vcpu->misc_enable;
 	}
 	return NULL;
 }
@@ -1183,18 +1228,18 @@ static u64 *lg_msr_slot(struct lguest *lg, u32 msr)
 #define LG_MSR_HWCR		0xc0010015
 #define LG_HWCR_TSC_FREQ_SEL	BIT_ULL(24)
 
-static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
+static int lg_rdmsr(struct lg_vcpu *vcpu, u32 msr, u64 *val)
 {
-	u64 *slot = lg_msr_slot(lg, msr);
+	u64 *slot = lg_msr_slot(vcpu, msr);
 
 	if (slot)
 		*val = *slot;
 	else if (msr == MSR_EFER)
-		*val = lg->vmcb->save.efer & ~(u64)EFER_SVME;
+		*val = vcpu->vmcb->save.efer & ~(u64)EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
-		*val = rdtsc() + lg->vmcb->control.tsc_offset;
+		*val = rdtsc() + vcpu->vmcb->control.tsc_offset;
 	else if (msr == LG_MSR_TSC_ADJUST)
-		*val = lg->tsc_adjust;
+		*val = vcpu->tsc_adjust;
 	else if (msr == LG_MSR_HWCR)
 		*val = LG_HWCR_TSC_FREQ_SEL;
 	else if (lg_msr_reads_zero(msr))
@@ -1205,24 +1250,24 @@ static int lg_rdmsr(struct lguest *lg, u32 msr, u64 *val)
 }
 
 /* Move the guest's TSC by delta; TSC_ADJUST says by how much in all. */
-static void lg_move_tsc(struct lguest *lg, u64 delta)
+static void lg_move_tsc(struct lg_vcpu *vcpu, u64 delta)
 {
-	lg->vmcb->control.tsc_offset += delta;
-	lg->tsc_adjust += delta;
+	vcpu->vmcb->control.tsc_offset += delta;
+	vcpu->tsc_adjust += delta;
 }
 
-static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
+static int lg_wrmsr(struct lg_vcpu *vcpu, u32 msr, u64 val)
 {
-	u64 *slot = lg_msr_slot(lg, msr);
+	u64 *slot = lg_msr_slot(vcpu, msr);
 
 	if (slot)
 		*slot = val;
 	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
-		lg->vmcb->save.efer = val | EFER_SVME;
+		vcpu->vmcb->save.efer = val | EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
-		lg_move_tsc(lg, val - (rdtsc() + lg->vmcb->control.tsc_offset));
+		lg_move_tsc(vcpu, val - (rdtsc() + vcpu->vmcb->control.tsc_offset));
 	else if (msr == LG_MSR_TSC_ADJUST)
-		lg_move_tsc(lg, val - lg->tsc_adjust);
+		lg_move_tsc(vcpu, val - vcpu->tsc_adjust);
 	else if (msr == LG_MSR_HWCR && val == LG_HWCR_TSC_FREQ_SEL)
 		;	/* what it reads: no change */
 	else if (!lg_msr_reads_zero(msr))
@@ -1230,28 +1275,28 @@ static int lg_wrmsr(struct lguest *lg, u32 msr, u64 val)
 	return 0;
 }
 
-static int lg_handle_msr(struct lguest *lg)
+static int lg_handle_msr(struct lg_vcpu *vcpu)
 {
-	struct vmcb *vmcb = lg->vmcb;
-	u32 msr = lg->regs[LG_RCX];
+	struct vmcb *vmcb = vcpu->vmcb;
+	u32 msr = vcpu->regs[LG_RCX];
 	u64 val;
 	int err;
 
 	if (vmcb->control.exit_info_1) {
 		val = (vmcb->save.rax & 0xffffffff) |
-			(lg->regs[LG_RDX] << 32);
-		err = lg_wrmsr(lg, msr, val);
+			(vcpu->regs[LG_RDX] << 32);
+		err = lg_wrmsr(vcpu, msr, val);
 	} else {
-		err = lg_rdmsr(lg, msr, &val);
+		err = lg_rdmsr(vcpu, msr, &val);
 		if (!err) {
 			vmcb->save.rax = (u32)val;
-			lg->regs[LG_RDX] = val >> 32;
+			vcpu->regs[LG_RDX] = val >> 32;
 		}
 	}
 	if (err)
-		lg_inject_exception(lg, LG_EXCP_GP, true);
+		lg_inject_exception(vcpu, LG_EXCP_GP, true);
 	else
-		lg_skip_insn(lg, 2);
+		lg_skip_insn(vcpu, 2);
 	return 0;
 }
 
@@ -1262,20 +1307,20 @@ static int lg_handle_msr(struct lguest *lg)
  * idle until the next interrupt: we note that and sleep in the RUN loop
  * until the PIC has something for it.
  */
-static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
+static int lg_handle_hlt(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
-	lg_skip_insn(lg, 1);
-	if (lg->dead)
+	lg_skip_insn(vcpu, 1);
+	if (lg_dead(vcpu->lg))
 		return 0;
 	/* A single-step #DB for the HLT itself comes first (H:425). */
-	if (lg->vmcb->control.event_inj & SVM_EVTINJ_VALID)
+	if (vcpu->vmcb->control.event_inj & SVM_EVTINJ_VALID)
 		return 0;
-	if (!(lg->vmcb->save.rflags & X86_EFLAGS_IF)) {
+	if (!(vcpu->vmcb->save.rflags & X86_EFLAGS_IF)) {
 		run->exit_reason = LGUEST_EXIT_HALT;
 		return 1;
 	}
-	if (!lg_interrupt_pending(lg) && !lg_irq_in_flight(lg))
-		lg->halted = true;
+	if (!lg_interrupt_pending(vcpu) && !lg_irq_in_flight(vcpu))
+		vcpu->halted = true;
 	return 0;
 }
 
@@ -1289,9 +1334,10 @@ static int lg_handle_hlt(struct lguest *lg, struct lguest_run *run)
  * segment state; Linux's drivers for our devices do not use it, so a guest
  * that does is killed with a clear reason rather than half-served.
  */
-static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
+static int lg_handle_io(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
-	struct vmcb *vmcb = lg->vmcb;
+	struct lguest *lg = vcpu->lg;
+	struct vmcb *vmcb = vcpu->vmcb;
 	u64 info = vmcb->control.exit_info_1;
 	u16 port = info >> 16;
 	bool is_in = info & SVM_IOIO_TYPE_MASK;
@@ -1300,9 +1346,9 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 	unsigned long flags;
 	u8 val;
 
-	lg->stats[LGUEST_STAT_EXIT_IO]++;
+	vcpu->stats[LGUEST_STAT_EXIT_IO]++;
 	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK)) {
-		lg_kill(lg, "string or REP port I/O on port %#x is not supported",
+		lg_kill(vcpu, "string or REP port I/O on port %#x is not supported",
 			port);
 		return 0;
 	}
@@ -1318,22 +1364,22 @@ static int lg_handle_io(struct lguest *lg, struct lguest_run *run)
 		spin_unlock_irqrestore(&lg->lock, flags);
 		if (is_in)
 			vmcb->save.rax = (vmcb->save.rax & ~mask) | (mask & ~0xffULL) | val;
-		lg_step_to(lg, vmcb->control.exit_info_2);
+		lg_step_to(vcpu, vmcb->control.exit_info_2);
 		return 0;
 	}
 
-	lg->stats[LGUEST_STAT_EXIT_IO_USER]++;
+	vcpu->stats[LGUEST_STAT_EXIT_IO_USER]++;
 	run->exit_reason = LGUEST_EXIT_IO;
 	run->io.port = port;
 	run->io.size = size;
 	run->io.is_write = !is_in;
 	run->io.data = is_in ? 0 : vmcb->save.rax & mask;
 	if (is_in) {
-		lg->pending = LG_PENDING_IN;
-		lg->pending_io_size = size;
-		lg->pending_next_rip = vmcb->control.exit_info_2;
+		vcpu->pending = LG_PENDING_IN;
+		vcpu->pending_io_size = size;
+		vcpu->pending_next_rip = vmcb->control.exit_info_2;
 	} else {
-		lg_step_to(lg, vmcb->control.exit_info_2);
+		lg_step_to(vcpu, vmcb->control.exit_info_2);
 	}
 	return 1;
 }
@@ -1357,20 +1403,20 @@ static bool lg_long_mode_code(const struct vmcb_save_area *s)
 	return (s->efer & EFER_LMA) && (s->cs.attrib & SVM_SELECTOR_L_MASK);
 }
 
-static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
+static int lg_read_guest_virt(struct lg_vcpu *vcpu, u64 gva, u8 *buf,
 			      unsigned int len)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	unsigned int done = 0, chunk;
 	u64 gpa;
 
 	while (done < len) {
 		if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva + done,
-			    lg_read_phys, lg, &gpa))
+			    lg_read_phys, vcpu->lg, &gpa))
 			break;
 		chunk = min_t(unsigned int, len - done,
 			      PAGE_SIZE - ((gva + done) & ~PAGE_MASK));
-		if (lg_read_phys(lg, gpa, buf + done, chunk))
+		if (lg_read_phys(vcpu->lg, gpa, buf + done, chunk))
 			break;
 		done += chunk;
 	}
@@ -1382,83 +1428,83 @@ static int lg_read_guest_virt(struct lguest *lg, u64 gva, u8 *buf,
  * instruction may have as can be read; *at is the address they came from.
  * Outside 64-bit code that is CS's base plus RIP, in 32 bits as on the CPU.
  */
-static int lg_fetch_insn(struct lguest *lg, u8 *bytes, u64 *at)
+static int lg_fetch_insn(struct lg_vcpu *vcpu, u8 *bytes, u64 *at)
 {
-	const struct vmcb_save_area *s = &lg->vmcb->save;
+	const struct vmcb_save_area *s = &vcpu->vmcb->save;
 
 	*at = lg_long_mode_code(s) ? s->rip : (u32)(s->rip + s->cs.base);
-	return lg_read_guest_virt(lg, *at, bytes, LG_INSN_BYTES);
+	return lg_read_guest_virt(vcpu, *at, bytes, LG_INSN_BYTES);
 }
 
 /* Put an MMIO read's data in its register and step past the instruction. */
-static void lg_mmio_complete(struct lguest *lg, const struct lg_mmio_insn *insn,
+static void lg_mmio_complete(struct lg_vcpu *vcpu, const struct lg_mmio_insn *insn,
 			     const u8 *data)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 
-	lg->regs[LG_RAX] = s->rax;
-	lg->regs[LG_RSP] = s->rsp;
-	lg_mmio_complete_read(insn, lg->regs, data);
-	s->rax = lg->regs[LG_RAX];
-	s->rsp = lg->regs[LG_RSP];
-	lg_step_to(lg, s->rip + insn->length);
+	vcpu->regs[LG_RAX] = s->rax;
+	vcpu->regs[LG_RSP] = s->rsp;
+	lg_mmio_complete_read(insn, vcpu->regs, data);
+	s->rax = vcpu->regs[LG_RAX];
+	s->rsp = vcpu->regs[LG_RSP];
+	lg_step_to(vcpu, s->rip + insn->length);
 }
 
 /* A read lg.ko answers itself (H:335): a 4-byte little-endian value. */
-static void lg_mmio_finish_read(struct lguest *lg,
+static void lg_mmio_finish_read(struct lg_vcpu *vcpu,
 				const struct lg_mmio_insn *insn, u32 value)
 {
 	u8 data[8] = { 0 };
 
 	memcpy(data, &value, sizeof(value));	/* x86: LE */
-	lg_mmio_complete(lg, insn, data);
+	lg_mmio_complete(vcpu, insn, data);
 }
 
-static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
+static int lg_handle_mmio(struct lg_vcpu *vcpu, u64 gpa, struct lguest_run *run)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	struct lg_mmio_insn insn;
 	u8 bytes[LG_INSN_BYTES];
 	u64 rip, value;
 	u32 status;
 	int avail;
 
-	lg->stats[LGUEST_STAT_EXIT_MMIO]++;
-	avail = lg_fetch_insn(lg, bytes, &rip);
+	vcpu->stats[LGUEST_STAT_EXIT_MMIO]++;
+	avail = lg_fetch_insn(vcpu, bytes, &rip);
 	if (avail <= 0) {
-		lg_kill(lg, "MMIO at %#llx by an instruction at %#llx that cannot be read",
+		lg_kill(vcpu, "MMIO at %#llx by an instruction at %#llx that cannot be read",
 			gpa, rip);
 		return 0;
 	}
 	if (lg_decode_mmio(bytes, avail, &insn)) {
-		lg_kill(lg, "cannot decode the MMIO instruction at %#llx (%*ph) touching %#llx",
+		lg_kill(vcpu, "cannot decode the MMIO instruction at %#llx (%*ph) touching %#llx",
 			rip, min(avail, 8), bytes, gpa);
 		return 0;
 	}
-	lg->regs[LG_RAX] = s->rax;
-	lg->regs[LG_RSP] = s->rsp;
+	vcpu->regs[LG_RAX] = s->rax;
+	vcpu->regs[LG_RSP] = s->rsp;
 	if (insn.is_write) {
-		value = lg_mmio_write_value(&insn, lg->regs);
-		lg_step_to(lg, s->rip + insn.length);
-		if (lg_ioeventfd_signal(lg, gpa, insn.size, value)) {
-			lg->stats[LGUEST_STAT_IOEVENTFD]++;
+		value = lg_mmio_write_value(&insn, vcpu->regs);
+		lg_step_to(vcpu, s->rip + insn.length);
+		if (lg_ioeventfd_signal(vcpu->lg, gpa, insn.size, value)) {
+			vcpu->stats[LGUEST_STAT_IOEVENTFD]++;
 			return 0;
 		}
-		if (lg_isr_ack(lg, gpa, insn.size, value)) {
-			lg->stats[LGUEST_STAT_ISR_ACKS]++;
+		if (lg_isr_ack(vcpu->lg, gpa, insn.size, value)) {
+			vcpu->stats[LGUEST_STAT_ISR_ACKS]++;
 			return 0;
 		}
 	} else {
-		if (lg_isr_read(lg, gpa, insn.size, &status)) {
-			lg->stats[LGUEST_STAT_ISR_READS]++;
-			lg_mmio_finish_read(lg, &insn, status);
+		if (lg_isr_read(vcpu->lg, gpa, insn.size, &status)) {
+			vcpu->stats[LGUEST_STAT_ISR_READS]++;
+			lg_mmio_finish_read(vcpu, &insn, status);
 			return 0;
 		}
 		value = 0;
-		lg->pending = LG_PENDING_MMIO_READ;
-		lg->pending_insn = insn;
+		vcpu->pending = LG_PENDING_MMIO_READ;
+		vcpu->pending_insn = insn;
 	}
-	lg->stats[LGUEST_STAT_EXIT_MMIO_USER]++;
+	vcpu->stats[LGUEST_STAT_EXIT_MMIO_USER]++;
 	run->exit_reason = LGUEST_EXIT_MMIO;
 	run->mmio.addr = gpa;
 	run->mmio.len = insn.size;
@@ -1482,18 +1528,18 @@ static int lg_handle_mmio(struct lguest *lg, u64 gpa, struct lguest_run *run)
  * event to deliver (H:480) would need both to be merged as the CPU does;
  * no guest we run does that, so that one is a kill, not a guess.
  */
-static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
+static int lg_reflect_exception(struct lg_vcpu *vcpu, u8 vector, bool has_error)
 {
-	lg->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
-	if (lg->vmcb->control.event_inj & SVM_EVTINJ_VALID) {
-		lg_kill(lg, "exception %u while delivering event %#x at rip %#llx",
-			vector, lg->vmcb->control.event_inj, lg->vmcb->save.rip);
+	vcpu->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
+	if (vcpu->vmcb->control.event_inj & SVM_EVTINJ_VALID) {
+		lg_kill(vcpu, "exception %u while delivering event %#x at rip %#llx",
+			vector, vcpu->vmcb->control.event_inj, vcpu->vmcb->save.rip);
 		return 0;
 	}
 	if (vector == LG_EXCP_DB)
-		lg_inject_db(lg);
+		lg_inject_db(vcpu);
 	else
-		lg_inject_exception(lg, vector, has_error);
+		lg_inject_exception(vcpu, vector, has_error);
 	return 0;
 }
 
@@ -1502,61 +1548,61 @@ static int lg_reflect_exception(struct lguest *lg, u8 vector, bool has_error)
  * DR0 would see where the launcher's debugger (or perf) watches, and
  * writing DR7 would arm the host's addresses.  So every MOV to or from a
  * debug register exits, and the guest gets a set of its own: DR0-DR3 and
- * DR7 in struct lguest, DR6 in the VMCB, where the CPU records the guest's
+ * DR7 in struct lg_vcpu, DR6 in the VMCB, where the CPU records the guest's
  * own #DBs.  Its breakpoints still work: when its DR7 enables one, its
  * DR0-DR3 go into the CPU just before VMRUN, and the host's come back
  * after (H:422).  DR4 and DR5 are DR6 and DR7 again unless CR4.DE makes
  * them #UD; DR7's GD bit turns the next access into a #DB, as on the CPU.
  */
-static int lg_handle_dr(struct lguest *lg, unsigned int dr, bool is_write)
+static int lg_handle_dr(struct lg_vcpu *vcpu, unsigned int dr, bool is_write)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	bool wide = lg_long_mode_code(s);
 	u8 bytes[LG_INSN_BYTES];
 	struct lg_movreg_insn insn;
 	u64 rip, val;
 	int avail;
 
-	lg->stats[LGUEST_STAT_EXIT_DR]++;
-	avail = lg_fetch_insn(lg, bytes, &rip);
+	vcpu->stats[LGUEST_STAT_EXIT_DR]++;
+	avail = lg_fetch_insn(vcpu, bytes, &rip);
 	if (lg_decode_mov_dr(bytes, avail, &insn) ||
 	    insn.is_write != is_write || (insn.reg & 7) != dr) {
-		lg_kill(lg, "cannot decode the debug register access at %#llx (%*ph)",
+		lg_kill(vcpu, "cannot decode the debug register access at %#llx (%*ph)",
 			rip, min(avail, 8), bytes);
 		return 0;
 	}
 	if (insn.reg > 7 || ((dr == 4 || dr == 5) && (s->cr4 & X86_CR4_DE))) {
-		lg_inject_exception(lg, LG_EXCP_UD, false);
+		lg_inject_exception(vcpu, LG_EXCP_UD, false);
 		return 0;
 	}
-	if (lg->dr7 & LG_DR7_GD) {
+	if (vcpu->dr7 & LG_DR7_GD) {
 		s->dr6 |= LG_DR6_BD;
-		lg_inject_db(lg);
+		lg_inject_db(vcpu);
 		return 0;
 	}
 	if (dr == 4 || dr == 5)
 		dr += 2;
-	lg->regs[LG_RAX] = s->rax;
-	lg->regs[LG_RSP] = s->rsp;
+	vcpu->regs[LG_RAX] = s->rax;
+	vcpu->regs[LG_RSP] = s->rsp;
 	if (is_write) {
-		val = wide ? lg->regs[insn.gpr] : (u32)lg->regs[insn.gpr];
+		val = wide ? vcpu->regs[insn.gpr] : (u32)vcpu->regs[insn.gpr];
 		if (dr >= 6 && val >> 32) {
-			lg_inject_exception(lg, LG_EXCP_GP, true);
+			lg_inject_exception(vcpu, LG_EXCP_GP, true);
 			return 0;
 		}
 		if (dr < 4)
-			lg->db[dr] = val;
+			vcpu->db[dr] = val;
 		else if (dr == 6)
 			s->dr6 = (val & LG_DR6_BITS) | LG_DR6_FIXED;
 		else
-			lg->dr7 = (val & LG_DR7_BITS) | LG_DR7_FIXED;
+			vcpu->dr7 = (val & LG_DR7_BITS) | LG_DR7_FIXED;
 	} else {
-		val = dr < 4 ? lg->db[dr] : dr == 6 ? s->dr6 : lg->dr7;
-		lg->regs[insn.gpr] = wide ? val : (u32)val;
-		s->rax = lg->regs[LG_RAX];
-		s->rsp = lg->regs[LG_RSP];
+		val = dr < 4 ? vcpu->db[dr] : dr == 6 ? s->dr6 : vcpu->dr7;
+		vcpu->regs[insn.gpr] = wide ? val : (u32)val;
+		s->rax = vcpu->regs[LG_RAX];
+		s->rsp = vcpu->regs[LG_RSP];
 	}
-	lg_skip(lg, insn.length);
+	lg_skip(vcpu, insn.length);
 	return 0;
 }
 
@@ -1592,33 +1638,33 @@ static bool lg_cr4_allowed(const struct vmcb_save_area *s, u64 val)
 	return true;
 }
 
-static int lg_handle_cr4_write(struct lguest *lg)
+static int lg_handle_cr4_write(struct lg_vcpu *vcpu)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	struct lg_movreg_insn insn;
 	u8 bytes[LG_INSN_BYTES];
 	u64 rip, val;
 	int avail;
 
-	lg->stats[LGUEST_STAT_EXIT_CR4]++;
-	avail = lg_fetch_insn(lg, bytes, &rip);
+	vcpu->stats[LGUEST_STAT_EXIT_CR4]++;
+	avail = lg_fetch_insn(vcpu, bytes, &rip);
 	if (lg_decode_mov_cr(bytes, avail, &insn) || !insn.is_write ||
 	    insn.reg != 4) {
-		lg_kill(lg, "cannot decode the CR4 write at %#llx (%*ph)",
+		lg_kill(vcpu, "cannot decode the CR4 write at %#llx (%*ph)",
 			rip, min(avail, 8), bytes);
 		return 0;
 	}
-	lg->regs[LG_RAX] = s->rax;
-	lg->regs[LG_RSP] = s->rsp;
-	val = lg->regs[insn.gpr];
+	vcpu->regs[LG_RAX] = s->rax;
+	vcpu->regs[LG_RSP] = s->rsp;
+	val = vcpu->regs[insn.gpr];
 	if (!lg_long_mode_code(s))
 		val = (u32)val;
 	if (s->cpl || !lg_cr4_allowed(s, val)) {
-		lg_inject_exception(lg, LG_EXCP_GP, true);
+		lg_inject_exception(vcpu, LG_EXCP_GP, true);
 		return 0;
 	}
 	s->cr4 = val;
-	lg_skip(lg, insn.length);
+	lg_skip(vcpu, insn.length);
 	return 0;
 }
 
@@ -1635,35 +1681,48 @@ static int lg_handle_cr4_write(struct lguest *lg)
  */
 #define LG_NPF_IN_WALK	BIT_ULL(33)
 
-static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
+static int lg_handle_npf(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
-	u64 gpa = lg->vmcb->control.exit_info_2;
-	u64 code = lg->vmcb->control.exit_info_1;
-	bool ram = lg_gpa_is_ram(lg, gpa);
+	u64 gpa = vcpu->vmcb->control.exit_info_2;
+	u64 code = vcpu->vmcb->control.exit_info_1;
+	bool ram = lg_gpa_is_ram(vcpu->lg, gpa);
 	int err;
 
 	if (!ram && (code & LG_NPF_IN_WALK)) {
-		lg_kill(lg, "page tables outside guest RAM (%#llx, cr3 %#llx, rip %#llx)",
-			gpa, lg->vmcb->save.cr3, lg->vmcb->save.rip);
+		lg_kill(vcpu, "page tables outside guest RAM (%#llx, cr3 %#llx, rip %#llx)",
+			gpa, vcpu->vmcb->save.cr3, vcpu->vmcb->save.rip);
 		return 0;
 	}
-	if (!ram && (lg->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)) {
-		lg_kill(lg, "delivering event %#x touched MMIO at %#llx (rip %#llx)",
-			lg->vmcb->control.exit_int_info, gpa,
-			lg->vmcb->save.rip);
+	if (!ram && (vcpu->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)) {
+		lg_kill(vcpu, "delivering event %#x touched MMIO at %#llx (rip %#llx)",
+			vcpu->vmcb->control.exit_int_info, gpa,
+			vcpu->vmcb->save.rip);
 		return 0;
 	}
 	if (!ram)
-		return lg_handle_mmio(lg, gpa, run);
-	lg->stats[LGUEST_STAT_EXIT_NPF]++;
-	err = lg_map_guest_page(lg, gpa);
+		return lg_handle_mmio(vcpu, gpa, run);
+	vcpu->stats[LGUEST_STAT_EXIT_NPF]++;
+	err = lg_map_guest_page(vcpu->lg, gpa);
+	if (!err) {
+		vcpu->npf_retry_gpa = 0;
+		return 0;
+	}
+	/*
+	 * Another CPU may have mapped the page between our fault and our
+	 * taking mem_lock: enter again, once; the TLB is flushed on every
+	 * entry (H:420), so a second fault there is not that (H:225).
+	 */
+	if (err == -EEXIST && vcpu->npf_retry_gpa != ((gpa & PAGE_MASK) | 1)) {
+		vcpu->npf_retry_gpa = (gpa & PAGE_MASK) | 1;
+		return 0;
+	}
 	if (err == -EEXIST)
-		lg_kill(lg, "nested page fault at mapped RAM %#llx (error %#llx)",
-			gpa, lg->vmcb->control.exit_info_1);
+		lg_kill(vcpu, "nested page fault at mapped RAM %#llx (error %#llx)",
+			gpa, vcpu->vmcb->control.exit_info_1);
 	else if (err == -ENOMEM)
 		return -ENOMEM;
 	else if (err)
-		lg_kill(lg, "guest RAM at %#llx is not backed by the launcher (%d)",
+		lg_kill(vcpu, "guest RAM at %#llx is not backed by the launcher (%d)",
 			gpa, err);
 	return 0;
 }
@@ -1676,9 +1735,9 @@ static int lg_handle_npf(struct lguest *lg, struct lguest_run *run)
  * replayed: the guest's RIP still points at the instruction, which simply
  * runs again.
  */
-static void lg_requeue_event(struct lguest *lg)
+static void lg_requeue_event(struct lg_vcpu *vcpu)
 {
-	struct vmcb_control_area *c = &lg->vmcb->control;
+	struct vmcb_control_area *c = &vcpu->vmcb->control;
 	u32 type = c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK;
 	u8 vector = c->exit_int_info & SVM_EXITINTINFO_VEC_MASK;
 
@@ -1698,9 +1757,9 @@ static void lg_requeue_event(struct lguest *lg)
 	if (type == SVM_EXITINTINFO_TYPE_INTR ||
 	    (type == SVM_EXITINTINFO_TYPE_EXEPT && vector >= 32)) {
 		c->int_vector = vector;
-		lg_request_virq(lg->vmcb);
-		lg_no_intercept(lg->vmcb, INTERCEPT_VINTR);
-		lg->irq_handed_over = true;
+		lg_request_virq(vcpu->vmcb);
+		lg_no_intercept(vcpu->vmcb, INTERCEPT_VINTR);
+		vcpu->irq_handed_over = true;
 		return;
 	}
 	c->event_inj = c->exit_int_info;
@@ -1730,42 +1789,46 @@ static int lg_read_guest_view(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	struct lguest *lg = ctx;
 	unsigned long pfn = gpa >> PAGE_SHIFT;
+	struct page *pinned;
 	void *page;
 
-	if (gpa >= lg->mem_size || offset_in_page(gpa) + len > PAGE_SIZE ||
-	    !lg->pinned[pfn])
+	if (gpa >= lg->mem_size || offset_in_page(gpa) + len > PAGE_SIZE)
 		return -EFAULT;
-	page = kmap_local_page(lg->pinned[pfn]);
+	/* Another vCPU may be mapping it: a page, once there, stays. */
+	pinned = READ_ONCE(lg->pinned[pfn]);
+	if (!pinned)
+		return -EFAULT;
+	page = kmap_local_page(pinned);
 	memcpy(buf, page + offset_in_page(gpa), len);
 	kunmap_local(page);
 	return 0;
 }
 
 /* Where gva leads by the guest's view (in out), or ~0 if nowhere. */
-static bool lg_shutdown_walk(struct lguest *lg, u64 gva, u64 *out)
+static bool lg_shutdown_walk(struct lg_vcpu *vcpu, u64 gva, u64 *out)
 {
-	const struct vmcb_save_area *s = &lg->vmcb->save;
+	const struct vmcb_save_area *s = &vcpu->vmcb->save;
 	u64 guest, launcher;
 
 	if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva,
-		    lg_read_guest_view, lg, &guest))
+		    lg_read_guest_view, vcpu->lg, &guest))
 		guest = ~0ULL;
 	if (lg_walk(s->cr0, s->cr3, s->cr4, s->efer, gva,
-		    lg_read_phys, lg, &launcher))
+		    lg_read_phys, vcpu->lg, &launcher))
 		launcher = ~0ULL;
 	*out = guest;
 	return guest == launcher;
 }
 
-static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
+static void lg_shutdown_state(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
-	const struct vmcb_save_area *s = &lg->vmcb->save;
+	const struct vmcb_save_area *s = &vcpu->vmcb->save;
 	char at_rip[24] = "-", at_cr2[24] = "-";
 	u64 rip_gpa, cr2_gpa;
 	bool same;
 
-	same = lg_shutdown_walk(lg, s->rip, &rip_gpa);
-	same &= lg_shutdown_walk(lg, s->cr2, &cr2_gpa);
+	same = lg_shutdown_walk(vcpu, s->rip, &rip_gpa);
+	same &= lg_shutdown_walk(vcpu, s->cr2, &cr2_gpa);
 	if (rip_gpa != ~0ULL)
 		snprintf(at_rip, sizeof(at_rip), "%#llx", rip_gpa);
 	if (cr2_gpa != ~0ULL)
@@ -1774,7 +1837,7 @@ static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
 	snprintf(run->reason, sizeof(run->reason),
 		 "triple fault: rip %#llx->%s cr2 %#llx->%s cr3 %#llx event %#x%s",
 		 s->rip, at_rip, s->cr2, at_cr2, s->cr3,
-		 lg->vmcb->control.exit_int_info, same ? "" : " (views differ)");
+		 vcpu->vmcb->control.exit_int_info, same ? "" : " (views differ)");
 }
 
 /*H:487
@@ -1788,84 +1851,87 @@ static void lg_shutdown_state(struct lguest *lg, struct lguest_run *run)
  * goes back to reset.  A VMRUN the CPU refused is told apart first (QEMU
  * then stores the host's state too, and the save area is reset as well).
  */
-static bool lg_state_is_host(struct lguest *lg)
+static bool lg_state_is_host(struct lg_vcpu *vcpu)
 {
-	const struct vmcb_save_area *s = &lg->vmcb->save;
+	const struct vmcb_save_area *s = &vcpu->vmcb->save;
 
-	return s->cr3 == lg->host_cr3 &&
+	return s->cr3 == vcpu->host_cr3 &&
 	       s->rip - (unsigned long)lg_vmrun < 0x200;
 }
 
 /* Returns 1 to go back to the launcher, 0 to enter the guest again. */
-static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
+static int lg_handle_exit(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
-	struct vmcb *vmcb = lg->vmcb;
+	struct vmcb *vmcb = vcpu->vmcb;
 	u32 code = vmcb->control.exit_code;
 
-	lg->stats[LGUEST_STAT_EXITS]++;
+	vcpu->stats[LGUEST_STAT_EXITS]++;
 	if (unlikely(code == (u32)SVM_EXIT_ERR)) {
-		lg_kill(lg, "the CPU refused the guest's state (VMRUN failed): check SETREGS");
-		if (lg_state_is_host(lg))
+		lg_kill(vcpu, "the CPU refused the guest's state (VMRUN failed): check SETREGS");
+		if (lg_state_is_host(vcpu))
 			lg_reset_save_area(&vmcb->save);
 		return 0;
 	}
-	if (unlikely(lg_state_is_host(lg))) {
-		lg_kill(lg, "host state in the guest's VMCB (exit %#x)", code);
+	if (unlikely(lg_state_is_host(vcpu))) {
+		lg_kill(vcpu, "host state in the guest's VMCB (exit %#x)", code);
 		lg_reset_save_area(&vmcb->save);
 		return 0;
 	}
-	lg_requeue_event(lg);
+	lg_requeue_event(vcpu);
 	switch (code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
-		lg->stats[LGUEST_STAT_EXIT_INTR]++;
+		vcpu->stats[LGUEST_STAT_EXIT_INTR]++;
 		return 0;
 	case SVM_EXIT_VINTR:
-		lg->stats[LGUEST_STAT_EXIT_VINTR]++;
+		vcpu->stats[LGUEST_STAT_EXIT_VINTR]++;
 		return 0;
 	case SVM_EXIT_CPUID:
-		lg->stats[LGUEST_STAT_EXIT_CPUID]++;
-		return lg_handle_cpuid(lg);
+		vcpu->stats[LGUEST_STAT_EXIT_CPUID]++;
+		return lg_handle_cpuid(vcpu);
 	case SVM_EXIT_MSR:
-		lg->stats[LGUEST_STAT_EXIT_MSR]++;
-		return lg_handle_msr(lg);
+		vcpu->stats[LGUEST_STAT_EXIT_MSR]++;
+		return lg_handle_msr(vcpu);
 	case SVM_EXIT_HLT:
-		lg->stats[LGUEST_STAT_EXIT_HLT]++;
-		return lg_handle_hlt(lg, run);
+		vcpu->stats[LGUEST_STAT_EXIT_HLT]++;
+		return lg_handle_hlt(vcpu, run);
 	case SVM_EXIT_IOIO:
-		return lg_handle_io(lg, run);
+		return lg_handle_io(vcpu, run);
 	case SVM_EXIT_NPF:
-		return lg_handle_npf(lg, run);
+		return lg_handle_npf(vcpu, run);
 	case SVM_EXIT_SHUTDOWN:
-		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_shutdown_state(lg, run);
-		/* The VMCB is undefined now: no RUN before SETREGS. */
-		lg->needs_regs = true;
+		vcpu->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_shutdown_state(vcpu, run);
+		/*
+		 * The VMCB is undefined now: no RUN before SETREGS, here or
+		 * on any other CPU of the guest (H:045).
+		 */
+		lg_reset_guest(vcpu, run->reason);
 		return 1;
 	case SVM_EXIT_EXCP_BASE + LG_EXCP_DB:
-		return lg_reflect_exception(lg, LG_EXCP_DB, false);
+		return lg_reflect_exception(vcpu, LG_EXCP_DB, false);
 	case SVM_EXIT_EXCP_BASE + LG_EXCP_AC:
-		return lg_reflect_exception(lg, LG_EXCP_AC, true);
+		return lg_reflect_exception(vcpu, LG_EXCP_AC, true);
 	case SVM_EXIT_EXCP_BASE + LG_EXCP_MC:
 		/* The host's: handled in lg_world_switch() (H:422). */
-		lg->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
+		vcpu->stats[LGUEST_STAT_EXIT_EXCEPTION]++;
 		return 0;
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 7:
-		return lg_handle_dr(lg, code - SVM_EXIT_READ_DR0, false);
+		return lg_handle_dr(vcpu, code - SVM_EXIT_READ_DR0, false);
 	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 7:
-		return lg_handle_dr(lg, code - SVM_EXIT_WRITE_DR0, true);
+		return lg_handle_dr(vcpu, code - SVM_EXIT_WRITE_DR0, true);
 	case SVM_EXIT_WRITE_CR4:
-		return lg_handle_cr4_write(lg);
+		return lg_handle_cr4_write(vcpu);
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_WBINVD:
 		/* Our caches are coherent with the host's: nothing to do. */
-		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_skip_insn(lg, 2);
+		vcpu->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_skip_insn(vcpu, 2);
 		return 0;
 	case SVM_EXIT_RDPMC:
 		/* No performance counters (CPUID says so): #GP. */
-		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_inject_exception(lg, LG_EXCP_GP, true);
+		vcpu->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_inject_exception(vcpu, LG_EXCP_GP, true);
 		return 0;
 	case SVM_EXIT_RDTSCP:
 	case SVM_EXIT_RDPRU:
@@ -1880,12 +1946,12 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_XSETBV:
-		lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-		lg_inject_exception(lg, LG_EXCP_UD, false);
+		vcpu->stats[LGUEST_STAT_EXIT_OTHER]++;
+		lg_inject_exception(vcpu, LG_EXCP_UD, false);
 		return 0;
 	}
-	lg->stats[LGUEST_STAT_EXIT_OTHER]++;
-	lg_kill(lg, "unexpected exit %#x (info %#llx, %#llx) at rip %#llx",
+	vcpu->stats[LGUEST_STAT_EXIT_OTHER]++;
+	lg_kill(vcpu, "unexpected exit %#x (info %#llx, %#llx) at rip %#llx",
 		code, vmcb->control.exit_info_1, vmcb->control.exit_info_2,
 		vmcb->save.rip);
 	return 0;
@@ -1897,88 +1963,116 @@ static int lg_handle_exit(struct lguest *lg, struct lguest_run *run)
  * gets its data in whatever register the instruction named, and the guest
  * steps past the instruction.
  */
-static void lg_complete_pending(struct lguest *lg, const struct lguest_run *run)
+static void lg_complete_pending(struct lg_vcpu *vcpu, const struct lguest_run *run)
 {
-	struct vmcb_save_area *s = &lg->vmcb->save;
+	struct vmcb_save_area *s = &vcpu->vmcb->save;
 	u64 mask;
 
-	switch (lg->pending) {
+	switch (vcpu->pending) {
 	case LG_PENDING_IN:
-		if (lg->pending_io_size == 4) {
+		if (vcpu->pending_io_size == 4) {
 			s->rax = run->io.data;
 		} else {
-			mask = (1ULL << (lg->pending_io_size * 8)) - 1;
+			mask = (1ULL << (vcpu->pending_io_size * 8)) - 1;
 			s->rax = (s->rax & ~mask) | (run->io.data & mask);
 		}
-		lg_step_to(lg, lg->pending_next_rip);
+		lg_step_to(vcpu, vcpu->pending_next_rip);
 		break;
 	case LG_PENDING_MMIO_READ:
-		lg_mmio_complete(lg, &lg->pending_insn, run->mmio.data);
+		lg_mmio_complete(vcpu, &vcpu->pending_insn, run->mmio.data);
 		break;
 	case LG_PENDING_NONE:
 		break;
 	}
-	lg->pending = LG_PENDING_NONE;
+	vcpu->pending = LG_PENDING_NONE;
 }
 
 /*H:050
- * The RUN loop.  Each time round: if the guest is idle in HLT, sleep until
- * an interrupt is pending; if a signal is waiting for the launcher, go back
- * to it with -EINTR (everything about the guest is in the VMCB and in
- * struct lguest, so RUN simply picks up where it left off); let the
- * scheduler in if it wants; switch to the guest; and handle its exit.
- * Most exits are dealt with right here and the loop goes round again; the
- * rest fill in struct lguest_run for the launcher.
+ * The RUN loop, one vCPU's, in the thread that called RUN on it.  Each
+ * time round: if the guest was killed or reset meanwhile (by this CPU or
+ * another, H:040, H:045), stop; if this CPU is idle in HLT, sleep until
+ * an interrupt is pending for it (or the guest dies or is reset); if a
+ * signal is waiting for the launcher, go back to it with -EINTR
+ * (everything about the CPU is in the VMCB and in struct lg_vcpu, so RUN
+ * simply picks up where it left off); let the scheduler in if it wants;
+ * switch to the guest; and handle its exit.  Most exits are dealt with
+ * right here and the loop goes round again; the rest fill in struct
+ * lguest_run for the launcher.
  */
-int lg_run(struct lguest *lg, struct lguest_run *run)
+
+/* Why RUN ends without entering the guest: a kill or a reset (H:045). */
+static void lg_stopped(struct lg_vcpu *vcpu, struct lguest_run *run)
+{
+	struct lguest *lg = vcpu->lg;
+
+	if (lg_dead(lg)) {
+		memset(run, 0, sizeof(*run));
+		run->exit_reason = LGUEST_EXIT_KILLED;
+		strscpy(run->reason, lg->kill_reason, sizeof(run->reason));
+	} else if (lg_reset_pending(vcpu)) {
+		lg_reset_exit(vcpu, run);
+	}
+}
+
+int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
 	int ret = 0;
 
-	lg_complete_pending(lg, run);
+	if (lg_must_stop(vcpu)) {
+		lg_stopped(vcpu, run);
+		return 0;
+	}
+	if (vcpu->needs_regs)
+		return -EINVAL;
+	lg_complete_pending(vcpu, run);
 	memset(run, 0, sizeof(*run));
-	WRITE_ONCE(lg->task, current);
+	vcpu->vmcb->control.nested_cr3 = __pa(vcpu->lg->npt_root);
+	/* A kicker sees us here, or we see what it kicks us for (H:305). */
+	smp_store_mb(vcpu->task, current);
 #ifdef CONFIG_PREEMPT_NOTIFIERS
-	preempt_notifier_init(&lg->leaving, &lg_preempt_ops);
+	preempt_notifier_init(&vcpu->leaving, &lg_preempt_ops);
 	preempt_disable();
-	preempt_notifier_register(&lg->leaving);
+	preempt_notifier_register(&vcpu->leaving);
 	preempt_enable();
 #endif
-	while (!lg->dead) {
-		if (lg->halted) {
-			lg->stats[LGUEST_STAT_HALTS]++;
-			if (wait_event_interruptible(lg->wq,
-						     lg_interrupt_pending(lg))) {
+	while (!lg_must_stop(vcpu)) {
+		if (vcpu->halted) {
+			vcpu->stats[LGUEST_STAT_HALTS]++;
+			if (wait_event_interruptible(vcpu->wq,
+						     lg_interrupt_pending(vcpu) ||
+						     lg_must_stop(vcpu))) {
 				ret = -EINTR;
 				break;
 			}
-			lg->halted = false;
+			if (lg_must_stop(vcpu))
+				break;
+			vcpu->halted = false;
 		}
 		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
 		cond_resched();
-		lg_world_switch(lg);
-		ret = lg_handle_exit(lg, run);
+		if (!lg_world_switch(vcpu))
+			continue;
+		ret = lg_handle_exit(vcpu, run);
 		if (ret)
 			break;
 	}
 	/* Flushed before the notifier goes, with no preemption between. */
 	preempt_disable();
-	lg_leave_cpu(lg);
+	lg_leave_cpu(vcpu);
 #ifdef CONFIG_PREEMPT_NOTIFIERS
-	preempt_notifier_unregister(&lg->leaving);
+	preempt_notifier_unregister(&vcpu->leaving);
 #endif
 	preempt_enable();
 	if (unlikely(READ_ONCE(lg_flush_refused)))
 		pr_warn_once("lguest: the CPU refused the flush guest: our ASID is not flushed for KVM\n");
-	WRITE_ONCE(lg->task, NULL);
+	WRITE_ONCE(vcpu->task, NULL);
 	if (ret < 0)
 		return ret;
-	if (lg->dead) {
-		memset(run, 0, sizeof(*run));
-		run->exit_reason = LGUEST_EXIT_KILLED;
-		strscpy(run->reason, lg->kill_reason, sizeof(run->reason));
-	}
+	/* A kill outranks any exit; another CPU's reset waits for one. */
+	if (!ret || lg_dead(vcpu->lg))
+		lg_stopped(vcpu, run);
 	return 0;
 }

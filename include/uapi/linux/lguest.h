@@ -2,9 +2,10 @@
 /*H:005
  * /dev/lguest: the interface between lg.ko, which runs an x86-64 guest with
  * AMD SVM and nested paging, and the launcher, which loads the guest and
- * provides its devices.  One open file is one guest with one CPU.  This
- * header is the whole contract; the rest of the chapter is what lg.ko
- * does behind it.
+ * provides its devices.  One open file is one guest, with one CPU to
+ * begin with and up to LGUEST_MAX_VCPUS of them (LHREQ_CREATE_VCPU gives
+ * a file for each further CPU).  This header is the whole contract; the
+ * rest of the chapter is what lg.ko does behind it.
  *
  * The launcher maps the guest's RAM in its own address space and tells
  * lg.ko where (LHREQ_INITIALIZE); guest-physical address p is launcher
@@ -33,6 +34,30 @@
 /* Guest RAM limits lg.ko accepts. */
 #define LGUEST_MIN_MEM		(4ULL << 20)
 #define LGUEST_MAX_MEM		(3ULL << 30)	/* RAM ends below the MMIO hole */
+
+/*
+ * CPUs per guest.  CPU 0 exists from open(); LHREQ_CREATE_VCPU, on the
+ * guest's file, makes CPU @id (its argument, by value: 1 to
+ * LGUEST_MAX_VCPUS - 1) and returns a new file descriptor for it
+ * (close-on-exec).  EEXIST if that CPU exists, EINVAL if @id is out of
+ * range.  On a vCPU's file LHREQ_RUN, LHREQ_GETREGS, LHREQ_SETREGS and
+ * LHREQ_GETSTATS act on that CPU, and nothing else is accepted (ENOTTY);
+ * on the guest's file they act on CPU 0, except LHREQ_GETSTATS, which
+ * there counts for the whole guest (every CPU's counters added up, and
+ * those of the PIT timer and irqfds, which belong to no CPU).  Each CPU
+ * runs in the thread that calls LHREQ_RUN on it, at the same time as the
+ * others.  A new CPU needs LHREQ_SETREGS before its first RUN (EINVAL
+ * before).  Every file, guest or vCPU, keeps the guest alive: it goes
+ * with the last of them to be closed, in whatever order.  Interrupt lines
+ * (LHREQ_IRQ, irqfds, the PIT) reach CPU 0 only.
+ *
+ * The guest lives and dies as one: a kill on any CPU ends RUN on all of
+ * them with LGUEST_EXIT_KILLED and a reason that starts "cpu N: ", and a
+ * triple fault on any CPU ends RUN on every CPU with LGUEST_EXIT_RESET
+ * (on the others, with the faulting CPU's reason after "cpu N: "); each
+ * then needs LHREQ_SETREGS before it runs again.
+ */
+#define LGUEST_MAX_VCPUS	8
 
 /**
  * struct lguest_init - the guest's memory, for LHREQ_INITIALIZE
@@ -114,11 +139,13 @@ enum lguest_exit_reason {
  * @mmio:        LGUEST_EXIT_MMIO: guest-physical @addr, @len (1, 2, 4 or
  *               8), @is_write, @data (little-endian bytes); reads are
  *               completed like port reads.
- * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence;
+ * @reason:      LGUEST_EXIT_KILLED: why, as a NUL-terminated sentence
+ *               that starts with the CPU that was killed ("cpu 1: ...");
  *               LGUEST_EXIT_RESET: where the guest was when it shut
  *               down (its RIP and CR2, each with the guest-physical
  *               address its page tables give it, CR3 and the event it
- *               was delivering), also NUL-terminated.
+ *               was delivering), also NUL-terminated; on the guest's
+ *               other CPUs, the same after the faulting CPU's "cpu N: ".
  */
 struct lguest_run {
 	__u32 exit_reason;
@@ -279,5 +306,6 @@ struct lguest_info {
 #define LHREQ_IRQFD	_IOW(LGUEST_IOCTL_MAGIC, 0x06, struct lguest_irqfd)
 #define LHREQ_GETSTATS	_IOR(LGUEST_IOCTL_MAGIC, 0x07, struct lguest_stats)
 #define LHREQ_GETINFO	_IOR(LGUEST_IOCTL_MAGIC, 0x08, struct lguest_info)
+#define LHREQ_CREATE_VCPU _IO(LGUEST_IOCTL_MAGIC, 0x09)	/* arg: the CPU's id */
 
 #endif /* _UAPI_LINUX_LGUEST_H */
