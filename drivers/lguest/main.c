@@ -263,7 +263,6 @@ static long lguest_run_ioctl(struct lg_vcpu *vcpu, void __user *arg)
 		return -EINVAL;
 	if (copy_from_user(&run, arg, sizeof(run)))
 		return -EFAULT;
-	vcpu->stats[LGUEST_STAT_RUNS]++;
 	ret = lg_run(vcpu, &run);
 	if (ret)
 		return ret;

@@ -2018,12 +2018,13 @@ int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
 	int ret = 0;
 
+	if (vcpu->needs_regs && !lg_must_stop(vcpu))
+		return -EINVAL;
+	vcpu->stats[LGUEST_STAT_RUNS]++;
 	if (lg_must_stop(vcpu)) {
 		lg_stopped(vcpu, run);
 		return 0;
 	}
-	if (vcpu->needs_regs)
-		return -EINVAL;
 	lg_complete_pending(vcpu, run);
 	memset(run, 0, sizeof(*run));
 	vcpu->vmcb->control.nested_cr3 = __pa(vcpu->lg->npt_root);
