@@ -2,8 +2,9 @@
 /*
  * drivers/lguest/events.c against the checked kernel stand-ins of
  * kmock/kmock.h: the PIT's hrtimer when the guest reprograms the PIT on
- * one CPU while the timer fires on another, and the vCPU kick when the
- * thread in RUN exits at the worst moment.  The other CPU acts at a
+ * one CPU while the timer fires on another, the vCPU kick when the
+ * thread in RUN exits at the worst moment, and whom a line or a kill
+ * kicks when the guest has several CPUs.  The other CPU acts at a
  * preemption point the test picks (kmock_interleave()).
  */
 #include "kmock.h"
@@ -19,6 +20,18 @@ bool lg_gpa_is_ram(struct lguest *lg, u64 gpa)
 	return gpa < lg->mem_size;
 }
 
+/* CPU n of lg, as main.c makes one, as far as events.c looks. */
+static struct lg_vcpu *new_vcpu(struct lguest *lg, unsigned int n)
+{
+	struct lg_vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+	vcpu->lg = lg;
+	vcpu->id = n;
+	init_waitqueue_head(&vcpu->wq);
+	lg->vcpus[n] = vcpu;
+	return vcpu;
+}
+
 static struct lguest *new_guest(void)
 {
 	struct lguest *lg = calloc(1, sizeof(*lg));
@@ -29,12 +42,15 @@ static struct lguest *new_guest(void)
 	kmock_now_ns = T0;
 	current = NULL;
 	lg_events_init(lg);
+	new_vcpu(lg, 0);
 	return lg;
 }
 
 static void free_guest(struct lguest *lg)
 {
 	lg_events_release(lg);
+	for (unsigned int i = 0; i < LGUEST_MAX_VCPUS; i++)
+		free(lg->vcpus[i]);
 	free(lg);
 }
 
@@ -133,11 +149,11 @@ static void test_kick(void)
 	struct task_struct vcpu = { 0 }, launcher = { 0 };
 	struct lguest *lg = new_guest();
 
-	lg->task = &vcpu;
+	lg->vcpus[0]->task = &vcpu;
 	current = &launcher;
 	lg_set_irq(lg, 4, LGUEST_IRQ_PULSE);
 	CHECK_EQ(vcpu.kicks, 1);
-	CHECK_EQ(lg->wq.wakeups, 1);
+	CHECK_EQ(lg->vcpus[0]->wq.wakeups, 1);
 	current = &vcpu;
 	lg_set_irq(lg, 4, LGUEST_IRQ_PULSE);
 	CHECK_EQ(vcpu.kicks, 1);	/* the vCPU does not kick itself */
@@ -154,13 +170,13 @@ static void vcpu_thread_exits(void *arg)
 {
 	struct exit_race *r = arg;
 
-	WRITE_ONCE(r->lg->task, NULL);
+	WRITE_ONCE(r->lg->vcpus[0]->task, NULL);
 	kmock_task_exit(r->vcpu);
 }
 
 /*
  * An irqfd or LHREQ_IRQ on another thread raises a line while the vCPU
- * thread exits: the kicker has read lg->task when the thread goes.
+ * thread exits: the kicker has read the task when the thread goes.
  */
 static void test_kick_exit_race(void)
 {
@@ -169,7 +185,7 @@ static void test_kick_exit_race(void)
 	struct lguest *lg = new_guest();
 	struct exit_race r = { lg, vcpu };
 
-	lg->task = vcpu;
+	lg->vcpus[0]->task = vcpu;
 	current = &launcher;
 	kmock_interleave(KMOCK_AT_READ_ONCE, vcpu_thread_exits, &r);
 	lg_set_irq(lg, 4, LGUEST_IRQ_PULSE);
@@ -181,11 +197,51 @@ static void test_kick_exit_race(void)
 	free_guest(lg);
 }
 
+/*
+ * With three CPUs: a line is CPU 0's alone (the PIC's output), and a
+ * kill or reset (lg_kick_all()) kicks every CPU but the killer's own
+ * thread, and wakes every one, also one with no thread in RUN.
+ */
+static void test_kick_cpus(void)
+{
+	struct task_struct t0 = { 0 }, t1 = { 0 }, t2 = { 0 };
+	struct lguest *lg = new_guest();
+	struct lg_vcpu *v1 = new_vcpu(lg, 1), *v3 = new_vcpu(lg, 3);
+
+	lg->vcpus[0]->task = &t0;
+	v1->task = &t1;
+	current = &t2;
+	lg_set_irq(lg, 4, LGUEST_IRQ_PULSE);
+	tap_case("a line kicks and wakes CPU 0");
+	CHECK_EQ(t0.kicks, 1);
+	CHECK_EQ(lg->vcpus[0]->wq.wakeups, 1);
+	tap_case("and no other CPU");
+	CHECK_EQ(t1.kicks, 0);
+	CHECK_EQ(v1->wq.wakeups, 0);
+	CHECK_EQ(v3->wq.wakeups, 0);
+	CHECK(!lg_interrupt_pending(v1));
+	CHECK(lg_interrupt_pending(lg->vcpus[0]));
+
+	v3->task = &t2;		/* the killer, in RUN on CPU 3 */
+	lg_kick_all(lg);
+	tap_case("a kill kicks every other CPU's thread in RUN");
+	CHECK_EQ(t0.kicks, 2);
+	CHECK_EQ(t1.kicks, 1);
+	CHECK_EQ(t2.kicks, 0);
+	tap_case("and wakes every CPU that might sleep in HLT");
+	CHECK_EQ(lg->vcpus[0]->wq.wakeups, 2);
+	CHECK_EQ(v1->wq.wakeups, 1);
+	CHECK_EQ(v3->wq.wakeups, 1);
+	CHECK_EQ(kmock_violations, 0);
+	free_guest(lg);
+}
+
 const struct tap_test events_tests[] = {
 	{ "events: PIT expiry re-arms for the next period", test_pit_expiry },
 	{ "events: PIT reprogrammed while its timer fires", test_pit_rearm_race },
 	{ "events: PIT stopped while its timer fires", test_pit_stop_race },
 	{ "events: a raised line kicks the vCPU thread", test_kick },
 	{ "events: the vCPU thread exits while it is kicked", test_kick_exit_race },
+	{ "events: a line kicks CPU 0, a kill every CPU", test_kick_cpus },
 };
 const unsigned int events_test_count = ARRAY_SIZE(events_tests);

@@ -46,6 +46,12 @@ void kmock_preempt(enum kmock_site site);
 #define READ_ONCE(x) ({ __typeof__(x) __v = *(volatile __typeof__(x) *)&(x); \
 			kmock_preempt(KMOCK_AT_READ_ONCE); __v; })
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/* One thread runs at a time here: ordering is the interleaving's. */
+#define smp_mb()			__sync_synchronize()
+#define smp_load_acquire(p)		READ_ONCE(*(p))
+#define smp_store_release(p, v)		WRITE_ONCE(*(p), (v))
+
+typedef struct { int refs; } refcount_t;
 
 /* ---- memory, errors ------------------------------------------------------ */
 
