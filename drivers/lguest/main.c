@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -111,12 +112,15 @@ static int lguest_open(struct inode *inode, struct file *file)
  */
 static long lguest_create_vcpu(struct lguest *lg, unsigned long id)
 {
+	char name[24];
 	struct lg_vcpu *vcpu;
 	struct file *file;
 	int fd, ret;
 
 	if (id == 0 || id >= LGUEST_MAX_VCPUS)
 		return -EINVAL;
+	/* The launcher's number indexes an array: not even speculatively out. */
+	id = array_index_nospec(id, LGUEST_MAX_VCPUS);
 	mutex_lock(&lg->setup_lock);
 	ret = -EEXIST;
 	if (lg->vcpus[id])
@@ -132,8 +136,9 @@ static long lguest_create_vcpu(struct lguest *lg, unsigned long id)
 		ret = fd;
 		goto out_free;
 	}
-	file = anon_inode_getfile("lguest-vcpu", &lguest_vcpu_fops, vcpu,
-				  O_RDWR);
+	/* As /proc/PID/fd shows it: "anon_inode:lguest-vcpu:1". */
+	snprintf(name, sizeof(name), "lguest-vcpu:%lu", id);
+	file = anon_inode_getfile(name, &lguest_vcpu_fops, vcpu, O_RDWR);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto out_put_fd;

@@ -308,6 +308,7 @@ static void test_create(void)
 {
 	struct lguest_run run = { 0 };
 	struct lguest_irq irq = { .line = 4, .level = 1 };
+	char path[64], link[64] = "";
 	struct lguest_regs r;
 	int fd1, fd7, flags;
 	struct guest g;
@@ -326,6 +327,11 @@ static void test_create(void)
 	flags = fcntl(fd1, F_GETFD);
 	tap_ok(flags >= 0 && (flags & FD_CLOEXEC),
 	       "a vCPU's file is close-on-exec");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd1);
+	if (readlink(path, link, sizeof(link) - 1) < 0)
+		link[0] = '\0';
+	tap_ok(!strcmp(link, "anon_inode:lguest-vcpu:1"),
+	       "and says which CPU it is (%s)", link);
 	TAP_ERRNO(ioctl(g.fd, LHREQ_CREATE_VCPU, 1), EEXIST,
 		  "CREATE_VCPU 1 again: EEXIST");
 	fd7 = ioctl(g.fd, LHREQ_CREATE_VCPU, LGUEST_MAX_VCPUS - 1);
