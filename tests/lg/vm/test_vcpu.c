@@ -653,7 +653,7 @@ static void test_reset(void)
 	struct lguest_run run = { 0 };
 	struct lguest_regs r;
 	struct guest g;
-	int fd1;
+	int fd1, ret;
 
 	catch_usr1();
 	if (!guest_new(&g, GUEST_CODE_OF(v_idle)))
@@ -702,14 +702,14 @@ static void test_reset(void)
 		goto out_close;
 	}
 	memset(&run, 0, sizeof(run));
-	tap_ok(ioctl(fd1, LHREQ_RUN, &run) == 0 &&
-	       run.exit_reason == LGUEST_EXIT_HALT,
+	ret = ioctl(fd1, LHREQ_RUN, &run);
+	tap_ok(ret == 0 && run.exit_reason == LGUEST_EXIT_HALT,
 	       "after SETREGS CPU 1 runs again, with no second reset (exit %s)",
 	       guest_exit_name(run.exit_reason));
 	load_code(&g, VCPU_CODE(0), GUEST_CODE_OF(v_halt));
 	memset(&run, 0, sizeof(run));
-	tap_ok(ioctl(g.fd, LHREQ_RUN, &run) == 0 &&
-	       run.exit_reason == LGUEST_EXIT_HALT,
+	ret = ioctl(g.fd, LHREQ_RUN, &run);
+	tap_ok(ret == 0 && run.exit_reason == LGUEST_EXIT_HALT,
 	       "and so does CPU 0 (exit %s)", guest_exit_name(run.exit_reason));
 out_close:
 	close(fd1);
@@ -783,8 +783,8 @@ static void test_close_guest(void)
 	if (!exit_is_out(&v1, 'C'))
 		diag_exit("CPU 1", &v1);
 	memset(&v1.run, 0, sizeof(v1.run));
-	tap_ok(ioctl(fd1, LHREQ_RUN, &v1.run) == 0 &&
-	       v1.run.exit_reason == LGUEST_EXIT_HALT,
+	v1.ret = ioctl(fd1, LHREQ_RUN, &v1.run);
+	tap_ok(v1.ret == 0 && v1.run.exit_reason == LGUEST_EXIT_HALT,
 	       "and RUN on its file still works (exit %s)",
 	       guest_exit_name(v1.run.exit_reason));
 out:
@@ -838,7 +838,8 @@ static void test_owner(void)
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "in a child after fork(), RUN, GETREGS, SETREGS and GETSTATS on a vCPU's fd and CREATE_VCPU fail with EIO (failed checks: %#x)",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 0xff);
-	tap_ok(ioctl(fd1, LHREQ_RUN, &run) == 0 &&
+	status = ioctl(fd1, LHREQ_RUN, &run);
+	tap_ok(status == 0 &&
 	       run.exit_reason == LGUEST_EXIT_IO && run.io.data == g.regs.rbx,
 	       "the creator still runs CPU 1 (exit %s)",
 	       guest_exit_name(run.exit_reason));
