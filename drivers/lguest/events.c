@@ -63,15 +63,16 @@ struct lg_irqfd {
 
 /*H:305
  * Who is in RUN is the vCPU's task, set by that thread as it enters and
- * cleared as it leaves, and nothing here holds a reference to it.  The kicker runs
- * on another CPU, and between reading the pointer and kick_process() the
- * thread can leave RUN, return to the launcher and exit; if it was the
- * last user of its task_struct, that would be freed under us.  A task is
- * freed only an RCU grace period after it is reaped, and the thread
- * clears lg->task before it can even begin to exit, so reading the
- * pointer and kicking inside one RCU read-side section is enough: a task
- * we saw there lives until we are done with it.  (Kicking a task that has
- * left RUN meanwhile costs it one needless interrupt, nothing more.)
+ * cleared as it leaves, and nothing here holds a reference to it.  The
+ * kicker runs on another CPU, and between reading the pointer and
+ * kick_process() the thread can leave RUN, return to the launcher and
+ * exit; if it was the last user of its task_struct, that would be freed
+ * under us.  A task is freed only an RCU grace period after it is reaped,
+ * and the thread clears its vCPU's task before it can even begin to exit,
+ * so reading the pointer and kicking inside one RCU read-side section is
+ * enough: a task we saw there lives until we are done with it.  (Kicking a
+ * task that has left RUN meanwhile costs it one needless interrupt,
+ * nothing more.)
  */
 /*
  * A kick for a reason the vCPU reads with interrupts off just before it

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest's general registers in struct lguest's regs[], in the order
+ * The guest's general registers in struct lg_vcpu's regs[], in the order
  * the instruction encoding numbers them (so ModRM's register field is an
  * index).  Plain numbers, so that switch.S can use them too.
  */

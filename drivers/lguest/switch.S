@@ -10,7 +10,7 @@
 
 #include "lg_regs.h"
 
-/* A guest register's slot in struct lguest's regs[]. */
+/* A guest register's slot in struct lg_vcpu's regs[]. */
 #define REG(r)		(LG_##r * 8)
 
 /* Our three arguments, kept on the stack across VMRUN. */
@@ -26,7 +26,7 @@
  * the reverse.  Everything else is ours to move:
  *
  * - The other general registers.  We push the host's callee-saved ones,
- *   load the guest's from struct lguest, and store them back after the
+ *   load the guest's from struct lg_vcpu, and store them back after the
  *   exit.  RAX holds the VMCB's address for VMRUN; the guest's RAX and RSP
  *   live in the VMCB.
  *
