@@ -304,6 +304,78 @@ static bool stats_of(int fd, struct lguest_stats *st)
 
 /* ---- making CPUs ---------------------------------------------------------- */
 
+/*
+ * Two threads ask for the same CPU at once, for every CPU of 20 guests:
+ * one gets it, the other EEXIST.
+ */
+#define RACE_GUESTS	20
+
+struct create_race {
+	int guest_fd;
+	unsigned int id;
+	int *start;
+	int fd, err;
+};
+
+static void *create_thread(void *p)
+{
+	struct create_race *c = p;
+
+	while (!__atomic_load_n(c->start, __ATOMIC_ACQUIRE))
+		;
+	c->fd = ioctl(c->guest_fd, LHREQ_CREATE_VCPU, c->id);
+	c->err = errno;
+	return NULL;
+}
+
+/* Race for CPU id of the guest on fd: how many got a file (0 on error). */
+static int create_race_once(int fd, unsigned int id)
+{
+	struct create_race c[2];
+	int start = 0, made = 0, i;
+	pthread_t t[2];
+
+	for (i = 0; i < 2; i++) {
+		c[i] = (struct create_race){ fd, id, &start, -1, 0 };
+		if (pthread_create(&t[i], NULL, create_thread, &c[i])) {
+			__atomic_store_n(&start, 1, __ATOMIC_RELEASE);
+			if (i)
+				pthread_join(t[0], NULL);
+			return 0;
+		}
+	}
+	__atomic_store_n(&start, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		if (c[i].fd >= 0) {
+			made++;
+			close(c[i].fd);
+		} else if (c[i].err != EEXIST) {
+			return 0;
+		}
+	}
+	return made;
+}
+
+static void create_race(void)
+{
+	unsigned int n, id, races = 0, bad = 0;
+	struct guest g;
+
+	for (n = 0; n < RACE_GUESTS; n++) {
+		if (guest_open(&g)) {
+			tap_ok(false, "open a guest: %s", strerror(errno));
+			return;
+		}
+		for (id = 1; id < LGUEST_MAX_VCPUS; id++, races++)
+			bad += create_race_once(g.fd, id) != 1;
+		guest_destroy(&g);
+	}
+	tap_ok(!bad,
+	       "two threads CREATE_VCPU the same CPU at once: one gets a file, the other EEXIST (%u races, %u wrong)",
+	       races, bad);
+}
+
 static void test_create(void)
 {
 	struct lguest_run run = { 0 };
@@ -355,6 +427,7 @@ static void test_create(void)
 	close(fd1);
 	TAP_ERRNO(ioctl(g.fd, LHREQ_CREATE_VCPU, 1), EEXIST,
 		  "a closed vCPU's id stays taken: EEXIST");
+	create_race();
 	if (guest_run_expect(&g, &run, LGUEST_EXIT_HALT, "CPU 0 after its siblings' files closed"))
 		tap_ok(true, "CPU 0 runs on the guest's file as before");
 out:
