@@ -129,10 +129,14 @@ static u64 *lg_npt_next(struct lguest *lg, u64 *entry)
  * the same moment.  So building the table and pinning is done under one
  * mutex, mem_lock (pinning may sleep), and the one that comes second
  * finds the page there (EEXIST, which svm.c then enters the guest again
- * for, H:475).  Other CPUs' hardware walks read the table meanwhile,
- * without any lock: an entry is written whole, and only once its page
- * is ready.  Nothing is ever unmapped while the guest lives, so nothing
- * needs flushing from other CPUs' TLBs.
+ * for, H:475).  A CPU waiting for the mutex waits interruptibly: the one
+ * holding it may be a while (pinning allocates, reclaims, or moves a page
+ * out of ZONE_MOVABLE first), and a signal still ends the other CPUs' RUN
+ * with EINTR, the fault coming again on the next RUN.  Other CPUs'
+ * hardware walks read the table meanwhile, without any lock: an entry
+ * is written whole, and only once its page is ready.  Nothing is ever
+ * unmapped while the guest lives, so nothing needs flushing from other
+ * CPUs' TLBs.
  */
 static int lg_map_guest_page_locked(struct lguest *lg, u64 gpa)
 {
@@ -163,7 +167,8 @@ int lg_map_guest_page(struct lguest *lg, u64 gpa)
 {
 	int ret;
 
-	mutex_lock(&lg->mem_lock);
+	if (mutex_lock_interruptible(&lg->mem_lock))
+		return -EINTR;
 	ret = lg_map_guest_page_locked(lg, gpa);
 	mutex_unlock(&lg->mem_lock);
 	return ret;

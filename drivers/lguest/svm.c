@@ -1719,8 +1719,8 @@ static int lg_handle_npf(struct lg_vcpu *vcpu, struct lguest_run *run)
 	if (err == -EEXIST)
 		lg_kill(vcpu, "nested page fault at mapped RAM %#llx (error %#llx)",
 			gpa, vcpu->vmcb->control.exit_info_1);
-	else if (err == -ENOMEM)
-		return -ENOMEM;
+	else if (err == -ENOMEM || err == -EINTR)
+		return err;	/* RUN fails; the fault comes again after */
 	else if (err)
 		lg_kill(vcpu, "guest RAM at %#llx is not backed by the launcher (%d)",
 			gpa, err);
