@@ -67,10 +67,10 @@ struct lg_fxsave {
  * faults fill (H:225).  events_lock is a mutex again, because binding an
  * eventfd may sleep.  lock is a spinlock taken with interrupts off,
  * because interrupt lines are raised from the PIT's hrtimer and from
- * eventfd wakeups as well as from other threads (H:300); it also orders a
- * kill and a reset against each other (H:040, H:045).  They nest in one
- * order only: run_lock, then mem_lock or events_lock (never both), then
- * lock; setup_lock holds no other.
+ * eventfd wakeups as well as from other threads (H:300); it also keeps
+ * the kill and reset reasons whole when two CPUs write them at once
+ * (H:040, H:045).  They nest in one order only: run_lock, then mem_lock
+ * or events_lock (never both), then lock; setup_lock holds none of them.
  */
 struct lg_vcpu {
 	struct lguest *lg;
