@@ -32,6 +32,7 @@
 #define CPUID_1_ECX_OSXSAVE		(1U << 27)
 #define CPUID_1_EDX_HTT			(1U << 28)
 #define CPUID_80000001_ECX_TOPOEXT	(1U << 22)
+#define CPUID_80000007_EDX_INVTSC	(1U << 8)
 #define KVM_TSS_ADDRESS			0xfffbd000UL
 #define X86_EFLAGS_IF			(1ULL << 9)
 
@@ -62,8 +63,10 @@ static struct cpu_kvm *to_kvm(struct cpu *cpu)
 
 /*L:310
  * KVM_GET_SUPPORTED_CPUID tells us what the host can offer; we hand almost
- * all of it to the guest, but take away the APIC (and x2APIC) bits of a
- * single-CPU guest.  A Linux that finds no APIC in CPUID stays in "PIC
+ * all of it to the guest, with the invariant TSC bit whether or not the
+ * host shows it (KVM runs the guest's TSC from the host's, which keeps
+ * one rate on every CPU KVM runs on; H:442 says why a guest needs to
+ * know), but take away the APIC (and x2APIC) bits of a single-CPU guest.  A Linux that finds no APIC in CPUID stays in "PIC
  * mode" and takes its timer interrupt on IRQ 0 of the 8259, which is the
  * platform we promise.  A guest with several CPUs keeps its APICs, and
  * each CPU learns its own APIC ID from CPUID as on hardware: they are one
@@ -119,6 +122,9 @@ static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
 				e->ecx &= ~CPUID_1_ECX_X2APIC;
 			}
 		}
+		/* The invariant TSC, as lg.ko says it too (H:442). */
+		if (e->function == 0x80000007)
+			e->edx |= CPUID_80000007_EDX_INVTSC;
 		if (nr_cpus > 1)
 			kvm_cpuid_topology(e, index, nr_cpus);
 	}

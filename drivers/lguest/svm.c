@@ -1074,7 +1074,7 @@ static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 		*a = 0;
 		*b = 0;
 		*c = 0;
-		*d &= BIT(8);			/* invariant TSC */
+		*d = BIT(8);			/* invariant TSC (H:442) */
 		break;
 	case 0x80000008:
 		*b = 0;
@@ -1213,12 +1213,18 @@ static u64 *lg_msr_slot(struct lg_vcpu *vcpu, u32 msr)
  * more than a few hundred microseconds, drops the TSC for good: "TSC
  * found unstable after boot".  Under emulation, and on a busy host, it is
  * the ticks that are late, not the TSC.  Linux 6.1 turns that watchdog
- * off when the CPU says its TSC is invariant (CPUID 0x80000007, which we
- * pass on from the host: the guest's TSC is the host's plus an offset)
+ * off when the CPU says its TSC is invariant (CPUID 0x80000007 EDX bit 8)
  * and has TSC_ADJUST, the MSR through which any write to the TSC would
- * show (Intel's design; AMD CPUs have it since Zen 4).  So we offer
- * TSC_ADJUST ourselves: it holds how far the guest moved its TSC, and a
- * write moves it, through the VMCB's TSC offset.
+ * show (Intel's design; AMD CPUs have it since Zen 4).  A guest with
+ * several CPUs needs the first bit even more: without it, Linux on AMD
+ * takes the TSCs of more than one CPU for unsynchronized at boot.
+ *
+ * Both are ours to say.  The guest's TSC is the host's plus an offset,
+ * and every CPU we run on (SVM with nested paging: family 10h and later)
+ * has a TSC that keeps one rate in every P- and C-state; a hypervisor
+ * under us may hide that bit (QEMU's TCG does) without changing the
+ * TSC it gives.  TSC_ADJUST holds how far the guest moved its TSC, and
+ * a write moves it, through the VMCB's TSC offset.
  *
  * On an AMD CPU with an invariant TSC, Linux also reads HWCR to see that
  * the TSC counts at the P0 frequency (TscFreqSel, bit 24), or it warns of

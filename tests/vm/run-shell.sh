@@ -32,7 +32,7 @@ echo "any time."
 vm_qemu_choose || { echo "run: no QEMU for the test VM (VM_QEMU=qemu-system-x86_64 runs Debian's own)" >&2; exit 1; }
 vm_qemu_note
 exec "$vm_qemu" -M q35 -accel "$vm_accel" \
-	-cpu EPYC,+invtsc -m "${VM_MEMORY:-1G}" \
+	-cpu EPYC -m "${VM_MEMORY:-1G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
 	-append "console=ttyS0 panic=-1 quiet no_timer_check lguest.mode=${VM_MODE:-demo} lguest.kver=$kver ${VM_APPEND:-}"

@@ -33,7 +33,7 @@
 # with a thread per CPU on the patched QEMU and one thread for all CPUs on
 # any other, or VM_DEFAULT_ACCEL if set; tests/vm/qemu/choose.sh says
 # why), VM_CPU (default: the suite's
-# "# lguest-cpu: MODEL" line, else EPYC,+invtsc), VM_QUIET=1 (print only TAP and
+# "# lguest-cpu: MODEL" line, else EPYC), VM_QUIET=1 (print only TAP and
 # comment lines of the result stream).
 set -uo pipefail
 
@@ -81,11 +81,7 @@ timeout_s=${timeout_s:-600}
 # "# lguest-cpu: MODEL" in a suite picks another QEMU CPU model (e.g.
 # EPYC,-svm to see how our modules behave without SVM); VM_CPU overrides.
 cpu=${VM_CPU:-$(sed -n 's/^# lguest-cpu: *\([^ ]*\).*/\1/p' "$script" | head -1)}
-# The default, EPYC with the invariant TSC (CPUID 0x80000007 EDX bit 8,
-# which our QEMU lets TCG offer: patch 0009): KVM passes the bit on to its
-# guests only if its host has it, and a guest Linux on AMD with more than
-# one CPU and no invariant TSC takes its TSCs for unsynchronized.
-cpu=${cpu:-EPYC,+invtsc}
+cpu=${cpu:-EPYC}
 memory=${VM_MEMORY:-1G}
 smp=${VM_SMP:-$(nproc)}
 # The QEMU and its accelerator (tests/vm/qemu/choose.sh).

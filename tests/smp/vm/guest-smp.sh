@@ -16,6 +16,10 @@
 
 SAY_AS=smp-test
 ncpus=$(nproc)
+# The kernel's console messages (a CPU coming up, SysRq's backtraces)
+# would land in the middle of our lines: keep them in the log, and say the
+# bad ones at the end.
+dmesg -n 1
 
 # The per-CPU columns of /proc/interrupts line $1 ("LOC:", "TLB:", "0:").
 irq_counts() {
@@ -84,4 +88,7 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
 fi
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+dmesg | grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable' | while read -r line; do
+	say "kernel $line"
+done
 say "done"

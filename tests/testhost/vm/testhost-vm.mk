@@ -6,7 +6,7 @@
 #
 #   testhost        kvm_amd's EVENTINJ path (0002), with one thread or many
 #                   (tests/testhost/vm/testhost.sh, through test_kvm of
-#                   tests/lg/vm/); the invariant TSC TCG offers (0009)
+#                   tests/lg/vm/)
 #   testhost-mttcg  lg.ko guests, always with -accel tcg,thread=multi: a
 #                   thread per CPU (0001), an interrupt cut short (0003),
 #                   DR7 at the world switch (0004), a watchpoint hit by an
