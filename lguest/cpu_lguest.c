@@ -260,7 +260,7 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
 	if (!lg)
 		die("out of memory");
 	if (nr_cpus > 1) {
-		fprintf(stderr, "lguest: --cpus=%u: lg.ko runs single-CPU guests so far (--hv=kvm runs SMP guests)\n",
+		fprintf(stderr, "lguest: --cpus=%u: lg.ko has no local APIC yet to start a second CPU with (--hv=kvm runs SMP guests)\n",
 			nr_cpus);
 		return NULL;
 	}
