@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -391,4 +393,35 @@ long long host_watch_count(int fd)
 	if (read(fd, &v, sizeof(v)) != sizeof(v))
 		return -1;
 	return (long long)v;
+}
+
+/*
+ * Pages pinned system-wide (FOLL_PIN), from /proc/vmstat.  The counters
+ * are per-CPU and batched, so fold them first (stat_refresh), and read
+ * both from one snapshot.
+ */
+long pinned_now(void)
+{
+	long acquired = -1, released = -1;
+	char line[128];
+	FILE *f;
+	int fd;
+
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			tap_diag("stat_refresh: %s", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "nr_foll_pin_acquired ", 21))
+			acquired = atol(line + 21);
+		if (!strncmp(line, "nr_foll_pin_released ", 21))
+			released = atol(line + 21);
+	}
+	fclose(f);
+	return acquired - released;
 }

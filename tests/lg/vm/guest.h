@@ -94,4 +94,10 @@ int host_watchpoint(const volatile void *addr);
 /* How many writes it has counted, or -1. */
 long long host_watch_count(int fd);
 
+/*
+ * Pages pinned system-wide (FOLL_PIN) now, from /proc/vmstat: what a
+ * guest left pinned shows as a difference.
+ */
+long pinned_now(void);
+
 #endif /* LGUEST_TEST_GUEST_H */

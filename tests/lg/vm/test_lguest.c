@@ -1081,37 +1081,6 @@ static void test_stats(void)
 	guest_destroy(&g);
 }
 
-/*
- * Pages pinned system-wide (FOLL_PIN), from /proc/vmstat.  The counters
- * are per-CPU and batched, so fold them first (stat_refresh), and read
- * both from one snapshot.
- */
-static long pinned_now(void)
-{
-	long acquired = -1, released = -1;
-	char line[128];
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			tap_diag("stat_refresh: %s", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "nr_foll_pin_acquired ", 21))
-			acquired = atol(line + 21);
-		if (!strncmp(line, "nr_foll_pin_released ", 21))
-			released = atol(line + 21);
-	}
-	fclose(f);
-	return acquired - released;
-}
-
 /* A child runs a guest that touches all its RAM; we SIGKILL it mid-run. */
 static void test_sigkill(void)
 {

@@ -792,32 +792,6 @@ out:
 
 /* ---- lifetime and ownership ----------------------------------------------- */
 
-static long pinned_now(void)
-{
-	long acquired = -1, released = -1;
-	char line[128];
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			tap_diag("stat_refresh: %s", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "nr_foll_pin_acquired ", 21))
-			acquired = atol(line + 21);
-		if (!strncmp(line, "nr_foll_pin_released ", 21))
-			released = atol(line + 21);
-	}
-	fclose(f);
-	return acquired - released;
-}
-
 /*
  * The guest's file is closed while CPU 1 runs in another thread: CPU 1
  * goes on (faulting in fresh pages, so using the guest's memory and
