@@ -28,6 +28,7 @@
 #define APICBASE_ENABLE			(1ULL << 11)
 #define CPUID_1_EDX_APIC		(1U << 9)
 #define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
 #define CPUID_1_ECX_XSAVE		(1U << 26)
 #define CPUID_1_ECX_OSXSAVE		(1U << 27)
 #define CPUID_1_EDX_HTT			(1U << 28)
@@ -95,9 +96,24 @@ static void kvm_cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned int index,
 	}
 }
 
+/*
+ * The TSC-deadline mode of the local APIC timer: KVM emulates it with its
+ * in-kernel APIC but leaves it to us to say so.  A guest that has it never
+ * calibrates its APIC timer against the PIT, and that calibration, done
+ * under emulation on a busy host, fails its own check now and then:
+ * "APIC timer disabled due to verification failure", and CPU 0 then
+ * ticks from the PIT while the others get the PIT's ticks by IPI.
+ */
+static bool kvm_has_tsc_deadline(struct cpu_kvm *k)
+{
+	return ioctl(k->kvm_fd, KVM_CHECK_EXTENSION,
+		     KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+}
+
 static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
 {
 	unsigned int n = 64, i, nr_cpus = k->cpu.nr_cpus;
+	bool deadline = nr_cpus > 1 && kvm_has_tsc_deadline(k);
 	struct kvm_cpuid2 *cpuid;
 
 	for (;;) {
@@ -117,6 +133,8 @@ static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
 
 		if (e->function == 1) {
 			e->ecx &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+			if (deadline)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 			if (nr_cpus == 1) {
 				e->edx &= ~CPUID_1_EDX_APIC;
 				e->ecx &= ~CPUID_1_ECX_X2APIC;

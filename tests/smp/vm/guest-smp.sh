@@ -88,7 +88,8 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
 fi
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-dmesg | grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable' | while read -r line; do
+dmesg | grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable|verification failure' |
+while read -r line; do
 	say "kernel $line"
 done
 say "done"

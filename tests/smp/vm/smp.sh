@@ -49,7 +49,7 @@ smp_guest() {
 said() { test "$(probe $1 "$2")" = "$3"; }
 
 no_warnings() {
-	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable' "$@" | head -3)
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable|verification failure' "$@" | head -3)
 	[ -z "$warnings" ] && return 0
 	echo "$warnings" | sed 's/^/#   /'
 	return 1
