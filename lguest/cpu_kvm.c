@@ -110,7 +110,11 @@ static bool kvm_has_tsc_deadline(struct cpu_kvm *k)
 		     KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 }
 
-static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
+/*
+ * The guest's CPUID, machine-wide part: asked of KVM once (the list grows
+ * until it fits), then what every vCPU shares.
+ */
+static struct kvm_cpuid2 *kvm_guest_cpuid(struct cpu_kvm *k)
 {
 	unsigned int n = 64, i, nr_cpus = k->cpu.nr_cpus;
 	bool deadline = nr_cpus > 1 && kvm_has_tsc_deadline(k);
@@ -143,9 +147,23 @@ static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index)
 		/* The invariant TSC, as lg.ko says it too (H:442). */
 		if (e->function == 0x80000007)
 			e->edx |= CPUID_80000007_EDX_INVTSC;
-		if (nr_cpus > 1)
-			kvm_cpuid_topology(e, index, nr_cpus);
 	}
+	return cpuid;
+}
+
+/* One vCPU's CPUID: the shared part, with its own APIC ID. */
+static void kvm_setup_cpuid(struct cpu_kvm *k, unsigned int index,
+			    const struct kvm_cpuid2 *shared)
+{
+	size_t size = sizeof(*shared) + shared->nent * sizeof(shared->entries[0]);
+	struct kvm_cpuid2 *cpuid = malloc(size);
+	unsigned int i;
+
+	if (!cpuid)
+		die("out of memory");
+	memcpy(cpuid, shared, size);
+	for (i = 0; k->cpu.nr_cpus > 1 && i < cpuid->nent; i++)
+		kvm_cpuid_topology(&cpuid->entries[i], index, k->cpu.nr_cpus);
 	if (ioctl(k->vcpu[index].fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("KVM_SET_CPUID2: %m");
 	free(cpuid);
@@ -516,7 +534,7 @@ static int kvm_vm_ioctl(struct cpu_kvm *k, unsigned long req, void *arg,
  * start-up IPIs the guest's boot CPU sends them (L:445).
  */
 static int kvm_create_vcpu(struct cpu_kvm *k, unsigned int index,
-			   int run_size)
+			   int run_size, const struct kvm_cpuid2 *cpuid)
 {
 	struct kvm_vcpu_state *v = &k->vcpu[index];
 
@@ -531,7 +549,7 @@ static int kvm_create_vcpu(struct cpu_kvm *k, unsigned int index,
 		fprintf(stderr, "lguest: cannot map kvm_run: %m\n");
 		return -1;
 	}
-	kvm_setup_cpuid(k, index);
+	kvm_setup_cpuid(k, index, cpuid);
 	if (k->cpu.nr_cpus == 1)
 		kvm_disable_apic(k, index);
 	return 0;
@@ -546,6 +564,7 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
 	};
 	struct kvm_pit_config pit = { .flags = 0 };
 	struct cpu_kvm *k = calloc(1, sizeof(*k));
+	struct kvm_cpuid2 *cpuid;
 	unsigned int i;
 	int run_size;
 
@@ -578,9 +597,14 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
 		fprintf(stderr, "lguest: KVM_GET_VCPU_MMAP_SIZE: %m\n");
 		return NULL;
 	}
-	for (i = 0; i < nr_cpus; i++)
-		if (kvm_create_vcpu(k, i, run_size))
+	cpuid = kvm_guest_cpuid(k);
+	for (i = 0; i < nr_cpus; i++) {
+		if (kvm_create_vcpu(k, i, run_size, cpuid)) {
+			free(cpuid);
 			return NULL;
+		}
+	}
+	free(cpuid);
 	kvm_start_halt_watch();
 	if (verbose_on && nr_cpus == 1)
 		fprintf(stderr, "lguest: kvm: VM with %llu MiB, in-kernel PIC and PIT, no local APIC\n",

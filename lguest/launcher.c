@@ -349,12 +349,12 @@ void cpu_print_state(FILE *out, const struct cpu *cpu, unsigned int index,
 
 static volatile sig_atomic_t state_generation;
 static pthread_t vcpu_threads[CPU_MAX];
-static unsigned int nr_vcpu_threads;
+static volatile sig_atomic_t nr_vcpu_threads;
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void state_signal(int sig)
 {
-	unsigned int i;
+	sig_atomic_t i;
 
 	(void)sig;
 	state_generation++;
