@@ -7,11 +7,12 @@
 #
 #   make vm-suite SUITE=smp
 #
-# Not yet in `make check`: on --hv=kvm under the test VM, two faults show
-# in some runs and are not understood yet (issue 12's notes): a guest's
+# Not yet in `make check`: on --hv=kvm under the test VM, a fault shows
+# in some runs and is not understood yet (issue 12's notes): a guest's
 # console output loses bytes now and then with two CPUs (a line cut
-# short, or missing), and CPU 0's local APIC timer stops about 0.1 s after
-# it starts (LOC stays at 27).  Every check passes in the other runs.
+# short, or missing).  Every check passes in the other runs.  (CPU 0's
+# local APIC timer, which Linux's calibration check used to disable now
+# and then, is fixed: SMP guests get the TSC-deadline timer, L:310.)
 
 GUEST_TOOLS += $(BUILD)/vm/bin/tlbstress
 $(BUILD)/vm/bin/tlbstress: $(BUILD)/vm/bin/%: tests/smp/vm/%.c
