@@ -2,9 +2,10 @@
 /*L:350
  * The lguest backend: the same job as cpu_kvm.c, over our own /dev/lguest
  * (include/uapi/linux/lguest.h).  It is shorter because lg.ko was built
- * for exactly this platform: the PIC and PIT are always there, there is
- * no APIC to switch off, and a guest that halts with interrupts off comes
- * back to us as LGUEST_EXIT_HALT instead of sleeping forever.
+ * for exactly this platform: the PIC and PIT are always there, the APICs
+ * only when asked for (so a one-CPU guest has none to switch off), and a
+ * guest that halts with interrupts off comes back to us as
+ * LGUEST_EXIT_HALT instead of sleeping forever.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +19,15 @@
 #include "launcher.h"
 #include "lguest_stats.h"
 
+/*
+ * fd is the guest's file, which is also CPU 0's; vcpu_fd[i] is CPU i's
+ * (vcpu_fd[0] == fd).  Each CPU's thread has its own run structure.
+ */
 struct cpu_lguest {
 	struct cpu cpu;
 	int fd;
-	struct lguest_run run;
+	int vcpu_fd[CPU_MAX];
+	struct lguest_run run[CPU_MAX];
 };
 
 static struct cpu_lguest *to_lguest(struct cpu *cpu)
@@ -51,7 +57,6 @@ static int lguest_set_boot_regs(struct cpu *cpu, unsigned int index,
 {
 	struct lguest_regs regs;
 
-	(void)index;		/* always 0: one CPU (L:370) */
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = r->rip;
 	regs.rsi = r->rsi;
@@ -68,23 +73,22 @@ static int lguest_set_boot_regs(struct cpu *cpu, unsigned int index,
 	lguest_segment_from(&regs.ldtr, &r->ldtr);
 	regs.gdt.base = r->gdt_base;
 	regs.gdt.limit = r->gdt_limit;
-	return ioctl(to_lguest(cpu)->fd, LHREQ_SETREGS, &regs);
+	return ioctl(to_lguest(cpu)->vcpu_fd[index], LHREQ_SETREGS, &regs);
 }
 
 static int lguest_run_cpu(struct cpu *cpu, unsigned int index,
 			  struct cpu_exit *exit)
 {
 	struct cpu_lguest *lg = to_lguest(cpu);
-	struct lguest_run *run = &lg->run;
+	struct lguest_run *run = &lg->run[index];
 
-	(void)index;
 	/* A read's value goes back in the same structure RUN filled. */
 	if (run->exit_reason == LGUEST_EXIT_IO && !run->io.is_write)
 		run->io.data = exit->io.data;
 	if (run->exit_reason == LGUEST_EXIT_MMIO && !run->mmio.is_write)
 		memcpy(run->mmio.data, exit->mmio.data, sizeof(run->mmio.data));
 
-	if (ioctl(lg->fd, LHREQ_RUN, run) < 0) {
+	if (ioctl(lg->vcpu_fd[index], LHREQ_RUN, run) < 0) {
 		run->exit_reason = LGUEST_EXIT_NONE;
 		if (errno != EINTR)
 			return -1;
@@ -184,7 +188,7 @@ static void lguest_print_state(struct cpu *cpu, unsigned int index,
 {
 	struct lguest_regs r;
 
-	if (ioctl(to_lguest(cpu)->fd, LHREQ_GETREGS, &r) < 0) {
+	if (ioctl(to_lguest(cpu)->vcpu_fd[index], LHREQ_GETREGS, &r) < 0) {
 		fprintf(out, "lguest: LHREQ_GETREGS: %m\n");
 		return;
 	}
@@ -218,7 +222,10 @@ static const struct cpu_ops lguest_ops = {
  * One open of /dev/lguest is one guest.  LHREQ_INITIALIZE tells lg.ko
  * where in our address space the guest's RAM lives; from then on lg.ko
  * builds its nested page tables from our page tables, so a page the
- * guest touches is whatever page our mapping has there.
+ * guest touches is whatever page our mapping has there.  A guest with
+ * several CPUs asks for APICs in the same call, and gets a file for each
+ * CPU after the first (H:036); those CPUs wait in lg.ko for the guest's
+ * start-up IPIs (H:830), so we never set their registers.
  */
 
 /*L:375
@@ -255,29 +262,43 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
 	struct lguest_init init = {
 		.mem_base = (uintptr_t)mem->base,
 		.mem_size = mem->size,
+		.flags = nr_cpus > 1 ? LGUEST_INIT_APIC : 0,
+		.cpus = nr_cpus > 1 ? nr_cpus : 0,
 	};
+	unsigned int i;
 
 	if (!lg)
 		die("out of memory");
-	if (nr_cpus > 1) {
-		fprintf(stderr, "lguest: --cpus=%u: lg.ko has no local APIC yet to start a second CPU with (--hv=kvm runs SMP guests)\n",
-			nr_cpus);
-		return NULL;
-	}
 	lg->fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
 	if (lg->fd < 0) {
 		fprintf(stderr, "lguest: cannot open /dev/lguest: %m (is lg.ko loaded? --hv=kvm uses /dev/kvm instead)\n");
 		return NULL;
 	}
 	if (ioctl(lg->fd, LHREQ_INITIALIZE, &init) < 0) {
-		lguest_init_failed(mem->size);
+		if (errno == EINVAL && init.flags)
+			fprintf(stderr, "lguest: --cpus=%u: this lg.ko has no APICs for a guest with several CPUs (an older build?)\n",
+				nr_cpus);
+		else
+			lguest_init_failed(mem->size);
 		return NULL;
+	}
+	lg->vcpu_fd[0] = lg->fd;
+	for (i = 1; i < nr_cpus; i++) {
+		lg->vcpu_fd[i] = ioctl(lg->fd, LHREQ_CREATE_VCPU, i);
+		if (lg->vcpu_fd[i] < 0) {
+			fprintf(stderr, "lguest: LHREQ_CREATE_VCPU for CPU %u: %m\n",
+				i);
+			return NULL;
+		}
 	}
 	lg->cpu.ops = &lguest_ops;
 	lg->cpu.mem = mem;
-	lg->cpu.nr_cpus = 1;
-	if (verbose_on)
-		fprintf(stderr, "lguest: lg.ko guest with %llu MiB\n",
+	lg->cpu.nr_cpus = nr_cpus;
+	if (verbose_on && nr_cpus == 1)
+		fprintf(stderr, "lguest: lg.ko guest with %llu MiB, PIC and PIT in lg.ko, no local APIC\n",
 			(unsigned long long)(mem->size >> 20));
+	else if (verbose_on)
+		fprintf(stderr, "lguest: lg.ko guest with %llu MiB and %u CPUs, in-kernel local APICs, I/O APIC, PIC and PIT\n",
+			(unsigned long long)(mem->size >> 20), nr_cpus);
 	return &lg->cpu;
 }

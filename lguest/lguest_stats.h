@@ -34,6 +34,11 @@ static const char *const lguest_stat_names[] = {
 	[LGUEST_STAT_EXIT_CR4] = "cr4",
 	[LGUEST_STAT_ASID_FLUSH] = "asid-flush",
 	[LGUEST_STAT_IBPB] = "ibpb",
+	[LGUEST_STAT_EXIT_APIC] = "apic",
+	[LGUEST_STAT_IPIS] = "ipis",
+	[LGUEST_STAT_APIC_TIMER] = "apic-timer",
+	[LGUEST_STAT_NMIS_INJECTED] = "nmis",
+	[LGUEST_STAT_EXIT_IRET] = "iret",
 };
 
 #define LGUEST_STAT_NAMES \

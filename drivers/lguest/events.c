@@ -48,17 +48,20 @@ struct lg_irqfd {
 };
 
 /*H:300
- * Interrupts.  The guest has no local APIC: its interrupts come from the
- * pair of 8259 PICs we emulate (pic.c).  Anyone may raise a line: the
- * launcher with LHREQ_IRQ from any thread, an irqfd from whatever context
- * signals its eventfd, and our own PIT timer from hard interrupt context.
- * So the PIC lives under a spinlock taken with interrupts off, and after
- * changing a line we wake the vCPU if it sleeps in HLT, and kick it if it
- * is running the guest on another CPU: kick_process() sends that CPU an
- * interrupt, which makes it leave the guest (#VMEXIT(INTR)), and on its way
- * back in svm.c sees the new request.  The PIC's output is wired to the
- * guest's first CPU, vCPU 0, and only that one is woken and kicked; the
- * others take no interrupts until they have local APICs.
+ * Interrupts.  A guest's interrupts come from the pair of 8259 PICs we
+ * emulate (pic.c) and, in a guest with APICs, from the I/O APIC and the
+ * local APICs too (H:800).  Anyone may raise a line: the launcher with
+ * LHREQ_IRQ from any thread, an irqfd from whatever context signals its
+ * eventfd, and our own PIT timer from hard interrupt context.  So the
+ * controllers live under a spinlock taken with interrupts off, and after
+ * changing a line we wake each vCPU it reached if it sleeps in HLT, and
+ * kick it if it is running the guest on another CPU: kick_process()
+ * sends that CPU an interrupt, which makes it leave the guest
+ * (#VMEXIT(INTR)), and on its way back in svm.c sees the new request.
+ * A line goes to the PIC input of its number and, with APICs, to the I/O
+ * APIC pin of its number as well, as on a PC.  The PIC's output is wired
+ * to the guest's first CPU, vCPU 0 (through its APIC's LINT0 when it has
+ * one, H:810), and only that one is woken and kicked for it.
  */
 
 /*H:305
@@ -111,37 +114,64 @@ void lg_kick_all(struct lguest *lg)
 	}
 }
 
-/* The PIC's output is CPU 0's alone (H:036). */
-static void lg_kick(struct lguest *lg)
+/* Kick the vCPUs whose bits are set, with lg->lock dropped. */
+void lg_kick_mask(struct lguest *lg, u32 kick)
 {
-	lg_vcpu_kick(lg->vcpus[0]);
+	struct lg_vcpu *vcpu;
+	unsigned int i;
+
+	while (kick) {
+		i = __ffs(kick);
+		kick &= kick - 1;
+		/* Pairs with the release in lguest_create_vcpu(). */
+		vcpu = smp_load_acquire(&lg->vcpus[i]);
+		if (vcpu)
+			lg_vcpu_kick(vcpu);
+	}
+}
+
+/* Under lock: move a line, and note in *kick who must look. */
+void lg_line_locked(struct lguest *lg, unsigned int line, unsigned int level,
+		    u32 *kick)
+{
+	lockdep_assert_held(&lg->lock);
+	if (level == LGUEST_IRQ_PULSE) {
+		lg_pic_set_line(&lg->pic, line, 1);
+		lg_pic_set_line(&lg->pic, line, 0);
+		lg_ioapic_line_locked(lg, line, 1, kick);
+		lg_ioapic_line_locked(lg, line, 0, kick);
+	} else {
+		lg_pic_set_line(&lg->pic, line, level);
+		lg_ioapic_line_locked(lg, line, level, kick);
+	}
+	/* The PIC's output is CPU 0's alone (H:036). */
+	if (lg_pic_reaches(lg->vcpus[0]))
+		*kick |= BIT(0);
 }
 
 void lg_set_irq(struct lguest *lg, unsigned int line, unsigned int level)
 {
 	unsigned long flags;
+	u32 kick = 0;
 
 	spin_lock_irqsave(&lg->lock, flags);
-	if (level == LGUEST_IRQ_PULSE) {
-		lg_pic_set_line(&lg->pic, line, 1);
-		lg_pic_set_line(&lg->pic, line, 0);
-	} else {
-		lg_pic_set_line(&lg->pic, line, level);
-	}
+	lg_line_locked(lg, line, level, &kick);
 	spin_unlock_irqrestore(&lg->lock, flags);
-	lg_kick(lg);
+	lg_kick_mask(lg, kick);
 }
 
+/* Is a maskable interrupt waiting for this vCPU (PIC, or its APIC)? */
 bool lg_interrupt_pending(struct lg_vcpu *vcpu)
 {
 	struct lguest *lg = vcpu->lg;
 	unsigned long flags;
 	bool pending;
 
-	if (vcpu->id != 0)
+	if (vcpu->id != 0 && !READ_ONCE(lg->apics))
 		return false;
 	spin_lock_irqsave(&lg->lock, flags);
-	pending = lg_pic_has_interrupt(&lg->pic);
+	pending = (lg_pic_reaches(vcpu) && lg_pic_has_interrupt(&lg->pic)) ||
+		  (lg->apics && lg_lapic_pending(&vcpu->apic) >= 0);
 	spin_unlock_irqrestore(&lg->lock, flags);
 	return pending;
 }
@@ -172,19 +202,15 @@ static enum hrtimer_restart lg_pit_timer_fn(struct hrtimer *timer)
 {
 	struct lguest *lg = container_of(timer, struct lguest, pit_timer);
 	unsigned long flags;
-	unsigned int ticks;
+	u32 kick = 0;
 
 	spin_lock_irqsave(&lg->lock, flags);
 	lg->stats[LGUEST_STAT_PIT_TIMER]++;
-	ticks = lg_pit_ticks(&lg->pit, ktime_get_ns());
-	if (ticks) {
-		lg_pic_set_line(&lg->pic, 0, 1);
-		lg_pic_set_line(&lg->pic, 0, 0);
-	}
+	if (lg_pit_ticks(&lg->pit, ktime_get_ns()))
+		lg_line_locked(lg, 0, LGUEST_IRQ_PULSE, &kick);
 	lg_pit_update_timer(lg);
 	spin_unlock_irqrestore(&lg->lock, flags);
-	if (ticks)
-		lg_kick(lg);
+	lg_kick_mask(lg, kick);
 	return HRTIMER_NORESTART;
 }
 

@@ -9,6 +9,8 @@
  *   mem.c     guest memory: pinned launcher pages behind nested page tables
  *   events.c  ioeventfd and irqfd (with virtio-mmio interrupt status), the
  *             PIT's hrtimer, interrupt lines
+ *   apic.c    the local APICs and the I/O APIC of SMP guests wired to the
+ *             vCPUs: messages, their timers, NMIs, INIT and start-up
  *
  * The rest know nothing of struct lguest, so the unit tests build them in
  * userspace: pic.c and pit.c (the PIC and the PIT), decode.c (the MMIO
@@ -98,6 +100,23 @@ struct lg_vcpu {
 	bool needs_regs;		/* new, or reset: no RUN until SETREGS */
 	unsigned long resets_seen;	/* lguest.resets when last told (H:045) */
 	u64 npf_retry_gpa;		/* a fault another vCPU mapped (H:225) */
+
+	/*
+	 * With LGUEST_INIT_APIC (H:800): the local APIC and what its
+	 * messages left for this vCPU, all under lg->lock; the APIC timer.
+	 */
+	struct lg_lapic apic;
+	struct hrtimer apic_timer;
+	bool nmi_pending;		/* an NMI waits to be injected */
+	bool start_pending;		/* a SIPI came: start at start_vector */
+	u8 start_vector;
+	bool init_reset;		/* an INIT for the boot CPU (H:830) */
+	/* This vCPU's own, read and written by its RUN only: */
+	bool halt_irqs_off;		/* an AP's HLT with IF clear (H:450) */
+	bool nmi_masked;		/* in the guest's NMI handler (H:840) */
+	bool nmi_iret;			/* ... whose IRET is at nmi_iret_rip */
+	u64 nmi_iret_rip;
+	u8 v_tpr;			/* V_TPR as we last set it (H:810) */
 #ifdef CONFIG_PREEMPT_NOTIFIERS
 	struct preempt_notifier leaving; /* flushes our ASID (H:424) */
 #endif
@@ -147,6 +166,10 @@ struct lguest {
 	struct lg_pic pic;
 	struct lg_pit pit;
 	struct hrtimer pit_timer;
+	/* LGUEST_INIT_APIC: local APICs and this I/O APIC (H:800). */
+	bool apics;
+	unsigned int nr_cpus;		/* what CPUID tells the guest */
+	struct lg_ioapic ioapic;
 
 	/* Event bindings (events.c), under events_lock. */
 	struct mutex events_lock;
@@ -212,5 +235,23 @@ bool lg_interrupt_pending(struct lg_vcpu *vcpu);
 void lg_vcpu_kick(struct lg_vcpu *vcpu);
 void lg_kick_all(struct lguest *lg);
 void lg_pit_update_timer(struct lguest *lg);
+void lg_line_locked(struct lguest *lg, unsigned int line, unsigned int level,
+		    u32 *kick);
+void lg_kick_mask(struct lguest *lg, u32 kick);
+
+/* apic.c */
+void lg_apic_init_guest(struct lguest *lg, u32 cpus);
+void lg_apic_vcpu_init(struct lg_vcpu *vcpu);
+void lg_apic_vcpu_release(struct lg_vcpu *vcpu);
+void lg_apic_vcpu_reset(struct lg_vcpu *vcpu);
+void lg_apic_vcpu_started(struct lg_vcpu *vcpu);
+void lg_ioapic_line_locked(struct lguest *lg, unsigned int line, int level,
+			   u32 *kick);
+bool lg_apic_mmio(struct lg_vcpu *vcpu, u64 gpa, unsigned int size,
+		  bool is_write, u64 *val);
+int lg_apic_msr(struct lg_vcpu *vcpu, u32 msr, bool is_write, u64 *val);
+bool lg_pic_reaches(struct lg_vcpu *vcpu);
+bool lg_vcpu_event_pending(struct lg_vcpu *vcpu);
+bool lg_waits_for_sipi(struct lg_vcpu *vcpu);
 
 #endif /* LG_H */

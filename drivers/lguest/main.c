@@ -37,11 +37,13 @@ static struct lg_vcpu *lguest_new_vcpu(struct lguest *lg, unsigned int id)
 		kfree(vcpu);
 		return NULL;
 	}
+	lg_apic_vcpu_init(vcpu);
 	return vcpu;
 }
 
 static void lguest_free_vcpu(struct lg_vcpu *vcpu)
 {
+	lg_apic_vcpu_release(vcpu);
 	lg_vcpu_destroy(vcpu);
 	kfree(vcpu);
 }
@@ -99,8 +101,8 @@ static int lguest_open(struct inode *inode, struct file *file)
  * that file are that CPU's, each under the CPU's own run_lock, and the
  * guest's file keeps meaning CPU 0, so a one-CPU launcher never needs to
  * know.  A new CPU is a CPU just out of reset that may not run until
- * SETREGS has said where (H:045); an AP's wait for a startup IPI will
- * take that place once CPUs have local APICs.
+ * SETREGS has said where (H:045), or, in a guest with APICs, an AP that
+ * waits for the start-up IPI which says where (H:830).
  *
  * Lifetime is a count: the guest's file holds one reference, every vCPU
  * file another, and the last one to go frees the guest and all its CPUs
@@ -129,8 +131,11 @@ static long lguest_create_vcpu(struct lguest *lg, unsigned long id)
 	vcpu = lguest_new_vcpu(lg, id);
 	if (!vcpu)
 		goto out_unlock;
-	/* Until SETREGS: H:045. */
-	vcpu->needs_regs = true;
+	/*
+	 * Until SETREGS (H:045); or, with APICs, until its start-up IPI
+	 * (H:830), for which its APIC waits already.
+	 */
+	vcpu->needs_regs = !lg->apics;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -245,6 +250,10 @@ static long lguest_initialize(struct lguest *lg, void __user *arg)
 
 	if (copy_from_user(&init, arg, sizeof(init)))
 		return -EFAULT;
+	if ((init.flags & ~LGUEST_INIT_APIC) ||
+	    (init.flags & LGUEST_INIT_APIC ?
+	     !init.cpus || init.cpus > LGUEST_MAX_VCPUS : init.cpus))
+		return -EINVAL;
 	mutex_lock(&lg->setup_lock);
 	err = -EBUSY;
 	if (lg->initialized)
@@ -252,6 +261,8 @@ static long lguest_initialize(struct lguest *lg, void __user *arg)
 	err = lg_mem_init(lg, &init);
 	if (err)
 		goto out;
+	if (init.flags & LGUEST_INIT_APIC)
+		lg_apic_init_guest(lg, init.cpus);
 	/* The memory is there before anyone may see that it is. */
 	smp_store_release(&lg->initialized, true);
 out:
@@ -443,6 +454,10 @@ static void lguest_put(struct lguest *lg)
 	if (!refcount_dec_and_test(&lg->users))
 		return;
 	lg_events_release(lg);
+	/* Nothing routes an interrupt now: the APIC timers stop for good. */
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++)
+		if (lg->vcpus[i])
+			lg_apic_vcpu_release(lg->vcpus[i]);
 	lg_mem_release(lg);
 	for (i = 0; i < LGUEST_MAX_VCPUS; i++)
 		if (lg->vcpus[i])

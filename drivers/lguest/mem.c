@@ -50,8 +50,6 @@ int lg_mem_init(struct lguest *lg, const struct lguest_init *init)
 	unsigned long npages;
 	int err;
 
-	if (init->flags || init->pad)
-		return -EINVAL;
 	if (!PAGE_ALIGNED(init->mem_base) || !PAGE_ALIGNED(init->mem_size))
 		return -EINVAL;
 	if (init->mem_size < LGUEST_MIN_MEM || init->mem_size > LGUEST_MAX_MEM)

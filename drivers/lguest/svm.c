@@ -76,6 +76,7 @@ u64 lg_new_guest_id(void)
 #define LG_CPUID_RDPID		BIT(22)		/* 7 ECX */
 
 #define LG_EXCP_DB	1
+#define LG_EXCP_NMI	2
 #define LG_EXCP_UD	6
 #define LG_EXCP_GP	13
 #define LG_EXCP_AC	17
@@ -210,17 +211,35 @@ static void lg_no_intercept(struct vmcb *vmcb, unsigned int bit)
 	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
+/* A real-mode segment: base 0, 64 KiB, present, with these type bits. */
+static void lg_real_seg(struct vmcb_seg *seg, u16 attrib)
+{
+	seg->selector = 0;
+	seg->base = 0;
+	seg->limit = 0xffff;
+	seg->attrib = attrib;
+}
+
 /*
  * A CPU just out of reset (real mode, at the reset vector), with the one
- * difference SVM requires: EFER.SVME set.  Everything else is zero.
+ * difference SVM requires: EFER.SVME set.  The segments are as the CPU
+ * leaves them (64 KiB each, data segments writable), the rest is zero.
  */
 static void lg_reset_save_area(struct vmcb_save_area *s)
 {
 	memset(s, 0, sizeof(*s));
+	lg_real_seg(&s->cs, 0x9b);
 	s->cs.selector = 0xf000;
 	s->cs.base = 0xffff0000;
-	s->cs.limit = 0xffff;
-	s->cs.attrib = 0x9b;
+	lg_real_seg(&s->ds, 0x93);
+	lg_real_seg(&s->es, 0x93);
+	lg_real_seg(&s->fs, 0x93);
+	lg_real_seg(&s->gs, 0x93);
+	lg_real_seg(&s->ss, 0x93);
+	lg_real_seg(&s->tr, 0x8b);
+	lg_real_seg(&s->ldtr, 0x82);
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
 	s->rip = 0xfff0;
 	s->cr0 = X86_CR0_ET;
 	s->efer = EFER_SVME;
@@ -418,7 +437,10 @@ int lg_set_regs(struct lg_vcpu *vcpu, const struct lguest_regs *r)
 	if (vcpu->needs_regs) {
 		lg_reset_save_area(s);
 		vcpu->vmcb->control.int_state = 0;
+		lg_apic_vcpu_reset(vcpu);
 	}
+	/* An AP waiting for its start-up IPI is started this way too. */
+	lg_apic_vcpu_started(vcpu);
 	s->rax = r->rax;
 	g[LG_RBX] = r->rbx;
 	g[LG_RCX] = r->rcx;
@@ -581,37 +603,95 @@ static bool lg_irq_in_flight(const struct lg_vcpu *vcpu)
 	return vcpu->irq_handed_over && (vcpu->vmcb->control.int_ctl & V_IRQ_MASK);
 }
 
+/*H:840
+ * NMIs.  One goes in through EVENTINJ whatever the guest's IF says, but
+ * not while the guest is still in the handler of the last one: the CPU
+ * blocks NMIs from an NMI's delivery until the next IRET, and Linux's NMI
+ * entry code relies on it (a second NMI would land on the same stack).
+ * SVM gives us no such blocking for NMIs we inject, so we keep it
+ * ourselves: injecting one masks NMIs and watches for IRET (an
+ * intercept).  The IRET exit comes before the instruction runs, so it is
+ * only the first exit after it, at any other RIP, that unmasks; an NMI
+ * that arrived meanwhile waits until then, one timer tick at most.
+ */
+static void lg_prepare_nmi(struct lg_vcpu *vcpu)
+{
+	struct vmcb *vmcb = vcpu->vmcb;
+
+	if (!vcpu->nmi_pending || vcpu->nmi_masked ||
+	    (vmcb->control.event_inj & SVM_EVTINJ_VALID))
+		return;
+	vcpu->nmi_pending = false;
+	vcpu->nmi_masked = true;
+	vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI |
+				  LG_EXCP_NMI;
+	lg_intercept(vmcb, INTERCEPT_IRET);
+	vcpu->stats[LGUEST_STAT_NMIS_INJECTED]++;
+}
+
+/* Under lock: the vector to hand over from the APIC or the PIC, or -1. */
+static int lg_pending_vector(struct lg_vcpu *vcpu, bool ack)
+{
+	struct lguest *lg = vcpu->lg;
+
+	if (lg->apics && lg_lapic_pending(&vcpu->apic) >= 0)
+		return ack ? lg_lapic_ack(&vcpu->apic) : 0;
+	if (lg_pic_reaches(vcpu) && lg_pic_has_interrupt(&lg->pic))
+		return ack ? lg_pic_ack(&lg->pic) : 0;
+	return -1;
+}
+
 static void lg_prepare_interrupts(struct lg_vcpu *vcpu)
 {
 	struct lguest *lg = vcpu->lg;
 	struct vmcb *vmcb = vcpu->vmcb;
 	bool can_inject;
 
-	if (lg_irq_in_flight(vcpu))
+	/* Only CPU 0 has anything to take without APICs (H:036). */
+	if (vcpu->id != 0 && !lg->apics)
 		return;
+	spin_lock(&lg->lock);
+	if (lg->apics) {
+		lg_prepare_nmi(vcpu);
+		/* The guest's CR8 is its APIC's TPR (H:810). */
+		vcpu->v_tpr = lg_lapic_get_cr8(&vcpu->apic);
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+					vcpu->v_tpr;
+	}
+	if (lg_irq_in_flight(vcpu))
+		goto out;
 	vcpu->irq_handed_over = false;
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_INTR_PRIO_MASK |
 				   V_IGN_TPR_MASK);
 	lg_no_intercept(vmcb, INTERCEPT_VINTR);
-
-	/* The PIC's output goes to CPU 0 (H:036). */
-	if (vcpu->id != 0)
-		return;
-	spin_lock(&lg->lock);
-	if (lg_pic_has_interrupt(&lg->pic)) {
+	if (lg_pending_vector(vcpu, false) >= 0) {
 		can_inject = !(vmcb->control.event_inj & SVM_EVTINJ_VALID) &&
 			(vmcb->save.rflags & X86_EFLAGS_IF) &&
 			!(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK);
 		lg_request_virq(vmcb);
 		if (can_inject) {
-			vmcb->control.int_vector = lg_pic_ack(&lg->pic);
+			vmcb->control.int_vector = lg_pending_vector(vcpu, true);
 			vcpu->irq_handed_over = true;
 			vcpu->stats[LGUEST_STAT_IRQS_INJECTED]++;
 		} else {
 			lg_intercept(vmcb, INTERCEPT_VINTR);
 		}
 	}
+out:
 	spin_unlock(&lg->lock);
+}
+
+/* After an exit: the guest may have moved its CR8 meanwhile (H:810). */
+static void lg_sync_tpr(struct lg_vcpu *vcpu)
+{
+	u8 cr8 = vcpu->vmcb->control.int_ctl & V_TPR_MASK;
+
+	if (!vcpu->lg->apics || cr8 == vcpu->v_tpr)
+		return;
+	spin_lock_irq(&vcpu->lg->lock);
+	lg_lapic_set_cr8(&vcpu->apic, cr8);
+	spin_unlock_irq(&vcpu->lg->lock);
+	vcpu->v_tpr = cr8;
 }
 
 static void lg_fxrstor(struct lg_fxsave *fx)
@@ -1084,6 +1164,35 @@ static void lg_cpuid_leaf(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
+/*H:435
+ * A guest with APICs (H:800) is told so: leaf 1 gets the APIC bit, and
+ * the TSC-deadline timer when we know the TSC's rate to turn deadlines
+ * into host time (then Linux need not calibrate its APIC timer against
+ * the PIT, which under emulation goes wrong now and then).  The CPUs are
+ * the cores of one package, as the launcher's MP table has them: leaf 1
+ * counts them in EBX with HTT set, and leaf 0x80000008 ECX says how many
+ * cores the package has, less one, which is how Linux on an AMD CPU
+ * numbers them.
+ */
+#define LG_CPUID1_EDX_APIC BIT(9)
+#define LG_CPUID1_EDX_HTT BIT(28)
+#define LG_CPUID1_ECX_TSC_DEADLINE BIT(24)
+
+static void lg_cpuid_apic(struct lguest *lg, u32 leaf, u32 *b, u32 *c, u32 *d)
+{
+	if (leaf == 1) {
+		*d |= LG_CPUID1_EDX_APIC;
+		if (tsc_khz)
+			*c |= LG_CPUID1_ECX_TSC_DEADLINE;
+		if (lg->nr_cpus > 1) {
+			*d |= LG_CPUID1_EDX_HTT;
+			*b = (*b & ~0x00ff0000) | (lg->nr_cpus << 16);
+		}
+	} else if (leaf == 0x80000008 && cpuid_eax(0x80000000) >= leaf) {
+		*c = lg->nr_cpus - 1;
+	}
+}
+
 static int lg_handle_cpuid(struct lg_vcpu *vcpu)
 {
 	struct vmcb_save_area *s = &vcpu->vmcb->save;
@@ -1093,6 +1202,8 @@ static int lg_handle_cpuid(struct lg_vcpu *vcpu)
 	/* Leaf 1's initial APIC ID says which CPU this is. */
 	if ((u32)s->rax == 1)
 		b |= vcpu->id << 24;
+	if (vcpu->lg->apics)
+		lg_cpuid_apic(vcpu->lg, s->rax, &b, &c, &d);
 	s->rax = a;
 	vcpu->regs[LG_RBX] = b;
 	vcpu->regs[LG_RCX] = c;
@@ -1157,8 +1268,9 @@ static u64 lg_guest_cr4_bits(void)
  * write moves the offset.  The memory-type range registers read as "none"
  * and ignore writes, and so does the AMD northbridge configuration MSR,
  * which a stock distribution kernel pokes on every AMD CPU it brings up.
- * There is no local APIC, so its base MSR does not exist; nor does anything
- * else: #GP, as on a CPU that lacks it.
+ * The APIC's MSRs are its own (H:815), where the guest has APICs; without
+ * them the APIC base MSR does not exist, and nor does anything else: #GP,
+ * as on a CPU that lacks it.
  */
 #define LG_MSR_MTRR_CAP		0xfe
 #define LG_MSR_MTRR_DEF_TYPE	0x2ff
@@ -1237,7 +1349,10 @@ static u64 *lg_msr_slot(struct lg_vcpu *vcpu, u32 msr)
 static int lg_rdmsr(struct lg_vcpu *vcpu, u32 msr, u64 *val)
 {
 	u64 *slot = lg_msr_slot(vcpu, msr);
+	int err = lg_apic_msr(vcpu, msr, false, val);
 
+	if (err != -ENOENT)
+		return err;
 	if (slot)
 		*val = *slot;
 	else if (msr == MSR_EFER)
@@ -1265,7 +1380,10 @@ static void lg_move_tsc(struct lg_vcpu *vcpu, u64 delta)
 static int lg_wrmsr(struct lg_vcpu *vcpu, u32 msr, u64 val)
 {
 	u64 *slot = lg_msr_slot(vcpu, msr);
+	int err = lg_apic_msr(vcpu, msr, true, &val);
 
+	if (err != -ENOENT)
+		return err;
 	if (slot)
 		*slot = val;
 	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
@@ -1311,7 +1429,10 @@ static int lg_handle_msr(struct lg_vcpu *vcpu)
  * guest says "I am done" (poweroff ends that way without ACPI), so the
  * launcher hears LGUEST_EXIT_HALT.  With interrupts enabled, the guest is
  * idle until the next interrupt: we note that and sleep in the RUN loop
- * until the PIC has something for it.
+ * until the PIC or the CPU's APIC has something for it.  In a guest with
+ * APICs only the boot CPU's HLT with interrupts off ends the guest: the
+ * others halt that way when Linux takes them offline or stops them, and
+ * wait, as a real AP does, for an NMI or the INIT that starts them again.
  */
 static int lg_handle_hlt(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
@@ -1321,13 +1442,22 @@ static int lg_handle_hlt(struct lg_vcpu *vcpu, struct lguest_run *run)
 	/* A single-step #DB for the HLT itself comes first (H:425). */
 	if (vcpu->vmcb->control.event_inj & SVM_EVTINJ_VALID)
 		return 0;
-	if (!(vcpu->vmcb->save.rflags & X86_EFLAGS_IF)) {
+	vcpu->halt_irqs_off = !(vcpu->vmcb->save.rflags & X86_EFLAGS_IF);
+	if (vcpu->halt_irqs_off && (vcpu->id == 0 || !vcpu->lg->apics)) {
 		run->exit_reason = LGUEST_EXIT_HALT;
 		return 1;
 	}
-	if (!lg_interrupt_pending(vcpu) && !lg_irq_in_flight(vcpu))
+	if (vcpu->halt_irqs_off ||
+	    (!lg_interrupt_pending(vcpu) && !lg_irq_in_flight(vcpu)))
 		vcpu->halted = true;
 	return 0;
+}
+
+/* What wakes a CPU from its HLT (H:450). */
+static bool lg_hlt_wakes(struct lg_vcpu *vcpu)
+{
+	return lg_vcpu_event_pending(vcpu) ||
+	       (!vcpu->halt_irqs_off && lg_interrupt_pending(vcpu));
 }
 
 /*H:460
@@ -1456,11 +1586,11 @@ static void lg_mmio_complete(struct lg_vcpu *vcpu, const struct lg_mmio_insn *in
 	lg_step_to(vcpu, s->rip + insn->length);
 }
 
-/* A read lg.ko answers itself (H:335): a 4-byte little-endian value. */
+/* A read lg.ko answers itself (H:335, H:815), in little-endian bytes. */
 static void lg_mmio_finish_read(struct lg_vcpu *vcpu,
-				const struct lg_mmio_insn *insn, u32 value)
+				const struct lg_mmio_insn *insn, u64 value)
 {
-	u8 data[8] = { 0 };
+	u8 data[8];
 
 	memcpy(data, &value, sizeof(value));	/* x86: LE */
 	lg_mmio_complete(vcpu, insn, data);
@@ -1492,6 +1622,8 @@ static int lg_handle_mmio(struct lg_vcpu *vcpu, u64 gpa, struct lguest_run *run)
 	if (insn.is_write) {
 		value = lg_mmio_write_value(&insn, vcpu->regs);
 		lg_step_to(vcpu, s->rip + insn.length);
+		if (lg_apic_mmio(vcpu, gpa, insn.size, true, &value))
+			return 0;
 		if (lg_ioeventfd_signal(vcpu->lg, gpa, insn.size, value)) {
 			vcpu->stats[LGUEST_STAT_IOEVENTFD]++;
 			return 0;
@@ -1501,6 +1633,10 @@ static int lg_handle_mmio(struct lg_vcpu *vcpu, u64 gpa, struct lguest_run *run)
 			return 0;
 		}
 	} else {
+		if (lg_apic_mmio(vcpu, gpa, insn.size, false, &value)) {
+			lg_mmio_finish_read(vcpu, &insn, value);
+			return 0;
+		}
 		if (lg_isr_read(vcpu->lg, gpa, insn.size, &status)) {
 			vcpu->stats[LGUEST_STAT_ISR_READS]++;
 			lg_mmio_finish_read(vcpu, &insn, status);
@@ -1884,6 +2020,12 @@ static int lg_handle_exit(struct lg_vcpu *vcpu, struct lguest_run *run)
 		return 0;
 	}
 	lg_requeue_event(vcpu);
+	/* Past the IRET that ends an NMI handler: NMIs again (H:840). */
+	if (vcpu->nmi_iret && vmcb->save.rip != vcpu->nmi_iret_rip) {
+		vcpu->nmi_iret = false;
+		vcpu->nmi_masked = false;
+	}
+	lg_sync_tpr(vcpu);
 	switch (code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
@@ -1891,6 +2033,12 @@ static int lg_handle_exit(struct lg_vcpu *vcpu, struct lguest_run *run)
 		return 0;
 	case SVM_EXIT_VINTR:
 		vcpu->stats[LGUEST_STAT_EXIT_VINTR]++;
+		return 0;
+	case SVM_EXIT_IRET:
+		vcpu->stats[LGUEST_STAT_EXIT_IRET]++;
+		vcpu->nmi_iret = true;
+		vcpu->nmi_iret_rip = vmcb->save.rip;
+		lg_no_intercept(vmcb, INTERCEPT_IRET);
 		return 0;
 	case SVM_EXIT_CPUID:
 		vcpu->stats[LGUEST_STAT_EXIT_CPUID]++;
@@ -2006,6 +2154,72 @@ static void lg_complete_pending(struct lg_vcpu *vcpu, const struct lguest_run *r
  * lguest_run for the launcher.
  */
 
+/*H:830
+ * Starting an AP.  In a guest with APICs a CPU other than the first
+ * begins its life asleep in RUN, its APIC waiting for a start-up IPI
+ * (H:730).  The guest's boot CPU sends INIT and then SIPI with a vector
+ * v; lapic.c leaves the vector for us (H:810), and the AP's own RUN, woken
+ * by the kick, puts the CPU where a real one starts: in real mode, with
+ * CS = v << 8 so that CS:IP 0 is the page at v << 12, where Linux put its
+ * trampoline, code that takes the CPU from 16 bits through protected mode
+ * to long mode and into the kernel, as on hardware.  Nested paging
+ * makes real mode just another mode to SVM: the trampoline's MOVs to CR0,
+ * CR3 and CR4 and its WRMSR to EFER go to the CPU or to the same exits
+ * as the boot CPU's did.  Everything else starts from reset: the other
+ * registers, the FPU, the debug registers, NMI blocking.
+ *
+ * An INIT sent to the boot CPU would start it at the reset vector, in
+ * firmware this platform does not have; it resets the guest instead, as
+ * a triple fault does (H:045).
+ */
+static void lg_start_ap(struct lg_vcpu *vcpu, u8 vector)
+{
+	struct vmcb *vmcb = vcpu->vmcb;
+
+	lg_reset_save_area(&vmcb->save);
+	vmcb->save.cs.selector = LG_SIPI_CS(vector);
+	vmcb->save.cs.base = LG_SIPI_BASE(vector);
+	vmcb->save.rip = 0;
+	vmcb->save.cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	memset(vcpu->fpu, 0, sizeof(*vcpu->fpu));
+	*(u16 *)&vcpu->fpu->bytes[0] = 0x37f;
+	*(u32 *)&vcpu->fpu->bytes[24] = 0x1f80;
+	vmcb->control.int_state = 0;
+	vmcb->control.event_inj = 0;
+	vmcb->control.int_ctl &= ~V_IRQ_MASK;
+	lg_no_intercept(vmcb, INTERCEPT_IRET);
+	vcpu->irq_handed_over = false;
+	vcpu->pending = LG_PENDING_NONE;
+	vcpu->halted = false;
+	vcpu->nmi_masked = false;
+	vcpu->nmi_iret = false;
+	lg_reset_debug_regs(vcpu);
+}
+
+enum lg_start { LG_START_NONE, LG_START_SIPI, LG_START_RESET };
+
+/* A start-up vector or a reset the APIC left for this vCPU's RUN. */
+static enum lg_start lg_take_start(struct lg_vcpu *vcpu, u8 *vector)
+{
+	struct lguest *lg = vcpu->lg;
+	enum lg_start what = LG_START_NONE;
+
+	if (!lg->apics)
+		return LG_START_NONE;
+	spin_lock_irq(&lg->lock);
+	if (vcpu->init_reset) {
+		vcpu->init_reset = false;
+		what = LG_START_RESET;
+	} else if (vcpu->start_pending) {
+		vcpu->start_pending = false;
+		*vector = vcpu->start_vector;
+		what = LG_START_SIPI;
+	}
+	spin_unlock_irq(&lg->lock);
+	return what;
+}
+
 /* Why RUN ends without entering the guest: a kill or a reset (H:045). */
 static void lg_stopped(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
@@ -2022,10 +2236,16 @@ static void lg_stopped(struct lg_vcpu *vcpu, struct lguest_run *run)
 
 int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 {
+	u8 vector;
 	int ret = 0;
 
-	if (vcpu->needs_regs && !lg_must_stop(vcpu))
-		return -EINVAL;
+	if (vcpu->needs_regs && !lg_must_stop(vcpu)) {
+		/* An AP after a reset waits for its SIPI again (H:830). */
+		if (!vcpu->lg->apics || vcpu->id == 0)
+			return -EINVAL;
+		lg_apic_vcpu_reset(vcpu);
+		vcpu->needs_regs = false;
+	}
 	vcpu->stats[LGUEST_STAT_RUNS]++;
 	if (lg_must_stop(vcpu)) {
 		lg_stopped(vcpu, run);
@@ -2043,10 +2263,37 @@ int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 	preempt_enable();
 #endif
 	while (!lg_must_stop(vcpu)) {
+		if (lg_waits_for_sipi(vcpu)) {
+			vcpu->halted = false;
+			if (wait_event_interruptible(vcpu->wq,
+						     !lg_waits_for_sipi(vcpu) ||
+						     lg_must_stop(vcpu))) {
+				ret = -EINTR;
+				break;
+			}
+			continue;
+		}
+		switch (lg_take_start(vcpu, &vector)) {
+		case LG_START_SIPI:
+			lg_start_ap(vcpu, vector);
+			break;
+		case LG_START_RESET:
+			memset(run, 0, sizeof(*run));
+			run->exit_reason = LGUEST_EXIT_RESET;
+			strscpy(run->reason, "INIT IPI to the boot CPU",
+				sizeof(run->reason));
+			lg_reset_guest(vcpu, run->reason);
+			ret = 1;
+			break;
+		case LG_START_NONE:
+			break;
+		}
+		if (ret)
+			break;
 		if (vcpu->halted) {
 			vcpu->stats[LGUEST_STAT_HALTS]++;
 			if (wait_event_interruptible(vcpu->wq,
-						     lg_interrupt_pending(vcpu) ||
+						     lg_hlt_wakes(vcpu) ||
 						     lg_must_stop(vcpu))) {
 				ret = -EINTR;
 				break;
@@ -2054,6 +2301,8 @@ int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 			if (lg_must_stop(vcpu))
 				break;
 			vcpu->halted = false;
+			/* An INIT or a SIPI may have woken it: look again. */
+			continue;
 		}
 		if (signal_pending(current)) {
 			ret = -EINTR;

@@ -44,12 +44,26 @@
  * LHREQ_GETSTATS act on that CPU, and nothing else is accepted (ENOTTY);
  * on the guest's file they act on CPU 0, except LHREQ_GETSTATS, which
  * there counts for the whole guest (every CPU's counters added up, and
- * those of the PIT timer and irqfds, which belong to no CPU).  Each CPU
+ * those of the timers and irqfds, which belong to no CPU).  Each CPU
  * runs in the thread that calls LHREQ_RUN on it, at the same time as the
- * others.  A new CPU needs LHREQ_SETREGS before its first RUN (EINVAL
- * before).  Every file, guest or vCPU, keeps the guest alive: it goes
- * with the last of them to be closed, in whatever order.  Interrupt lines
- * (LHREQ_IRQ, irqfds, the PIT) reach CPU 0 only.
+ * others.  Every file, guest or vCPU, keeps the guest alive: it goes
+ * with the last of them to be closed, in whatever order.
+ *
+ * How a new CPU starts depends on the guest's interrupt controllers.
+ * Without LGUEST_INIT_APIC the guest has the PIC pair alone, wired to
+ * CPU 0; interrupt lines (LHREQ_IRQ, irqfds, the PIT) reach CPU 0 only,
+ * and a new CPU needs LHREQ_SETREGS before its first RUN (EINVAL before).
+ * With LGUEST_INIT_APIC every CPU has a local APIC (xAPIC registers at
+ * 0xfee00000, APIC ID = CPU id) and the guest an I/O APIC at 0xfec00000
+ * (ID @cpus, 24 pins; interrupt line n is pin n as well as PIC input n,
+ * the PIC reaching CPU 0 through LINT0 in virtual-wire mode).  A CPU
+ * other than 0 then starts as an AP does on hardware: its RUN sleeps
+ * until the guest's INIT and start-up IPIs, and the CPU begins in real
+ * mode at the start-up page (CS = vector << 8, IP = 0); LHREQ_SETREGS
+ * may still start it directly.  An AP that halts with interrupts off
+ * sleeps until an INIT or an NMI, as one taken offline does; only CPU 0
+ * comes back with LGUEST_EXIT_HALT.  An INIT IPI to CPU 0 resets the
+ * guest (LGUEST_EXIT_RESET): there is no firmware at the reset vector.
  *
  * The guest lives and dies as one: a kill on any CPU ends RUN on all of
  * them with LGUEST_EXIT_KILLED and a reason that starts "cpu N: ", and a
@@ -63,15 +77,20 @@
  * struct lguest_init - the guest's memory, for LHREQ_INITIALIZE
  * @mem_base: launcher address of guest-physical 0 (page aligned)
  * @mem_size: bytes of RAM (page multiple, LGUEST_MIN_MEM..LGUEST_MAX_MEM)
- * @flags:    0
- * @pad:      0
+ * @flags:    LGUEST_INIT_*
+ * @cpus:     with LGUEST_INIT_APIC, how many CPUs the guest will have
+ *            (1..LGUEST_MAX_VCPUS): CPUID reports that many, and the
+ *            I/O APIC's ID is @cpus; otherwise 0
  */
 struct lguest_init {
 	__u64 mem_base;
 	__u64 mem_size;
 	__u32 flags;
-	__u32 pad;
+	__u32 cpus;
 };
+
+/* Local APICs and an I/O APIC (above); a launcher of SMP guests sets it. */
+#define LGUEST_INIT_APIC	(1U << 0)
 
 /**
  * struct lguest_segment - a segment register as SVM holds it
@@ -273,6 +292,11 @@ enum lguest_stat {
 	LGUEST_STAT_EXIT_CR4,		/* CR4 writes */
 	LGUEST_STAT_ASID_FLUSH,		/* our TLB entries flushed on leaving */
 	LGUEST_STAT_IBPB,		/* IBPBs: another guest ran here before */
+	LGUEST_STAT_EXIT_APIC,		/* APIC and I/O APIC accesses */
+	LGUEST_STAT_IPIS,		/* IPIs sent (each target counts) */
+	LGUEST_STAT_APIC_TIMER,		/* local APIC hrtimer expiries */
+	LGUEST_STAT_NMIS_INJECTED,
+	LGUEST_STAT_EXIT_IRET,		/* IRETs watched for the end of an NMI */
 	LGUEST_STAT_MAX = 32
 };
 

@@ -57,7 +57,6 @@ expect_error cpus-nine "lguest: --cpus=9: want a number of CPUs from 1 to 8" --c
 expect_error cpus-word "lguest: --cpus=two: want a number of CPUs from 1 to 8" --cpus=two 64m $KERNEL
 expect_error cpus-negative "lguest: --cpus=-1: want a number of CPUs from 1 to 8" --cpus=-1 64m $KERNEL
 expect_error cpus-empty "lguest: --cpus=: want a number of CPUs from 1 to 8" --cpus= 64m $KERNEL
-expect_error cpus-lguest "lguest: --cpus=2: lg.ko has no local APIC yet to start a second CPU with (--hv=kvm runs SMP guests)" --hv=lguest --cpus=2 64m $KERNEL
 run_lguest kernel-needs-more 30 16m $KERNEL
 need=$(sed -n "s|^lguest: $KERNEL needs at least \([0-9]*\) MiB of guest memory$|\1|p" $T/kernel-needs-more.out)
 check "16m is too little for the real kernel: status 1, 'needs at least ${need:-?} MiB'" \

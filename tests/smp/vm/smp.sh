@@ -25,11 +25,12 @@ echo "# kernel $(uname -r)"
 
 modprobe kvm_amd 2>$T/modprobe.err
 modprobe tun 2>>$T/modprobe.err
+insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
 insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
 insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
-if ! check "kvm_amd, tun, vringfd.ko and tun_vring.ko load" \
-	sh -c "[ -c /dev/kvm ] && [ -c /dev/net/tun ] && [ -c /dev/vring ] &&
-	       [ -c /dev/tun_vring ]"; then
+if ! check "kvm_amd, tun, lg.ko, vringfd.ko and tun_vring.ko load" \
+	sh -c "[ -c /dev/kvm ] && [ -c /dev/net/tun ] && [ -c /dev/lguest ] &&
+	       [ -c /dev/vring ] && [ -c /dev/tun_vring ]"; then
 	show $T/modprobe.err
 	exit 0
 fi
@@ -170,7 +171,15 @@ net_irq() {
 	grep -q '^smp-test: done' $T/$name.out || show_ends $T/$name.out
 }
 
-two_cpus kvm
-four_cpus kvm
-net_irq kvm vring
-net_irq kvm copy
+# Both hypervisors, or those smp.hv=kvm,lguest on the kernel command line
+# names (make vm-suite SUITE=smp VM_APPEND=smp.hv=lguest).
+hvs="kvm lguest"
+for arg in $(cat /proc/cmdline); do
+	case $arg in smp.hv=*) hvs=$(echo "${arg#smp.hv=}" | tr , ' ') ;; esac
+done
+for hv in $hvs; do
+	two_cpus $hv
+	four_cpus $hv
+	net_irq $hv vring
+	net_irq $hv copy
+done
