@@ -15,14 +15,16 @@
  *     the guest and back, nested paging gives it memory, we emulate its
  *     interrupt controller and timer in the kernel, and nothing the guest
  *     does may reach the host.
- *  3. The devices (L:500): virtio-mmio, how the guest finds its console,
+ *  3. Many CPUs (H:700): a local APIC in every CPU, the I/O APIC, the
+ *     interrupts CPUs send each other, and how a second CPU starts.
+ *  4. The devices (L:500): virtio-mmio, how the guest finds its console,
  *     disk and entropy source, and hands them work in rings.
- *  4. The rings (R:010): the virtio split ring, walked in one place for
+ *  5. The rings (R:010): the virtio split ring, walked in one place for
  *     everyone, and vringfd, a file descriptor that hands a ring in user
  *     memory to a consumer in the kernel.
- *  5. The network (N:010): tun_vring joins a guest's network rings to a
+ *  6. The network (N:010): tun_vring joins a guest's network rings to a
  *     tap inside the host kernel, so that the launcher moves no packet.
- *  6. The ending (E:010): what you have learnt, and where to go next.
+ *  7. The ending (E:010): what you have learnt, and where to go next.
  *
  * Stops refer to each other by number ("see R:060"), and every chapter
  * ends by saying where the next one starts.  You need C, and a rough idea
@@ -864,6 +866,8 @@ int main(int argc, char **argv)
  *    host and leaves nothing behind (H:410, H:415, H:422, H:424, H:497);
  *  - how the PC's interrupt controller and timer work (H:500, H:600), and
  *    why they live in the kernel;
+ *  - how CPUs interrupt each other and how a second one starts (H:820,
+ *    H:830);
  *  - how virtio devices are found and fed (L:500), and how a ring whose
  *    every word a hostile guest may change is walked safely (R:010, R:020,
  *    R:060);
@@ -880,9 +884,9 @@ int main(int argc, char **argv)
  * and what stops them.  The tests show each promise made here being kept,
  * from the ring walker against hand-built hostile rings to guests booted
  * under lg.ko in a test host VM; README.md says where they are, and `make
- * check` runs them all.  Two chapters are still to be written: guests with
- * many CPUs, and isolation on its own (today its stops are in the host
- * chapter, from H:110 and H:415 to H:497).
+ * check` runs them all.  One chapter is still to be written: isolation on
+ * its own (today its stops are in the host chapter, from H:110 and H:415
+ * to H:497, with the APICs' bounds at H:805).
  *
  * And when you change the code, change the stop that sits on it: `make
  * journey-check` keeps the tour in order and every "X:NNN" in it true.

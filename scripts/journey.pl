@@ -39,7 +39,8 @@ use warnings;
 my @chapters = (
 	[ 'P', 0, 999, 'Preface: what this tour is, and its order' ],
 	[ 'L', 0, 499, 'Launcher: lguest loads the guest' ],
-	[ 'H', 0, 999, 'Host: lg.ko runs the guest' ],
+	[ 'H', 0, 699, 'Host: lg.ko runs the guest' ],
+	[ 'H', 700, 999, 'Many CPUs: local APICs, IPIs and starting a CPU' ],
 	[ 'L', 500, 999, 'Devices: the launcher\'s virtio-mmio devices' ],
 	[ 'R', 0, 999, 'Rings: the split ring, walked in one place, and vringfd' ],
 	[ 'N', 0, 999, 'Network: the guest\'s rings on a tap' ],

@@ -6,7 +6,6 @@
  * each vCPU's RUN loop.
  */
 #include <linux/hrtimer.h>
-#include <asm/tsc.h>
 
 #include "lg.h"
 
@@ -47,7 +46,7 @@ static struct lg_apic_time lg_apic_now(struct lg_vcpu *vcpu)
 {
 	return (struct lg_apic_time) {
 		.ns = ktime_get_ns(),
-		.tsc = rdtsc() + vcpu->vmcb->control.tsc_offset,
+		.tsc = lg_guest_tsc(vcpu),
 	};
 }
 
@@ -169,6 +168,29 @@ static void lg_ioapic_fire(struct lguest *lg, u32 pins, u32 *kick)
 		lg_apic_route(lg, &msg, NULL, kick);
 	}
 }
+
+/*H:820
+ * An IPI's way, end to end.  Take the one Linux sends most, a TLB
+ * shootdown: CPU 0 has changed a page table that CPU 1 may have cached,
+ * and must make CPU 1 flush before it goes on.  In xAPIC mode Linux reads
+ * the ICR until it is idle, writes CPU 1's APIC ID into the ICR's high
+ * half (0xfee00310) and then the vector with "fixed, physical" into its
+ * low half (0xfee00300): three MOVs, three nested page faults outside
+ * RAM, each decoded by svm.c (H:470) and given to lg_apic_mmio() (H:815).
+ * The last one makes lapic.c build a message (H:720 says who takes it);
+ * lg_apic_out() below routes it: CPU 1's APIC takes it, the vector goes
+ * into CPU 1's IRR, and CPU 1 goes into the kick mask.  Once the lock is
+ * dropped, the kick (H:305): a wakeup if CPU 1 sleeps in HLT, a host IPI
+ * if it runs the guest on another host CPU, which makes it leave the
+ * guest (#VMEXIT(INTR)).  Either way CPU 1's RUN loop comes round to
+ * lg_prepare_interrupts(), finds the vector above its priority (H:710),
+ * moves it from IRR to ISR and hands it over in V_IRQ (H:400); the guest
+ * takes it through its IDT at its very first instruction, flushes its
+ * TLB, sets the flag CPU 0 waits on in memory (which lg.ko never sees),
+ * and ends with a write to EOI, one more exit, which clears the ISR bit.
+ * All told: three exits on the sender, one kick, and on the receiver an
+ * exit for the kick (or a wakeup) and one for the EOI.
+ */
 
 /* What a register write of vcpu's APIC left to do (lg_emul.h). */
 static void lg_apic_out(struct lg_vcpu *vcpu, const struct lg_lapic_out *out,
@@ -324,7 +346,7 @@ bool lg_waits_for_sipi(struct lg_vcpu *vcpu)
 /* Under lock: the APIC as at power-on; an AP waits for its SIPI. */
 static void lg_apic_vcpu_reset_locked(struct lg_vcpu *vcpu)
 {
-	lg_lapic_init(&vcpu->apic, vcpu->id, vcpu->id == 0, tsc_khz);
+	lg_lapic_init(&vcpu->apic, vcpu->id, vcpu->id == 0, lg_tsc_khz());
 	vcpu->apic.wait_for_sipi = vcpu->id != 0;
 	vcpu->nmi_pending = false;
 	vcpu->start_pending = false;

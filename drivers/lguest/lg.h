@@ -214,6 +214,8 @@ u64 lg_new_guest_id(void);
 void lg_get_regs(struct lg_vcpu *vcpu, struct lguest_regs *regs);
 int lg_set_regs(struct lg_vcpu *vcpu, const struct lguest_regs *regs);
 int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run);
+u64 lg_guest_tsc(struct lg_vcpu *vcpu);
+unsigned int lg_tsc_khz(void);
 
 /* mem.c */
 int lg_mem_init(struct lguest *lg, const struct lguest_init *init);

@@ -506,10 +506,11 @@ static struct miscdevice lguest_dev = {
 
 /*H:990
  * That is lg.ko.  A guest is an open file; its memory is the launcher's
- * pages behind nested page tables; its CPU is a VMCB that VMRUN enters,
- * with what VMRUN does not switch switched by hand around it; and every
- * exit is either finished here (the PIC, the PIT, HLT, CPUID, MSRs, a
- * bound notify) or handed to the launcher as the return of LHREQ_RUN.
+ * pages behind nested page tables; each of its CPUs is a VMCB that VMRUN
+ * enters, with what VMRUN does not switch switched by hand around it, and
+ * a thread of the launcher's in RUN; and every exit is either finished
+ * here (the interrupt controllers, the PIT, HLT, CPUID, MSRs, a bound
+ * notify) or handed to the launcher as the return of LHREQ_RUN.
  * You now know how the host runs a guest, and how it keeps the guest from
  * reaching the host.  Next, the devices behind the MMIO exits lg.ko
  * cannot finish: the launcher's virtio-mmio devices (L:500).

@@ -18,6 +18,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/tsc.h>
 
 #include "lg.h"
 
@@ -1346,6 +1347,18 @@ static u64 *lg_msr_slot(struct lg_vcpu *vcpu, u32 msr)
 #define LG_MSR_HWCR		0xc0010015
 #define LG_HWCR_TSC_FREQ_SEL	BIT_ULL(24)
 
+/* The guest's TSC on this vCPU now: the host's plus its offset. */
+u64 lg_guest_tsc(struct lg_vcpu *vcpu)
+{
+	return rdtsc() + vcpu->vmcb->control.tsc_offset;
+}
+
+/* The guest's TSC rate, the host's (H:065), or 0 if the host has none. */
+unsigned int lg_tsc_khz(void)
+{
+	return tsc_khz;
+}
+
 static int lg_rdmsr(struct lg_vcpu *vcpu, u32 msr, u64 *val)
 {
 	u64 *slot = lg_msr_slot(vcpu, msr);
@@ -1358,7 +1371,7 @@ static int lg_rdmsr(struct lg_vcpu *vcpu, u32 msr, u64 *val)
 	else if (msr == MSR_EFER)
 		*val = vcpu->vmcb->save.efer & ~(u64)EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
-		*val = rdtsc() + vcpu->vmcb->control.tsc_offset;
+		*val = lg_guest_tsc(vcpu);
 	else if (msr == LG_MSR_TSC_ADJUST)
 		*val = vcpu->tsc_adjust;
 	else if (msr == LG_MSR_HWCR)
@@ -1389,7 +1402,7 @@ static int lg_wrmsr(struct lg_vcpu *vcpu, u32 msr, u64 val)
 	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
 		vcpu->vmcb->save.efer = val | EFER_SVME;
 	else if (msr == MSR_IA32_TSC)
-		lg_move_tsc(vcpu, val - (rdtsc() + vcpu->vmcb->control.tsc_offset));
+		lg_move_tsc(vcpu, val - lg_guest_tsc(vcpu));
 	else if (msr == LG_MSR_TSC_ADJUST)
 		lg_move_tsc(vcpu, val - vcpu->tsc_adjust);
 	else if (msr == LG_MSR_HWCR && val == LG_HWCR_TSC_FREQ_SEL)

@@ -17,6 +17,10 @@
  *
  * We only read.  The CPU would set accessed bits on the way; nothing in
  * the guest depends on that for a fetch it already made once.
+ *
+ * That is lg.ko running a guest with one CPU: entering it, its exits, its
+ * memory, its PIC and PIT.  A guest with several CPUs needs more than the
+ * PIC can give: next, the local APIC (H:700).
  */
 #ifdef __KERNEL__
 #include <linux/bits.h>

@@ -4,11 +4,12 @@
 # lapic.c, ioapic.c, decode.c, walk.c), the very files the module builds, compiled for the
 # host with tests/lg/unit/lg_emul_user.h and run under AddressSanitizer
 # and UndefinedBehaviorSanitizer.  `make lguest-unit-check` prints TAP.
-# events.c runs too, over the checked kernel stand-ins of
-# tests/lg/unit/kmock/ (test_events.c).
+# events.c and apic.c run too, over the checked kernel stand-ins of
+# tests/lg/unit/kmock/ (test_events.c, test_apic_wiring.c).
 
 LGUNIT_EMUL := $(addprefix drivers/lguest/,pic.c pit.c lapic.c ioapic.c decode.c walk.c) \
-	       drivers/lguest/events.c tests/lg/unit/kmock/kmock.c \
+	       drivers/lguest/events.c drivers/lguest/apic.c \
+	       tests/lg/unit/kmock/kmock.c \
 	       tests/lib/tap.c
 LGUNIT_SRCS := $(sort $(wildcard tests/lg/unit/*.c)) $(LGUNIT_EMUL)
 LGUNIT_HDRS := $(wildcard tests/lg/unit/*.h) lib/kernel_user.h tests/lib/tap.h drivers/lguest/lg_emul.h \

@@ -20,6 +20,17 @@ bool lg_gpa_is_ram(struct lguest *lg, u64 gpa)
 	return gpa < lg->mem_size;
 }
 
+/* svm.c's, for apic.c: a TSC that counts nanoseconds, at 1 GHz. */
+u64 lg_guest_tsc(struct lg_vcpu *vcpu)
+{
+	return kmock_now_ns;
+}
+
+unsigned int lg_tsc_khz(void)
+{
+	return 1000000;
+}
+
 /* CPU n of lg, as main.c makes one, as far as events.c looks. */
 static struct lg_vcpu *new_vcpu(struct lguest *lg, unsigned int n)
 {

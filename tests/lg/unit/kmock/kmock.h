@@ -32,6 +32,8 @@
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+/* The lowest set bit's number; word must not be 0, as in the kernel. */
+#define __ffs(word)	((unsigned long)__builtin_ctzl(word))
 
 extern unsigned int kmock_violations, kmock_use_after_free, kmock_warnings;
 #define WARN_ON_ONCE(c) ({ bool __c = !!(c); if (__c) kmock_warnings++; __c; })
