@@ -164,8 +164,10 @@ void launcher_exit(int status)
 {
 	if (verbose && the_cpu)
 		the_cpu->ops->print_stats(the_cpu, stderr);
-	if (verbose)
+	if (verbose) {
 		virtio_print_stats(stderr);
+		uart_print_stats(stderr);
+	}
 	terminal_restore();
 	fflush(stdout);
 	exit(status);

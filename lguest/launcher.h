@@ -75,6 +75,8 @@ void io_start(void);
  * stdout only until console_handover().
  */
 int uart_create(bool is_console);
+/* -v at exit: how many bytes the guest sent, and how many were lost. */
+void uart_print_stats(FILE *out);
 
 /* launcher.c: the end of the guest, from any thread. */
 void launcher_exit(int status) __attribute__((noreturn));

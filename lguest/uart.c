@@ -84,7 +84,7 @@ struct uart {
 	unsigned int rx_head, rx_count;
 	/* When the last two Ctrl-Cs came from the terminal. */
 	struct timespec ctrl_c[2];
-	unsigned long lost_output;
+	unsigned long sent_output, lost_output;
 	/* Another console writes to the terminal: drop our output. */
 	bool handed_over;
 	/* Not the console: stdin goes into this pipe for the one that is. */
@@ -150,9 +150,19 @@ static void uart_transmit(struct uart *u, uint8_t c)
 	 */
 	if (u->mcr & MCR_LOOP)
 		rx_push(u, c);
-	else if (!u->handed_over && write(STDOUT_FILENO, &c, 1) < 0)
+	else if (!u->handed_over && write(STDOUT_FILENO, &c, 1) != 1)
 		u->lost_output++;	/* nobody listens; the guest cannot tell */
+	else
+		u->sent_output++;
 	u->thr_pending = true;
+}
+
+void uart_print_stats(FILE *out)
+{
+	pthread_mutex_lock(&uart.lock);
+	fprintf(out, "lguest: serial port: %lu bytes out, %lu lost\n",
+		uart.sent_output, uart.lost_output);
+	pthread_mutex_unlock(&uart.lock);
 }
 
 /*L:270

@@ -485,6 +485,10 @@ int lg_set_regs(struct lg_vcpu *vcpu, const struct lguest_regs *r)
 	vcpu->vmcb->control.event_inj = 0;
 	vcpu->vmcb->control.int_ctl &= ~V_IRQ_MASK;
 	vcpu->irq_handed_over = false;
+	/* No NMI handler is running in a CPU just set up (H:840). */
+	vcpu->nmi_masked = false;
+	vcpu->nmi_iret = false;
+	lg_no_intercept(vcpu->vmcb, INTERCEPT_IRET);
 	lg_reset_debug_regs(vcpu);
 	vcpu->needs_regs = false;
 	/* A launcher that sets a CPU up has heard of its resets (H:045). */

@@ -12,7 +12,8 @@
 #      host to the guest and FLOWS at once back, every one with the same
 #      md5 at both ends; the launcher's per-pair counters (-v) show
 #      traffic both ways on more than one pair; the tap is gone after the
-#      launcher exits;
+#      launcher exits; then --cpus=2 --queues=2 on both hypervisors,
+#      where the guest starts on both pairs and carries flows on each;
 #   3. teardown: the launcher SIGKILLed mid-transfer with 4 pairs on the
 #      vring backend (4 tun_vring bindings) leaves no tap and no reference
 #      on tun_vring.ko.
@@ -56,15 +57,16 @@ expect_error queues-no-tunnet "lguest: --queues needs --tunnet" \
 
 # --- 2. a guest on four queue pairs -------------------------------------------------
 
-# mq_run NAME HV BACKEND: one guest, FLOWS streams each way.
+# mq_run NAME HV BACKEND [PAIRS CPUS]: one guest with PAIRS queue pairs
+# (QUEUES) and CPUS CPUs (1), FLOWS streams each way.
 mq_run() {
-	name=$1 hv=$2 backend=$3
+	name=$1 hv=$2 backend=$3 pairs=${4:-$QUEUES} cpus=${5:-1}
 	out=$T/$name.out
 	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
-	( timeout 600 $LGUEST -v --hv=$hv --net-backend=$backend --queues=$QUEUES \
-		64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
-		lguest.run=/test/guest-netmq.sh mq.host=$HOST mq.queues=$QUEUES \
+	( timeout 600 $LGUEST -v --hv=$hv --net-backend=$backend --queues=$pairs \
+		--cpus=$cpus 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
+		lguest.run=/test/guest-netmq.sh mq.host=$HOST mq.queues=$pairs \
 		mq.flows=$FLOWS mq.bytes=$BYTES mq.seed=$seed_out \
 		</dev/null >$out 2>&1
 	  echo $? >$T/$name.status ) &
@@ -101,11 +103,14 @@ mq_run() {
 	wait
 	status=$(cat $T/$name.status 2>/dev/null)
 
-	check "$name: the guest starts on one pair ($(sed -n 's/^netmq: before //p' $out | tr -d '\r'))" \
-		grep -q "^netmq: before eth0: combined 1 of $QUEUES" $out
-	check "$name: the guest switches to $QUEUES pairs, and the launcher hears of it" \
-		sh -c "grep -q '^netmq: channels eth0: combined $QUEUES of $QUEUES' $out &&
-		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $out"
+	# Linux's virtio-net starts on as many pairs as it has CPUs.
+	start=$cpus
+	[ $start -gt $pairs ] && start=$pairs
+	check "$name: the guest starts on $start pair(s) ($(sed -n 's/^netmq: before //p' $out | tr -d '\r'))" \
+		grep -q "^netmq: before eth0: combined $start of $pairs" $out
+	check "$name: the guest switches to $pairs pairs, and the launcher hears of it" \
+		sh -c "grep -q '^netmq: channels eth0: combined $pairs of $pairs' $out &&
+		       grep -q '^lguest: virtio-net: the guest uses $pairs queue pairs' $out"
 
 	good_in=0 good_out=0 rates_in= rates_out=
 	i=0
@@ -150,8 +155,8 @@ mq_run() {
 	lines=$(wc -l <$T/$name.pairs)
 	busy_rx=$(awk '$7 >= 50' $T/$name.pairs | wc -l)
 	busy_tx=$(awk '$10 >= 50' $T/$name.pairs | wc -l)
-	check "$name: the launcher counts $QUEUES pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
-		sh -c "[ $lines -eq $QUEUES ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
+	check "$name: the launcher counts $pairs pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
+		sh -c "[ $lines -eq $pairs ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
 	# The guest's driver counts per queue too (setqueues -s, ethtool -S).
 	guest_rx=$(tr -d '\r' <$out | grep '^netmq: stat rx_queue_[0-9]*_packets ' |
 		awk '$4 >= 50' | wc -l)
@@ -169,6 +174,9 @@ mq_run() {
 mq_run lg-vring lguest vring
 mq_run lg-copy lguest copy
 mq_run kvm-vring kvm vring
+# Two CPUs, a pair each: the guest spreads the pairs' interrupts over them.
+mq_run lg-vring-2cpu lguest vring 2 2
+mq_run kvm-vring-2cpu kvm vring 2 2
 
 # --- 3. teardown ---------------------------------------------------------------
 

@@ -89,6 +89,9 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
 fi
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# How many bytes the 8250 driver has sent so far, to hold against what
+# the launcher wrote (-v) if a line ever goes missing on the way.
+say "serial-tx $(sed -n 's/^0:.* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial)"
 dmesg | grep -E 'WARNING:|BUG:|Oops|Kernel panic|unstable|verification failure' |
 while read -r line; do
 	say "kernel $line"

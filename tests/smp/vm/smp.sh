@@ -73,6 +73,7 @@ two_cpus() {
 	fi
 	wait
 	status=$(cat $T/$name.status)
+	echo "# $name: the guest's 8250 had sent $(probe $name serial-tx) bytes before its last lines; $(grep '^lguest: serial port:' $T/$name.out)"
 	check "$hv: --cpus=2 boots to ready, and -v says what the guest got" \
 		sh -c "grep -q '^lguest-guest: ready' $T/$name.out &&
 		       grep -q 'MP table for 2 CPUs at 0x9fc00' $T/$name.out &&
