@@ -5,7 +5,8 @@
 # stock: Debian's own kernel (the test VM's /boot/vmlinuz, packed as
 # /bin/stock-vmlinuz by tests/launcher/vm/launcher-vm.mk) as an lguest
 # guest, with a busybox initramfs (guest/mkinitramfs.sh's, /bin/stock-initramfs.cpio.gz),
-# on --hv=lguest and --hv=kvm, one boot each (256 MiB):
+# on --hv=lguest and --hv=kvm, one boot each (256 MiB), and then each
+# with --cpus=2:
 #   - the probe (lguest.run=/test/stock-probe.sh): the readiness line, the
 #     command line and a computation come back on the UART console, the
 #     timer ticks through the PIC;
@@ -121,7 +122,7 @@ stock_boot() {
 	[ -z "$bad" ] || echo "$bad" | sed 's/^/#   /'
 	# On lg.ko every MSR Debian's kernel touches must be handled (KVM's
 	# own PMU gaps, "Failed to access perfctr msr", are KVM's business).
-	if [ $name = lguest ]; then
+	if [ $name = lguest ] || [ $name = lguest-2cpu ]; then
 		msr=$(tr -d '\r' <$out | grep 'unchecked MSR' | head -3)
 		check "$hv: no MSR access of Debian's kernel faulted" test -z "$msr"
 		[ -z "$msr" ] || echo "$msr" | sed 's/^/#   /'
@@ -137,6 +138,8 @@ for hv in lguest kvm; do
 	if [ $hv = kvm ] && [ $have_kvm = 0 ]; then continue; fi
 	stock_boot $hv $hv
 done
-# Several CPUs: local APICs, an I/O APIC and the MP table (L:195).
+# Several CPUs: local APICs, an I/O APIC and the MP table (L:195), on
+# both hypervisors.
+[ $have_lg = 0 ] || stock_boot lguest-2cpu lguest 2
 [ $have_kvm = 0 ] || stock_boot kvm-2cpu kvm 2
 exit 0

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-# lguest-timeout: 900
-# lguest-seconds: 240
+# lguest-timeout: 1500
+# lguest-seconds: 400
 #
-# smp: guests with several CPUs (lguest --cpus=N), in the test host VM.
-#   1. two CPUs on --hv=kvm: both seen and both used, each CPU's local
-#      APIC timer, IRQ 4 through the I/O APIC, TLB shootdowns between
-#      them (tlbstress), CPU 1 offline and back, NMI backtraces from both
+# smp: guests with several CPUs (lguest --cpus=N), in the test host VM, on
+# --hv=kvm and on --hv=lguest (lg.ko's APICs):
+#   1. two CPUs: both seen and both used, each CPU's local APIC timer,
+#      IRQ 4 through the I/O APIC, TLB shootdowns between them
+#      (tlbstress), CPU 1 offline and back, NMI backtraces from both
 #      (SysRq l), kill -USR1 printing both CPUs, poweroff and reboot;
-#   2. four CPUs on --hv=kvm: all online, a command on each;
+#   2. four CPUs: all online, a command on each;
 #   3. the network card's interrupt steered to CPU 1 carries a
-#      checksummed transfer each way (both backends).
+#      checksummed transfer each way (both backends);
+#   4. both CPUs writing console lines at once: every line arrives whole.
 # The guest's half is tests/smp/vm/guest-smp.sh.  Run by /init with
 # busybox ash; TAP on stdout.
 
@@ -172,6 +174,30 @@ net_irq() {
 	grep -q '^smp-test: done' $T/$name.out || show_ends $T/$name.out
 }
 
+# --- 4. the console under two CPUs ------------------------------------------------
+
+console_lines() {
+	hv=$1 name=$1-console count=500
+	smp_guest $name $hv 2 smp.console=$count
+	wait
+	whole="^smp-console: cpu [01] line [0-9]* of $count, padded to a typical console line\$"
+	got=$(tr -d '\r' <$T/$name.out | grep -c "$whole")
+	echo "# $name: $(grep '^lguest: serial port:' $T/$name.out)"
+	check "$hv: two CPUs writing $count console lines each at once: all $((2 * count)) arrive whole ($got)" \
+		sh -c "[ $got = $((2 * count)) ] && grep -q '^smp-test: done' $T/$name.out"
+	[ $got = $((2 * count)) ] && return
+	# Which went missing, and what came instead.
+	for cpu in 0 1; do
+		tr -d '\r' <$T/$name.out | grep "$whole" |
+			sed -n "s/^smp-console: cpu $cpu line \([0-9]*\) .*/\1/p" |
+			awk -v n=$count -v cpu=$cpu '{ seen[$1] = 1 } END {
+				for (i = 0; i < n; i++) if (!seen[i]) { c++; if (c <= 10) m = m " " i }
+				print "# cpu " cpu ": " c + 0 " lines missing:" m }'
+	done
+	tr -d '\r' <$T/$name.out | grep 'smp-console' | grep -v "$whole" | head -5 |
+		sed 's/^/#   not whole: /'
+}
+
 # Both hypervisors, or those smp.hv=kvm,lguest on the kernel command line
 # names (make vm-suite SUITE=smp VM_APPEND=smp.hv=lguest).
 hvs="kvm lguest"
@@ -183,4 +209,5 @@ for hv in $hvs; do
 	four_cpus $hv
 	net_irq $hv vring
 	net_irq $hv copy
+	console_lines $hv
 done
