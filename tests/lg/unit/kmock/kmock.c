@@ -3,6 +3,8 @@
 #include "kmock.h"
 
 unsigned int kmock_violations, kmock_use_after_free, kmock_warnings;
+unsigned int kmock_kicks_locked;
+int kmock_spinlocks_held;
 u64 kmock_now_ns;
 struct task_struct *current;
 
@@ -20,11 +22,22 @@ void kmock_interleave(enum kmock_site site, void (*fn)(void *), void *arg)
 void kmock_preempt(enum kmock_site site)
 {
 	void (*fn)(void *) = hook_fn;
+	int held;
 
 	if (!fn || site != hook_site)
 		return;
 	hook_fn = NULL;
+	/* The other CPU holds none of this one's locks. */
+	held = kmock_spinlocks_held;
+	kmock_spinlocks_held = 0;
 	fn(hook_arg);
+	kmock_spinlocks_held = held;
+}
+
+void kmock_kick_check(void)
+{
+	if (kmock_spinlocks_held)
+		kmock_kicks_locked++;
 }
 
 /* A lock is a point where another CPU may get in first. */
@@ -69,6 +82,7 @@ void kmock_task_exit(struct task_struct *t)
 
 void kick_process(struct task_struct *t)
 {
+	kmock_kick_check();
 	if (t->freed)
 		kmock_use_after_free++;
 	else

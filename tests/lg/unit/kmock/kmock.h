@@ -117,9 +117,20 @@ struct mutex { int held; };
 
 void kmock_lock(int *held);
 void kmock_unlock(int *held);
+/*
+ * A kick (wake_up(), kick_process()) while this thread holds a spinlock
+ * counts in kmock_kicks_locked: lg->lock is never held across a kick
+ * (H:800).  kmock_spinlocks_held is this thread's count; another CPU that
+ * acts at a preemption point starts from none of ours.
+ */
+extern unsigned int kmock_kicks_locked;
+extern int kmock_spinlocks_held;
+void kmock_kick_check(void);
 #define spin_lock_init(l)		((l)->held = 0)
-#define spin_lock_irqsave(l, f)		((f) = 0, kmock_lock(&(l)->held))
-#define spin_unlock_irqrestore(l, f)	((void)(f), kmock_unlock(&(l)->held))
+#define spin_lock_irqsave(l, f) \
+	((f) = 0, kmock_lock(&(l)->held), kmock_spinlocks_held++)
+#define spin_unlock_irqrestore(l, f) \
+	((void)(f), kmock_unlock(&(l)->held), kmock_spinlocks_held--)
 #define lockdep_assert_held(l) \
 	do { if (!(l)->held) kmock_violations++; } while (0)
 #define mutex_init(m)		((m)->held = 0)
@@ -162,7 +173,7 @@ typedef struct {
 #define init_waitqueue_func_entry(e, f) \
 	do { (e)->func = (f); INIT_LIST_HEAD(&(e)->entry); } while (0)
 #define add_wait_queue(w, e)	list_add_tail(&(e)->entry, &(w)->head)
-#define wake_up(w)		((w)->wakeups++)
+#define wake_up(w)		(kmock_kick_check(), (w)->wakeups++)
 
 typedef unsigned int __poll_t;
 #define EPOLLIN		0x1
