@@ -82,6 +82,9 @@ static enum hrtimer_restart lg_apic_timer_fn(struct hrtimer *timer)
 	spin_lock_irqsave(&lg->lock, flags);
 	lg->stats[LGUEST_STAT_APIC_TIMER]++;
 	ticks = lg_lapic_timer_ticks(&vcpu->apic, ktime_get_ns());
+	/* A masked timer counts on, but has nothing for the CPU. */
+	if (ticks && lg_lapic_pending(&vcpu->apic) < 0)
+		ticks = 0;
 	lg_apic_arm(vcpu);
 	spin_unlock_irqrestore(&lg->lock, flags);
 	if (ticks)
@@ -150,7 +153,9 @@ static void lg_apic_route(struct lguest *lg, const struct lg_apic_msg *msg,
 		lg_apic_act(v, act, msg->vector, kick);
 		if (sender)
 			sender->stats[LGUEST_STAT_IPIS]++;
-		if (msg->delivery_mode == LG_APIC_DM_LOWEST)
+		/* Arbitration is among APICs that take it (not disabled). */
+		if (msg->delivery_mode == LG_APIC_DM_LOWEST &&
+		    act != LG_LAPIC_IGNORED)
 			break;
 	}
 }
@@ -285,6 +290,7 @@ int lg_apic_msr(struct lg_vcpu *vcpu, u32 msr, bool is_write, u64 *val)
 
 	if (!READ_ONCE(lg->apics) || !lg_lapic_owns_msr(msr))
 		return -ENOENT;
+	vcpu->stats[LGUEST_STAT_EXIT_APIC]++;
 	if (is_write && msr == LG_MSR_APIC_BASE && (*val & LG_APIC_BASE_EXTD))
 		return -EINVAL;
 	now = lg_apic_now(vcpu);
@@ -298,7 +304,6 @@ int lg_apic_msr(struct lg_vcpu *vcpu, u32 msr, bool is_write, u64 *val)
 	}
 	spin_unlock_irqrestore(&lg->lock, flags);
 	lg_kick_mask(lg, kick);
-	vcpu->stats[LGUEST_STAT_EXIT_APIC]++;
 	return err;
 }
 
