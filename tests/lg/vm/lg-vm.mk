@@ -6,6 +6,9 @@
 #   $(BUILD)/vm/bin/test_hostile  guests against their host (the isolation
 #                                 review's findings)
 #   $(BUILD)/vm/bin/test_vcpu     a guest's several CPUs (LHREQ_CREATE_VCPU)
+#   $(BUILD)/vm/bin/test_apic     local APICs and the I/O APIC of SMP guests
+#                                 (LGUEST_INIT_APIC): IPIs, AP start-up,
+#                                 hostile ICR/LVT/timer/NMI use
 #   $(BUILD)/vm/bin/test_kvm      a tiny KVM guest, for the kvm_amd checks
 #                                 (and the testhost suite's)
 #
@@ -33,10 +36,15 @@ $(BUILD)/vm/bin/test_vcpu: PROG_CFLAGS = -pthread
 $(BUILD)/vm/bin/test_vcpu: $(BUILD)/tests/lg/vm/test_vcpu.o \
 	$(BUILD)/tests/lg/vm/guest.o $(BUILD)/tests/lib/tap.o
 
+$(BUILD)/vm/bin/test_apic: PROG_CFLAGS = -pthread
+$(BUILD)/vm/bin/test_apic: $(BUILD)/tests/lg/vm/test_apic.o \
+	$(BUILD)/tests/lg/vm/guest.o $(BUILD)/tests/lib/tap.o
+
 $(BUILD)/vm/bin/test_kvm: $(BUILD)/tests/lg/vm/test_kvm.o $(BUILD)/tests/lib/tap.o
 
 VM_PROGS += $(BUILD)/vm/bin/test_lguest $(BUILD)/vm/bin/test_kvm
 VM_PROGS += $(BUILD)/vm/bin/test_hostile $(BUILD)/vm/bin/test_vcpu
+VM_PROGS += $(BUILD)/vm/bin/test_apic
 VM_SUITES += lguest
 VM_KMODS += kvm_amd
 VM_SUITES += nosvm

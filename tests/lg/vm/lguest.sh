@@ -5,7 +5,9 @@
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),
 # guests that try to read, hang or slow their host (test_hostile), guests
-# with several CPUs (test_vcpu), and
+# with several CPUs (test_vcpu), guests with local APICs and an I/O APIC
+# that start their CPUs with INIT and SIPI, send IPIs and NMIs, storm
+# their ICR and garble their LVTs (test_apic), and
 # shares the CPU with kvm_amd in both orders (test_kvm).  The CPU has PKU,
 # so that test_hostile can check a guest's PKRU stays in the guest.
 # Run by /init with busybox ash; TAP on stdout.
@@ -62,6 +64,7 @@ kernel_log_mark
 run_tap /bin/test_lguest
 run_tap /bin/test_hostile
 run_tap /bin/test_vcpu
+run_tap /bin/test_apic
 # Killed launchers, killed guests, bad input: lg.ko keeps quiet about all
 # of it (at most one line).  test_hostile moves a memory block to
 # ZONE_MOVABLE and back, and the page allocator says so each time (three
@@ -70,7 +73,7 @@ run_tap /bin/test_vcpu
 # those are not lg.ko's.
 not_lg='\] (Fallback order for Node|Built [0-9]+ zonelists|Policy zone:)'
 not_lg="$not_lg"'|\] (page:[0-9a-f]+ refcount:|flags: 0x[0-9a-f]+\(|raw: [0-9a-f]{16} |page dumped because: unmovable page)'
-check "test_lguest, test_hostile and test_vcpu left at most one kernel message" \
+check "test_lguest, test_hostile, test_vcpu and test_apic left at most one kernel message" \
 	kernel_log_quiet "$not_lg"
 
 if modprobe kvm_amd 2>/dev/null; then
