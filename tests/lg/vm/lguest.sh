@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 600
-# lguest-seconds: 25
+# lguest-seconds: 35
 # lguest-cpu: EPYC,+pku
 #
 # lguest: lg.ko loads, runs tiny guests through /dev/lguest (test_lguest),

@@ -61,7 +61,7 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* ---- the guest's memory ------------------------------------------------- */
+/* ---- the guest's memory ------------------------------------------------ */
 
 /*
  * guest.c's builder opens its guests without LGUEST_INIT_APIC and maps no
@@ -396,7 +396,7 @@ asm(".pushsection .rodata\n"
     ".code64\n"
     ".popsection\n");
 
-/* ---- building and running a guest ---------------------------------------- */
+/* ---- building and running a guest -------------------------------------- */
 
 /* One CPU's RUN in a thread of its own (as test_vcpu.c does it). */
 struct vcpu_run {
@@ -824,7 +824,7 @@ static uint32_t counts(struct apic_guest *a, unsigned int n, unsigned int from,
 	return sum;
 }
 
-/* ---- basics ---------------------------------------------------------------- */
+/* ---- basics ------------------------------------------------------------ */
 
 static void test_init_args(void)
 {
@@ -976,7 +976,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- starting APs ------------------------------------------------------------ */
+/* ---- starting APs ------------------------------------------------------ */
 
 /* Linux's wakeup_secondary_cpu_via_init(): INIT assert, de-assert, 2 SIPIs. */
 #define INIT_SIPI(n)						\
@@ -1176,7 +1176,7 @@ static void test_ap(void)
 	test_exit_sleeping();
 }
 
-/* ---- IPIs ---------------------------------------------------------------------- */
+/* ---- IPIs -------------------------------------------------------------- */
 
 static void test_ipi(void)
 {
@@ -1307,7 +1307,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- ICR garbage ----------------------------------------------------------------- */
+/* ---- ICR garbage ------------------------------------------------------- */
 
 static void test_icr(void)
 {
@@ -1398,7 +1398,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- LVT garbage -------------------------------------------------------------- */
+/* ---- LVT garbage ------------------------------------------------------- */
 
 static void test_lvt(void)
 {
@@ -1479,7 +1479,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- IPI storm ------------------------------------------------------------------ */
+/* ---- IPI storm --------------------------------------------------------- */
 
 /* A host thread sleeping 1 ms at a time: how late it wakes at worst. */
 struct latency {
@@ -1549,7 +1549,7 @@ static void storm(struct apic_guest *a, uint32_t icr, double secs,
 		WR(APIC_ICR2, DEST(1)), STORM(APIC_ICR, icr), WR(APIC_ICR, 0x50),
 	};
 	struct latency lat;
-	unsigned long long ipis, nmis, writes, took;
+	unsigned long long ipis, nmis, writes, took, exits;
 	double t, stopped;
 	bool ok0, ok1;
 
@@ -1581,13 +1581,13 @@ static void storm(struct apic_guest *a, uint32_t icr, double secs,
 	stats_of(a->fd[1], &t1);
 	writes = c0[1].r;
 	ipis = s1.count[LGUEST_STAT_IPIS] - s0.count[LGUEST_STAT_IPIS];
-	nmis = t1.count[LGUEST_STAT_NMIS_INJECTED] - t0.count[LGUEST_STAT_NMIS_INJECTED];
+	nmis = t1.count[LGUEST_STAT_NMIS_INJECTED] -
+	       t0.count[LGUEST_STAT_NMIS_INJECTED];
+	exits = s1.count[LGUEST_STAT_EXIT_APIC] - s0.count[LGUEST_STAT_EXIT_APIC];
 	took = (icr & 0x700) == ICR_NMI ? peek(a, COUNT(1, 2)) :
 	       peek(a, COUNT(1, icr & 0xff));
 	tap_diag("%s storm: %llu ICR writes in %.2f s, %llu IPIs counted, CPU 1 took %llu (%llu NMIs injected), APIC exits %llu; the latency thread woke %ld times, worst %.1f ms late; both CPUs back %.2f s after STOP",
-		 kind, writes, t, ipis, took, nmis,
-		 (unsigned long long)(s1.count[LGUEST_STAT_EXIT_APIC] - s0.count[LGUEST_STAT_EXIT_APIC]),
-		 lat.wakeups, lat.worst * 1e3, stopped);
+		 kind, writes, t, ipis, took, nmis, exits, lat.wakeups, lat.worst * 1e3, stopped);
 	tap_ok(writes > 0 && ipis == writes + 1,
 	       "%s storm: every ICR write sent one IPI, and LGUEST_STAT_IPIS counts them (%llu writes and the wakeup, %llu IPIs)",
 	       kind, writes, ipis);
@@ -1648,7 +1648,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- INIT to the boot CPU ---------------------------------------------------------- */
+/* ---- INIT to the boot CPU ---------------------------------------------- */
 
 /*
  * CPU 1 sends INIT to CPU 0, which sleeps in HLT, and spins on: the reset
@@ -1737,7 +1737,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- NMIs -------------------------------------------------------------------------- */
+/* ---- NMIs -------------------------------------------------------------- */
 
 static void test_nmi(void)
 {
@@ -1826,7 +1826,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- the timer ------------------------------------------------------------------- */
+/* ---- the timer --------------------------------------------------------- */
 
 static void test_timer(void)
 {
@@ -1898,7 +1898,7 @@ out:
 	ag_destroy(&a);
 }
 
-/* ---- x2APIC is not offered ------------------------------------------------------- */
+/* ---- x2APIC is not offered --------------------------------------------- */
 
 static void test_x2apic(void)
 {
