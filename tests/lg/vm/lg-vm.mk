@@ -18,7 +18,7 @@
 # guest.c, the tiny-guest builder, also serves the hostile-guest fuzzer
 # (tests/lg/fuzz/) and the test host's tests (tests/testhost/vm/).
 
-LG_VM_HDRS := tests/lg/vm/guest.h include/uapi/linux/lguest.h tests/lib/tap.h
+LG_VM_HDRS := tests/lg/vm/guest.h tests/lg/vm/vcpu_run.h include/uapi/linux/lguest.h tests/lib/tap.h
 
 LG_VM_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lg/vm/*.c))
 
@@ -34,11 +34,13 @@ $(BUILD)/vm/bin/test_hostile: $(BUILD)/tests/lg/vm/test_hostile.o \
 
 $(BUILD)/vm/bin/test_vcpu: PROG_CFLAGS = -pthread
 $(BUILD)/vm/bin/test_vcpu: $(BUILD)/tests/lg/vm/test_vcpu.o \
-	$(BUILD)/tests/lg/vm/guest.o $(BUILD)/tests/lib/tap.o
+	$(BUILD)/tests/lg/vm/vcpu_run.o $(BUILD)/tests/lg/vm/guest.o \
+	$(BUILD)/tests/lib/tap.o
 
 $(BUILD)/vm/bin/test_apic: PROG_CFLAGS = -pthread
 $(BUILD)/vm/bin/test_apic: $(BUILD)/tests/lg/vm/test_apic.o \
-	$(BUILD)/tests/lg/vm/guest.o $(BUILD)/tests/lib/tap.o
+	$(BUILD)/tests/lg/vm/vcpu_run.o $(BUILD)/tests/lg/vm/guest.o \
+	$(BUILD)/tests/lib/tap.o
 
 $(BUILD)/vm/bin/test_kvm: $(BUILD)/tests/lg/vm/test_kvm.o $(BUILD)/tests/lib/tap.o
 

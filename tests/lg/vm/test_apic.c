@@ -58,6 +58,7 @@
 
 #include "guest.h"
 #include "tap.h"
+#include "vcpu_run.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -398,24 +399,15 @@ asm(".pushsection .rodata\n"
 
 /* ---- building and running a guest -------------------------------------- */
 
-/* One CPU's RUN in a thread of its own (as test_vcpu.c does it). */
-struct vcpu_run {
-	int fd;
-	pthread_t thread;
-	struct lguest_run run;
-	int ret, err;
-	int done;
-	bool joined;
-	/* The commands it runs, to copy the results back. */
-	struct cmd *cmds;
-	unsigned int ncmds;
-};
-
 struct apic_guest {
 	struct guest g;		/* g.fd is CPU 0, g.mem the RAM */
 	unsigned int cpus;
 	int fd[LGUEST_MAX_VCPUS];
+	/* Each CPU's RUN in a thread of its own (vcpu_run.h) ... */
 	struct vcpu_run v[LGUEST_MAX_VCPUS];
+	/* ... and the commands it runs, to copy the results back. */
+	struct cmd *cmds[LGUEST_MAX_VCPUS];
+	unsigned int ncmds[LGUEST_MAX_VCPUS];
 };
 
 static void put64(struct guest *g, uint64_t gpa, uint64_t val)
@@ -580,91 +572,22 @@ static void poke(struct apic_guest *a, uint64_t gpa, uint32_t val)
 	__atomic_store_n((uint32_t *)(a->g.mem + gpa), val, __ATOMIC_RELEASE);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-/* SIGUSR1 interrupts RUN (no SA_RESTART): RUN returns EINTR. */
-static void catch_usr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
-static void *run_thread(void *p)
-{
-	struct vcpu_run *v = p;
-
-	v->ret = ioctl(v->fd, LHREQ_RUN, &v->run);
-	v->err = errno;
-	__atomic_store_n(&v->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static bool run_done(struct vcpu_run *v)
-{
-	return __atomic_load_n(&v->done, __ATOMIC_ACQUIRE);
-}
-
 /* RUN CPU n in a new thread, with its run as the last exit left it. */
 static bool run_start(struct apic_guest *a, unsigned int n)
 {
-	struct vcpu_run *v = &a->v[n];
-
-	catch_usr1();
-	v->fd = a->fd[n];
-	v->done = 0;
-	v->joined = false;
-	if (pthread_create(&v->thread, NULL, run_thread, v)) {
-		v->joined = true;
-		tap_ok(false, "start a RUN thread for CPU %u", n);
-		return false;
-	}
-	return true;
-}
-
-static void run_join(struct vcpu_run *v)
-{
-	if (!v->joined)
-		pthread_join(v->thread, NULL);
-	v->joined = true;
+	vcpu_run_catch_usr1();
+	return vcpu_run_start(&a->v[n], a->fd[n]);
 }
 
 /* Wait up to secs for CPU n's RUN to return; true if it did. */
 static bool run_wait(struct apic_guest *a, unsigned int n, double secs)
 {
-	struct vcpu_run *v = &a->v[n];
-	double end = guest_now() + secs;
-
-	if (v->joined)
-		return true;
-	while (!run_done(v) && guest_now() < end)
-		usleep(1000);
-	if (!run_done(v))
-		return false;
-	run_join(v);
-	return true;
+	return vcpu_run_wait(&a->v[n], secs);
 }
 
-/*
- * Interrupt CPU n's RUN with signals until it returns (a signal before
- * the thread is inside RUN is lost), then join it.
- */
 static void run_stop(struct apic_guest *a, unsigned int n)
 {
-	struct vcpu_run *v = &a->v[n];
-
-	if (v->joined)
-		return;
-	while (!run_done(v)) {
-		pthread_kill(v->thread, SIGUSR1);
-		usleep(20000);
-	}
-	run_join(v);
+	vcpu_run_stop(&a->v[n]);
 }
 
 static void run_stop_all(struct apic_guest *a)
@@ -677,26 +600,10 @@ static void run_stop_all(struct apic_guest *a)
 
 static void diag_exit(struct apic_guest *a, unsigned int n)
 {
-	struct vcpu_run *v = &a->v[n];
+	char who[16];
 
-	v->run.reason[sizeof(v->run.reason) - 1] = '\0';
-	tap_diag("CPU %u: RUN %d (%s), exit %s, port %#x data %#x%s%s", n,
-		 v->ret, v->ret ? strerror(v->err) : "ok",
-		 guest_exit_name(v->run.exit_reason), v->run.io.port,
-		 v->run.io.data,
-		 v->run.exit_reason >= LGUEST_EXIT_RESET ? ": " : "",
-		 v->run.exit_reason >= LGUEST_EXIT_RESET ? v->run.reason : "");
-	if (v->ret == 0 && v->run.exit_reason == LGUEST_EXIT_MMIO)
-		tap_diag("CPU %u: MMIO at %#llx, %u bytes, %s", n,
-			 (unsigned long long)v->run.mmio.addr, v->run.mmio.len,
-			 v->run.mmio.is_write ? "write" : "read");
-}
-
-static bool exit_is_out(const struct vcpu_run *v, uint32_t value)
-{
-	return v->ret == 0 && v->run.exit_reason == LGUEST_EXIT_IO &&
-		v->run.io.port == GUEST_PORT && v->run.io.is_write &&
-		v->run.io.data == value;
+	snprintf(who, sizeof(who), "CPU %u", n);
+	vcpu_run_diag(who, &a->v[n]);
 }
 
 /* Give CPU n these commands (and an OP_END) and RUN it in its thread. */
@@ -710,8 +617,8 @@ static bool cpu_start(struct apic_guest *a, unsigned int n, struct cmd *c,
 			     MAX_CMDS - 1);
 	memcpy(list, c, count * sizeof(*c));
 	memset(&list[count], 0, sizeof(list[count]));
-	a->v[n].cmds = c;
-	a->v[n].ncmds = count;
+	a->cmds[n] = c;
+	a->ncmds[n] = count;
 	return run_start(a, n);
 }
 
@@ -733,13 +640,13 @@ static bool cpu_finish(struct apic_guest *a, unsigned int n, double secs,
 		tap_ok(false, "%s", what);
 		return false;
 	}
-	if (!exit_is_out(v, DONE)) {
+	if (!vcpu_run_exit_is_out(v, DONE)) {
 		diag_exit(a, n);
 		tap_ok(false, "%s", what);
 		return false;
 	}
-	if (v->cmds)
-		memcpy(v->cmds, list, v->ncmds * sizeof(*list));
+	if (a->cmds[n])
+		memcpy(a->cmds[n], list, a->ncmds[n] * sizeof(*list));
 	return true;
 }
 
@@ -1003,9 +910,9 @@ static void test_ap_start(void)
 	in_run = stat_reaches(a.fd[1], LGUEST_STAT_RUNS, 1, 10) &&
 		 stat_reaches(a.fd[2], LGUEST_STAT_RUNS, 1, 10);
 	usleep(300000);
-	tap_ok(in_run && !run_done(v1) && !run_done(v2) && !peek(&a, AP_COUNT),
+	tap_ok(in_run && !vcpu_run_done(v1) && !vcpu_run_done(v2) && !peek(&a, AP_COUNT),
 	       "with APICs, RUN on a CPU never started sleeps (CPUs 1 and 2 still in RUN after 0.3 s)");
-	if (run_done(v1) || run_done(v2)) {
+	if (vcpu_run_done(v1) || vcpu_run_done(v2)) {
 		diag_exit(&a, 1);
 		diag_exit(&a, 2);
 		goto out;
@@ -1017,7 +924,7 @@ static void test_ap_start(void)
 		if (!CALL(&a, 0, c, "CPU 0 sends INIT and SIPI to CPU 1"))
 			goto out;
 	}
-	if (!run_wait(&a, 1, 20) || !exit_is_out(v1, AP_MARK)) {
+	if (!run_wait(&a, 1, 20) || !vcpu_run_exit_is_out(v1, AP_MARK)) {
 		diag_exit(&a, 1);
 		tap_ok(false, "INIT + SIPI from CPU 0 start CPU 1: its RUN returns with its real-mode OUT");
 		goto out;
@@ -1037,7 +944,7 @@ static void test_ap_start(void)
 	tap_ok(peek(&a, AP_COUNT) == 1,
 	       "CPU 1 started once, though Linux's sequence sends two SIPIs (count %u)",
 	       peek(&a, AP_COUNT));
-	tap_ok(!run_done(v2),
+	tap_ok(!vcpu_run_done(v2),
 	       "CPU 2, not addressed, still sleeps in RUN");
 
 	/* CPU 1 now spins in real mode: a SIPI must not move it. */
@@ -1051,10 +958,10 @@ static void test_ap_start(void)
 			goto out;
 	}
 	usleep(300000);
-	tap_ok(!run_done(v1) && peek(&a, AP_COUNT) == 1,
+	tap_ok(!vcpu_run_done(v1) && peek(&a, AP_COUNT) == 1,
 	       "a SIPI to a running CPU is ignored: it does not restart (count %u, CPU 1 %s)",
-	       peek(&a, AP_COUNT), run_done(v1) ? "left RUN" : "still in RUN");
-	if (run_done(v1)) {
+	       peek(&a, AP_COUNT), vcpu_run_done(v1) ? "left RUN" : "still in RUN");
+	if (vcpu_run_done(v1)) {
 		diag_exit(&a, 1);
 		goto out;
 	}
@@ -1064,10 +971,10 @@ static void test_ap_start(void)
 	if (!stat_reaches(a.fd[1], LGUEST_STAT_HALTS, 1, 10))
 		tap_diag("CPU 1 counted no halt that slept");
 	usleep(200000);
-	tap_ok(!run_done(v1) && stat_of(a.fd[1], LGUEST_STAT_HALTS) >= 1,
+	tap_ok(!vcpu_run_done(v1) && stat_of(a.fd[1], LGUEST_STAT_HALTS) >= 1,
 	       "an AP halted with interrupts off sleeps in RUN (no LGUEST_EXIT_HALT; halts %llu)",
 	       stat_of(a.fd[1], LGUEST_STAT_HALTS));
-	if (run_done(v1)) {
+	if (vcpu_run_done(v1)) {
 		diag_exit(&a, 1);
 		goto out;
 	}
@@ -1078,7 +985,7 @@ static void test_ap_start(void)
 			goto out;
 	}
 	usleep(300000);
-	tap_ok(!run_done(v1) && peek(&a, AP_COUNT) == 1,
+	tap_ok(!vcpu_run_done(v1) && peek(&a, AP_COUNT) == 1,
 	       "a SIPI without INIT to a halted AP is ignored (count %u)",
 	       peek(&a, AP_COUNT));
 	{
@@ -1087,16 +994,16 @@ static void test_ap_start(void)
 		if (!CALL(&a, 0, c, "CPU 0 sends INIT and SIPI to the halted CPU 1"))
 			goto out;
 	}
-	tap_ok(run_wait(&a, 1, 20) && exit_is_out(v1, AP_MARK) &&
+	tap_ok(run_wait(&a, 1, 20) && vcpu_run_exit_is_out(v1, AP_MARK) &&
 	       peek(&a, AP_COUNT) == 2,
 	       "INIT + SIPI restart the halted AP in real mode (count %u)",
 	       peek(&a, AP_COUNT));
-	if (!run_done(v1) || !exit_is_out(v1, AP_MARK))
+	if (!vcpu_run_done(v1) || !vcpu_run_exit_is_out(v1, AP_MARK))
 		diag_exit(&a, 1);
 	run_stop(&a, 1);
 
 	/* CPU 2 was never started: only a signal brings its RUN back. */
-	tap_ok(!run_done(v2), "CPU 2, never started, sleeps in RUN all along");
+	tap_ok(!vcpu_run_done(v2), "CPU 2, never started, sleeps in RUN all along");
 	run_stop(&a, 2);
 	tap_ok(v2->ret == -1 && v2->err == EINTR,
 	       "a signal to CPU 2's thread ends its RUN with EINTR (%d, %s)",
@@ -1110,7 +1017,7 @@ static void test_ap_start(void)
 	close(a.fd[1]);
 	a.fd[0] = a.fd[1] = -1;
 	usleep(300000);
-	tap_ok(!run_done(v2),
+	tap_ok(!vcpu_run_done(v2),
 	       "with the guest's and CPU 1's files closed, CPU 2's file keeps the guest: its RUN sleeps on");
 	run_stop(&a, 2);
 	tap_ok(v2->ret == -1 && v2->err == EINTR,
@@ -1148,7 +1055,7 @@ static void test_exit_sleeping(void)
 		if (!stat_reaches(a.fd[1], LGUEST_STAT_RUNS, 1, 10))
 			_exit(3);
 		usleep(100000);
-		_exit(run_done(&a.v[1]) ? 4 : 0);
+		_exit(vcpu_run_done(&a.v[1]) ? 4 : 0);
 	}
 	if (pid < 0) {
 		tap_ok(false, "fork: %s", strerror(errno));
@@ -1213,7 +1120,7 @@ static void test_ipi(void)
 		       "a fixed IPI from CPU 0 runs CPU 1's handler for its vector, once, and no one else's (counts %u %u %u)",
 		       peek(&a, COUNT(0, 0x40)), peek(&a, COUNT(1, 0x40)),
 		       peek(&a, COUNT(2, 0x40)));
-	tap_ok(!run_done(&a.v[2]), "CPU 2 sleeps on");
+	tap_ok(!vcpu_run_done(&a.v[2]), "CPU 2 sleeps on");
 
 	{
 		struct cmd c[] = {
@@ -1273,7 +1180,7 @@ static void test_ipi(void)
 			goto out;
 		if (cpu_finish(&a, 2, 20, "logical destination 0x04 reaches CPU 2")) {
 			usleep(200000);
-			tap_ok(!run_done(&a.v[1]) && peek(&a, COUNT(1, 0x43)) == 0 &&
+			tap_ok(!vcpu_run_done(&a.v[1]) && peek(&a, COUNT(1, 0x43)) == 0 &&
 			       peek(&a, COUNT(2, 0x43)) == 1,
 			       "a logical (flat) IPI to 0x04 interrupts the CPU whose LDR is 0x04, not the one with 0x02");
 		}
@@ -1360,10 +1267,10 @@ static void test_icr(void)
 	       "... which the next ESR write clears (ESR %#llx)",
 	       (unsigned long long)bad[clear_esr].r);
 	usleep(300000);
-	tap_ok(!run_done(&a.v[1]) && counts(&a, 1, 0, 255) == 0,
+	tap_ok(!vcpu_run_done(&a.v[1]) && counts(&a, 1, 0, 255) == 0,
 	       "none of them reaches CPU 1: it sleeps on, having taken nothing (%u interrupts and exceptions)",
 	       counts(&a, 1, 0, 255));
-	if (run_done(&a.v[1]))
+	if (vcpu_run_done(&a.v[1]))
 		diag_exit(&a, 1);
 	ipis = stat_of(a.fd[0], LGUEST_STAT_IPIS) - ipis0;
 	tap_ok(ipis == 0, "and LGUEST_STAT_IPIS counts none of them (%llu)", ipis);
@@ -1716,9 +1623,9 @@ static void test_init_bsp(void)
 	if (!run_start(&a, 1))
 		goto out;
 	usleep(300000);
-	tap_ok(!run_done(v1),
+	tap_ok(!vcpu_run_done(v1),
 	       "after the reset CPU 1 waits for a SIPI again: its RUN sleeps");
-	if (run_done(v1)) {
+	if (vcpu_run_done(v1)) {
 		diag_exit(&a, 1);
 		goto out;
 	}
@@ -1728,9 +1635,9 @@ static void test_init_bsp(void)
 		if (!CALL(&a, 0, c, "CPU 0 sends INIT and SIPI to CPU 1 after the reset"))
 			goto out;
 	}
-	tap_ok(run_wait(&a, 1, 20) && exit_is_out(v1, AP_MARK),
+	tap_ok(run_wait(&a, 1, 20) && vcpu_run_exit_is_out(v1, AP_MARK),
 	       "and INIT + SIPI start it, in real mode, as at boot");
-	if (!run_done(v1) || !exit_is_out(v1, AP_MARK))
+	if (!vcpu_run_done(v1) || !vcpu_run_exit_is_out(v1, AP_MARK))
 		diag_exit(&a, 1);
 out:
 	run_stop_all(&a);
@@ -1809,7 +1716,7 @@ static void test_nmi(void)
 		if (!START_ASLEEP(&a, 1, c1))
 			goto out;
 		usleep(200000);
-		if (run_done(&a.v[1])) {
+		if (vcpu_run_done(&a.v[1])) {
 			diag_exit(&a, 1);
 			tap_ok(false, "CPU 1 halted with interrupts off sleeps in RUN");
 			goto out;

@@ -25,6 +25,7 @@
 
 #include "guest.h"
 #include "tap.h"
+#include "vcpu_run.h"
 
 /* Where each CPU's code and stack go: CPU n's code at GUEST_CODE + n * 4K. */
 #define VCPU_CODE(n)	(GUEST_CODE + 0x1000UL * (n))
@@ -149,94 +150,6 @@ asm(".pushsection .rodata\n"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* One CPU's RUN in a thread of its own. */
-struct vcpu_run {
-	int fd;
-	pthread_t thread;
-	struct lguest_run run;
-	int ret, err;
-	int done;
-	bool joined;
-};
-
-static void on_signal(int sig)
-{
-	(void)sig;
-}
-
-/* SIGUSR1 interrupts RUN (no SA_RESTART): RUN returns EINTR. */
-static void catch_usr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
-static void *run_thread(void *p)
-{
-	struct vcpu_run *v = p;
-
-	v->ret = ioctl(v->fd, LHREQ_RUN, &v->run);
-	v->err = errno;
-	__atomic_store_n(&v->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* RUN on fd in a new thread, with run as the last exit left it. */
-static bool run_start(struct vcpu_run *v, int fd)
-{
-	v->fd = fd;
-	v->done = 0;
-	v->joined = false;
-	if (pthread_create(&v->thread, NULL, run_thread, v)) {
-		tap_ok(false, "start a RUN thread");
-		return false;
-	}
-	return true;
-}
-
-static bool run_done(struct vcpu_run *v)
-{
-	return __atomic_load_n(&v->done, __ATOMIC_ACQUIRE);
-}
-
-static void run_join(struct vcpu_run *v)
-{
-	if (!v->joined)
-		pthread_join(v->thread, NULL);
-	v->joined = true;
-}
-
-/* Wait up to secs for the thread's RUN to return; true if it did. */
-static bool run_wait(struct vcpu_run *v, double secs)
-{
-	double end = guest_now() + secs;
-
-	while (!run_done(v) && guest_now() < end)
-		usleep(2000);
-	if (!run_done(v))
-		return false;
-	run_join(v);
-	return true;
-}
-
-/*
- * Interrupt the thread's RUN with signals until it returns (a signal
- * that comes before the thread is inside RUN is lost), then join it.
- */
-static void run_stop(struct vcpu_run *v)
-{
-	if (v->joined)
-		return;
-	while (!run_done(v)) {
-		pthread_kill(v->thread, SIGUSR1);
-		usleep(20000);
-	}
-	run_join(v);
-}
-
 static void load_code(struct guest *g, uint64_t gpa, struct guest_code code)
 {
 	memcpy(g->mem + gpa, code.start, code.end - code.start);
@@ -276,24 +189,6 @@ static bool vcpu0_regs(struct guest *g)
 		return true;
 	tap_ok(false, "SETREGS on CPU 0: %s", strerror(errno));
 	return false;
-}
-
-static bool exit_is_out(const struct vcpu_run *v, uint32_t value)
-{
-	return v->ret == 0 && v->run.exit_reason == LGUEST_EXIT_IO &&
-		v->run.io.port == GUEST_PORT && v->run.io.is_write &&
-		v->run.io.data == value;
-}
-
-static void diag_exit(const char *who, struct vcpu_run *v)
-{
-	v->run.reason[sizeof(v->run.reason) - 1] = '\0';
-	tap_diag("%s: RUN %d (%s), exit %s, port %#x data %#x%s%s", who,
-		 v->ret, v->ret ? strerror(v->err) : "ok",
-		 guest_exit_name(v->run.exit_reason), v->run.io.port,
-		 v->run.io.data,
-		 v->run.exit_reason >= LGUEST_EXIT_RESET ? ": " : "",
-		 v->run.exit_reason >= LGUEST_EXIT_RESET ? v->run.reason : "");
 }
 
 static bool stats_of(int fd, struct lguest_stats *st)
@@ -447,34 +342,34 @@ static void test_xadd(void)
 	struct guest g;
 	int fd1;
 
-	catch_usr1();
+	vcpu_run_catch_usr1();
 	if (!guest_new(&g, GUEST_CODE_OF(v_xadd)) || !vcpu0_regs(&g))
 		return;
 	guest_write32(&g, ROUNDS, XADD_ROUNDS);
 	fd1 = vcpu_new(&g, 1, GUEST_CODE_OF(v_xadd));
 	if (fd1 < 0)
 		goto out;
-	if (!run_start(&v0, g.fd))
+	if (!vcpu_run_start(&v0, g.fd))
 		goto out_close;
-	if (!run_start(&v1, fd1)) {
-		run_stop(&v0);
+	if (!vcpu_run_start(&v1, fd1)) {
+		vcpu_run_stop(&v0);
 		goto out_close;
 	}
-	ok0 = run_wait(&v0, 60);
-	ok1 = run_wait(&v1, 60);
+	ok0 = vcpu_run_wait(&v0, 60);
+	ok1 = vcpu_run_wait(&v1, 60);
 	if (!ok0 || !ok1) {
 		tap_diag("CPU 0 %s, CPU 1 %s after 60 s (here: %u %u)",
 			 ok0 ? "done" : "still in RUN", ok1 ? "done" : "still in RUN",
 			 guest_read32(&g, HERE(0)), guest_read32(&g, HERE(1)));
-		run_stop(&v0);
-		run_stop(&v1);
+		vcpu_run_stop(&v0);
+		vcpu_run_stop(&v1);
 	}
-	tap_ok(ok0 && ok1 && exit_is_out(&v0, 0) && exit_is_out(&v1, 1),
+	tap_ok(ok0 && ok1 && vcpu_run_exit_is_out(&v0, 0) && vcpu_run_exit_is_out(&v1, 1),
 	       "two CPUs run at the same time, each in its own thread (each waited to see the other running)");
-	if (!exit_is_out(&v0, 0))
-		diag_exit("CPU 0", &v0);
-	if (!exit_is_out(&v1, 1))
-		diag_exit("CPU 1", &v1);
+	if (!vcpu_run_exit_is_out(&v0, 0))
+		vcpu_run_diag("CPU 0", &v0);
+	if (!vcpu_run_exit_is_out(&v1, 1))
+		vcpu_run_diag("CPU 1", &v1);
 	tap_ok(guest_read32(&g, SUM) == 2 * XADD_ROUNDS,
 	       "both lock xadd a shared counter %d times: it reads %u",
 	       XADD_ROUNDS, guest_read32(&g, SUM));
@@ -595,15 +490,15 @@ static void test_halt(void)
 	double end;
 	int fd1;
 
-	catch_usr1();
+	vcpu_run_catch_usr1();
 	if (!guest_new(&g, GUEST_CODE_OF(v_irq5)))
 		return;
 	fd1 = vcpu_new(&g, 1, GUEST_CODE_OF(v_idle));
 	if (fd1 < 0)
 		goto out;
-	if (!run_start(&v0, g.fd))
+	if (!vcpu_run_start(&v0, g.fd))
 		goto out_close;
-	if (!run_start(&v1, fd1))
+	if (!vcpu_run_start(&v1, fd1))
 		goto out_stop;
 	/* Both asleep: CPU 0 with its PIC ready, CPU 1 counted a halt. */
 	end = guest_now() + 30;
@@ -612,28 +507,28 @@ static void test_halt(void)
 		!st1.count[LGUEST_STAT_HALTS]))
 		usleep(10000);
 	usleep(200000);
-	tap_ok(!run_done(&v0) && !run_done(&v1) &&
+	tap_ok(!vcpu_run_done(&v0) && !vcpu_run_done(&v1) &&
 	       st1.count[LGUEST_STAT_HALTS] == 1,
 	       "two CPUs sleep in HLT at once, each in its own RUN (CPU 1's halts: %llu)",
 	       (unsigned long long)st1.count[LGUEST_STAT_HALTS]);
 	ioctl(g.fd, LHREQ_IRQ, &irq);
-	if (run_wait(&v0, 20) && exit_is_out(&v0, 'I'))
+	if (vcpu_run_wait(&v0, 20) && vcpu_run_exit_is_out(&v0, 'I'))
 		tap_ok(true, "an interrupt wakes CPU 0, which takes it");
 	else
 		tap_ok(false, "an interrupt wakes CPU 0, which takes it");
 	usleep(300000);
 	stats_of(fd1, &st1);
-	tap_ok(!run_done(&v1) && st1.count[LGUEST_STAT_HALTS] == 1 &&
+	tap_ok(!vcpu_run_done(&v1) && st1.count[LGUEST_STAT_HALTS] == 1 &&
 	       st1.count[LGUEST_STAT_EXIT_HLT] == 1,
 	       "CPU 1 sleeps on: the PIC is CPU 0's (halts %llu, HLT exits %llu)",
 	       (unsigned long long)st1.count[LGUEST_STAT_HALTS],
 	       (unsigned long long)st1.count[LGUEST_STAT_EXIT_HLT]);
-	run_stop(&v1);
+	vcpu_run_stop(&v1);
 	tap_ok(v1.ret == -1 && v1.err == EINTR,
 	       "a signal to CPU 1's thread wakes CPU 1 alone: its RUN returns EINTR");
 	goto out_close;
 out_stop:
-	run_stop(&v0);
+	vcpu_run_stop(&v0);
 out_close:
 	close(fd1);
 out:
@@ -656,14 +551,14 @@ static void test_kill(void)
 	bool ok0, ok2;
 	double end;
 
-	catch_usr1();
+	vcpu_run_catch_usr1();
 	if (!guest_new(&g, GUEST_CODE_OF(v_idle)))
 		return;
 	fd2 = vcpu_new(&g, 2, GUEST_CODE_OF(v_spin));
 	fd1 = vcpu_new(&g, 1, GUEST_CODE_OF(v_badmmio));
 	if (fd1 < 0 || fd2 < 0)
 		goto out;
-	if (!run_start(&v0, g.fd) || !run_start(&v2, fd2))
+	if (!vcpu_run_start(&v0, g.fd) || !vcpu_run_start(&v2, fd2))
 		goto out;
 	/* CPU 0 asleep in HLT, CPU 2 in the guest. */
 	end = guest_now() + 30;
@@ -671,9 +566,9 @@ static void test_kill(void)
 				     !st2.count[LGUEST_STAT_EXITS]))
 		usleep(10000);
 	usleep(200000);
-	if (!run_start(&v1, fd1))
+	if (!vcpu_run_start(&v1, fd1))
 		goto out_stop;
-	if (!run_wait(&v1, 30)) {
+	if (!vcpu_run_wait(&v1, 30)) {
 		tap_ok(false, "CPU 1 is killed");
 		goto out_stop;
 	}
@@ -683,20 +578,20 @@ static void test_kill(void)
 	       !strncmp(v1.run.reason, "cpu 1: ", 7) &&
 	       strstr(v1.run.reason, "decode"),
 	       "an undecodable MMIO instruction on CPU 1 kills the guest, and the reason starts with \"cpu 1: \"");
-	ok0 = run_wait(&v0, 10);
-	ok2 = run_wait(&v2, 10);
+	ok0 = vcpu_run_wait(&v0, 10);
+	ok2 = vcpu_run_wait(&v2, 10);
 	v0.run.reason[sizeof(v0.run.reason) - 1] = '\0';
 	v2.run.reason[sizeof(v2.run.reason) - 1] = '\0';
 	tap_ok(ok0 && v0.ret == 0 && v0.run.exit_reason == LGUEST_EXIT_KILLED &&
 	       !strcmp(v0.run.reason, v1.run.reason),
 	       "CPU 0, asleep in HLT, is woken: its RUN returns the kill, with CPU 1's reason");
 	if (!ok0 || v0.run.exit_reason != LGUEST_EXIT_KILLED)
-		diag_exit("CPU 0", &v0);
+		vcpu_run_diag("CPU 0", &v0);
 	tap_ok(ok2 && v2.ret == 0 && v2.run.exit_reason == LGUEST_EXIT_KILLED &&
 	       !strcmp(v2.run.reason, v1.run.reason),
 	       "CPU 2, running the guest, is kicked out: its RUN returns the kill too");
 	if (!ok2 || v2.run.exit_reason != LGUEST_EXIT_KILLED)
-		diag_exit("CPU 2", &v2);
+		vcpu_run_diag("CPU 2", &v2);
 	if (!ok0 || !ok2)
 		goto out_stop;
 	run.reason[0] = '\0';
@@ -706,8 +601,8 @@ static void test_kill(void)
 	       "the guest stays dead: RUN on CPU 0 again gives CPU 1's reason");
 	goto out;
 out_stop:
-	run_stop(&v0);
-	run_stop(&v2);
+	vcpu_run_stop(&v0);
+	vcpu_run_stop(&v2);
 out:
 	if (fd1 >= 0)
 		close(fd1);
@@ -728,7 +623,7 @@ static void test_reset(void)
 	struct guest g;
 	int fd1, ret;
 
-	catch_usr1();
+	vcpu_run_catch_usr1();
 	if (!guest_new(&g, GUEST_CODE_OF(v_idle)))
 		return;
 	r = g.regs;
@@ -738,24 +633,24 @@ static void test_reset(void)
 	g.regs = r;
 	if (fd1 < 0)
 		goto out;
-	if (!run_start(&v0, g.fd))
+	if (!vcpu_run_start(&v0, g.fd))
 		goto out_close;
 	usleep(300000);
 	memset(&run, 0, sizeof(run));
 	if (ioctl(fd1, LHREQ_RUN, &run) || run.exit_reason != LGUEST_EXIT_RESET) {
 		tap_ok(false, "CPU 1's triple fault: exit %s",
 		       guest_exit_name(run.exit_reason));
-		run_stop(&v0);
+		vcpu_run_stop(&v0);
 		goto out_close;
 	}
 	run.reason[sizeof(run.reason) - 1] = '\0';
 	tap_diag("CPU 1: %s", run.reason);
 	tap_ok(!strncmp(run.reason, "triple fault: rip ", 18),
 	       "an int3 with no IDT on CPU 1: CPU 1's RUN returns LGUEST_EXIT_RESET, saying where");
-	if (!run_wait(&v0, 10)) {
+	if (!vcpu_run_wait(&v0, 10)) {
 		tap_ok(false, "CPU 0, asleep in HLT, returns the reset too");
-		run_stop(&v0);
-		diag_exit("CPU 0", &v0);
+		vcpu_run_stop(&v0);
+		vcpu_run_diag("CPU 0", &v0);
 		goto out_close;
 	}
 	v0.run.reason[sizeof(v0.run.reason) - 1] = '\0';
@@ -804,7 +699,7 @@ static void test_close_guest(void)
 	struct guest g;
 	int fd1;
 
-	catch_usr1();
+	vcpu_run_catch_usr1();
 	pinned_before = pinned_now();
 	if (!guest_new(&g, GUEST_CODE_OF(v_halt)))
 		return;
@@ -813,22 +708,22 @@ static void test_close_guest(void)
 		guest_destroy(&g);
 		return;
 	}
-	if (!run_start(&v1, fd1))
+	if (!vcpu_run_start(&v1, fd1))
 		goto out;
 	usleep(300000);
 	close(g.fd);
 	g.fd = -1;
 	usleep(100000);
 	guest_write32(&g, GO, 1);
-	if (!run_wait(&v1, 30)) {
+	if (!vcpu_run_wait(&v1, 30)) {
 		tap_ok(false, "CPU 1 goes on after the guest's file is closed (still in RUN after 30 s)");
-		run_stop(&v1);
+		vcpu_run_stop(&v1);
 		goto out;
 	}
-	tap_ok(exit_is_out(&v1, 'C'),
+	tap_ok(vcpu_run_exit_is_out(&v1, 'C'),
 	       "the guest's file closed while CPU 1 runs: CPU 1 goes on, faulting in memory, to its OUT");
-	if (!exit_is_out(&v1, 'C'))
-		diag_exit("CPU 1", &v1);
+	if (!vcpu_run_exit_is_out(&v1, 'C'))
+		vcpu_run_diag("CPU 1", &v1);
 	memset(&v1.run, 0, sizeof(v1.run));
 	v1.ret = ioctl(fd1, LHREQ_RUN, &v1.run);
 	tap_ok(v1.ret == 0 && v1.run.exit_reason == LGUEST_EXIT_HALT,
