@@ -30,7 +30,8 @@
 # datagrams) or a pair switch that does not happen is a "not ok", so the
 # bench is a smoke test too.  Run by /init with busybox ash.
 
-# lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field.
+# lib-net.sh: the TAP helpers (lib.sh), wait_for_line (lib.sh) and field;
+# lib-bench.sh: the medians, ratio, showin and the flow helpers.
 . /suites/lib-net.sh
 . /suites/lib-bench.sh
 T=/tmp/bench-netmq
@@ -42,13 +43,6 @@ UDP=3
 ROUNDS=3
 PEER=10.9.0.1
 mkdir -p $T
-# showin N: show_tail for standard input (the VM has no /dev/stdin).
-showin() { sed 's/^/#   /' | tr -d '\r' | tail -${1:-30}; }
-
-# ratio A B: B/A as "1.23x", or "-".
-ratio() {
-	echo "$1 $2" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }'
-}
 
 # --- setup ---------------------------------------------------------------------
 
@@ -138,40 +132,6 @@ boot() {
 	dev=$(sed -n 's/^lguest: network: [a-z]* \([^ ]*\) .*/\1/p' $out | head -1)
 	eval "dev_$g=$dev"
 	echo "# $g: $(grep '^lguest: network:' $out | tr -d '\r')"
-}
-
-# start_flows COUNT CMD...: COUNT copies of CMD in the background, each
-# with @ replaced by its number 0..COUNT-1 and its output in $log.NUMBER;
-# their pids in $flow_pids.
-start_flows() {
-	count=$1
-	shift
-	flow_pids=
-	i=0
-	while [ $i -lt $count ]; do
-		cmd=$(echo "$*" | sed "s/@/$i/g")
-		$cmd >$log.$i 2>&1 &
-		flow_pids="$flow_pids $!"
-		i=$((i + 1))
-	done
-}
-
-wait_flows() {
-	for pid in "$@"; do
-		wait $pid
-	done
-}
-
-# tcp_rate COUNT FILE-OR-PREFIX...: the sum of COUNT flows' bytes over the
-# slowest one's seconds, in MB/s; empty if a flow has no line.
-# The lines read "received N bytes in S s: ...".
-tcp_rate() {
-	awk '{ for (i = 1; i < NF; i++) {
-			if ($i == "received") b += $(i + 1)
-			if ($i == "in" && $(i + 1) + 0 > s) s = $(i + 1)
-		}
-		lines++ }
-	     END { if (lines == '"$1"' && s > 0) printf "%.2f", b / s / 1e6 }'
 }
 
 # pps_sum COUNT: the sum of "... P pps" over COUNT lines, if every line

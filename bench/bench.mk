@@ -16,3 +16,7 @@ $(BUILD)/vm/bin/echo_bench: $(BUILD)/bench/echo_bench.o $(BUILD)/tests/lib/ring.
 VM_PROGS += $(BUILD)/vm/bin/echo_bench
 BENCH_SUITES += bench
 VM_SCRIPTS += bench/bench.sh
+
+# The fragments of the other bench suites that are not in the Makefile's
+# list: bench/smp.mk (the --cpus=2 benchmarks).
+include bench/smp.mk

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run inside the lguest guest by the bench-netmq suite (lguest.run=): the
-# guest's half of the tap/macvtap and 1/N queue pair benchmark.
+# guest's half of the tap/macvtap and 1/N queue pair benchmark; and by
+# bench-netsmp, TCP only (bm.udp=0), for one CPU and one pair against two
+# and two.
 #
 # The guest runs bm.rounds rounds of the phases in bm.phases, in that
 # order in odd rounds and backwards in even ones (the suite walks the
@@ -14,9 +16,10 @@
 # With bm.mq=1 (a card with several pairs) phase 1 also runs on one pair.
 # Each phase: receive the host's TCP flows (ports 5100+i), send ours
 # (to the host's 5200+i), count the host's datagrams (5300+i) for bm.udp
-# seconds, send ours (to 5400+i) for bm.udp seconds.  The host waits for
-# each "listening" line before it sends and has its receivers up before
-# we send.  Every result is one "benchmq: R PHASE ..." line.
+# seconds, send ours (to 5400+i) for bm.udp seconds (no UDP with
+# bm.udp=0).  The host waits for each "listening" line before it sends
+# and has its receivers up before we send.  Every result is one
+# "benchmq: R PHASE ..." line.
 
 . /test/guest-lib.sh
 
@@ -61,6 +64,8 @@ phase() {
 		say "$r $p tcp-out $i $(tr '\n' ' ' </tmp/out.$i)"
 		i=$((i + 1))
 	done
+	# bm.udp=0: TCP only (bench-netsmp).
+	[ "${udp:-0}" -gt 0 ] || return
 
 	i=0
 	while [ $i -lt $n ]; do
@@ -84,6 +89,7 @@ phase() {
 }
 
 say "address $(ip -4 addr show dev eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')"
+say "cpus $(nproc) online $(cat /sys/devices/system/cpu/online)"
 r=1
 while [ "$r" -le "${rounds:-1}" ]; do
 	order=$phases
