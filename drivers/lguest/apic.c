@@ -316,7 +316,11 @@ bool lg_pic_reaches(struct lg_vcpu *vcpu)
 	       (!vcpu->lg->apics || lg_lapic_accepts_pic(&vcpu->apic));
 }
 
-/* Something for this vCPU that no IF can hold off: NMI, INIT, SIPI. */
+/*
+ * Something for this vCPU that no IF can hold off: INIT, SIPI, or an NMI
+ * unless one is being handled (H:840), which holds the next off as the
+ * CPU would.  Asked by the vCPU's own RUN, which owns nmi_masked.
+ */
 bool lg_vcpu_event_pending(struct lg_vcpu *vcpu)
 {
 	struct lguest *lg = vcpu->lg;
@@ -326,8 +330,9 @@ bool lg_vcpu_event_pending(struct lg_vcpu *vcpu)
 	if (!READ_ONCE(lg->apics))
 		return false;
 	spin_lock_irqsave(&lg->lock, flags);
-	pending = vcpu->nmi_pending || vcpu->init_reset ||
-		  vcpu->start_pending || vcpu->apic.wait_for_sipi;
+	pending = (vcpu->nmi_pending && !vcpu->nmi_masked) ||
+		  vcpu->init_reset || vcpu->start_pending ||
+		  vcpu->apic.wait_for_sipi;
 	spin_unlock_irqrestore(&lg->lock, flags);
 	return pending;
 }
@@ -374,9 +379,14 @@ void lg_apic_init_guest(struct lguest *lg, u32 cpus)
 	lg_ioapic_reset(&lg->ioapic);
 	/* After the CPUs' APIC IDs, as the launcher's MP table says. */
 	lg->ioapic.id = cpus;
-	for (i = 0; i < LGUEST_MAX_VCPUS; i++)
-		if (lg->vcpus[i])
-			lg_apic_vcpu_reset_locked(lg->vcpus[i]);
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++) {
+		if (!lg->vcpus[i])
+			continue;
+		lg_apic_vcpu_reset_locked(lg->vcpus[i]);
+		/* An AP SETREGS has set up already runs from there. */
+		if (!lg->vcpus[i]->needs_regs)
+			lg->vcpus[i]->apic.wait_for_sipi = false;
+	}
 	WRITE_ONCE(lg->apics, true);
 	spin_unlock_irqrestore(&lg->lock, flags);
 }
@@ -396,23 +406,39 @@ void lg_apic_vcpu_init(struct lg_vcpu *vcpu)
 }
 
 /*
- * After a reset (H:045): an AP goes back to waiting for its SIPI, and
- * the boot CPU's SETREGS resets the I/O APIC as well, since the machine
- * starts again from there.
+ * A reset (H:045), under lock, as it is counted: every APIC as at
+ * power-on (the APs waiting for their SIPIs again, every APIC timer
+ * stopped) and the I/O APIC too, so that nothing from before the reset
+ * fires into the machine starting again, and an INIT or SIPI the
+ * rebooted guest sends an AP is kept for it whenever its thread comes
+ * back into RUN.
  */
+void lg_apic_reset_locked(struct lguest *lg)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&lg->lock);
+	if (!lg->apics)
+		return;
+	for (i = 0; i < LGUEST_MAX_VCPUS; i++)
+		if (lg->vcpus[i])
+			lg_apic_vcpu_reset_locked(lg->vcpus[i]);
+	lg_ioapic_reset(&lg->ioapic);
+	lg->ioapic.id = lg->nr_cpus;
+}
+
+/* The boot CPU's SETREGS after a reset: the machine starts from here. */
 void lg_apic_vcpu_reset(struct lg_vcpu *vcpu)
 {
 	struct lguest *lg = vcpu->lg;
 	unsigned long flags;
 
-	if (!READ_ONCE(lg->apics))
+	if (!READ_ONCE(lg->apics) || vcpu->id != 0)
 		return;
 	spin_lock_irqsave(&lg->lock, flags);
 	lg_apic_vcpu_reset_locked(vcpu);
-	if (vcpu->id == 0) {
-		lg_ioapic_reset(&lg->ioapic);
-		lg->ioapic.id = lg->nr_cpus;
-	}
+	lg_ioapic_reset(&lg->ioapic);
+	lg->ioapic.id = lg->nr_cpus;
 	spin_unlock_irqrestore(&lg->lock, flags);
 }
 

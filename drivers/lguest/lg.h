@@ -246,6 +246,7 @@ void lg_apic_init_guest(struct lguest *lg, u32 cpus);
 void lg_apic_vcpu_init(struct lg_vcpu *vcpu);
 void lg_apic_vcpu_release(struct lg_vcpu *vcpu);
 void lg_apic_vcpu_reset(struct lg_vcpu *vcpu);
+void lg_apic_reset_locked(struct lguest *lg);
 void lg_apic_vcpu_started(struct lg_vcpu *vcpu);
 void lg_ioapic_line_locked(struct lguest *lg, unsigned int line, int level,
 			   u32 *kick);

@@ -124,6 +124,10 @@ static long lguest_create_vcpu(struct lguest *lg, unsigned long id)
 	/* The launcher's number indexes an array: not even speculatively out. */
 	id = array_index_nospec(id, LGUEST_MAX_VCPUS);
 	mutex_lock(&lg->setup_lock);
+	/* With APICs, only the CPUs the guest's CPUID and tables count. */
+	ret = -EINVAL;
+	if (lg->apics && id >= lg->nr_cpus)
+		goto out_unlock;
 	ret = -EEXIST;
 	if (lg->vcpus[id])
 		goto out_unlock;
@@ -221,6 +225,7 @@ void lg_reset_guest(struct lg_vcpu *vcpu, const char *reason)
 	spin_lock_irqsave(&lg->lock, flags);
 	snprintf(lg->reset_reason, sizeof(lg->reset_reason), "cpu %u: %s",
 		 vcpu->id, reason);
+	lg_apic_reset_locked(lg);
 	WRITE_ONCE(lg->resets, lg->resets + 1);
 	vcpu->resets_seen = lg->resets;
 	spin_unlock_irqrestore(&lg->lock, flags);
@@ -246,6 +251,7 @@ void lg_reset_exit(struct lg_vcpu *vcpu, struct lguest_run *run)
 static long lguest_initialize(struct lguest *lg, void __user *arg)
 {
 	struct lguest_init init;
+	unsigned int i;
 	int err;
 
 	if (copy_from_user(&init, arg, sizeof(init)))
@@ -258,6 +264,12 @@ static long lguest_initialize(struct lguest *lg, void __user *arg)
 	err = -EBUSY;
 	if (lg->initialized)
 		goto out;
+	/* No CPU made already may be one the APICs do not count. */
+	err = -EINVAL;
+	for (i = init.cpus; (init.flags & LGUEST_INIT_APIC) &&
+	     i < LGUEST_MAX_VCPUS; i++)
+		if (lg->vcpus[i])
+			goto out;
 	err = lg_mem_init(lg, &init);
 	if (err)
 		goto out;

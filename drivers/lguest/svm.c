@@ -1623,6 +1623,12 @@ static int lg_handle_mmio(struct lg_vcpu *vcpu, u64 gpa, struct lguest_run *run)
 	int avail;
 
 	vcpu->stats[LGUEST_STAT_EXIT_MMIO]++;
+	/* decode.c knows 64-bit code only; Linux touches MMIO from nothing else. */
+	if (!lg_long_mode_code(s)) {
+		lg_kill(vcpu, "MMIO at %#llx from %u-bit code at %#llx is not supported",
+			gpa, (s->cr0 & X86_CR0_PE) ? 32 : 16, s->rip);
+		return 0;
+	}
 	avail = lg_fetch_insn(vcpu, bytes, &rip);
 	if (avail <= 0) {
 		lg_kill(vcpu, "MMIO at %#llx by an instruction at %#llx that cannot be read",
@@ -2257,10 +2263,12 @@ int lg_run(struct lg_vcpu *vcpu, struct lguest_run *run)
 	int ret = 0;
 
 	if (vcpu->needs_regs && !lg_must_stop(vcpu)) {
-		/* An AP after a reset waits for its SIPI again (H:830). */
+		/*
+		 * An AP after a reset waits for its SIPI again: its APIC was
+		 * reset with the guest (H:830).
+		 */
 		if (!vcpu->lg->apics || vcpu->id == 0)
 			return -EINVAL;
-		lg_apic_vcpu_reset(vcpu);
 		vcpu->needs_regs = false;
 	}
 	vcpu->stats[LGUEST_STAT_RUNS]++;

@@ -60,7 +60,10 @@
  * other than 0 then starts as an AP does on hardware: its RUN sleeps
  * until the guest's INIT and start-up IPIs, and the CPU begins in real
  * mode at the start-up page (CS = vector << 8, IP = 0); LHREQ_SETREGS
- * may still start it directly.  An AP that halts with interrupts off
+ * may still start it directly.  Such a guest has exactly @cpus CPUs:
+ * LHREQ_CREATE_VCPU of a higher id is EINVAL, and so is INITIALIZE
+ * after one was made.  A reset (LGUEST_EXIT_RESET) resets every APIC
+ * and the I/O APIC at once.  An AP that halts with interrupts off
  * sleeps until an INIT or an NMI, as one taken offline does; only CPU 0
  * comes back with LGUEST_EXIT_HALT.  An INIT IPI to CPU 0 resets the
  * guest (LGUEST_EXIT_RESET): there is no firmware at the reset vector.

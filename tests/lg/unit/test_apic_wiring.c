@@ -82,10 +82,22 @@ static struct lg_vcpu *rig_add_vcpu(struct rig *r, unsigned int n)
 	vcpu->id = n;
 	init_waitqueue_head(&vcpu->wq);
 	vcpu->task = &r->t[n];
+	/* As main.c makes them: an AP without APICs waits for SETREGS. */
+	vcpu->needs_regs = n != 0 && !r->lg->apics;
 	lg_apic_vcpu_init(vcpu);
 	smp_store_release(&r->lg->vcpus[n], vcpu);
 	r->v[n] = vcpu;
 	return vcpu;
+}
+
+/* A triple fault's reset of the interrupt controllers (main.c). */
+static void rig_reset(struct rig *r)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&r->lg->lock, flags);
+	lg_apic_reset_locked(r->lg);
+	spin_unlock_irqrestore(&r->lg->lock, flags);
 }
 
 /* cpus vCPUs; with apics, INITIALIZE with LGUEST_INIT_APIC after them. */
@@ -706,6 +718,15 @@ static void test_nmi(void)
 	CHECK(irr_empty(v1));
 	CHECK(!v0->nmi_pending);
 	CHECK(!lg_vcpu_event_pending(v0));
+	/*
+	 * A CPU in its NMI handler that halts (Linux's crash_nmi_callback()
+	 * does) is not woken by the next NMI: it would spin through HLT.
+	 */
+	tap_case("an NMI while one is being handled wakes no HLT");
+	v1->nmi_masked = true;
+	CHECK(!lg_vcpu_event_pending(v1));
+	v1->nmi_masked = false;
+	CHECK(lg_vcpu_event_pending(v1));
 	tap_case("an INIT voids the NMI: the CPU waits for its SIPI");
 	ipi(v0, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
 	CHECK(!v1->nmi_pending);
@@ -743,11 +764,11 @@ static void test_late_vcpu_and_reset(void)
 	CHECK_EQ(woken(r), BIT(2));
 	CHECK_EQ(v0->stats[LGUEST_STAT_IPIS], 1);
 
-	tap_case("an AP's reset: it waits for a SIPI again, nothing pending");
+	tap_case("the guest's reset: an AP waits for a SIPI again, nothing pending");
 	lg_apic_vcpu_started(v2);
 	apic_w(v2, APIC_SVR, SVR_ON);
 	v2->nmi_pending = true;
-	lg_apic_vcpu_reset(v2);
+	rig_reset(r);
 	CHECK(lg_waits_for_sipi(v2));
 	CHECK(!v2->nmi_pending && !v2->start_pending);
 	CHECK_EQ(apic_r(v2, APIC_SVR), 0xff);
@@ -766,10 +787,12 @@ static void test_late_vcpu_and_reset(void)
 	CHECK(!lg_waits_for_sipi(v0));
 	tap_case("and the BSP's LINT0 is the PIC's virtual wire again");
 	CHECK(pic_reaches(v0));
-	tap_case("an AP's reset leaves the I/O APIC alone");
+	tap_case("an AP's SETREGS-time reset is nothing: the reset came first");
 	set_pin(v0, 4, 0x34, 2);
+	apic_w(v2, APIC_SVR, SVR_ON);
 	lg_apic_vcpu_reset(v2);
 	CHECK_EQ(io_r(v0, 0x10 + 2 * 4), 0x34);
+	CHECK_EQ(apic_r(v2, APIC_SVR), SVR_ON);
 	rig_done(r);
 }
 
@@ -1261,7 +1284,7 @@ static void test_timer_stops(void)
 	apic_w(v1, APIC_LVT_TIMER, TIMER_PERIODIC | 0xec);
 	apic_w(v1, APIC_TMICT, 1000000);
 	CHECK(v1->apic_timer.queued);
-	lg_apic_vcpu_reset(v1);
+	rig_reset(r);
 	CHECK(!v1->apic_timer.queued);
 
 	tap_case("lg_apic_vcpu_release() cancels it");

@@ -733,6 +733,56 @@ static uint32_t counts(struct apic_guest *a, unsigned int n, unsigned int from,
 
 /* ---- basics ------------------------------------------------------------ */
 
+/*
+ * With APICs the CPUs are the N that INITIALIZE names, as the guest's
+ * CPUID and MP table count them: CPU N would have the I/O APIC's ID.
+ */
+static void test_cpu_counts(void)
+{
+	struct guest g;
+	int fd;
+
+	if (open_guest(&g, LGUEST_INIT_APIC, 2) < 0) {
+		tap_ok(false, "open and INITIALIZE a guest of 2 CPUs: %s",
+		       strerror(errno));
+		goto out;
+	}
+	TAP_ERRNO(ioctl(g.fd, LHREQ_CREATE_VCPU, 2), EINVAL,
+		  "a guest of 2 CPUs with APICs: CREATE_VCPU 2 is EINVAL");
+	fd = ioctl(g.fd, LHREQ_CREATE_VCPU, 1);
+	tap_ok(fd >= 0, "... and CREATE_VCPU 1 gives a file (%d)", fd);
+	if (fd >= 0)
+		close(fd);
+	guest_destroy(&g);
+
+	/* A CPU made before INITIALIZE that the count leaves out. */
+	memset(&g, 0, sizeof(g));
+	g.fd = open("/dev/lguest", O_RDWR);
+	fd = g.fd < 0 ? -1 : ioctl(g.fd, LHREQ_CREATE_VCPU, 3);
+	if (fd < 0) {
+		tap_ok(false, "CREATE_VCPU 3 before INITIALIZE: %s",
+		       strerror(errno));
+		goto out;
+	}
+	g.mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g.mem == MAP_FAILED) {
+		g.mem = NULL;
+		tap_ok(false, "mmap: %s", strerror(errno));
+	} else {
+		struct lguest_init init = {
+			.mem_base = (uintptr_t)g.mem, .mem_size = GUEST_MEM,
+			.flags = LGUEST_INIT_APIC, .cpus = 2,
+		};
+
+		TAP_ERRNO(ioctl(g.fd, LHREQ_INITIALIZE, &init), EINVAL,
+			  "CPU 3 made, then INITIALIZE with APICs for 2 CPUs: EINVAL");
+	}
+	close(fd);
+out:
+	guest_destroy(&g);
+}
+
 static void test_init_args(void)
 {
 	struct lguest_init init;
@@ -770,6 +820,7 @@ static void test_init_args(void)
 		close(g.fd);
 	}
 	munmap(mem, GUEST_MEM);
+	test_cpu_counts();
 }
 
 static void test_basics(void)
