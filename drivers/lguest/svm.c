@@ -1387,6 +1387,19 @@ static int lg_rdmsr(struct lg_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
+/*
+ * EFER as the CPU takes it: only bits the guest has, LMA read-only (the
+ * CPU sets it with paging, from LME), and LME fixed while paging is on.
+ * A write that breaks these is #GP, as on the CPU; taken as it was, it
+ * would make the next VMRUN fail on a state the guest could not have.
+ */
+static bool lg_efer_ok(const struct vmcb_save_area *s, u64 val)
+{
+	if (val & ~LG_EFER_ALLOWED)
+		return false;
+	return !((s->cr0 & X86_CR0_PG) && ((val ^ s->efer) & EFER_LME));
+}
+
 /* Move the guest's TSC by delta; TSC_ADJUST says by how much in all. */
 static void lg_move_tsc(struct lg_vcpu *vcpu, u64 delta)
 {
@@ -1403,8 +1416,9 @@ static int lg_wrmsr(struct lg_vcpu *vcpu, u32 msr, u64 val)
 		return err;
 	if (slot)
 		*slot = val;
-	else if (msr == MSR_EFER && !(val & ~LG_EFER_ALLOWED))
-		vcpu->vmcb->save.efer = val | EFER_SVME;
+	else if (msr == MSR_EFER && lg_efer_ok(&vcpu->vmcb->save, val))
+		vcpu->vmcb->save.efer = (val & ~EFER_LMA) | EFER_SVME |
+					(vcpu->vmcb->save.efer & EFER_LMA);
 	else if (msr == MSR_IA32_TSC)
 		lg_move_tsc(vcpu, val - lg_guest_tsc(vcpu));
 	else if (msr == LG_MSR_TSC_ADJUST)

@@ -36,6 +36,7 @@ GUEST_BLOB(g_in);
 GUEST_BLOB(g_mmio);
 GUEST_BLOB(g_cpuid);
 GUEST_BLOB(g_msr);
+GUEST_BLOB(g_efer);
 GUEST_BLOB(g_halt);
 GUEST_BLOB(g_int3);
 GUEST_BLOB(g_pit);
@@ -143,6 +144,19 @@ asm(".pushsection .rodata\n"
     "	cli\n"
     "	hlt\n"
     "g_msr_end:\n"
+
+    /*
+     * EFER.LMA is read-only: a write with it clear leaves it set.  LME
+     * may not change while paging is on: that write is #GP ('G').
+     */
+    "g_efer_start:\n"
+    "	mov $0xc0000080, %ecx\n	rdmsr\n	and $~0x400, %eax\n	wrmsr\n"
+    "	rdmsr\n" OUT_EAX
+    "	and $~0x100, %eax\n	wrmsr\n"
+    "	mov $'N', %al\n" OUT_EAX
+    "	cli\n"
+    "	hlt\n"
+    "g_efer_end:\n"
 
     "g_halt_start:\n"
     "	cli\n"
@@ -465,6 +479,16 @@ static void test_msr(void)
 	       "rdmsr HWCR: TscFreqSel, the TSC counts at P0 (%#llx)",
 	       (long long)hwcr);
 	tap_ok(gp == 'G', "rdmsr of an unknown MSR raises #GP in the guest (got %#llx)",
+	       (long long)gp);
+	guest_destroy(&g);
+
+	if (!guest_new(&g, GUEST_CODE_OF(g_efer)))
+		return;
+	efer = guest_run_out(&g, "EFER after a write with LMA clear");
+	gp = guest_run_out(&g, "a write clearing LME with paging on");
+	tap_ok(efer == 0x500, "wrmsr EFER with LMA clear: LMA is read-only, stays set (%#llx)",
+	       (long long)efer);
+	tap_ok(gp == 'G', "wrmsr EFER clearing LME with paging on raises #GP (got %#llx)",
 	       (long long)gp);
 	guest_destroy(&g);
 }
