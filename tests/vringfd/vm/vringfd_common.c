@@ -205,3 +205,20 @@ int ring_workers(int owner)
 {
 	return ring_workers_in(owner, NULL, NULL);
 }
+
+/*
+ * kthread_stop() returns when the worker's exit has got as far as
+ * releasing its mm; the task is taken out of /proc a moment later, when
+ * its parent kthreadd reaps it.  So a count taken right after the last
+ * close may still see a worker on its way out (the vringfd suite saw one
+ * once).  Wait up to @ms for the count to reach 0, and return it.
+ */
+int ring_workers_gone(int owner, int ms)
+{
+	double end = now_ms() + ms;
+	int left;
+
+	while ((left = ring_workers(owner)) > 0 && now_ms() < end)
+		usleep(1000);
+	return left;
+}

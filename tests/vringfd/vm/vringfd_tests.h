@@ -63,6 +63,7 @@ long meminfo_kb(const char *field);
 
 /* Threads named "vring-<owner>": the ring workers of that owner. */
 int ring_workers(int owner);
+int ring_workers_gone(int owner, int ms);
 /*
  * Threads named "vring-<owner>" (the ring workers of that owner): how
  * many, and in *in_cg how many of them are in the cgroup cg ("" for any).
