@@ -39,17 +39,19 @@
 # it and the rest can kill the VM on a stock QEMU, and the rest do so at
 # once.
 # textpoke comes last.  VM_APPEND=testhost.groups=dr7,sstep runs only
-# those groups.
+# those groups; testhost.flips=N changes textpoke's number of flips.
 # Run by /init with busybox ash; TAP on stdout.
 
 . /suites/lib.sh
 
 secs=30
+TEXTPOKE_FLIPS=2000
 groups="irq-cut shadow hflags2 dr7 dr7-host sstep textpoke"
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	testhost.secs=*) secs=${arg#testhost.secs=} ;;
 	testhost.groups=*) groups=$(echo "${arg#testhost.groups=}" | tr , ' ') ;;
+	testhost.flips=*) TEXTPOKE_FLIPS=${arg#testhost.flips=} ;;
 	esac
 done
 
@@ -72,7 +74,6 @@ check "lg.ko unloads" rmmod lg
 # in the scheduler's code.  Debian's stock QEMU with a thread per CPU died
 # within about 100 flips, a QEMU with patches 0001-0006 hung within 130 to
 # 430; with 0007, 2700 flips ran clean.
-TEXTPOKE_FLIPS=2000
 busy() {
 	while :; do
 		dd if=/dev/zero bs=4k count=64 2>/dev/null | cat >/dev/null
