@@ -1,16 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 1200
 #
-# bench-net: the guest's network on --tunnet, copy backend against vring
-# backend, in the test host VM, on lg.ko and then on KVM.
+# bench-net: the guest's network on --tunnet, the copy, vring and vhost
+# (Linux's vhost-net) backends side by side, in the test host VM, on
+# lg.ko and then on KVM.
 #
-# Per hypervisor, two guests run side by side: one on the copy backend
-# (--tunnet=192.168.1.1, guest .2) and one on the vring backend
-# (--tunnet=192.168.2.1), each running bench/guest-netbench.sh.
-# The suite then takes $ROUNDS rounds, alternating which backend goes
-# first, so that whatever else the (noisy, 2-vCPU, TCG) machine does
-# falls on both alike; only one guest moves packets at a time, the other
-# waits in netxfer.  One round of one guest measures, one after the other:
+# Per hypervisor, three guests run side by side: one on the copy backend
+# (--tunnet=192.168.1.1, guest .2), one on the vring backend
+# (--tunnet=192.168.2.1) and one on the vhost backend (192.168.3.1),
+# each running bench/guest-netbench.sh.  The suite then takes $ROUNDS
+# rounds, rotating which backend goes first, so that whatever else the
+# (noisy, 2-vCPU, TCG) machine does falls on all alike; only one guest
+# moves packets at a time, the others wait in netxfer.  One round of one guest measures, one after the other:
 #   - TCP host->guest: $BYTES bytes, netxfer send here, recv in the guest;
 #   - TCP guest->host: $BYTES bytes the other way;
 #   - UDP 64-byte datagrams host->guest for $UDP s, as many as udpblast
@@ -28,7 +29,7 @@
 #
 # The numbers are the medians over the rounds: a "# " table per
 # hypervisor, one "bench: net ..." line per number, and the 64-byte pps
-# ratio vring/copy each way.  Speed is reported, never asserted; but a
+# ratios vring/copy and vring/vhost each way.  Speed is reported, never asserted; but a
 # transfer that fails (md5 mismatch, short count, no packets) is a
 # "not ok", so a broken backend shows.  Run by /init with busybox ash.
 
@@ -39,7 +40,7 @@ T=/tmp/bench-net
 BYTES=33554432
 UDP=5
 ROUNDS=3
-BACKENDS="copy vring"
+BACKENDS="copy vring vhost"
 mkdir -p $T
 # A launcher's last lines, where it says why it ended.
 
@@ -76,11 +77,12 @@ modprobe kvm_amd 2>>$T/modprobe.err
 insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
 insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
 insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
+modprobe vhost_net 2>>$T/modprobe.err
 if [ -c /dev/net/tun ] && [ -c /dev/kvm ] && [ -c /dev/vring ] &&
-   [ -c /dev/lguest ] && [ -c /dev/tun_vring ]; then
-	ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
+   [ -c /dev/lguest ] && [ -c /dev/tun_vring ] && [ -c /dev/vhost-net ]; then
+	ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko, tun_vring.ko and vhost_net load"
 else
-	not_ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko and tun_vring.ko load"
+	not_ok "bench-net: tun, kvm_amd, vringfd.ko, lg.ko, tun_vring.ko and vhost_net load"
 	show_tail $T/modprobe.err 5
 	exit 0
 fi
@@ -225,7 +227,7 @@ finish() {
 table() {
 	hv=$1
 	echo "# bench-net on $hv: medians of $ROUNDS rounds, $((BYTES >> 20)) MiB TCP, ${UDP} s of 64-byte UDP each way"
-	printf '# %-32s %10s %10s %10s\n' "" copy vring vring/copy
+	printf '# %-32s %10s %10s %10s %11s %11s\n' "" copy vring vhost vring/copy vring/vhost
 	for m in tcp-in:"TCP host->guest MB/s" tcp-out:"TCP guest->host MB/s" \
 		 udp-in:"UDP 64B host->guest pps" udp-offered:"  (host sent pps)" \
 		 udp-out:"UDP 64B guest->host pps" \
@@ -235,11 +237,14 @@ table() {
 		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h"; do
 		key=${m%%:*} label=${m#*:}
 		c=$(median $hv-copy $key) v=$(median $hv-vring $key)
+		h=$(median $hv-vhost $key)
 		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
+		ratio_h=$(echo "$h $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
 		# Fewer exits per packet is better: a ratio there reads backwards.
-		case $key in [xu]-*) ratio= ;; esac
+		case $key in [xu]-*) ratio= ratio_h= ;; esac
 		eval "ratio_$(echo $key | tr '-' '_')=$ratio"
-		printf '# %-32s %10s %10s %10s\n' "$label" "$c" "$v" "$ratio"
+		eval "ratio_vhost_$(echo $key | tr '-' '_')=$ratio_h"
+		printf '# %-32s %10s %10s %10s %11s %11s\n' "$label" "$c" "$v" "$h" "$ratio" "$ratio_h"
 	done
 	for b in $BACKENDS; do
 		echo "bench: net $hv $b tcp host->guest $(median $hv-$b tcp-in) MB/s guest->host $(median $hv-$b tcp-out) MB/s"
@@ -248,22 +253,25 @@ table() {
 		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv-$b u-tcp-in) guest->host $(median $hv-$b u-tcp-out) udp64 host->guest $(median $hv-$b u-udp-in) guest->host $(median $hv-$b u-udp-out)"
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
+	echo "bench: net 64B pps vring/vhost host->guest $ratio_vhost_udp_in guest->host $ratio_vhost_udp_out ($hv)"
 }
 
-# bench HV: both guests, $ROUNDS alternating rounds, the table.
+# bench HV: every backend's guest, $ROUNDS rotating rounds, the table.
 bench() {
 	hv=$1
 	# One boot at a time: two KVM guests booting at once in this nested
 	# TCG host sometimes end in "guest rebooted" before the first console
 	# line (2 runs in 4); once up, they run side by side fine.
-	boot $hv copy 1
-	started $hv copy
-	boot $hv vring 2
-	started $hv vring
+	i=1
+	for b in $BACKENDS; do
+		boot $hv $b $i
+		started $hv $b
+		i=$((i + 1))
+	done
 	r=1
 	while [ $r -le $ROUNDS ]; do
-		order=$BACKENDS
-		[ $((r % 2)) -eq 0 ] && order=$(echo $BACKENDS | awk '{ print $2, $1 }')
+		# Round r starts with the r-th backend, and goes round.
+		order=$(echo $BACKENDS | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $(((r - 1 + i) % NF) + 1) }')
 		for b in $order; do
 			eval "alive=\$alive_$b"
 			[ "$alive" = 1 ] && round $hv $b $r

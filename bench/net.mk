@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: the guest's network, copy backend against vring backend.
+# `make bench`: the guest's network, the copy, vring and vhost backends.
 #
 #   $(BUILD)/vm/bin/vmexits   a running launcher's guest exit counters
 #                             (lg.ko through its borrowed fd, KVM through

@@ -97,11 +97,12 @@ static const char usage_text[] =
 "                      no address from us (give lguest.ip=); MODE is\n"
 "                      bridge (the default), vepa, private or passthru;\n"
 "                      the macvtap is deleted when lguest ends\n"
-"  --net-backend=vring|copy\n"
+"  --net-backend=vring|copy|vhost\n"
 "                      vring (the default): the kernel moves packets\n"
 "                      between the guest's rings and the tap (needs\n"
 "                      vringfd.ko and tun_vring.ko); copy: the launcher\n"
-"                      does, with readv/writev\n"
+"                      does, with readv/writev; vhost: Linux's vhost-net\n"
+"                      does (needs vhost_net.ko)\n"
 "  --net-coalesce=USECS\n"
 "                      vring backend: at most one receive interrupt per\n"
 "                      USECS microseconds while packets keep coming\n"
@@ -519,7 +520,7 @@ struct options {
 	bool virtio_console;
 	const char *tunnet;
 	struct tunnet_config net;
-	bool net_copy;
+	enum net_backend net_backend;
 	unsigned int net_queues;	/* --queues, 0 if not given */
 	int net_coalesce;		/* --net-coalesce, -1 if not given */
 };
@@ -668,10 +669,15 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			opts->tunnet = optarg;
 			break;
 		case OPT_NET_BACKEND:
-			if (strcmp(optarg, "vring") && strcmp(optarg, "copy"))
-				die("unknown network backend '%s' (--net-backend=vring or --net-backend=copy)",
+			if (!strcmp(optarg, "vring"))
+				opts->net_backend = NET_BACKEND_VRING;
+			else if (!strcmp(optarg, "copy"))
+				opts->net_backend = NET_BACKEND_COPY;
+			else if (!strcmp(optarg, "vhost"))
+				opts->net_backend = NET_BACKEND_VHOST;
+			else
+				die("unknown network backend '%s' (--net-backend=vring, copy or vhost)",
 				    optarg);
-			opts->net_copy = !strcmp(optarg, "copy");
 			break;
 		case OPT_QUEUES:
 			/* N:700 has why at most 8. */
@@ -707,7 +713,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 	}
 	if (opts->net_queues && !opts->tunnet)
 		die("--queues needs --tunnet");
-	if (opts->net_coalesce >= 0 && (!opts->tunnet || opts->net_copy))
+	if (opts->net_coalesce >= 0 &&
+	    (!opts->tunnet || opts->net_backend != NET_BACKEND_VRING))
 		die("--net-coalesce needs --tunnet on the vring backend");
 	if (argc - optind < 2)
 		die("need a memory size and a kernel");
@@ -767,15 +774,18 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 	unsigned int pairs = opts->net_queues ? opts->net_queues : 1;
 	int taps[LGUEST_NET_MAX_PAIRS];
 
-	if (!opts->net_copy &&
+	if (opts->net_backend == NET_BACKEND_VRING &&
 	    (access("/dev/vring", R_OK | W_OK) ||
 	     access("/dev/tun_vring", R_OK | W_OK)))
 		die("--net-backend=vring needs /dev/vring and /dev/tun_vring (load vringfd.ko and tun_vring.ko, or use --net-backend=copy)");
+	if (opts->net_backend == NET_BACKEND_VHOST &&
+	    access("/dev/vhost-net", R_OK | W_OK))
+		die("--net-backend=vhost needs /dev/vhost-net (load vhost_net.ko, or use --net-backend=vring or copy)");
 	/* --queues=N: the tap opened N times, one file per queue pair. */
 	tunnet_open_queues(&opts->net, ifname, taps, pairs);
 	if (opts->net_coalesce >= 0)
 		virtio_net_set_rx_coalesce(opts->net_coalesce);
-	virtio_net_create_mq(mem, taps, pairs, opts->net.mac, !opts->net_copy);
+	virtio_net_create_mq(mem, taps, pairs, opts->net.mac, opts->net_backend);
 	if (pairs > 1)
 		snprintf(mq, sizeof(mq), ", %u queue pairs", pairs);
 	tunnet_format_mac(opts->net.mac, mac);
@@ -785,18 +795,18 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 		fprintf(stderr, "lguest: network: macvtap %s on %s (%s mode), guest MAC %s, %s backend%s\n",
 			ifname, opts->net.lower,
 			tunnet_macvtap_mode_name(&opts->net), mac,
-			opts->net_copy ? "copy" : "vring", mq);
+			net_backend_name(opts->net_backend), mq);
 		return;
 	}
 	if (opts->net.bridged) {
 		fprintf(stderr, "lguest: network: tap %s in bridge %s, guest MAC %s, %s backend%s\n",
 			ifname, opts->net.bridge, mac,
-			opts->net_copy ? "copy" : "vring", mq);
+			net_backend_name(opts->net_backend), mq);
 		return;
 	}
 	fprintf(stderr, "lguest: network: tap %s %s/24, guest %s MAC %s, %s backend%s\n",
 		ifname, inet_ntoa(opts->net.host_ip), guest_ip, mac,
-		opts->net_copy ? "copy" : "vring", mq);
+		net_backend_name(opts->net_backend), mq);
 	if (!strstr(opts->boot.user_args, "lguest.ip="))
 		cmdline_append("lguest.ip=%s/24", guest_ip);
 }
@@ -821,7 +831,11 @@ static void create_devices(struct guest_mem *mem, const struct options *opts)
 
 int main(int argc, char **argv)
 {
-	struct options opts = { .net_coalesce = -1, .nr_cpus = 1 };
+	struct options opts = {
+		.net_coalesce = -1,
+		.nr_cpus = 1,
+		.net_backend = NET_BACKEND_VRING,
+	};
 	struct cpu_boot_regs regs = { 0 };
 	struct guest_mem *mem;
 

@@ -41,14 +41,30 @@ void virtio_console_create(const struct guest_mem *mem, int out_fd,
 void virtio_rng_create(const struct guest_mem *mem);
 
 /*
- * A network card on the tap tap_fd (tunnet.c) with MAC address mac.  With
- * vring_backend the rings go to the kernel (/dev/vring, /dev/tun_vring)
- * when the driver is ready, and packets never pass through us; without,
- * we copy them between the rings and the tap ourselves.  The tap fd is
- * ours from now on.
+ * Who moves the network card's frames between its rings and the tap:
+ *   COPY   we do, through a trap to us per notify and a read or write of
+ *          the tap per frame (the original lguest way);
+ *   VRING  the kernel does, from the driver's DRIVER_OK on: a vringfd per
+ *          ring (/dev/vring) bound to the tap by tun_vring.ko
+ *          (/dev/tun_vring);
+ *   VHOST  the kernel does, with Linux's own vhost-net (/dev/vhost-net),
+ *          vringfd's descendant: the same shape, its own ring walker.
+ */
+enum net_backend {
+	NET_BACKEND_COPY,
+	NET_BACKEND_VRING,
+	NET_BACKEND_VHOST,
+};
+
+/* "copy", "vring" or "vhost". */
+const char *net_backend_name(enum net_backend backend);
+
+/*
+ * A network card on the tap tap_fd (tunnet.c) with MAC address mac, its
+ * frames moved by backend.  The tap fd is ours from now on.
  */
 void virtio_net_create(const struct guest_mem *mem, int tap_fd,
-		       const uint8_t mac[6], bool vring_backend);
+		       const uint8_t mac[6], enum net_backend backend);
 
 /*
  * The same with pairs (1 to LGUEST_NET_MAX_PAIRS) queue pairs, one per tap
@@ -59,7 +75,7 @@ void virtio_net_create(const struct guest_mem *mem, int tap_fd,
 #define LGUEST_NET_MAX_PAIRS	8
 void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
 			  unsigned int pairs, const uint8_t mac[6],
-			  bool vring_backend);
+			  enum net_backend backend);
 
 /*
  * The vring backend's receive interrupt moderation for cards created

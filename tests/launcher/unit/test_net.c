@@ -187,7 +187,7 @@ static bool net_create(struct net_fixture *f, unsigned int pairs)
 			.offloads = -1 };
 		fds[k] = sv[0];
 	}
-	virtio_net_create_mq(&test_mem, fds, pairs, test_mac, false);
+	virtio_net_create_mq(&test_mem, fds, pairs, test_mac, NET_BACKEND_COPY);
 	f->ctrl_gpa = guest_alloc(4096);
 	return true;
 }

@@ -8,7 +8,7 @@
 # own, where the "rest of the network", 10.9.0.1, lives.
 #   1. bad input: one line, status 1, no macvtap and no reaper left, also
 #      when the kernel refuses the macvtap or its MAC after it exists;
-#   2. bridge mode, vring then copy backend: the guest (10.9.0.2, from
+#   2. bridge mode, vring, copy, then vhost backend: the guest (10.9.0.2, from
 #      lguest.ip=) pings the peer, the peer pings the guest, 8 MiB each
 #      way over TCP with the same md5 at both ends; the reaper runs beside
 #      the launcher holding nothing but its pipe; the macvtap and the
@@ -74,12 +74,13 @@ nothing_left() {
 
 # --- setup ---------------------------------------------------------------------
 
-modprobe -a tun macvtap veth bridge kvm_amd 2>$T/modprobe.err
+modprobe -a tun macvtap veth bridge kvm_amd vhost_net 2>$T/modprobe.err
 insmod /lib/lguest/vringfd.ko 2>>$T/modprobe.err
 insmod /lib/lguest/lg.ko 2>>$T/modprobe.err
 insmod /lib/lguest/tun_vring.ko 2>>$T/modprobe.err
-check "tun, macvtap, veth, bridge, vringfd.ko, lg.ko and tun_vring.ko load" \
+check "tun, macvtap, veth, bridge, vhost_net, vringfd.ko, lg.ko and tun_vring.ko load" \
 	sh -c "[ -c /dev/lguest ] && [ -c /dev/vring ] && [ -c /dev/tun_vring ] &&
+	       [ -c /dev/vhost-net ] &&
 	       grep -q '^macvtap ' /proc/modules && grep -q '^veth ' /proc/modules"
 show $T/modprobe.err 5
 
@@ -240,6 +241,12 @@ fi
 if boot bridge-copy macvtap:mvlow:bridge copy net.bytes=$BYTES net.seed=$(rand_seed); then
 	exchange bridge-copy
 	finish bridge-copy 0
+fi
+
+# vhost-net takes a macvtap's file as it takes a tap's.
+if boot bridge-vhost macvtap:mvlow vhost net.bytes=$BYTES net.seed=$(rand_seed); then
+	exchange bridge-vhost
+	finish bridge-vhost 0
 fi
 
 # --- 3. VEPA ---------------------------------------------------------------------

@@ -35,12 +35,12 @@ net-tools-check: $(NET_TOOLS)
 
 HOST_TESTS += net-tools-check
 
-# net (tests/net/vm/net.sh): the launcher's --tunnet with both backends on
-# both hypervisors; the guest's half is guest-net.sh.
+# net (tests/net/vm/net.sh): the launcher's --tunnet with its three
+# backends on both hypervisors; the guest's half is guest-net.sh.
 #
 #   make vm-suite SUITE=net
 VM_SUITES += net
-VM_KMODS += tun
+VM_KMODS += tun vhost_net
 VM_SCRIPTS += tests/net/vm/net.sh
 GUEST_SCRIPTS += tests/net/vm/guest-net.sh
 
@@ -50,7 +50,7 @@ GUEST_SCRIPTS += tests/net/vm/guest-net.sh
 #
 #   make vm-suite SUITE=netmq
 VM_SUITES += netmq
-VM_KMODS += tun
+VM_KMODS += tun vhost_net
 VM_SCRIPTS += tests/net/vm/netmq.sh
 GUEST_SCRIPTS += tests/net/vm/guest-netmq.sh
 
@@ -67,7 +67,7 @@ GUEST_SCRIPTS += tests/net/vm/guest-netmq.sh
 # for a write-space wake-up the tap never sent; both are fixed, and the
 # tunvring suite tests that transmit stops and resumes.
 VM_SUITES += macvtap
-VM_KMODS += tun macvtap veth bridge
+VM_KMODS += tun macvtap veth bridge vhost_net
 VM_SCRIPTS += tests/net/vm/macvtap.sh
 
 # soak (tests/net/vm/soak.sh): two lg.ko guests under network load for a

@@ -4,7 +4,8 @@
 #
 # net: the guest's network card on --tunnet, in the test host VM.
 #   1. bad --tunnet / --net-backend input: one line, status 1, no tap left;
-#   2. for each hypervisor (lg.ko, KVM) and backend (vring, copy): boot
+#   2. for each hypervisor (lg.ko, KVM) and backend (vring, copy, and
+#      Linux's vhost-net, the one to compare with): boot
 #      `lguest 64m bzImage --tunnet=192.168.1.1`; the guest pings the host,
 #      the host pings the guest, 8 MiB go each way over TCP
 #      with the same md5 at both ends, then 3 s of 64-byte UDP each way;
@@ -13,7 +14,8 @@
 #      the transfers on the vring backend, where they must be below 10,
 #      and over the host-to-guest UDP blast on the copy backend (reported);
 #   3. teardown: the launcher SIGKILLed mid-transfer on the vring backend
-#      leaves no tap and no reference on tun_vring.ko, which unloads.
+#      leaves no tap and no reference on tun_vring.ko, which unloads; on
+#      the vhost backend, none on vhost_net.ko, which unloads too.
 # Run by /init with busybox ash; TAP on stdout.
 
 . /suites/lib-net.sh
@@ -55,7 +57,7 @@ expect_error no-bridge "lguest: --tunnet=bridge:nosuchbr: no such interface" \
 	64m $KERNEL --tunnet=bridge:nosuchbr
 expect_error not-bridge "lguest: --tunnet=bridge:lo: lo is not a bridge" \
 	64m $KERNEL --tunnet=bridge:lo
-expect_error bad-backend "lguest: unknown network backend 'shm' (--net-backend=vring or --net-backend=copy)" \
+expect_error bad-backend "lguest: unknown network backend 'shm' (--net-backend=vring, copy or vhost)" \
 	--net-backend=shm 64m $KERNEL --tunnet=$HOST
 expect_error two-tunnets "lguest: only one --tunnet" \
 	--tunnet=$HOST --tunnet=10.0.0.1 64m $KERNEL
@@ -63,6 +65,14 @@ expect_error bad-coalesce "lguest: --net-coalesce=1e3: want microseconds from 0 
 	--net-coalesce=1e3 64m $KERNEL --tunnet=$HOST
 expect_error coalesce-copy "lguest: --net-coalesce needs --tunnet on the vring backend" \
 	--net-backend=copy --net-coalesce=100 64m $KERNEL --tunnet=$HOST
+expect_error coalesce-vhost "lguest: --net-coalesce needs --tunnet on the vring backend" \
+	--net-backend=vhost --net-coalesce=100 64m $KERNEL --tunnet=$HOST
+expect_error vhost-no-module \
+	"lguest: --net-backend=vhost needs /dev/vhost-net (load vhost_net.ko, or use --net-backend=vring or copy)" \
+	--net-backend=vhost 64m $KERNEL --tunnet=$HOST
+modprobe vhost_net 2>$T/vhost.err
+check "vhost_net loads and gives /dev/vhost-net" test -c /dev/vhost-net
+show $T/vhost.err 5
 
 # --- 2. a guest on the network ----------------------------------------------------
 
@@ -189,13 +199,18 @@ net_run lg-copy lguest copy udp
 echo "# copy backend on lg.ko: ${syscalls_copy:-?} launcher system calls per 10,000 packets (vring: ${syscalls_vring:-?})"
 net_run kvm-vring kvm vring
 net_run kvm-copy kvm copy
+net_run lg-vhost lguest vhost
+net_run kvm-vhost kvm vhost
 
 # --- 3. teardown ---------------------------------------------------------------
 
-for round in 1 2; do
+vhost_refs() { awk '$1 == "vhost_net" { print $3 }' /proc/modules; }
+for round in 1 2 vhost; do
 	out=$T/kill-$round.out
+	backend=vring
+	[ $round = vhost ] && backend=vhost
 	rm -f $T/kill.status
-	( timeout 300 $LGUEST 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
+	( timeout 300 $LGUEST --net-backend=$backend 64m $KERNEL --initrd=$INITRD --tunnet=$HOST \
 		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$((BYTES * 8)) \
 		net.seed=1 </dev/null >$out 2>&1
 	  echo $? >$T/kill.status ) &
@@ -204,14 +219,19 @@ for round in 1 2; do
 		netxfer send $GUEST 5001 -n $((BYTES * 8)) -s 1 >/dev/null 2>&1 &
 		sender=$!
 		sleep 2
-		refs_running=$(refs)
+		if [ $backend = vhost ]; then
+			mod=vhost_net refs_running=$(vhost_refs)
+		else
+			mod=tun_vring refs_running=$(refs)
+		fi
 		kill -9 $(pidof lguest)
 		kill $sender 2>/dev/null
 		wait
 		sleep 1
-		check "kill -9 of the launcher mid-transfer ($round): it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, tun_vring's references $refs_running -> $(refs)" \
+		if [ $backend = vhost ]; then refs_after=$(vhost_refs); else refs_after=$(refs); fi
+		check "kill -9 of the launcher mid-transfer ($round): it died of SIGKILL (status $(cat $T/kill.status)), the tap $tap is gone, $mod's references $refs_running -> $refs_after" \
 			sh -c "[ '$(cat $T/kill.status)' = 137 ] && [ -n '$tap' ] &&
-			       [ ! -e /sys/class/net/$tap ] && [ '$refs_running' = 1 ] && [ '$(refs)' = 0 ]"
+			       [ ! -e /sys/class/net/$tap ] && [ '$refs_running' = 1 ] && [ '$refs_after' = 0 ]"
 		# A launcher that ended before the kill says why at its end.
 		[ "$(cat $T/kill.status)" = 137 ] || show_ends $out 30
 	else
@@ -223,4 +243,5 @@ for round in 1 2; do
 done
 check "tun_vring.ko unloads afterwards and loads again" \
 	sh -c "rmmod tun_vring && insmod /lib/lguest/tun_vring.ko && [ -c /dev/tun_vring ]"
+check "vhost_net.ko unloads afterwards" rmmod vhost_net
 exit 0
