@@ -24,8 +24,13 @@
 # packet counters, so "exits/packet" is that phase's exits over that
 # phase's packets through the tap (ACKs included for TCP; a TSO/GSO frame
 # counts once), not the guest's whole life; "to launcher/packet" counts
-# only the exits that went out to the launcher (vmexits' "user").  Each
-# row's median is taken on its own.
+# only the exits that went out to the launcher (vmexits' "user").  The
+# TCP phases are also put per MiB moved, the measure that does not wobble
+# with the machine's speed as MB/s does: frames through the tap, guest
+# exits, and the CPU time the whole test VM spent (every CPU's user,
+# system, irq and softirq time from /proc/stat, in ms: the launcher, the
+# kernel's ring workers, the tap and the stack at our end).  Each row's
+# median is taken on its own.
 #
 # The numbers are the medians over the rounds: a "# " table per
 # hypervisor, one "bench: net ..." line per number, and the 64-byte pps
@@ -49,25 +54,47 @@ tap_packets() {
 		$(cat /sys/class/net/$1/statistics/tx_packets 2>/dev/null || echo 0)))
 }
 
-# snap B: "PACKETS EXITS USER-EXITS" of backend B's guest right now.
+# busy_ticks: the CPU time every CPU of this VM has spent working, in
+# USER_HZ ticks (1/100 s).
+busy_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
+# snap B: "PACKETS EXITS USER-EXITS BUSY-TICKS" of backend B's guest
+# right now.
 snap() {
 	eval "pid=\$pid_$1 tap=\$tap_$1"
 	vmexits $pid >$T/vmexits.out 2>&1
 	exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
 	user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
-	echo "$(tap_packets $tap) ${exits:-0} ${user:-0}"
+	echo "$(tap_packets $tap) ${exits:-0} ${user:-0} $(busy_ticks)"
 }
 
 # per A B COLUMN: exits (COLUMN 2) or exits to the launcher (3) per packet
 # between two snapshots.
 per() {
-	echo "$1 $2" | awk -v c=$3 '{ p = $4 - $1; printf "%.2f", (p > 0 ? ($(c + 3) - $c) / p : -1) }'
+	echo "$1 $2" | awk -v c=$3 '{ p = $5 - $1; printf "%.2f", (p > 0 ? ($(c + 4) - $c) / p : -1) }'
 }
 
-# record_per HV B PHASE A B: both exits per packet of PHASE.
+# per_mib A B COLUMN SCALE: COLUMN's growth between two snapshots per MiB
+# of $BYTES, times SCALE.
+per_mib() {
+	echo "$1 $2" | awk -v c=$3 -v k=$4 -v mib=$((BYTES >> 20)) \
+		'{ printf "%.1f", ($(c + 4) - $c) * k / mib }'
+}
+
+# record_per HV B PHASE A B: both exits per packet of PHASE; for TCP, also
+# frames, exits and VM CPU milliseconds per MiB.
 record_per() {
 	record $1-$2 x-$3 "$(per "$4" "$5" 2)"
 	record $1-$2 u-$3 "$(per "$4" "$5" 3)"
+	case $3 in
+	tcp-*)
+		record $1-$2 f-$3 "$(per_mib "$4" "$5" 1 1)"
+		record $1-$2 m-$3 "$(per_mib "$4" "$5" 2 1)"
+		record $1-$2 c-$3 "$(per_mib "$4" "$5" 4 10)"
+		;;
+	esac
 }
 
 # --- setup ---------------------------------------------------------------------
@@ -234,14 +261,18 @@ table() {
 		 x-tcp-in:"exits/packet TCP host->guest" x-tcp-out:"exits/packet TCP guest->host" \
 		 x-udp-in:"exits/packet UDP host->guest" x-udp-out:"exits/packet UDP guest->host" \
 		 u-tcp-in:"to launcher/packet TCP h->g" u-tcp-out:"to launcher/packet TCP g->h" \
-		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h"; do
+		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h" \
+		 f-tcp-in:"frames/MiB TCP host->guest" f-tcp-out:"frames/MiB TCP guest->host" \
+		 m-tcp-in:"exits/MiB TCP host->guest" m-tcp-out:"exits/MiB TCP guest->host" \
+		 c-tcp-in:"VM CPU ms/MiB TCP host->guest" c-tcp-out:"VM CPU ms/MiB TCP guest->host"; do
 		key=${m%%:*} label=${m#*:}
 		c=$(median $hv-copy $key) v=$(median $hv-vring $key)
 		h=$(median $hv-vhost $key)
 		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
 		ratio_h=$(echo "$h $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
-		# Fewer exits per packet is better: a ratio there reads backwards.
-		case $key in [xu]-*) ratio= ratio_h= ;; esac
+		# Less work per packet or MiB is better: a ratio would read
+		# backwards there.
+		case $key in [xufmc]-*) ratio= ratio_h= ;; esac
 		eval "ratio_$(echo $key | tr '-' '_')=$ratio"
 		eval "ratio_vhost_$(echo $key | tr '-' '_')=$ratio_h"
 		printf '# %-32s %10s %10s %10s %11s %11s\n' "$label" "$c" "$v" "$h" "$ratio" "$ratio_h"
@@ -251,6 +282,7 @@ table() {
 		echo "bench: net $hv $b udp64 host->guest $(median $hv-$b udp-in) pps (of $(median $hv-$b udp-offered) sent) guest->host $(median $hv-$b udp-out) pps"
 		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv-$b x-tcp-in) guest->host $(median $hv-$b x-tcp-out) udp64 host->guest $(median $hv-$b x-udp-in) guest->host $(median $hv-$b x-udp-out)"
 		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv-$b u-tcp-in) guest->host $(median $hv-$b u-tcp-out) udp64 host->guest $(median $hv-$b u-udp-in) guest->host $(median $hv-$b u-udp-out)"
+		echo "bench: net $hv $b per-MiB tcp host->guest frames $(median $hv-$b f-tcp-in) exits $(median $hv-$b m-tcp-in) vm-cpu-ms $(median $hv-$b c-tcp-in) guest->host frames $(median $hv-$b f-tcp-out) exits $(median $hv-$b m-tcp-out) vm-cpu-ms $(median $hv-$b c-tcp-out)"
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
 	echo "bench: net 64B pps vring/vhost host->guest $ratio_vhost_udp_in guest->host $ratio_vhost_udp_out ($hv)"

@@ -103,6 +103,12 @@ static const char usage_text[] =
 "                      vringfd.ko and tun_vring.ko); copy: the launcher\n"
 "                      does, with readv/writev; vhost: Linux's vhost-net\n"
 "                      does (needs vhost_net.ko)\n"
+"  --net-rx-offloads=none|csum|mrg|tso\n"
+"                      what the card offers for frames to the guest:\n"
+"                      none, unfinished checksums (csum), and frames\n"
+"                      over several buffers (mrg), and 64 KiB TCP\n"
+"                      segments (tso, the default on vring and vhost;\n"
+"                      copy has csum and takes no more)\n"
 "  --net-coalesce=USECS\n"
 "                      vring backend: at most one receive interrupt per\n"
 "                      USECS microseconds while packets keep coming\n"
@@ -523,6 +529,7 @@ struct options {
 	enum net_backend net_backend;
 	unsigned int net_queues;	/* --queues, 0 if not given */
 	int net_coalesce;		/* --net-coalesce, -1 if not given */
+	int net_rx_offloads;		/* --net-rx-offloads, -1 if not given */
 };
 
 static uint64_t parse_mem(const char *arg)
@@ -610,7 +617,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
-	       OPT_NET_COALESCE, OPT_CPUS };
+	       OPT_NET_COALESCE, OPT_CPUS, OPT_NET_RX_OFFLOADS };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -623,6 +630,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
 		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "net-coalesce", required_argument, NULL, OPT_NET_COALESCE },
+		{ "net-rx-offloads", required_argument, NULL, OPT_NET_RX_OFFLOADS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -691,6 +699,19 @@ static void parse_args(int argc, char **argv, struct options *opts)
 						    "a number of CPUs", 1,
 						    CPU_MAX);
 			break;
+		case OPT_NET_RX_OFFLOADS: {
+			int level;
+
+			for (level = NET_RX_OFFLOADS_NONE;
+			     level <= NET_RX_OFFLOADS_TSO; level++)
+				if (!strcmp(optarg, net_rx_offloads_name(level)))
+					break;
+			if (level > NET_RX_OFFLOADS_TSO)
+				die("unknown receive offloads '%s' (--net-rx-offloads=none, csum, mrg or tso)",
+				    optarg);
+			opts->net_rx_offloads = level;
+			break;
+		}
 		case OPT_NET_COALESCE:
 			/* tun_vring's N:235 says what it does. */
 			opts->net_coalesce = parse_count("--net-coalesce",
@@ -716,6 +737,13 @@ static void parse_args(int argc, char **argv, struct options *opts)
 	if (opts->net_coalesce >= 0 &&
 	    (!opts->tunnet || opts->net_backend != NET_BACKEND_VRING))
 		die("--net-coalesce needs --tunnet on the vring backend");
+	if (opts->net_rx_offloads >= 0 && !opts->tunnet)
+		die("--net-rx-offloads needs --tunnet");
+	/* N:445 says why. */
+	if (opts->net_rx_offloads > NET_RX_OFFLOADS_CSUM &&
+	    opts->net_backend == NET_BACKEND_COPY)
+		die("--net-rx-offloads=%s needs the vring or vhost backend (the copy backend takes a frame into one buffer)",
+		    net_rx_offloads_name(opts->net_rx_offloads));
 	if (argc - optind < 2)
 		die("need a memory size and a kernel");
 	opts->mem_size = parse_mem(argv[optind]);
@@ -785,6 +813,10 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 	tunnet_open_queues(&opts->net, ifname, taps, pairs);
 	if (opts->net_coalesce >= 0)
 		virtio_net_set_rx_coalesce(opts->net_coalesce);
+	if (opts->net_rx_offloads >= 0)
+		virtio_net_set_rx_offloads(opts->net_rx_offloads);
+	verbose_printf("virtio-net: receive offloads: %s\n",
+		       net_rx_offloads_name(net_rx_offloads_for(opts->net_backend)));
 	virtio_net_create_mq(mem, taps, pairs, opts->net.mac, opts->net_backend);
 	if (pairs > 1)
 		snprintf(mq, sizeof(mq), ", %u queue pairs", pairs);
@@ -833,6 +865,7 @@ int main(int argc, char **argv)
 {
 	struct options opts = {
 		.net_coalesce = -1,
+		.net_rx_offloads = -1,
 		.nr_cpus = 1,
 		.net_backend = NET_BACKEND_VRING,
 	};

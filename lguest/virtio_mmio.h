@@ -60,6 +60,32 @@ enum net_backend {
 const char *net_backend_name(enum net_backend backend);
 
 /*
+ * What the card offers for frames towards the guest (N:445), for cards
+ * created after this (--net-rx-offloads): each level adds to the one
+ * before it.
+ *   NONE  every frame arrives checksummed and cut to the MTU;
+ *   CSUM  VIRTIO_NET_F_GUEST_CSUM: frames may come with the checksum
+ *         still to do;
+ *   MRG   and VIRTIO_NET_F_MRG_RXBUF: a frame may fill several receive
+ *         buffers (not on the copy backend);
+ *   TSO   and GUEST_TSO4, GUEST_TSO6, GUEST_ECN: TCP segments of up to
+ *         64 KiB (not on the copy backend).
+ * The default is TSO on the kernel backends, CSUM on the copy backend.
+ */
+enum net_rx_offloads {
+	NET_RX_OFFLOADS_NONE,
+	NET_RX_OFFLOADS_CSUM,
+	NET_RX_OFFLOADS_MRG,
+	NET_RX_OFFLOADS_TSO,
+};
+
+/* "none", "csum", "mrg" or "tso". */
+const char *net_rx_offloads_name(enum net_rx_offloads level);
+void virtio_net_set_rx_offloads(enum net_rx_offloads level);
+/* The level a card on backend gets: the one set, or the default. */
+enum net_rx_offloads net_rx_offloads_for(enum net_backend backend);
+
+/*
  * A network card on the tap tap_fd (tunnet.c) with MAC address mac, its
  * frames moved by backend.  The tap fd is ours from now on.
  */

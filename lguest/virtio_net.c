@@ -122,20 +122,78 @@ struct virtio_net {
 };
 
 /*N:440
- * What we offer.  CSUM: the guest may send frames with a partial checksum
- * (the vnet header says where to finish it), and GUEST_CSUM: we may give it
- * such frames; HOST_TSO4/6 and HOST_ECN: the guest may send TCP segments
- * of up to 64 KiB that the host's stack (or NIC) cuts up.  Everything passes
- * through the tap in the vnet header.  We don't offer GUEST_TSO: the guest
- * would then post 64 KiB receive buffers, a lot for a 64 MiB guest.
+ * What we offer, from the guest outwards.  CSUM: the guest may send frames
+ * with a partial checksum (the vnet header says where to finish it);
+ * HOST_TSO4/6 and HOST_ECN: it may send TCP segments of up to 64 KiB that
+ * the host's stack (or NIC) cuts up.  Everything passes through the tap in
+ * the vnet header.  The other direction is N:445.
  */
 #define NET_FEATURES	((1ULL << VIRTIO_NET_F_MAC) | \
 			 (1ULL << VIRTIO_NET_F_STATUS) | \
 			 (1ULL << VIRTIO_NET_F_CSUM) | \
-			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
 			 (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
 			 (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
 			 (1ULL << VIRTIO_NET_F_HOST_ECN))
+
+/*N:445
+ * Towards the guest, the same offloads are worth even more: the host's
+ * stack hands the tap 64 KiB TCP segments, and a guest that can take them
+ * (GUEST_TSO4/6, with GUEST_ECN for their ECN bit, and GUEST_CSUM, since
+ * such a segment's checksum is never done) gets a megabyte in about 16
+ * frames instead of about 720: a sixth of the ring entries, interrupts
+ * and passes through its stack per byte.  A 64 KiB frame needs room,
+ * though.  Without MRG_RXBUF each receive buffer would have to hold one
+ * whole (Linux then posts 64 KiB chains: 16 MiB for a ring of 256, a
+ * quarter of a 64 MiB guest); with it, the guest posts ordinary buffers
+ * and a frame takes as many as it fills, the count in the header's
+ * num_buffers (tun_vring's N:200; vhost-net does the same).  So we offer
+ * GUEST_TSO only with MRG_RXBUF, and neither on the copy backend, whose
+ * readv() takes a frame into one buffer.  --net-rx-offloads picks the
+ * level, to measure what each gives.
+ */
+static int rx_offloads = -1;	/* not set: the backend's default */
+
+void virtio_net_set_rx_offloads(enum net_rx_offloads level)
+{
+	rx_offloads = level;
+}
+
+enum net_rx_offloads net_rx_offloads_for(enum net_backend backend)
+{
+	if (rx_offloads >= 0)
+		return rx_offloads;
+	return backend == NET_BACKEND_COPY ? NET_RX_OFFLOADS_CSUM :
+					     NET_RX_OFFLOADS_TSO;
+}
+
+static uint64_t rx_offload_features(enum net_rx_offloads level)
+{
+	uint64_t features = 0;
+
+	switch (level) {
+	case NET_RX_OFFLOADS_TSO:
+		features |= (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+			    (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+			    (1ULL << VIRTIO_NET_F_GUEST_ECN);
+		/* fall through */
+	case NET_RX_OFFLOADS_MRG:
+		features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+		/* fall through */
+	case NET_RX_OFFLOADS_CSUM:
+		features |= 1ULL << VIRTIO_NET_F_GUEST_CSUM;
+		/* fall through */
+	case NET_RX_OFFLOADS_NONE:
+		break;
+	}
+	return features;
+}
+
+const char *net_rx_offloads_name(enum net_rx_offloads level)
+{
+	static const char *const names[] = { "none", "csum", "mrg", "tso" };
+
+	return level <= NET_RX_OFFLOADS_TSO ? names[level] : "?";
+}
 /*
  * With more than one pair: MQ needs the control queue (CTRL_VQ), which is
  * how the driver says how many pairs it uses.  We offer none of the other
@@ -153,9 +211,11 @@ static void close_fd(int *fd)
 
 /*N:450
  * The tap must know what the guest can take: with GUEST_CSUM it may hand
- * us frames whose checksum is still to be done (TUN_F_CSUM); without it,
- * the tap finishes checksums before frames reach us.  (The offloads are
- * the tap's, not a queue's: any of its files sets them.)
+ * us frames whose checksum is still to be done (TUN_F_CSUM), with
+ * GUEST_TSO4/6 TCP segments of up to 64 KiB (TUN_F_TSO4/6, TUN_F_TSO_ECN
+ * for GUEST_ECN); what the guest did not take, the tap does before frames
+ * reach us.  (The offloads are the tap's, not a queue's: any of its files
+ * sets them.)
  */
 static void set_tap_offloads(struct virtio_net *net)
 {
@@ -163,6 +223,16 @@ static void set_tap_offloads(struct virtio_net *net)
 
 	if (virtio_negotiated(net->dev, VIRTIO_NET_F_GUEST_CSUM))
 		offloads |= TUN_F_CSUM;
+	/* The tap takes segmentation offloads only with TUN_F_CSUM. */
+	if (offloads & TUN_F_CSUM) {
+		if (virtio_negotiated(net->dev, VIRTIO_NET_F_GUEST_TSO4))
+			offloads |= TUN_F_TSO4;
+		if (virtio_negotiated(net->dev, VIRTIO_NET_F_GUEST_TSO6))
+			offloads |= TUN_F_TSO6;
+		if ((offloads & (TUN_F_TSO4 | TUN_F_TSO6)) &&
+		    virtio_negotiated(net->dev, VIRTIO_NET_F_GUEST_ECN))
+			offloads |= TUN_F_TSO_ECN;
+	}
 	if (ioctl(net->pair[0].tap_fd, TUNSETOFFLOAD, offloads) < 0)
 		fprintf(stderr, "lguest: virtio-net: TUNSETOFFLOAD: %m\n");
 }
@@ -440,13 +510,14 @@ static int open_ring(struct virtio_net *net, unsigned int q, int kick_fd)
  * physical 0 to the end of RAM, at our mapping of it.  The rings'
  * addresses we give it are in our address space, not the guest's.
  *
- * The header: we give vhost-net VIRTIO_F_VERSION_1 and no MRG_RXBUF, so it
- * expects the 12-byte header from the tap (whose vnet header size is 12,
- * tunnet.c) and passes it through untouched both ways.  On receive it
- * leaves num_buffers as the tap left it (unwritten), where the spec wants
- * 1 from a device without MRG_RXBUF (tun_vring writes it:
- * TUN_VRING_F_NUM_BUFFERS).  Linux's driver reads it only with MRG_RXBUF,
- * so this works; it is a deviation all the same.
+ * The header: we give vhost-net VIRTIO_F_VERSION_1, so it expects the
+ * 12-byte header from the tap (whose vnet header size is 12, tunnet.c)
+ * and passes it through both ways, and MRG_RXBUF if the driver took it
+ * (N:445), so it spreads a frame over buffers and writes num_buffers.
+ * Without MRG_RXBUF it leaves num_buffers as the tap left it (unwritten),
+ * where the spec wants 1 (tun_vring writes it: TUN_VRING_F_NUM_BUFFERS).
+ * Linux's driver reads it only with MRG_RXBUF, so this works; it is a
+ * deviation all the same.
  *
  * A ring vhost-net cannot use (a hostile driver) makes it stop that ring
  * and signal its error eventfd, one per pair here: we then say the device
@@ -533,6 +604,8 @@ static bool vhost_pair_start(struct net_pair *pair)
 		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	if (rxq->indirect)
 		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (virtio_negotiated(dev, VIRTIO_NET_F_MRG_RXBUF))
+		features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	pair->vhost_fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
 	if (pair->vhost_fd < 0)
 		goto fail;
@@ -601,8 +674,12 @@ static bool pair_start(struct net_pair *pair)
 	unsigned int rx = NET_RX_QUEUE(pair->index), tx = NET_TX_QUEUE(pair->index);
 	struct tun_vring_attach attach = {
 		.tap_fd = pair->tap_fd,
-		/* Our 12-byte header has num_buffers, which must say 1. */
-		.flags = TUN_VRING_F_NUM_BUFFERS,
+		/*
+		 * Our 12-byte header has num_buffers: how many buffers the
+		 * frame filled with MRG_RXBUF (N:445), else 1.
+		 */
+		.flags = virtio_negotiated(dev, VIRTIO_NET_F_MRG_RXBUF) ?
+			 TUN_VRING_F_MRG_RXBUF : TUN_VRING_F_NUM_BUFFERS,
 	};
 
 	if (!dev->queues[rx].ready && !dev->queues[tx].ready)
@@ -944,6 +1021,11 @@ void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
 		die("virtio-net: %u queue pairs (1 to %d)", pairs, NET_MAX_PAIRS);
 	net->model = net_model;
 	net->backend = backend;
+	if (backend == NET_BACKEND_COPY &&
+	    net_rx_offloads_for(backend) > NET_RX_OFFLOADS_CSUM)
+		die("virtio-net: receive offloads '%s' need a kernel backend",
+		    net_rx_offloads_name(net_rx_offloads_for(backend)));
+	net->model.features |= rx_offload_features(net_rx_offloads_for(backend));
 	net->pairs = pairs;
 	net->used_pairs = 1;
 	net->call_fd = -1;

@@ -410,9 +410,11 @@ mq() {
 	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
 	show $T/$name.pairs
 	lines=$(wc -l <$T/$name.pairs)
-	busy_rx=$(awk '$7 >= 50' $T/$name.pairs | wc -l)
+	# Towards the guest GUEST_TSO (the launcher's N:445) brings a 1 MiB
+	# flow in some 20 to 60 frames: 10 is past the odd ARP or ND frame.
+	busy_rx=$(awk '$7 >= 10' $T/$name.pairs | wc -l)
 	busy_tx=$(awk '$10 >= 50' $T/$name.pairs | wc -l)
-	check "$name: the launcher counts $QUEUES pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
+	check "$name: the launcher counts $QUEUES pairs ($lines); $busy_rx carried 10+ packets to the guest, $busy_tx 50+ from it: more than one each way" \
 		sh -c "[ $lines -eq $QUEUES ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
 	warnings=$(grep -E 'can.t (attach|detach)' $out | head -3)
 	check "$name: every tap queue attached and detached as the guest asked" test -z "$warnings"

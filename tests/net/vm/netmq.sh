@@ -157,7 +157,9 @@ mq_run() {
 	grep '^netmq: stat .*_queue_.*_packets' $out | tr -d '\r' |
 		sed 's/^netmq: stat //' | tr '\n' ' ' | sed 's/^/# guest driver: /;s/$/\n/'
 	lines=$(wc -l <$T/$name.pairs)
-	busy_rx=$(awk '$7 >= 50' $T/$name.pairs | wc -l)
+	# Towards the guest GUEST_TSO (the launcher's N:445) brings a 1 MiB
+	# flow in some 20 to 60 frames: 10 is past the odd ARP or ND frame.
+	busy_rx=$(awk '$7 >= 10' $T/$name.pairs | wc -l)
 	busy_tx=$(awk '$10 >= 50' $T/$name.pairs | wc -l)
 	if [ $backend = vhost ]; then
 		# vhost-net counts nothing we can read: the guest's count below.
@@ -165,15 +167,15 @@ mq_run() {
 			sh -c "[ $lines -eq $pairs ] &&
 			       [ $(grep -c 'vhost-net (it counts no frames)' $T/$name.pairs) -eq $pairs ]"
 	else
-		check "$name: the launcher counts $pairs pairs ($lines); $busy_rx carried 50+ packets to the guest, $busy_tx from it: more than one each way" \
+		check "$name: the launcher counts $pairs pairs ($lines); $busy_rx carried 10+ packets to the guest, $busy_tx 50+ from it: more than one each way" \
 			sh -c "[ $lines -eq $pairs ] && [ $busy_rx -ge 2 ] && [ $busy_tx -ge 2 ]"
 	fi
 	# The guest's driver counts per queue too (setqueues -s, ethtool -S).
 	guest_rx=$(tr -d '\r' <$out | grep '^netmq: stat rx_queue_[0-9]*_packets ' |
-		awk '$4 >= 50' | wc -l)
+		awk '$4 >= 10' | wc -l)
 	guest_tx=$(tr -d '\r' <$out | grep '^netmq: stat tx_queue_[0-9]*_packets ' |
 		awk '$4 >= 50' | wc -l)
-	check "$name: the guest's driver agrees: $guest_rx receive and $guest_tx transmit queues with 50+ packets" \
+	check "$name: the guest's driver agrees: $guest_rx receive queues with 10+ packets and $guest_tx transmit queues with 50+" \
 		sh -c "[ $guest_rx -ge 2 ] && [ $guest_tx -ge 2 ]"
 	check "$name: the tap ($tap) is gone once the launcher has exited" \
 		sh -c "[ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
