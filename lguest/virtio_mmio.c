@@ -199,19 +199,30 @@ static void kick_queue(struct virtio_device *dev, unsigned int queue)
 	dev->model->queue_notify(dev, queue);
 }
 
+/*L:515
+ * Status only ever gains bits, until a reset (a write of 0) clears them
+ * all: the spec forbids a driver to clear one, and we don't let it.  A
+ * driver that could would set DRIVER_OK a second time with no reset in
+ * between, and every device would start its backend again over the one
+ * already running (on the vhost backend a second vhost-net instance on
+ * the same rings, the first one's fds lost); or it would clear
+ * FEATURES_OK, change its features and set it again.  And DRIVER_OK only
+ * after FEATURES_OK: features we never accepted must not go live.
+ * NEEDS_RESET is ours to set; the driver can't clear it either.
+ */
 static void write_status(struct virtio_device *dev, uint32_t value)
 {
-	uint32_t added = value & ~dev->status;
+	uint32_t added = value & ~dev->status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 
 	if (!value) {
 		reset_device(dev);
 		return;
 	}
 	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(dev))
-		value &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-	/* NEEDS_RESET is ours to set; the driver can't clear it either. */
-	value &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
-	dev->status = value | (dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+		added &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if (!((dev->status | added) & VIRTIO_CONFIG_S_FEATURES_OK))
+		added &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+	dev->status |= added;
 
 	/* Buffers the driver added before DRIVER_OK wait for this moment. */
 	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && dev->model->driver_ok)
@@ -245,7 +256,8 @@ static void write_queue_ready(struct virtio_device *dev, struct virtqueue *vq,
 		vq->ready = false;
 		return;
 	}
-	if (vq->ready)
+	/* Queues are set up with the features settled (L:515). */
+	if (vq->ready || !(dev->status & VIRTIO_CONFIG_S_FEATURES_OK))
 		return;
 	if (!virtqueue_start(vq, virtio_negotiated(dev, VIRTIO_RING_F_EVENT_IDX),
 			     virtio_negotiated(dev, VIRTIO_RING_F_INDIRECT_DESC)))

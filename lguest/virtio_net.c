@@ -140,16 +140,16 @@ struct virtio_net {
  * stack hands the tap 64 KiB TCP segments, and a guest that can take them
  * (GUEST_TSO4/6, with GUEST_ECN for their ECN bit, and GUEST_CSUM, since
  * such a segment's checksum is never done) gets a megabyte in about 16
- * frames instead of about 720: a sixth of the ring entries, interrupts
- * and passes through its stack per byte.  A 64 KiB frame needs room,
- * though.  Without MRG_RXBUF each receive buffer would have to hold one
- * whole (Linux then posts 64 KiB chains: 16 MiB for a ring of 256, a
- * quarter of a 64 MiB guest); with it, the guest posts ordinary buffers
- * and a frame takes as many as it fills, the count in the header's
- * num_buffers (tun_vring's N:200; vhost-net does the same).  So we offer
- * GUEST_TSO only with MRG_RXBUF, and neither on the copy backend, whose
- * readv() takes a frame into one buffer.  --net-rx-offloads picks the
- * level, to measure what each gives.
+ * to 60 frames instead of about 724: a tenth or less of the ring
+ * entries, interrupts and passes through its stack per byte.  A 64 KiB
+ * frame needs room, though.  Without MRG_RXBUF each receive buffer would
+ * have to hold one whole (Linux then posts 64 KiB chains: 16 MiB for a
+ * ring of 256, a quarter of a 64 MiB guest); with it, the guest posts
+ * ordinary buffers and a frame takes as many as it fills, the count in
+ * the header's num_buffers (tun_vring's N:200; vhost-net does the same).
+ * So we offer GUEST_TSO only with MRG_RXBUF, and neither on the copy
+ * backend, whose readv() takes a frame into one buffer.
+ * --net-rx-offloads picks the level, to measure what each gives.
  */
 static int rx_offloads = -1;	/* not set: the backend's default */
 
@@ -501,7 +501,7 @@ static int open_ring(struct virtio_net *net, unsigned int q, int kick_fd)
  * The third backend is not ours: Linux's vhost-net, the descendant of
  * vringfd and tun_vring (Rusty's vringfd of 2008 became vhost in 2010),
  * serving the same two rings from the same tap.  It is here so that our
- * path can be measured against the one every Linux hypervisor uses, on
+ * path can be measured against the one QEMU and most KVM users take, on
  * the same launcher, guest and tap.  The shape is the one of N:480: the
  * guest's notify is an eventfd vhost-net polls (its "kick"), and the
  * eventfd it signals when it has used buffers (its "call") is our
@@ -530,14 +530,16 @@ static void net_vhost_error(void *opaque)
 	char reason[64];
 	eventfd_t count;
 
-	if (eventfd_read(pair->vhost_err_fd, &count) < 0)
-		return;
-	io_unwatch(pair->vhost_err_fd);
-	snprintf(reason, sizeof(reason),
-		 "vhost-net stopped queue pair %u: a ring it cannot use",
-		 pair->index);
+	/* A reset on a vCPU thread may be closing the pair meanwhile. */
 	pthread_mutex_lock(&dev->lock);
-	virtio_device_broken(dev, NET_RX_QUEUE(pair->index), reason);
+	if (pair->vhost_err_fd >= 0 &&
+	    eventfd_read(pair->vhost_err_fd, &count) == 0) {
+		io_unwatch(pair->vhost_err_fd);
+		snprintf(reason, sizeof(reason),
+			 "vhost-net stopped queue pair %u: a ring it cannot use",
+			 pair->index);
+		virtio_device_broken(dev, NET_RX_QUEUE(pair->index), reason);
+	}
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -585,7 +587,6 @@ static bool vhost_pair_start(struct net_pair *pair)
 	struct virtio_net *net = pair->net;
 	struct virtio_device *dev = net->dev;
 	const struct guest_mem *mem = dev->mem;
-	struct virtqueue *rxq = &dev->queues[NET_RX_QUEUE(pair->index)];
 	struct {
 		struct vhost_memory table;
 		struct vhost_memory_region region;
@@ -600,9 +601,10 @@ static bool vhost_pair_start(struct net_pair *pair)
 	uint64_t offered, features = 1ULL << VIRTIO_F_VERSION_1;
 	const char *what = "open /dev/vhost-net";
 
-	if (rxq->event_idx)
+	/* What the driver took that concerns the rings and the header. */
+	if (virtio_negotiated(dev, VIRTIO_RING_F_EVENT_IDX))
 		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
-	if (rxq->indirect)
+	if (virtio_negotiated(dev, VIRTIO_RING_F_INDIRECT_DESC))
 		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 	if (virtio_negotiated(dev, VIRTIO_NET_F_MRG_RXBUF))
 		features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;

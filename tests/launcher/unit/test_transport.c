@@ -170,6 +170,57 @@ static void queue_registers_frozen_while_ready(void)
 	CHECK(driver_used(&drv, 0, &id, &len) && len == 32);
 }
 
+#define STATUS_UP	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+			 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
+
+/*
+ * A driver may not clear a status bit (only reset, 0): a second DRIVER_OK
+ * with no reset between would start the device's backend twice.
+ */
+static void status_bits_stay(void)
+{
+	struct test_driver drv;
+	struct fake_window *win;
+	uint64_t buf = guest_alloc(32);
+	struct driver_buf b = { buf, 32, true };
+	uint32_t id, len;
+
+	virtio_rng_create(&test_mem);
+	win = &fake_windows[0];
+	CHECK(driver_probe(&drv, win, ~0ULL, 1));
+	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		     VIRTIO_CONFIG_S_DRIVER);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_STATUS) == STATUS_UP);
+	/* DRIVER_OK "again" is nothing new: no start, no kick of queues. */
+	driver_add(&drv, 0, &b, 1);
+	mmio_write32(win, VIRTIO_MMIO_STATUS, STATUS_UP);
+	CHECK(!driver_used(&drv, 0, &id, &len));
+	driver_kick(&drv, 0);
+	CHECK(driver_used(&drv, 0, &id, &len) && len == 32);
+}
+
+/* Neither DRIVER_OK nor a ready queue before FEATURES_OK. */
+static void driver_ok_needs_features_ok(void)
+{
+	struct fake_window *win;
+
+	virtio_rng_create(&test_mem);
+	win = &fake_windows[0];
+	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
+	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		     VIRTIO_CONFIG_S_DRIVER);
+	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES, 1);	/* VERSION_1 */
+	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 0);
+	mmio_write32(win, VIRTIO_MMIO_QUEUE_NUM, 8);
+	mmio_write32(win, VIRTIO_MMIO_QUEUE_READY, 1);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_QUEUE_READY) == 0);
+	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+		     VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK);
+	CHECK(mmio_read32(win, VIRTIO_MMIO_STATUS) ==
+	      (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER));
+}
+
 static void blk_config_space(void)
 {
 	char path[] = "/tmp/lguest-unit-XXXXXX";
@@ -200,6 +251,8 @@ const struct tap_test transport_tests[] = {
 	{ "transport: interrupt status, ack, one pulse per new bit", interrupt_status_and_ack },
 	{ "transport: status 0 resets device and queues", reset_clears_and_recovers },
 	{ "transport: queue registers ignored while ready", queue_registers_frozen_while_ready },
+	{ "transport: status bits stay until reset; DRIVER_OK twice starts nothing", status_bits_stay },
+	{ "transport: no DRIVER_OK and no ready queue before FEATURES_OK", driver_ok_needs_features_ok },
 	{ "transport: blk capacity in config space", blk_config_space },
 	{ NULL, NULL },
 };
