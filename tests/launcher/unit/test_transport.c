@@ -62,7 +62,11 @@ static void refuses_legacy_driver(void)
 		 VIRTIO_CONFIG_S_FEATURES_OK));
 }
 
-static void refuses_unoffered_feature(void)
+/*
+ * A new rng device, reset, ACKNOWLEDGE and DRIVER set, and the driver's
+ * feature bits 32 to 63 written (bit 0 of high is VERSION_1).
+ */
+static struct fake_window *rng_with_features(uint32_t high)
 {
 	struct fake_window *win;
 
@@ -72,7 +76,14 @@ static void refuses_unoffered_feature(void)
 	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 		     VIRTIO_CONFIG_S_DRIVER);
 	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES, 1 | (1 << 20));
+	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES, high);
+	return win;
+}
+
+static void refuses_unoffered_feature(void)
+{
+	struct fake_window *win = rng_with_features(1 | (1 << 20));
+
 	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 		     VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 	CHECK(!(mmio_read32(win, VIRTIO_MMIO_STATUS) &
@@ -202,15 +213,8 @@ static void status_bits_stay(void)
 /* Neither DRIVER_OK nor a ready queue before FEATURES_OK. */
 static void driver_ok_needs_features_ok(void)
 {
-	struct fake_window *win;
+	struct fake_window *win = rng_with_features(1);
 
-	virtio_rng_create(&test_mem);
-	win = &fake_windows[0];
-	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
-	mmio_write32(win, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-		     VIRTIO_CONFIG_S_DRIVER);
-	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write32(win, VIRTIO_MMIO_DRIVER_FEATURES, 1);	/* VERSION_1 */
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_SEL, 0);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_NUM, 8);
 	mmio_write32(win, VIRTIO_MMIO_QUEUE_READY, 1);
