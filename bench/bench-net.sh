@@ -19,8 +19,8 @@
 #     sent at, the load it was offered);
 #   - UDP 64-byte datagrams guest->host for $UDP s: the rate we received.
 # MB/s and pps are the receiving end's.  Around each phase we read the
-# guest's exit counter (vmexits: lg.ko's "exits" through the launcher's
-# borrowed /dev/lguest, KVM's debugfs "exits") and the tap's rx+tx
+# guest's exit counter (lg.ko's "exits", which the launcher prints at
+# kill -USR1; KVM's debugfs "exits", through vmexits) and the tap's rx+tx
 # packet counters, so "exits/packet" is that phase's exits over that
 # phase's packets through the tap (ACKs included for TCP; a TSO/GSO frame
 # counts once), not the guest's whole life; "to launcher/packet" counts
@@ -60,13 +60,35 @@ busy_ticks() {
 	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
 }
 
+# lg_counters OUT PID: the lg.ko counters of the launcher PID right now,
+# one "name=value" a line.  lg.ko answers its ioctls only to the guest's
+# own process, so nobody else can read them (KVM has its debugfs for
+# that); kill -USR1 makes the launcher print them to its output OUT
+# (the launcher's L:435), and we take the line it adds.
+lg_counters() {
+	before=$(grep -c '^lguest: lg.ko:' $1)
+	kill -USR1 $2
+	tries=100
+	while [ "$(grep -c '^lguest: lg.ko:' $1)" -le "$before" ] && [ $tries -gt 0 ]; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	grep '^lguest: lg.ko:' $1 | tail -1 | tr -d '\r' | tr ' ' '\n'
+}
+
 # snap B: "PACKETS EXITS USER-EXITS BUSY-TICKS" of backend B's guest
 # right now.
 snap() {
 	eval "pid=\$pid_$1 tap=\$tap_$1"
-	vmexits $pid >$T/vmexits.out 2>&1
-	exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
-	user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
+	if [ "$hv" = lguest ]; then
+		lg_counters $T/$hv-$1.out $pid >$T/counters.out
+		exits=$(sed -n 's/^exits=//p' $T/counters.out)
+		user=$(($(sed -n 's/^io-user=//p' $T/counters.out) + $(sed -n 's/^mmio-user=//p' $T/counters.out)))
+	else
+		vmexits $pid >$T/vmexits.out 2>&1
+		exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
+		user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
+	fi
 	echo "$(tap_packets $tap) ${exits:-0} ${user:-0} $(busy_ticks)"
 }
 

@@ -7,12 +7,12 @@
  * The network benchmark wants the exits of one measurement, not of the
  * guest's whole life (its boot alone exits more than a short transfer),
  * so it reads the counters before and after and takes the difference.
- * The launcher prints lg.ko's counters only when it exits (-v), so we
- * read them from outside: for lg.ko we borrow the launcher's /dev/lguest
- * file with pidfd_getfd() (the same open file, so LHREQ_GETSTATS answers
- * for its guest) and close it again at once, so the guest's end is not
- * held up by us; for KVM we read its debugfs statistics of the
- * launcher's VM (/sys/kernel/debug/kvm/PID-FD/exits).
+ * For KVM we read its debugfs statistics of the launcher's VM
+ * (/sys/kernel/debug/kvm/PID-FD/exits).  For lg.ko we borrow the
+ * launcher's /dev/lguest file with pidfd_getfd() and ask LHREQ_GETSTATS;
+ * but lg.ko answers its ioctls only to the guest's own process (EIO
+ * here), so bench-net reads lg.ko's counters from the launcher itself,
+ * which prints them at kill -USR1, and this says so.
  *
  * Prints one line, "lguest NAME=VALUE..." with every lg.ko counter
  * (exits first), or "kvm exits=N"; either ends with "user=N", the exits
@@ -23,6 +23,7 @@
  * neither.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,9 +69,14 @@ static int print_lguest(int fd)
 {
 	struct lguest_stats stats;
 	unsigned int i;
-	int ret = ioctl(fd, LHREQ_GETSTATS, &stats);
+	int ret = ioctl(fd, LHREQ_GETSTATS, &stats), err = errno;
 
 	close(fd);
+	errno = err;
+	if (ret < 0 && errno == EIO) {
+		fprintf(stderr, "vmexits: lg.ko answers only the guest's own process; kill -USR1 the launcher, which prints its counters\n");
+		return 1;
+	}
 	if (ret < 0) {
 		perror("vmexits: LHREQ_GETSTATS");
 		return 1;
