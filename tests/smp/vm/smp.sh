@@ -38,14 +38,19 @@ if ! check "kvm_amd, tun, lg.ko, vringfd.ko and tun_vring.ko load" \
 fi
 
 # smp_guest NAME HV CPUS ARGS...: boot the guest with guest-smp.sh in the
-# background, $T/NAME.out its output and $T/NAME.status its exit status.
+# background, $T/NAME.out the guest's console, $T/NAME.err the launcher's
+# own messages and $T/NAME.status its exit status.  Two files, because
+# the launcher's messages (kill -USR1's registers, one line per CPU from
+# each CPU's thread) come at any moment: in one file with the console they
+# landed in the middle of a guest's line now and then, which no check
+# could then find (a CI run lost "online-again" so).
 smp_guest() {
 	name=$1 hv=$2 cpus=$3
 	shift 3
 	rm -f $T/$name.status
 	( timeout 400 $LGUEST -v --hv=$hv --cpus=$cpus 256m $KERNEL \
 		--initrd=$INITRD lguest.run=/test/guest-smp.sh "$@" \
-		</dev/null >$T/$name.out 2>&1; echo $? >$T/$name.status ) &
+		</dev/null >$T/$name.out 2>$T/$name.err; echo $? >$T/$name.status ) &
 }
 
 # The guest's reports, "smp-test: KEY VALUE", as checks.
@@ -60,7 +65,7 @@ no_warnings() {
 
 # kept_tsc NAME: the guest's clocksource was still the TSC at the end, and
 # its kernel said nothing untoward (L:335, H:442).
-kept_tsc() { [ "$(probe $1 clocksource)" = tsc ] && no_warnings $T/$1.out; }
+kept_tsc() { [ "$(probe $1 clocksource)" = tsc ] && no_warnings $T/$1.out $T/$1.err; }
 
 # --- 1. two CPUs -------------------------------------------------------------------
 
@@ -71,15 +76,15 @@ two_cpus() {
 	# its CPU is.
 	if wait_for_line '^smp-test: loc' 300 $T/$name.out $T/$name.status; then
 		kill -USR1 "$(pidof lguest | cut -d' ' -f1)"
-		wait_for_line '^lguest: guest cpu 1 at rip' 30 $T/$name.out $T/$name.status
+		wait_for_line '^lguest: guest cpu 1 at rip' 30 $T/$name.err $T/$name.status
 	fi
 	wait
 	status=$(cat $T/$name.status)
-	echo "# $name: the guest's 8250 had sent $(probe $name serial-tx) bytes before its last lines; $(grep '^lguest: serial port:' $T/$name.out)"
+	echo "# $name: the guest's 8250 had sent $(probe $name serial-tx) bytes before its last lines; $(grep '^lguest: serial port:' $T/$name.err)"
 	check "$hv: --cpus=2 boots to ready, and -v says what the guest got" \
 		sh -c "grep -q '^lguest-guest: ready' $T/$name.out &&
-		       grep -q 'MP table for 2 CPUs at 0x9fc00' $T/$name.out &&
-		       grep -Eq '2 CPUs, in-kernel local APICs, I/O APIC' $T/$name.out"
+		       grep -q 'MP table for 2 CPUs at 0x9fc00' $T/$name.err &&
+		       grep -Eq '2 CPUs, in-kernel local APICs, I/O APIC' $T/$name.err"
 	check "$hv: the guest sees 2 CPUs (nproc, /proc/cpuinfo, online 0-1)" \
 		sh -c "[ '$(probe $name nproc)' = 2 ] && [ '$(probe $name cpuinfo)' = 2 ] &&
 		       [ '$(probe $name online)' = 0-1 ]"
@@ -101,8 +106,8 @@ two_cpus() {
 		said $name online-again "0-1 2 1"
 	check "$hv: SysRq l gets a backtrace from each CPU, CPU 1's by NMI IPI" \
 		said $name nmi-backtraces "0 1 "
-	state0=$(grep -m1 '^lguest: guest cpu 0 at rip' $T/$name.out | tr -d '\r')
-	state1=$(grep -m1 '^lguest: guest cpu 1 at rip' $T/$name.out | tr -d '\r')
+	state0=$(grep -m1 '^lguest: guest cpu 0 at rip' $T/$name.err | tr -d '\r')
+	state1=$(grep -m1 '^lguest: guest cpu 1 at rip' $T/$name.err | tr -d '\r')
 	check "$hv: kill -USR1 prints each CPU's registers" \
 		sh -c "echo '$state0' | grep -Eq 'rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ rflags' &&
 		       echo '$state1' | grep -Eq 'rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ rflags'"
@@ -111,15 +116,16 @@ two_cpus() {
 		       grep -q 'lguest-guest: poweroff (status 0)' $T/$name.out"
 	check "$hv: the guest kernel logged no warning and kept its TSC (clocksource $(probe $name clocksource))" \
 		kept_tsc $name
-	grep -q '^smp-test: done' $T/$name.out || show $T/$name.out 80
+	grep -q '^smp-test: done' $T/$name.out || { show $T/$name.out 80; show $T/$name.err 20; }
 
 	smp_guest $hv-2cpu-reboot $hv 2 smp.quick=1 lguest.end=reboot
 	wait
 	check "$hv: reboot with 2 CPUs ends the launcher with status 3" \
 		sh -c "[ \"\$(cat $T/$hv-2cpu-reboot.status)\" = 3 ] &&
 		       grep -q '^smp-test: done' $T/$hv-2cpu-reboot.out &&
-		       grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.out"
-	grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.out || show $T/$hv-2cpu-reboot.out 60
+		       grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.err"
+	grep -q '^lguest: guest rebooted' $T/$hv-2cpu-reboot.err ||
+		{ show $T/$hv-2cpu-reboot.out 60; show $T/$hv-2cpu-reboot.err 20; }
 }
 
 # --- 2. four CPUs ------------------------------------------------------------------
@@ -132,8 +138,8 @@ four_cpus() {
 		sh -c "[ '$(probe $name nproc)' = 4 ] && [ '$(probe $name online)' = 0-3 ] &&
 		       [ '$(probe $name ran-on)' = '0 1 2 3' ] &&
 		       [ \"\$(cat $T/$name.status)\" = 0 ]"
-	check "$hv: --cpus=4: no kernel warning" no_warnings $T/$name.out
-	grep -q '^smp-test: done' $T/$name.out || show $T/$name.out 60
+	check "$hv: --cpus=4: no kernel warning" no_warnings $T/$name.out $T/$name.err
+	grep -q '^smp-test: done' $T/$name.out || { show $T/$name.out 60; show $T/$name.err 20; }
 }
 
 # --- 3. the network card's interrupt on CPU 1 -------------------------------------
@@ -147,6 +153,7 @@ net_irq() {
 		not_ok "$hv, $backend backend: the guest's network comes up"
 		wait
 		show $T/$name.out 60
+		show $T/$name.err 20
 		return
 	fi
 	netxfer recv 6100 >$T/$name.recv 2>&1 &
@@ -171,7 +178,7 @@ net_irq() {
 	check "$hv, $backend backend: guest to host, $BYTES bytes, the same md5 at both ends" \
 		sh -c "[ -n '$sent' ] && [ '$sent' = '$got' ] &&
 		       [ \"\$(cat $T/$name.status)\" = 0 ]"
-	grep -q '^smp-test: done' $T/$name.out || show_ends $T/$name.out
+	grep -q '^smp-test: done' $T/$name.out || { show_ends $T/$name.out; show $T/$name.err 20; }
 }
 
 # --- 4. the console under two CPUs ------------------------------------------------
@@ -182,7 +189,7 @@ console_lines() {
 	wait
 	whole="^smp-console: cpu [01] line [0-9]* of $count, padded to a typical console line\$"
 	got=$(tr -d '\r' <$T/$name.out | grep -c "$whole")
-	echo "# $name: $(grep '^lguest: serial port:' $T/$name.out)"
+	echo "# $name: $(grep '^lguest: serial port:' $T/$name.err)"
 	check "$hv: two CPUs writing $count console lines each at once: all $((2 * count)) arrive whole ($got)" \
 		sh -c "[ $got = $((2 * count)) ] && grep -q '^smp-test: done' $T/$name.out"
 	[ $got = $((2 * count)) ] && return
