@@ -15,6 +15,9 @@
 #                 parameters, so a VM_APPEND=... overrides a default.
 #   say WORDS     one line "$SAY_AS: WORDS" on the console, the prefix
 #                 the host's suite looks for (SAY_AS=net-test, ...).
+#   console_drain wait until every byte written to the console so far has
+#                 left the UART, before something that makes the kernel
+#                 print on the console whatever `dmesg -n` says.
 
 param() {
 	param_value=
@@ -27,3 +30,12 @@ param() {
 }
 
 say() { echo "${SAY_AS:?set SAY_AS before say}: $*"; }
+
+# write() on a tty returns once the bytes are in the tty's buffer; the 8250
+# driver sends them later, a FIFO-full per interrupt.  A kernel message
+# goes to the UART at once, between two of those FIFO-fulls, so it can
+# land in the middle of a line we said.  Setting the console's own modes
+# again with TCSADRAIN (stty does) returns only when the transmitter is
+# empty.  (stty works on its stdin, /dev/null in an lguest.run program;
+# the console is our stdout.)
+console_drain() { { stty "$(stty -g <&3)" <&3; } 3>&1 2>/dev/null || true; }

@@ -98,6 +98,10 @@ elif [ "$(param smp.quick)" != 1 ]; then
 	say "online-again $(cat /sys/devices/system/cpu/online) $(nproc) $(ran_on 1)"
 
 	# SysRq 'l': a backtrace from every CPU, the others' by NMI IPI.
+	# SysRq prints its own "sysrq: Show backtrace..." on the console
+	# whatever dmesg -n says, so the lines above must be out first (a CI
+	# run found it in the middle of online-again's line).
+	console_drain
 	echo l >/proc/sysrq-trigger
 	sleep 1
 	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
