@@ -59,6 +59,8 @@ struct vring {
 	struct task_struct *worker;
 	kuid_t worker_uid;		/* the user it is counted against */
 	unsigned long kick_pending;	/* bit 0: a kick for the worker */
+	atomic64_t kicks;		/* write()s and eventfd kicks (R:265) */
+	u64 runs;			/* consumer runs, under lock */
 	bool stopping;			/* kicks cancelled until detach ends */
 
 	/* The consumer, while one is attached. */
@@ -134,8 +136,11 @@ void vring_core_report(struct vring_core *core)
 static void vring_run_consumer(struct vring *vr)
 {
 	lockdep_assert_held(&vr->lock);
-	if (vr->ops && vr->configured && !vr->core.broken)
+	if (vr->ops && vr->configured && !vr->core.broken) {
 		vr->ops->kick(vr, vr->priv);
+		WRITE_ONCE(vr->runs, vr->runs + 1);
+		vring_core_count_run(&vr->core);
+	}
 }
 
 /*R:230 A kick that arrives through an eventfd (say, a guest's notify that
@@ -320,8 +325,10 @@ static int vring_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
 {
 	struct vring *vr = container_of(wait, struct vring, kick_wait);
 
-	if (key_to_poll(key) & EPOLLIN)
+	if (key_to_poll(key) & EPOLLIN) {
+		atomic64_inc(&vr->kicks);
 		vring_kick_worker(vr);
+	}
 	return 0;
 }
 
@@ -367,8 +374,10 @@ static int vring_set_kickfd(struct vring *vr, int fd)
 	vr->kick_file = file;
 	events = vfs_poll(file, &vr->kick_table);
 	/* Signalled before we listened?  Then that was a kick too. */
-	if (events & EPOLLIN)
+	if (events & EPOLLIN) {
+		atomic64_inc(&vr->kicks);
 		vring_kick_worker(vr);
+	}
 	return 0;
 }
 
@@ -456,6 +465,9 @@ static int vring_setup(struct vring *vr, const struct vring_setup __user *arg)
 	}
 	vr->last_used = setup.last_used;
 	vr->configured = true;
+	/* The core's counters start again in vring_core_init(); ours too. */
+	atomic64_set(&vr->kicks, 0);
+	WRITE_ONCE(vr->runs, 0);
 	mutex_unlock(&vr->lock);
 	kvfree(old);
 	return 0;
@@ -505,6 +517,31 @@ static int vring_get_status(struct vring *vr, struct vring_status __user *arg)
 	return copy_to_user(arg, &status, sizeof(status)) ? -EFAULT : 0;
 }
 
+/*R:265 The counters (struct vring_stats) are for watching a ring at
+ * work: kicks against runs says how many kicks found the worker already
+ * on its way, the batch histogram how much each run got done, signals
+ * against suppressed how often the owner asked to be left alone.  They
+ * are read without the ring's lock, which a consumer waiting on the
+ * owner's memory may hold for as long as the owner likes: each is one
+ * word its single writer stores whole.
+ */
+static int vring_get_stats(struct vring *vr, struct vring_stats __user *arg)
+{
+	const struct vring_core_stats *core = &vr->core.stats;
+	struct vring_stats stats = { };
+	unsigned int b;
+
+	BUILD_BUG_ON(VRINGFD_BATCH_BUCKETS != VRING_CORE_BATCH_BUCKETS);
+	stats.kicks = atomic64_read(&vr->kicks);
+	stats.runs = READ_ONCE(vr->runs);
+	stats.used = READ_ONCE(core->used);
+	stats.signals = READ_ONCE(core->signals);
+	stats.suppressed = READ_ONCE(core->suppressed);
+	for (b = 0; b < VRINGFD_BATCH_BUCKETS; b++)
+		stats.batches[b] = READ_ONCE(core->batches[b]);
+	return copy_to_user(arg, &stats, sizeof(stats)) ? -EFAULT : 0;
+}
+
 static long vring_ioctl(struct file *file, unsigned int cmd,
 			unsigned long arg)
 {
@@ -531,6 +568,8 @@ static long vring_ioctl(struct file *file, unsigned int cmd,
 		return vring_set_callfd(vr, (int)arg);
 	case VRINGGETSTATUS:
 		return vring_get_status(vr, (void __user *)arg);
+	case VRINGGETSTATS:
+		return vring_get_stats(vr, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -545,7 +584,7 @@ static long vring_ioctl(struct file *file, unsigned int cmd,
 static long vring_compat_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
-	if (cmd == VRINGSETUP || cmd == VRINGGETSTATUS)
+	if (cmd == VRINGSETUP || cmd == VRINGGETSTATUS || cmd == VRINGGETSTATS)
 		arg = (unsigned long)compat_ptr(arg);
 	else if (cmd == VRINGSETKICKFD || cmd == VRINGSETCALLFD)
 		arg = (unsigned long)(int)(u32)arg;
@@ -568,12 +607,14 @@ static ssize_t vring_write(struct file *file, const char __user *buf,
 		return -EPERM;
 	if (mutex_lock_killable(&vr->lock))
 		return -EINTR;
-	if (!vr->configured)
+	if (!vr->configured) {
 		ret = -EINVAL;
-	else if (vr->core.broken)
+	} else if (vr->core.broken) {
 		ret = -EIO;
-	else
+	} else {
+		atomic64_inc(&vr->kicks);
 		vring_run_consumer(vr);
+	}
 	if (ret >= 0 && vr->core.broken)
 		ret = -EIO;
 	mutex_unlock(&vr->lock);

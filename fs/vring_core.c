@@ -167,7 +167,15 @@ int vring_core_init(struct vring_core *vr, struct vring_seg *segs,
 	 * judged against used_event like any other (virtio 1.2, 2.7.7.2).
 	 */
 	vr->signalled_used = vr->used_idx;
+	vr->stats = (struct vring_core_stats){ 0 };
+	vr->run_mark = 0;
 	return 0;
+}
+
+/* One writer (the consumer), readers elsewhere: whole words only. */
+static void vring_core_stat_add(u64 *counter, u64 n)
+{
+	WRITE_ONCE(*counter, *counter + n);
 }
 
 /*R:050 Every buffer address in a descriptor is an offset into the owner's
@@ -406,7 +414,28 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
 	/* The element must be visible before the index that covers it. */
 	smp_wmb();
 	vr->used_idx++;
+	vring_core_stat_add(&vr->stats.used, 1);
 	return vring_core_write16(vr, vring_used_idx_addr(vr), vr->used_idx);
+}
+
+/*R:095 Batches.  A consumer run that publishes 32 entries costs the
+ * driver at most one interrupt and the device one wake-up; 32 runs of one
+ * entry cost up to 32 of each.  So the size of a run is the first thing
+ * to look at when a ring seems slow, and each ring keeps a histogram of
+ * them: bucket 0 for runs that published nothing (a kick with no work
+ * behind it), bucket b for runs of 2^(b-1) to 2^b - 1 entries.
+ */
+void vring_core_count_run(struct vring_core *vr)
+{
+	u64 n = vr->stats.used - vr->run_mark;
+	unsigned int b = 0;
+
+	while (n && b < VRING_CORE_BATCH_BUCKETS - 1) {
+		n >>= 1;
+		b++;
+	}
+	vr->run_mark = vr->stats.used;
+	vring_core_stat_add(&vr->stats.batches[b], 1);
 }
 
 /*R:100 Should we interrupt the driver?  An interrupt costs the driver a
@@ -429,15 +458,10 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
  * load of the driver's wish: otherwise both sides could decide the other
  * will act, and a buffer would sit unnoticed.
  */
-bool vring_core_need_signal(struct vring_core *vr)
+static bool vring_core_driver_wants_signal(struct vring_core *vr, u16 old)
 {
-	u16 old = vr->signalled_used, event, flags;
+	u16 event, flags;
 
-	if (vr->broken || old == vr->used_idx)
-		return false;
-	vr->signalled_used = vr->used_idx;
-	/* Our used->idx store before the driver's used_event or flags. */
-	smp_mb();
 	if (!vring_core_has(vr, VIRTIO_RING_F_EVENT_IDX)) {
 		if (vring_core_read16(vr, vr->avail, &flags))
 			return false;
@@ -446,6 +470,24 @@ bool vring_core_need_signal(struct vring_core *vr)
 	if (vring_core_read16(vr, vring_used_event_addr(vr), &event))
 		return false;
 	return vring_need_event(event, vr->used_idx, old);
+}
+
+bool vring_core_need_signal(struct vring_core *vr)
+{
+	u16 old = vr->signalled_used;
+	bool signal;
+
+	if (vr->broken || old == vr->used_idx)
+		return false;
+	vr->signalled_used = vr->used_idx;
+	/* Our used->idx store before the driver's used_event or flags. */
+	smp_mb();
+	signal = vring_core_driver_wants_signal(vr, old);
+	if (signal)
+		vring_core_stat_add(&vr->stats.signals, 1);
+	else if (!vr->broken)
+		vring_core_stat_add(&vr->stats.suppressed, 1);
+	return signal;
 }
 
 /*R:110 The other direction: telling the driver whether to kick us.  While

@@ -39,6 +39,22 @@ struct vring_chain {
 	struct vring_seg *segs;
 };
 
+/*
+ * What a ring's consumer did, for people watching the data path: the
+ * used entries it published, the signals due (the driver wanted them) and
+ * suppressed (it had asked for none, R:100), and how many entries each
+ * consumer run published, as a histogram of runs by powers of two
+ * (0, 1, 2-3, 4-7, ..., 64 and more).  Only the consumer writes them; a
+ * reader elsewhere reads each word on its own (READ_ONCE).
+ */
+#define VRING_CORE_BATCH_BUCKETS	8
+struct vring_core_stats {
+	u64 used;
+	u64 signals;
+	u64 suppressed;
+	u64 batches[VRING_CORE_BATCH_BUCKETS];
+};
+
 struct vring_core {
 	/* What VRINGSETUP said. */
 	u32 num;
@@ -69,6 +85,10 @@ struct vring_core {
 	u32 max_segs;
 	/* Caller's cookie for the memory accessors. */
 	void *mem;
+
+	/* Since vring_core_init(); run_mark is stats.used at the last run's end. */
+	struct vring_core_stats stats;
+	u64 run_mark;
 };
 
 /* Provided by whoever links the core in: 0, or -EFAULT. */
@@ -115,6 +135,11 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len);
  * time we asked?  Nothing published: no.
  */
 bool vring_core_need_signal(struct vring_core *vr);
+/*
+ * The end of one consumer run (one kick served): file the used entries it
+ * published since the last call in the batch histogram.
+ */
+void vring_core_count_run(struct vring_core *vr);
 /* Ask the owner not to kick / to kick again. */
 int vring_core_disable_kicks(struct vring_core *vr);
 /* Returns 1 if buffers arrived meanwhile (process them), 0, or -EIO. */

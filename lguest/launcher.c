@@ -342,10 +342,11 @@ void cpu_print_state(FILE *out, const struct cpu *cpu, unsigned int index,
  * A guest that seems stuck: where is it?  SIGUSR1 (`kill -USR1` of the
  * launcher) pulls the vCPUs out of the hypervisor like any signal, and
  * each vCPU's thread prints its registers before it goes back in; the
- * boot CPU's adds the exit counters.  Two of them a few seconds apart
- * tell a guest spinning in a loop (the same RIP or near it, and under
- * QEMU's TCG exactly the same: it stops a loop only at its start) from an
- * idle one (halts count up).
+ * boot CPU's adds the exit counters and the devices' (the rings' kicks,
+ * signals and batch sizes, L:528), as -v prints them at the end.  Two of
+ * them a few seconds apart tell a guest spinning in a loop (the same RIP
+ * or near it, and under QEMU's TCG exactly the same: it stops a loop only
+ * at its start) from an idle one (halts count up).
  *
  * Only the boot CPU's thread takes SIGUSR1 (L:445); its handler counts a
  * generation and kicks every other vCPU thread with SIG_KICK, and each
@@ -385,8 +386,10 @@ static void print_cpu_state(struct cpu *cpu, unsigned int index)
 	if (index == 0)
 		fputc('\n', stderr);
 	cpu->ops->print_state(cpu, index, stderr);
-	if (index == 0)
+	if (index == 0) {
 		cpu->ops->print_stats(cpu, stderr);
+		virtio_print_stats(stderr);
+	}
 	pthread_mutex_unlock(&print_lock);
 }
 

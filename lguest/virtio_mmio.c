@@ -100,6 +100,8 @@ void virtio_queue_done(struct virtio_device *dev, unsigned int queue)
 {
 	struct virtqueue *vq = &dev->queues[queue];
 
+	vq->runs++;
+	vring_core_count_run(&vq->core);
 	if (virtqueue_needs_interrupt(vq))
 		raise_interrupt(dev, VIRTIO_MMIO_INT_VRING);
 	if (virtqueue_broken(vq))
@@ -196,6 +198,7 @@ static void kick_queue(struct virtio_device *dev, unsigned int queue)
 		return;
 	if (!dev->queues[queue].ready)
 		return;
+	dev->queues[queue].kicks++;
 	dev->model->queue_notify(dev, queue);
 }
 

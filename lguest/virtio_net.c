@@ -951,12 +951,56 @@ static void net_reset(struct virtio_device *dev)
 	/* copy: pair 0 is watched, to drain the tap while the driver is away. */
 }
 
+/*
+ * A ring's counters (L:528): ours on the copy backend, vringfd's on the
+ * vring backend.  Nothing while the kernel's ring is not there (the
+ * driver is not running).
+ */
+static void print_ring(struct virtio_net *net, struct net_pair *pair,
+		       unsigned int queue, FILE *out)
+{
+	int fd = queue & 1 ? pair->tx_ring_fd : pair->rx_ring_fd;
+	const char *what = queue & 1 ? "tx" : "rx";
+	struct vring_stats st;
+
+	if (net->backend == NET_BACKEND_COPY) {
+		if (!net->dev->queues[queue].ready)
+			return;
+		virtqueue_get_stats(&net->dev->queues[queue], &st);
+	} else if (fd < 0 || ioctl(fd, VRINGGETSTATS, &st) < 0) {
+		return;
+	}
+	ring_stats_print(out, "virtio-net", queue, what, &st);
+}
+
+/* tun_vring's drops by reason, and where its loops stopped. */
+static void print_binding(struct net_pair *pair, FILE *out)
+{
+	struct tun_vring_stats st;
+
+	if (pair->bind_fd < 0 ||
+	    ioctl(pair->bind_fd, TUN_VRING_GETSTATS, &st) < 0)
+		return;
+	fprintf(out, "lguest: virtio-net queue pair %u: tun_vring: rx dropped %llu (too big %llu, refused %llu), tx errors %llu (malformed %llu, refused %llu), rx no buffers %llu, tx blocked %llu, rx signals coalesced %llu\n",
+		pair->index, (unsigned long long)st.rx_dropped,
+		(unsigned long long)st.rx_too_big,
+		(unsigned long long)st.rx_refused,
+		(unsigned long long)st.tx_errors,
+		(unsigned long long)st.tx_malformed,
+		(unsigned long long)st.tx_refused,
+		(unsigned long long)st.rx_no_buffers,
+		(unsigned long long)st.tx_blocked,
+		(unsigned long long)st.rx_coalesced);
+}
+
 /*N:740
- * The per-pair counters, for -v at exit: frames that went to the guest
- * (rx) and came from it (tx) on each pair, from tun_vring's counters on
- * the vring backend and our own on the copy backend (vhost-net has none
- * to read).  With several flows and several pairs in use, more than one
- * line should show traffic.
+ * The per-pair counters, for -v at exit and for kill -USR1 at any time:
+ * frames that went to the guest (rx) and came from it (tx) on each pair,
+ * from tun_vring's counters on the vring backend and our own on the copy
+ * backend (vhost-net has none to read); then each ring's kicks, runs,
+ * signals and batch sizes (L:528), and on the vring backend tun_vring's
+ * drops by reason.  With several flows and several pairs in use, more
+ * than one pair should show traffic.
  */
 static void net_print_stats(struct virtio_device *dev, FILE *out)
 {
@@ -976,6 +1020,12 @@ static void net_print_stats(struct virtio_device *dev, FILE *out)
 		pair_add_kernel_stats(pair, &rx, &tx);
 		fprintf(out, "lguest: virtio-net queue pair %u: rx %llu packets, tx %llu packets\n",
 			k, (unsigned long long)rx, (unsigned long long)tx);
+		if (k >= net->used_pairs)
+			continue;
+		print_ring(net, pair, NET_RX_QUEUE(k), out);
+		print_ring(net, pair, NET_TX_QUEUE(k), out);
+		if (net->backend == NET_BACKEND_VRING)
+			print_binding(pair, out);
 	}
 }
 

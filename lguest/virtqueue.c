@@ -11,6 +11,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <linux/vringfd.h>
 
 #include "virtqueue.h"
 
@@ -44,6 +45,8 @@ bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 	uint16_t size = vq->size;
 
 	memset(core, 0, sizeof(*core));
+	vq->kicks = 0;
+	vq->runs = 0;
 	/* The walker's accessors only read the guest_mem it points to. */
 	core->mem = (void *)vq->mem;
 	if (!size || size > VIRTQUEUE_MAX_SIZE || (size & (size - 1)))
@@ -223,4 +226,42 @@ unsigned int iov_slice(const struct iovec *src, unsigned int count,
 		skip = 0;
 	}
 	return used;
+}
+
+void virtqueue_get_stats(const struct virtqueue *vq, struct vring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->kicks = vq->kicks;
+	st->runs = vq->runs;
+	st->used = vq->core.stats.used;
+	st->signals = vq->core.stats.signals;
+	st->suppressed = vq->core.stats.suppressed;
+	for (unsigned int b = 0; b < VRINGFD_BATCH_BUCKETS; b++)
+		st->batches[b] = vq->core.stats.batches[b];
+}
+
+/*L:528
+ * A ring's counters, in one line whoever serves the ring.  Read the batch
+ * histogram first: "1:900 2-3:10" means nearly every run found a single
+ * buffer to use, so each paid a wake-up and perhaps an interrupt of its
+ * own; "16-31:40" means the work came in bursts and the costs were
+ * shared.  suppressed counts signals the driver's own flags or used_event
+ * saved (R:100).
+ */
+void ring_stats_print(FILE *out, const char *name, unsigned int queue,
+		      const char *what, const struct vring_stats *st)
+{
+	static const char *const bucket[VRINGFD_BATCH_BUCKETS] = {
+		"0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64+",
+	};
+
+	fprintf(out, "lguest: %s queue %u (%s): kicks %llu, runs %llu, used %llu, signals %llu, suppressed %llu, batches",
+		name, queue, what, (unsigned long long)st->kicks,
+		(unsigned long long)st->runs, (unsigned long long)st->used,
+		(unsigned long long)st->signals,
+		(unsigned long long)st->suppressed);
+	for (unsigned int b = 0; b < VRINGFD_BATCH_BUCKETS; b++)
+		fprintf(out, " %s:%llu", bucket[b],
+			(unsigned long long)st->batches[b]);
+	fputc('\n', out);
 }

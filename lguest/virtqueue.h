@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include "device.h"
@@ -43,6 +44,11 @@ struct virtqueue {
 	 * and the array it writes a chain into.
 	 */
 	struct vring_core core;
+	/*
+	 * Notifies that reached us and device runs that served the ring,
+	 * beside the walker's own counters (R:095), for -v and kill -USR1.
+	 */
+	uint64_t kicks, runs;
 	struct vring_seg segs[VIRTQUEUE_MAX_SIZE];
 };
 
@@ -97,6 +103,16 @@ void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t written);
  * kick.  Call once per batch, then raise the interrupt if true.
  */
 bool virtqueue_needs_interrupt(struct virtqueue *vq);
+
+struct vring_stats;
+/* The ring's counters in vringfd's form (struct vring_stats). */
+void virtqueue_get_stats(const struct virtqueue *vq, struct vring_stats *st);
+/*
+ * One line of a ring's counters: "lguest: NAME queue Q (WHAT): kicks ...".
+ * The same for a ring we serve and one the kernel serves (VRINGGETSTATS).
+ */
+void ring_stats_print(FILE *out, const char *name, unsigned int queue,
+		      const char *what, const struct vring_stats *st);
 
 /* Copy between an iovec array and a flat buffer, from byte offset skip. */
 size_t iov_copy_from(const struct iovec *iov, unsigned int count,

@@ -183,6 +183,7 @@ static enum tun_vring_step tun_vring_tx_one(struct tun_vring *tv,
 	if (!chain.readable_len || chain.nreadable != chain.nsegs ||
 	    chain.nsegs > TUN_VRING_MAX_SEGS) {
 		tun_vring_count(&tv->stats.tx_errors, 1);
+		tun_vring_count(&tv->stats.tx_malformed, 1);
 		goto used;
 	}
 
@@ -219,6 +220,7 @@ static enum tun_vring_step tun_vring_tx_one(struct tun_vring *tv,
 	if (ret < 0) {
 		/* A header the tap refused, a detached queue, a device gone. */
 		tun_vring_count(&tv->stats.tx_errors, 1);
+		tun_vring_count(&tv->stats.tx_refused, 1);
 	} else {
 		/* Counted before the chain is used, so whoever sees it used
 		 * sees it counted.  The frame itself may reach its receiver
@@ -461,6 +463,8 @@ static enum tun_vring_step tun_vring_rx_one(struct tun_vring *tv,
 		/* Too big, or smaller buffers than the vnet header itself. */
 		tun_vring_rx_release(tv, vr, 0);
 		tun_vring_count(&tv->stats.rx_dropped, 1);
+		tun_vring_count(ret < 0 ? &tv->stats.rx_refused :
+					  &tv->stats.rx_too_big, 1);
 		return TUN_VRING_MORE;
 	}
 	return tun_vring_rx_publish(tv, vr, ret);
@@ -497,6 +501,7 @@ static void tun_vring_rx_signal(struct tun_vring *tv, struct vring *vr)
 		if (tv->rx_timer_on && !hrtimer_is_queued(&tv->rx_timer))
 			hrtimer_start(&tv->rx_timer, next, HRTIMER_MODE_ABS);
 		spin_unlock(&tv->rx_timer_lock);
+		tun_vring_count(&tv->stats.rx_coalesced, 1);
 		return;
 	}
 	WRITE_ONCE(tv->rx_signal_due, false);

@@ -78,6 +78,17 @@ struct tun_vring_attach {
  * @tx_runs:       times the tx worker ran
  * @rx_no_buffers: times rx stopped with a frame waiting and no buffer
  * @tx_blocked:    times tx stopped because the tap's send buffer was full
+ * @rx_too_big:    of rx_dropped, frames larger than all the buffers posted
+ *                 for them
+ * @rx_refused:    of rx_dropped, frames the tap would not write into the
+ *                 buffers (an error from it: a buffer smaller than the
+ *                 vnet header, say)
+ * @tx_malformed:  of tx_errors, chains with nothing to send, a buffer for
+ *                 us to write, or more pieces than we take
+ * @tx_refused:    of tx_errors, frames the tap refused (a bad vnet header,
+ *                 a queue detached from its device)
+ * @rx_coalesced:  rx signals held back for TUN_VRING_SET_RX_COALESCE's
+ *                 timer (the timer's signal then covers them)
  * @reserved:      0
  */
 struct tun_vring_stats {
@@ -91,7 +102,12 @@ struct tun_vring_stats {
 	__u64 tx_runs;
 	__u64 rx_no_buffers;
 	__u64 tx_blocked;
-	__u64 reserved[6];
+	__u64 rx_too_big;
+	__u64 rx_refused;
+	__u64 tx_malformed;
+	__u64 tx_refused;
+	__u64 rx_coalesced;
+	__u64 reserved[1];
 };
 
 /* Bind a tap to an rx and a tx ring; once per open file. */

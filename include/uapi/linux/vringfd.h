@@ -88,6 +88,36 @@ struct vring_status {
 	char reason[VRINGFD_REASON_LEN];
 };
 
+/* Buckets of vring_stats.batches: runs of 0, 1, 2-3, 4-7, ..., 64+ entries. */
+#define VRINGFD_BATCH_BUCKETS	8
+
+/**
+ * struct vring_stats - what the ring's consumer did, for VRINGGETSTATS
+ * @kicks:      kicks taken: write()s and kick eventfd signals (several
+ *              eventfd kicks that come while one waits make one run)
+ * @runs:       times the consumer ran (kicked, or by its own doing: a
+ *              frame arrived for tun_vring, a run's budget ran out)
+ * @used:       used entries it published
+ * @signals:    times it signalled the owner (poll waiters, call eventfd)
+ * @suppressed: times it had published entries but the owner had asked
+ *              for no signal (VRING_AVAIL_F_NO_INTERRUPT or used_event)
+ * @batches:    runs by the used entries each published: [0] none,
+ *              [b] 2^(b-1) to 2^b - 1, the last 64 or more
+ * @reserved:   0
+ *
+ * Counted since VRINGSETUP.  Every field is read on its own, without
+ * stopping the consumer, so fields may disagree by a run in flight.
+ */
+struct vring_stats {
+	__u64 kicks;
+	__u64 runs;
+	__u64 used;
+	__u64 signals;
+	__u64 suppressed;
+	__u64 batches[VRINGFD_BATCH_BUCKETS];
+	__u64 reserved[3];
+};
+
 /* Describe the ring; resets its indices and clears "broken". */
 #define VRINGSETUP	_IOW(VRINGFD_IOCTL_MAGIC, 0x00, struct vring_setup)
 /* Buffer addresses are offsets from this user address (by value). */
@@ -100,5 +130,7 @@ struct vring_status {
 #define VRINGSETCALLFD	_IO(VRINGFD_IOCTL_MAGIC, 0x04)
 /* Read the ring's state and, if broken, why. */
 #define VRINGGETSTATUS	_IOR(VRINGFD_IOCTL_MAGIC, 0x05, struct vring_status)
+/* Read the consumer's counters. */
+#define VRINGGETSTATS	_IOR(VRINGFD_IOCTL_MAGIC, 0x06, struct vring_stats)
 
 #endif /* _UAPI_LINUX_VRINGFD_H */

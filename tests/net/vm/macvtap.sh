@@ -406,8 +406,9 @@ mq() {
 		test $good_out -eq $FLOWS
 
 	finish $name 0
-	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
-	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
+	# lguest: virtio-net queue pair K: rx P packets, tx Q packets (the
+	# rings' and tun_vring's own lines follow each; not these)
+	grep -E '^lguest: virtio-net queue pair [0-9]+: (rx|vhost)' $out | tr -d '\r' >$T/$name.pairs
 	show $T/$name.pairs
 	lines=$(wc -l <$T/$name.pairs)
 	# Towards the guest GUEST_TSO (the launcher's N:445) brings a 1 MiB

@@ -92,13 +92,47 @@ tap_counter() {
 # net_run NAME HV BACKEND [COUNT]: one guest, the whole exchange, with
 # $NET_OPTS on the launcher's command line.
 NET_OPTS=
+# ring_stat LINE WORD: the number after WORD in a ring's counter line
+# ("lguest: virtio-net queue 0 (rx): kicks 3, runs 40, used 812, ...").
+ring_stat() { echo "$1" | sed -n "s/.* $2 \([0-9]*\)[, ].*/\1/p"; }
+
+# ring_counters NAME BACKEND: what -v said of the rings at the end (the
+# launcher's L:528, the same lines kill -USR1 prints at any time): the
+# receive ring used at least a buffer per frame the tap sent the guest
+# and signalled the guest; the transmit ring was kicked and used; each
+# ring's batch histogram adds up to its runs; tun_vring dropped nothing.
+ring_counters() {
+	[ $2 = vhost ] && return
+	rx=$(grep '^lguest: virtio-net queue 0 (rx):' $T/$1.out | tail -1 | tr -d '\r')
+	tx=$(grep '^lguest: virtio-net queue 1 (tx):' $T/$1.out | tail -1 | tr -d '\r')
+	batches_add_up=yes
+	for line in "$rx" "$tx"; do
+		sum=$(echo "$line" | sed 's/.*batches//' | tr ' ' '\n' |
+			awk -F: 'NF == 2 { s += $2 } END { print s + 0 }')
+		[ -n "$line" ] && [ "$sum" = "$(ring_stat "$line" runs)" ] || batches_add_up=no
+	done
+	check "$1: -v counts the rings: rx used $(ring_stat "$rx" used) for $frames_in frames in, signals $(ring_stat "$rx" signals); tx kicks $(ring_stat "$tx" kicks), used $(ring_stat "$tx" used); batches add up to runs: $batches_add_up" \
+		sh -c "[ ${frames_in:-0} -gt 0 ] &&
+		       [ '$(ring_stat "$rx" used)' -ge $frames_in ] &&
+		       [ '$(ring_stat "$rx" signals)' -ge 1 ] &&
+		       [ '$(ring_stat "$tx" kicks)' -ge 1 ] &&
+		       [ '$(ring_stat "$tx" used)' -ge 1 ] && [ $batches_add_up = yes ]"
+	[ -n "$rx" ] && echo "# $1: $rx"
+	[ -n "$tx" ] && echo "# $1: $tx"
+	[ $2 = vring ] || return
+	drops=$(grep '^lguest: virtio-net queue pair 0: tun_vring:' $T/$1.out | tail -1 | tr -d '\r')
+	echo "# $1: $drops"
+	check "$1: tun_vring's counters say no frame was dropped or refused either way" \
+		sh -c "echo '$drops' | grep -q 'rx dropped 0 (too big 0, refused 0), tx errors 0 (malformed 0, refused 0)'"
+}
+
 net_run() {
 	name=$1 hv=$2 backend=$3 count=$4
 	out=$T/$name.out
 	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status
 	# shellcheck disable=SC2086
-	( timeout 600 $LGUEST --hv=$hv --net-backend=$backend $NET_OPTS 64m $KERNEL \
+	( timeout 600 $LGUEST -v --hv=$hv --net-backend=$backend $NET_OPTS 64m $KERNEL \
 		--initrd=$INITRD --tunnet=$HOST \
 		lguest.run=/test/guest-net.sh net.host=$HOST net.bytes=$BYTES \
 		net.seed=$seed_out net.udp=$UDP_SECONDS </dev/null >$out 2>&1
@@ -210,6 +244,7 @@ net_run() {
 	check "$name: no warning from the guest kernel or the launcher" test -z "$warnings"
 	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
 
+	ring_counters $name $backend
 	if [ -n "$count" ]; then
 		calls=$(sed -n 's/^syscalls //p' $T/$name.sys | head -1)
 		per=$(awk -v c="${calls:-999999}" -v p="$packets" \

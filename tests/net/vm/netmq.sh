@@ -151,8 +151,9 @@ mq_run() {
 	check "$name: the guest powers off: the launcher exits 0" test "$status" = 0
 	[ "$status" = 0 ] || show_ends $out
 
-	# lguest: virtio-net queue pair K: rx P packets, tx Q packets
-	grep '^lguest: virtio-net queue pair' $out | tr -d '\r' >$T/$name.pairs
+	# lguest: virtio-net queue pair K: rx P packets, tx Q packets (the
+	# rings' and tun_vring's own lines follow each; not these)
+	grep -E '^lguest: virtio-net queue pair [0-9]+: (rx|vhost)' $out | tr -d '\r' >$T/$name.pairs
 	show $T/$name.pairs
 	grep '^netmq: stat .*_queue_.*_packets' $out | tr -d '\r' |
 		sed 's/^netmq: stat //' | tr '\n' ' ' | sed 's/^/# guest driver: /;s/$/\n/'

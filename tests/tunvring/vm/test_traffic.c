@@ -169,9 +169,12 @@ void tv_group_tx(void)
 	       "tx: a chain with a writable buffer, an empty chain and a 6-byte chain all come back used");
 	tv_wait_stat(&g, TV_STAT(tx_errors), 3, 1000);
 	ok = tv_stats(&g, &st);
-	tap_ok(ok && st.tx_errors == 3,
-	       "tx: ... and count as 3 tx_errors (got %llu)",
-	       (unsigned long long)st.tx_errors);
+	tap_ok(ok && st.tx_errors == 3 && st.tx_malformed == 3 &&
+	       st.tx_refused == 0,
+	       "tx: ... and count as 3 tx_errors, all tx_malformed (got %llu, %llu malformed, %llu refused)",
+	       (unsigned long long)st.tx_errors,
+	       (unsigned long long)st.tx_malformed,
+	       (unsigned long long)st.tx_refused);
 	tap_ok(!*tv_broken_reason(&g.tx),
 	       "tx: ... without breaking the ring");
 	tap_ok(tv_host_recv(&n, got, sizeof(got), 300) < 0,
@@ -307,11 +310,13 @@ void tv_group_rx(void)
 
 	ok = tv_stats(&g, &st);
 	tap_ok(ok && st.rx_packets == 4 && st.rx_bytes == bytes &&
-	       st.rx_dropped == 1,
-	       "rx: rx_packets 4, rx_bytes %llu, rx_dropped 1 (got %llu, %llu, %llu)",
+	       st.rx_dropped == 1 && st.rx_too_big == 1 && st.rx_refused == 0,
+	       "rx: rx_packets 4, rx_bytes %llu, rx_dropped 1, of it rx_too_big 1 (got %llu, %llu, %llu, %llu, refused %llu)",
 	       (unsigned long long)bytes, (unsigned long long)st.rx_packets,
 	       (unsigned long long)st.rx_bytes,
-	       (unsigned long long)st.rx_dropped);
+	       (unsigned long long)st.rx_dropped,
+	       (unsigned long long)st.rx_too_big,
+	       (unsigned long long)st.rx_refused);
 	tap_ok(arena_guards_intact(&g.ram),
 	       "rx: nothing was written outside guest RAM");
 	tv_guest_destroy(&g);
@@ -641,6 +646,27 @@ void tv_group_coalesce(void)
 	tv_host_send(&n, payload, sizeof(payload));
 	tap_ok(poll_one(g.rx_call, POLLIN, 500) > 0 && rx_used_reach(&g, 16, 0),
 	       "coalesce: and the next frame is signalled at once again");
+
+	/*
+	 * What the counters say of it: the rx ring (VRINGGETSTATS) used 16
+	 * buffers and signalled 8 times, as the call eventfd counted (5, 1,
+	 * the shared 1, 1), none turned down by the driver; tun_vring held
+	 * at least one signal back for the timer.
+	 */
+	{
+		struct vring_stats rs;
+		struct tun_vring_stats ts;
+
+		ok = ioctl(g.rx.fd, VRINGGETSTATS, &rs) == 0 && tv_stats(&g, &ts);
+		tap_ok(ok && rs.used == 16 && rs.signals == 8 &&
+		       rs.suppressed == 0 && ts.rx_coalesced >= 1 &&
+		       ts.rx_coalesced <= 9,
+		       "coalesce: the rx ring counted 16 used and 8 signals, tun_vring 1 to 9 held back (%llu, %llu, suppressed %llu; held %llu)",
+		       (unsigned long long)rs.used,
+		       (unsigned long long)rs.signals,
+		       (unsigned long long)rs.suppressed,
+		       (unsigned long long)ts.rx_coalesced);
+	}
 	tv_guest_destroy(&g);
 	tv_net_close(&n);
 }

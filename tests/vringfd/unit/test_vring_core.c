@@ -659,6 +659,45 @@ static void test_signal_without_event_idx(void)
 	fixture_free(fx);
 }
 
+/*
+ * The counters (R:095): signals due and signals the driver's flag turned
+ * down, and each run filed by how many entries it published.  A decision
+ * with nothing published is neither.
+ */
+static void test_stats(void)
+{
+	struct ring_fixture *fx = fixture_new(128, 0);
+	static const uint64_t want[VRING_CORE_BATCH_BUCKETS] = {
+		1, 1, 1, 1, 0, 0, 0, 1,
+	};
+	unsigned int runs[] = { 0, 1, 3, 7, 70 }, i, k;
+	uint16_t slot = 0;
+
+	fixture_ok(fx);
+	CHECK(!vring_core_need_signal(&fx->vr));
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		for (k = 0; k < runs[i]; k++, slot++)
+			use_one(fx, slot % 128);
+		vring_core_count_run(&fx->vr);
+	}
+	CHECK_EQ(fx->vr.stats.used, 81);
+	for (i = 0; i < VRING_CORE_BATCH_BUCKETS; i++)
+		CHECK_EQ(fx->vr.stats.batches[i], want[i]);
+	CHECK(vring_core_need_signal(&fx->vr));
+	fx->driver.vr.avail->flags = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+	use_one(fx, slot % 128);
+	CHECK(!vring_core_need_signal(&fx->vr));
+	CHECK(!vring_core_need_signal(&fx->vr));
+	CHECK_EQ(fx->vr.stats.signals, 1);
+	CHECK_EQ(fx->vr.stats.suppressed, 1);
+	/* A fresh start (VRINGSETUP, a device reset) counts from zero. */
+	CHECK_EQ(vring_core_init(&fx->vr, fx->vr.segs, fx->vr.max_segs), 0);
+	CHECK_EQ(fx->vr.stats.used, 0);
+	CHECK_EQ(fx->vr.stats.batches[7], 0);
+	CHECK_EQ(fx->vr.stats.signals, 0);
+	fixture_free(fx);
+}
+
 /* Nothing published since the last decision: no signal, flag or not. */
 static void test_signal_nothing_new_without_event_idx(void)
 {
@@ -1479,6 +1518,7 @@ static const struct tap_test tests[] = {
 	T(test_index_wraparound),
 	T(test_index_wraparound_event_idx),
 	T(test_signal_without_event_idx),
+	T(test_stats),
 	T(test_signal_nothing_new_without_event_idx),
 	T(test_signal_event_idx_first),
 	T(test_signal_event_idx_crossing),

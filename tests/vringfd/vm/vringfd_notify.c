@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vringfd.h"
@@ -162,11 +163,30 @@ static void test_poll_wakeups(struct notify_ring *n, int kick_efd)
 	tap_ok(came_back(n), "the buffer kicked through the eventfd came back");
 }
 
+/*
+ * VRINGGETSTATS into *st once its runs reach `runs` (a run is counted
+ * just after the consumer returns, so a moment after its buffers show),
+ * or after 2 s; true if it got there.
+ */
+static bool stats_after_runs(int fd, struct vring_stats *st, uint64_t runs)
+{
+	for (int i = 0; i < 200; i++) {
+		if (ioctl(fd, VRINGGETSTATS, st) < 0)
+			return false;
+		if (st->runs >= runs)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 static void test_kick_eventfd(struct notify_ring *n, int kick_efd)
 {
+	struct vring_stats before, after;
 	uint64_t one = 1;
 	int pipe_fds[2];
 
+	TAP_OK_CALL(ioctl(n->r.fd, VRINGGETSTATS, &before), "VRINGGETSTATS");
 	offer(n);
 	write(kick_efd, &one, sizeof(one));
 	tap_ok(poll_one(n->r.fd, POLLIN, 5000) == POLLIN && came_back(n),
@@ -175,6 +195,15 @@ static void test_kick_eventfd(struct notify_ring *n, int kick_efd)
 	write(kick_efd, &one, sizeof(one));
 	tap_ok(poll_one(n->r.fd, POLLIN, 5000) == POLLIN && came_back(n),
 	       "kick eventfd: a second signal (counter not reset by us) works too");
+	tap_ok(stats_after_runs(n->r.fd, &after, before.runs + 2) &&
+	       after.kicks - before.kicks == 2 && after.runs - before.runs == 2 &&
+	       after.used - before.used == 2 &&
+	       after.batches[1] - before.batches[1] == 2,
+	       "VRINGGETSTATS: 2 eventfd kicks, 2 runs of one used entry each (kicks +%llu, runs +%llu, used +%llu, runs of 1 +%llu)",
+	       (unsigned long long)(after.kicks - before.kicks),
+	       (unsigned long long)(after.runs - before.runs),
+	       (unsigned long long)(after.used - before.used),
+	       (unsigned long long)(after.batches[1] - before.batches[1]));
 
 	TAP_OK_CALL(vringfd_set_kick_fd(n->r.fd, -1), "VRINGSETKICKFD -1 unbinds it");
 	offer(n);
@@ -342,6 +371,44 @@ static void test_event_idx(void)
 	tap_ok(n.r.driver.vr.used->flags == 0,
 	       "with EVENT_IDX the consumer leaves used->flags alone (%#x)",
 	       n.r.driver.vr.used->flags);
+
+	/*
+	 * The counters saw all of it: 8 write() kicks, each one run, in
+	 * batches of 1, 1, 1, 1, 3, 5, 2 and 1 (runs of 2-3 and 4-7 in
+	 * their own buckets), 4 signals and 4 the owner's used_event
+	 * turned down.
+	 */
+	{
+		struct vring_stats st;
+		static const uint64_t want[VRINGFD_BATCH_BUCKETS] = {
+			0, 5, 2, 1, 0, 0, 0, 0,
+		};
+		bool same = stats_after_runs(n.r.fd, &st, 8);
+
+		for (int b = 0; b < VRINGFD_BATCH_BUCKETS; b++)
+			same = same && st.batches[b] == want[b];
+		tap_ok(same && st.kicks == 8 && st.runs == 8 && st.used == 15 &&
+		       st.signals == 4 && st.suppressed == 4,
+		       "VRINGGETSTATS: kicks 8, runs 8, used 15, signals 4, suppressed 4, batches 0 5 2 1 0 0 0 0 (got %llu, %llu, %llu, %llu, %llu, %llu %llu %llu %llu %llu %llu %llu %llu)",
+		       (unsigned long long)st.kicks, (unsigned long long)st.runs,
+		       (unsigned long long)st.used, (unsigned long long)st.signals,
+		       (unsigned long long)st.suppressed,
+		       (unsigned long long)st.batches[0],
+		       (unsigned long long)st.batches[1],
+		       (unsigned long long)st.batches[2],
+		       (unsigned long long)st.batches[3],
+		       (unsigned long long)st.batches[4],
+		       (unsigned long long)st.batches[5],
+		       (unsigned long long)st.batches[6],
+		       (unsigned long long)st.batches[7]);
+		TAP_ERRNO(ioctl(n.r.fd, VRINGGETSTATS, (void *)16), EFAULT,
+			  "VRINGGETSTATS into a bad address: EFAULT");
+		echo_detach(n.echo);
+		TAP_OK_CALL(ring_setup_again(&n.r), "VRINGSETUP again");
+		tap_ok(ioctl(n.r.fd, VRINGGETSTATS, &st) == 0 && !st.kicks &&
+		       !st.runs && !st.used && !st.signals && !st.batches[1],
+		       "VRINGSETUP starts the counters again");
+	}
 	close(call_efd);
 	notify_ring_destroy(&n);
 }
