@@ -17,7 +17,8 @@
 #   - UDP 64-byte datagrams host->guest for $UDP s, as many as udpblast
 #     can send: the rate the guest received them at (and the rate we
 #     sent at, the load it was offered);
-#   - UDP 64-byte datagrams guest->host for $UDP s: the rate we received.
+#   - UDP 64-byte datagrams guest->host for $UDP s: the rate we received;
+# and before them, the ping round trip timed here (10 pings).
 # MB/s and pps are the receiving end's.  Around each phase we read the
 # guest's exit counter (lg.ko's "exits", which the launcher prints at
 # kill -USR1; KVM's debugfs "exits", through vmexits) and the tap's rx+tx
@@ -29,8 +30,11 @@
 # with the machine's speed as MB/s does: frames through the tap, guest
 # exits, and the CPU time the whole test VM spent (every CPU's user,
 # system, irq and softirq time from /proc/stat, in ms: the launcher, the
-# kernel's ring workers, the tap and the stack at our end).  Each row's
-# median is taken on its own.
+# kernel's ring workers, the tap and the stack at our end), and the
+# interrupts the hypervisor injected into the guest (lg.ko's "irqs",
+# KVM's irq_injections).  Each row's median is taken on its own, and
+# shown with its spread.  A last round counts the launcher's system calls
+# per MiB (trace_start below).
 #
 # The numbers are the medians over the rounds: a "# " table per
 # hypervisor, one "bench: net ..." line per number, and the 64-byte pps
@@ -44,7 +48,7 @@
 T=/tmp/bench-net
 BYTES=33554432
 UDP=5
-ROUNDS=3
+ROUNDS=5
 BACKENDS="copy vring vhost"
 mkdir -p $T
 # A launcher's last lines, where it says why it ended.
@@ -76,33 +80,37 @@ lg_counters() {
 	grep '^lguest: lg.ko:' $1 | tail -1 | tr -d '\r' | tr ' ' '\n'
 }
 
-# snap B: "PACKETS EXITS USER-EXITS BUSY-TICKS" of backend B's guest
-# right now.
+# snap B: "PACKETS EXITS USER-EXITS BUSY-TICKS IRQS" of backend B's
+# guest right now (IRQS: interrupts the hypervisor injected into it).
 snap() {
+	[ $r -gt $ROUNDS ] && { echo "0 0 0 0 0"; return; }
 	eval "pid=\$pid_$1 tap=\$tap_$1"
 	if [ "$hv" = lguest ]; then
 		lg_counters $T/$hv-$1.out $pid >$T/counters.out
 		exits=$(sed -n 's/^exits=//p' $T/counters.out)
 		user=$(($(sed -n 's/^io-user=//p' $T/counters.out) + $(sed -n 's/^mmio-user=//p' $T/counters.out)))
+		irqs=$(sed -n 's/^irqs=//p' $T/counters.out)
 	else
 		vmexits $pid >$T/vmexits.out 2>&1
 		exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
 		user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
+		irqs=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^irqs=//p')
 	fi
-	echo "$(tap_packets $tap) ${exits:-0} ${user:-0} $(busy_ticks)"
+	echo "$(tap_packets $tap) ${exits:-0} ${user:-0} $(busy_ticks) ${irqs:-0}"
 }
 
 # per A B COLUMN: exits (COLUMN 2) or exits to the launcher (3) per packet
 # between two snapshots.
 per() {
-	echo "$1 $2" | awk -v c=$3 '{ p = $5 - $1; printf "%.2f", (p > 0 ? ($(c + 4) - $c) / p : -1) }'
+	echo "$1 $2" | awk -v c=$3 '{ w = NF / 2; p = $(w + 1) - $1
+		printf "%.2f", (p > 0 ? ($(c + w) - $c) / p : -1) }'
 }
 
 # per_mib A B COLUMN SCALE: COLUMN's growth between two snapshots per MiB
 # of $BYTES, times SCALE.
 per_mib() {
 	echo "$1 $2" | awk -v c=$3 -v k=$4 -v mib=$((BYTES >> 20)) \
-		'{ printf "%.1f", ($(c + 4) - $c) * k / mib }'
+		'{ printf "%.1f", ($(c + NF / 2) - $c) * k / mib }'
 }
 
 # record_per HV B PHASE A B: both exits per packet of PHASE; for TCP, also
@@ -115,6 +123,7 @@ record_per() {
 		record $1-$2 f-$3 "$(per_mib "$4" "$5" 1 1)"
 		record $1-$2 m-$3 "$(per_mib "$4" "$5" 2 1)"
 		record $1-$2 c-$3 "$(per_mib "$4" "$5" 4 10)"
+		record $1-$2 i-$3 "$(per_mib "$4" "$5" 5 1)"
 		;;
 	esac
 }
@@ -146,7 +155,7 @@ boot() {
 	$LGUEST --hv=$hv --net-backend=$b 64m $KERNEL --initrd=$INITRD \
 		--tunnet=192.168.$3.1 lguest.run=/test/guest-netbench.sh \
 		bench.host=192.168.$3.1 bench.bytes=$BYTES bench.udp=$UDP \
-		bench.rounds=$ROUNDS </dev/null >$out 2>&1 &
+		bench.rounds=$((ROUNDS + 1)) </dev/null >$out 2>&1 &
 	eval "pid_$b=$! guest_$b=192.168.$3.2 alive_$b=1"
 }
 
@@ -166,6 +175,35 @@ started() {
 	return 1
 }
 
+# The launcher's system calls per MiB, in a round of their own after the
+# measured ones (round ROUNDS + 1): syscount (tests/net/vm/syscount.c)
+# follows every launcher thread with ptrace, which slows each system call
+# enough to spoil any rate taken at the same time, so that round records
+# nothing else (and takes no snapshot: lg.ko's is the launcher's own
+# writes).  It spans both TCP transfers, which follow each other with no
+# pause: calls per MiB moved, the two directions together.
+# trace_start B: follow backend B's launcher if this is that round;
+# trace_stop HV B KEY: stop, and record KEY.
+trace_start() {
+	trace_pid=
+	[ $r -gt $ROUNDS ] || return
+	eval "syscount \$pid_$1 >$log.sys 2>&1 &"
+	trace_pid=$!
+	# syscount says nothing until the end; give it time to seize every
+	# thread before the measured transfer starts.
+	sleep 1
+}
+
+trace_stop() {
+	[ -n "$trace_pid" ] || return
+	kill -INT $trace_pid
+	wait $trace_pid
+	calls=$(sed -n 's/^syscalls //p' $log.sys | head -1)
+	[ -n "$calls" ] && record $1-$2 $3 "$(awk -v c=$calls -v mib=$((BYTES >> 19)) 'BEGIN { printf "%.1f", c / mib }')"
+	cp $log.sys $log.$3.sys
+	trace_pid=
+}
+
 # round HV B R: round R on backend B's guest.
 round() {
 	hv=$1 b=$2 r=$3
@@ -181,21 +219,30 @@ round() {
 		stop $b
 		return
 	fi
+	# Ping round trip, timed here (the guest's clock ticks at 4 ms
+	# under nested emulation): the guest kernel answers while its
+	# benchmark script waits.
+	if [ $r -le $ROUNDS ]; then
+		ping -c 10 -i 0.2 -W 2 $guest >$log.ping 2>&1
+		record $hv-$b rtt "$(sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p' $log.ping)"
+	fi
 	netxfer recv 5002 >$log.tcp-recv 2>&1 &
 	recv_pid=$!
+	trace_start $b
 	s0=$(snap $b)
 	netxfer send $guest 5001 -n $BYTES -s $r >$log.tcp-send 2>&1
 	s1=$(snap $b)
 	wait $recv_pid
 	s2=$(snap $b)
+	trace_stop $hv $b sys-tcp
 	wait_for_line "netbench: $r tcp-out " 60 $out
 
 	sent=$(field $log.tcp-send sent md5)
 	got=$(field $out "netbench: $r tcp-in " md5)
 	count=$(field $out "netbench: $r tcp-in " received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
-		record $hv-$b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
-		record_per $hv $b tcp-in "$s0" "$s1"
+		[ $r -le $ROUNDS ] && record $hv-$b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
+		[ $r -le $ROUNDS ] && record_per $hv $b tcp-in "$s0" "$s1"
 	else
 		why="$why host->guest TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -203,8 +250,8 @@ round() {
 	got=$(field $log.tcp-recv received md5)
 	count=$(field $log.tcp-recv '' received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
-		record $hv-$b tcp-out "$(field $log.tcp-recv received s:)"
-		record_per $hv $b tcp-out "$s1" "$s2"
+		[ $r -le $ROUNDS ] && record $hv-$b tcp-out "$(field $log.tcp-recv received s:)"
+		[ $r -le $ROUNDS ] && record_per $hv $b tcp-out "$s1" "$s2"
 	else
 		why="$why guest->host TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -230,7 +277,9 @@ round() {
 	wait_for_line "netbench: $r udp-out " 60 $out
 
 	got=$(field $out "netbench: $r udp-in " received)
-	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
+	if [ $r -gt $ROUNDS ]; then
+		:	# the system call round: UDP only to keep the guest in step
+	elif [ "${got:-0}" -gt 0 ] 2>/dev/null; then
 		record $hv-$b udp-in "$(field $out "netbench: $r udp-in " s:)"
 		record $hv-$b udp-offered "$(field $log.udp-send sent s:)"
 		record_per $hv $b udp-in "$s3" "$s4"
@@ -238,14 +287,18 @@ round() {
 		why="$why host->guest UDP: nothing arrived ($(tr '\n' ' ' <$log.udp-send));"
 	fi
 	got=$(field $log.udp-recv '' received)
-	if [ "${got:-0}" -gt 0 ] 2>/dev/null; then
+	if [ $r -gt $ROUNDS ]; then
+		:
+	elif [ "${got:-0}" -gt 0 ] 2>/dev/null; then
 		record $hv-$b udp-out "$(field $log.udp-recv received s:)"
 		record_per $hv $b udp-out "$s4" "$s5"
 	else
 		why="$why guest->host UDP: nothing arrived ($(sed -n "s/^netbench: $r udp-out //p" $out | tr -d '\r'));"
 	fi
 
-	if [ -z "$why" ]; then
+	if [ -z "$why" ] && [ $r -gt $ROUNDS ]; then
+		ok "$hv $b system call round: $BYTES bytes each way over TCP with the same md5 under syscount ($(median $hv-$b sys-tcp) launcher system calls per MiB)"
+	elif [ -z "$why" ]; then
 		ok "$hv $b round $r: $BYTES bytes each way over TCP with the same md5, 64-byte UDP both ways"
 	else
 		not_ok "$hv $b round $r:$why"
@@ -272,39 +325,51 @@ finish() {
 	[ -z "$warnings" ] || { not_ok "$hv $b: warnings"; echo "$warnings" | sed 's/^/#   /'; }
 }
 
+# cell NAME KEY: "median ±spread" (one round: the median alone).
+cell() {
+	med=$(median $1 $2) sp=$(spread $1 $2)
+	if [ "$sp" = - ]; then echo "$med"; else echo "$med ±$sp"; fi
+}
+
 # table HV: the medians, as "# " lines and "bench:" lines.
 table() {
 	hv=$1
-	echo "# bench-net on $hv: medians of $ROUNDS rounds, $((BYTES >> 20)) MiB TCP, ${UDP} s of 64-byte UDP each way"
-	printf '# %-32s %10s %10s %10s %11s %11s\n' "" copy vring vhost vring/copy vring/vhost
+	echo "# bench-net on $hv: medians of $ROUNDS interleaved rounds (± the spread: highest less lowest, over the median), $((BYTES >> 20)) MiB TCP, ${UDP} s of 64-byte UDP each way"
+	printf '# %-32s %15s %15s %15s %11s %11s\n' "" copy vring vhost vring/copy vring/vhost
 	for m in tcp-in:"TCP host->guest MB/s" tcp-out:"TCP guest->host MB/s" \
 		 udp-in:"UDP 64B host->guest pps" udp-offered:"  (host sent pps)" \
 		 udp-out:"UDP 64B guest->host pps" \
+		 rtt:"ping from the host, ms" \
 		 x-tcp-in:"exits/packet TCP host->guest" x-tcp-out:"exits/packet TCP guest->host" \
 		 x-udp-in:"exits/packet UDP host->guest" x-udp-out:"exits/packet UDP guest->host" \
 		 u-tcp-in:"to launcher/packet TCP h->g" u-tcp-out:"to launcher/packet TCP g->h" \
 		 u-udp-in:"to launcher/packet UDP h->g" u-udp-out:"to launcher/packet UDP g->h" \
 		 f-tcp-in:"frames/MiB TCP host->guest" f-tcp-out:"frames/MiB TCP guest->host" \
 		 m-tcp-in:"exits/MiB TCP host->guest" m-tcp-out:"exits/MiB TCP guest->host" \
-		 c-tcp-in:"VM CPU ms/MiB TCP host->guest" c-tcp-out:"VM CPU ms/MiB TCP guest->host"; do
+		 c-tcp-in:"VM CPU ms/MiB TCP host->guest" c-tcp-out:"VM CPU ms/MiB TCP guest->host" \
+		 i-tcp-in:"guest irqs/MiB TCP host->guest" i-tcp-out:"guest irqs/MiB TCP guest->host" \
+		 sys-tcp:"launcher syscalls/MiB TCP"; do
 		key=${m%%:*} label=${m#*:}
 		c=$(median $hv-copy $key) v=$(median $hv-vring $key)
 		h=$(median $hv-vhost $key)
 		ratio=$(echo "$c $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
 		ratio_h=$(echo "$h $v" | awk '$1 > 0 && $2 != "-" { printf "%.2fx", $2 / $1; exit } { print "-" }')
-		# Less work per packet or MiB is better: a ratio would read
-		# backwards there.
-		case $key in [xufmc]-*) ratio= ratio_h= ;; esac
+		# Less work per packet or MiB, or less time, is better: a
+		# ratio would read backwards there.
+		case $key in [xufmci]-*|sys-*|rtt) ratio= ratio_h= ;; esac
 		eval "ratio_$(echo $key | tr '-' '_')=$ratio"
 		eval "ratio_vhost_$(echo $key | tr '-' '_')=$ratio_h"
-		printf '# %-32s %10s %10s %10s %11s %11s\n' "$label" "$c" "$v" "$h" "$ratio" "$ratio_h"
+		printf '# %-32s %15s %15s %15s %11s %11s\n' "$label" \
+			"$(cell $hv-copy $key)" "$(cell $hv-vring $key)" \
+			"$(cell $hv-vhost $key)" "$ratio" "$ratio_h"
 	done
 	for b in $BACKENDS; do
 		echo "bench: net $hv $b tcp host->guest $(median $hv-$b tcp-in) MB/s guest->host $(median $hv-$b tcp-out) MB/s"
 		echo "bench: net $hv $b udp64 host->guest $(median $hv-$b udp-in) pps (of $(median $hv-$b udp-offered) sent) guest->host $(median $hv-$b udp-out) pps"
 		echo "bench: net $hv $b exits/packet tcp host->guest $(median $hv-$b x-tcp-in) guest->host $(median $hv-$b x-tcp-out) udp64 host->guest $(median $hv-$b x-udp-in) guest->host $(median $hv-$b x-udp-out)"
 		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv-$b u-tcp-in) guest->host $(median $hv-$b u-tcp-out) udp64 host->guest $(median $hv-$b u-udp-in) guest->host $(median $hv-$b u-udp-out)"
-		echo "bench: net $hv $b per-MiB tcp host->guest frames $(median $hv-$b f-tcp-in) exits $(median $hv-$b m-tcp-in) vm-cpu-ms $(median $hv-$b c-tcp-in) guest->host frames $(median $hv-$b f-tcp-out) exits $(median $hv-$b m-tcp-out) vm-cpu-ms $(median $hv-$b c-tcp-out)"
+		echo "bench: net $hv $b per-MiB tcp host->guest frames $(median $hv-$b f-tcp-in) exits $(median $hv-$b m-tcp-in) irqs $(median $hv-$b i-tcp-in) vm-cpu-ms $(median $hv-$b c-tcp-in) guest->host frames $(median $hv-$b f-tcp-out) exits $(median $hv-$b m-tcp-out) irqs $(median $hv-$b i-tcp-out) vm-cpu-ms $(median $hv-$b c-tcp-out) launcher-syscalls (both ways) $(median $hv-$b sys-tcp)"
+		echo "bench: net $hv $b ping $(median $hv-$b rtt) ms (spread $(spread $hv-$b rtt)); spread of tcp host->guest $(spread $hv-$b tcp-in) guest->host $(spread $hv-$b tcp-out)"
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
 	echo "bench: net 64B pps vring/vhost host->guest $ratio_vhost_udp_in guest->host $ratio_vhost_udp_out ($hv)"
@@ -323,7 +388,7 @@ bench() {
 		i=$((i + 1))
 	done
 	r=1
-	while [ $r -le $ROUNDS ]; do
+	while [ $r -le $((ROUNDS + 1)) ]; do
 		# Round r starts with the r-th backend, and goes round.
 		order=$(echo $BACKENDS | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $(((r - 1 + i) % NF) + 1) }')
 		for b in $order; do

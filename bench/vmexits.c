@@ -15,7 +15,8 @@
  * which prints them at kill -USR1, and this says so.
  *
  * Prints one line, "lguest NAME=VALUE..." with every lg.ko counter
- * (exits first), or "kvm exits=N"; either ends with "user=N", the exits
+ * (exits first), or "kvm exits=N ... irqs=N" (irqs: interrupts injected,
+ * lg.ko's name for it); either ends with "user=N", the exits
  * that went out to the launcher (lg.ko's io-user + mmio-user, KVM's
  * io_exits + mmio_exits, which it counts only when it returns to user
  * space): the part of the cost a backend that binds notifications in the
@@ -112,7 +113,7 @@ static bool read_kvm_stat(const char *dir, const char *name,
 static int print_kvm(int pid)
 {
 	const char *top = "/sys/kernel/debug/kvm";
-	unsigned long long exits, io, mmio;
+	unsigned long long exits, io, mmio, irqs = 0;
 	char prefix[32], dir[300];
 	struct dirent *e;
 	DIR *d = opendir(top);
@@ -134,8 +135,10 @@ static int print_kvm(int pid)
 			pid, top);
 		return 1;
 	}
-	printf("kvm exits=%llu io_exits=%llu mmio_exits=%llu user=%llu\n",
-	       exits, io, mmio, io + mmio);
+	/* Interrupts KVM injected (irq_injections), as lg.ko's "irqs". */
+	read_kvm_stat(dir, "irq_injections", &irqs);
+	printf("kvm exits=%llu io_exits=%llu mmio_exits=%llu irqs=%llu user=%llu\n",
+	       exits, io, mmio, irqs, io + mmio);
 	return 0;
 }
 
