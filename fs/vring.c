@@ -837,6 +837,13 @@ void vring_signal_if_needed(struct vring *vr)
 }
 EXPORT_SYMBOL_GPL(vring_signal_if_needed);
 
+/* For a consumer that busy-polls the ring with kicks off (N:125). */
+int vring_avail_pending(struct vring *vr)
+{
+	return vring_core_avail_pending(&vr->core);
+}
+EXPORT_SYMBOL_GPL(vring_avail_pending);
+
 int vring_disable_kicks(struct vring *vr)
 {
 	return vring_core_disable_kicks(&vr->core);

@@ -390,6 +390,17 @@ int vring_core_next_avail(struct vring_core *vr, struct vring_chain *chain)
 	return 1;
 }
 
+int vring_core_avail_pending(struct vring_core *vr)
+{
+	u16 avail_idx;
+
+	if (vr->broken)
+		return -EIO;
+	if (vring_core_read16(vr, vring_avail_idx_addr(vr), &avail_idx))
+		return -EIO;
+	return avail_idx != vr->last_avail;
+}
+
 void vring_core_discard(struct vring_core *vr, unsigned int n)
 {
 	vr->last_avail -= n;

@@ -126,6 +126,8 @@ int vring_core_init(struct vring_core *vr, struct vring_seg *segs,
 
 /* 1 and a chain, 0 when nothing is available, -EIO when broken. */
 int vring_core_next_avail(struct vring_core *vr, struct vring_chain *chain);
+/* 1 if the driver has made a chain available we have not taken, 0, -EIO. */
+int vring_core_avail_pending(struct vring_core *vr);
 /* Give back the last n chains taken (they will be returned again). */
 void vring_core_discard(struct vring_core *vr, unsigned int n);
 /* Publish one used entry and the new used->idx. */

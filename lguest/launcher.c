@@ -113,6 +113,10 @@ static const char usage_text[] =
 "                      vring backend: at most one receive interrupt per\n"
 "                      USECS microseconds while packets keep coming\n"
 "                      (0 to 1000000, default 250; 0: one per batch)\n"
+"  --net-busy-poll=USECS\n"
+"                      vring and vhost backends: watch a ring that ran\n"
+"                      dry for up to USECS microseconds before asking\n"
+"                      the guest to kick again (0 to 1000000, default 0)\n"
 "  --queues=N          N queue pairs (1 to 8) on the network card, on a\n"
 "                      multiqueue tap: the guest uses one until told\n"
 "                      otherwise (ethtool -L eth0 combined N)\n"
@@ -532,6 +536,7 @@ struct options {
 	enum net_backend net_backend;
 	unsigned int net_queues;	/* --queues, 0 if not given */
 	int net_coalesce;		/* --net-coalesce, -1 if not given */
+	int net_busy_poll;		/* --net-busy-poll, -1 if not given */
 	int net_rx_offloads;		/* --net-rx-offloads, -1 if not given */
 };
 
@@ -620,7 +625,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
-	       OPT_NET_COALESCE, OPT_CPUS, OPT_NET_RX_OFFLOADS };
+	       OPT_NET_COALESCE, OPT_CPUS, OPT_NET_RX_OFFLOADS,
+	       OPT_NET_BUSY_POLL };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -633,6 +639,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
 		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "net-coalesce", required_argument, NULL, OPT_NET_COALESCE },
+		{ "net-busy-poll", required_argument, NULL, OPT_NET_BUSY_POLL },
 		{ "net-rx-offloads", required_argument, NULL, OPT_NET_RX_OFFLOADS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -721,6 +728,12 @@ static void parse_args(int argc, char **argv, struct options *opts)
 							 optarg, "microseconds",
 							 0, LGUEST_NET_COALESCE_MAX);
 			break;
+		case OPT_NET_BUSY_POLL:
+			/* tun_vring's N:125. */
+			opts->net_busy_poll = parse_count("--net-busy-poll",
+							  optarg, "microseconds",
+							  0, LGUEST_NET_BUSY_POLL_MAX);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -742,6 +755,9 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		die("--net-coalesce needs --tunnet on the vring backend");
 	if (opts->net_rx_offloads >= 0 && !opts->tunnet)
 		die("--net-rx-offloads needs --tunnet");
+	if (opts->net_busy_poll >= 0 &&
+	    (!opts->tunnet || opts->net_backend == NET_BACKEND_COPY))
+		die("--net-busy-poll needs --tunnet on the vring or vhost backend");
 	/* N:445 says why. */
 	if (opts->net_rx_offloads > NET_RX_OFFLOADS_CSUM &&
 	    opts->net_backend == NET_BACKEND_COPY)
@@ -816,6 +832,8 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 	tunnet_open_queues(&opts->net, ifname, taps, pairs);
 	if (opts->net_coalesce >= 0)
 		virtio_net_set_rx_coalesce(opts->net_coalesce);
+	if (opts->net_busy_poll >= 0)
+		virtio_net_set_busy_poll(opts->net_busy_poll);
 	if (opts->net_rx_offloads >= 0)
 		virtio_net_set_rx_offloads(opts->net_rx_offloads);
 	verbose_printf("virtio-net: receive offloads: %s\n",
@@ -868,6 +886,7 @@ int main(int argc, char **argv)
 {
 	struct options opts = {
 		.net_coalesce = -1,
+		.net_busy_poll = -1,
 		.net_rx_offloads = -1,
 		.nr_cpus = 1,
 		.net_backend = NET_BACKEND_VRING,

@@ -115,6 +115,14 @@ void virtio_net_create_mq(const struct guest_mem *mem, const int *tap_fds,
 #define LGUEST_NET_COALESCE_MAX		1000000
 void virtio_net_set_rx_coalesce(unsigned int usecs);
 
+/*
+ * Busy-polling on the kernel backends (--net-busy-poll): a dry ring is
+ * watched for up to usecs microseconds before the guest is asked to kick
+ * again (tun_vring's N:125, vhost-net's busyloop); 0, the default, never.
+ */
+#define LGUEST_NET_BUSY_POLL_MAX	1000000
+void virtio_net_set_busy_poll(unsigned int usecs);
+
 /* Every device's counters (the models that keep any), for -v at exit. */
 void virtio_print_stats(FILE *out);
 

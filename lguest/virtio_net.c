@@ -543,6 +543,18 @@ static void net_vhost_error(void *opaque)
 	pthread_mutex_unlock(&dev->lock);
 }
 
+/*N:717
+ * Busy-polling, --net-busy-poll microseconds (tun_vring's N:125):
+ * the same knob vhost-net calls its busyloop timeout, so both kernel
+ * backends get it the same way.
+ */
+static unsigned int busy_poll_usecs;
+
+void virtio_net_set_busy_poll(unsigned int usecs)
+{
+	busy_poll_usecs = usecs;
+}
+
 /* One ring: vhost-net's 0 is the pair's receive queue, 1 its transmit one. */
 static int vhost_ring(struct net_pair *pair, unsigned int index,
 		      unsigned int queue, int kick_fd)
@@ -566,6 +578,9 @@ static int vhost_ring(struct net_pair *pair, unsigned int index,
 	struct vhost_vring_file call = { .index = index, .fd = net->call_fd };
 	struct vhost_vring_file err = { .index = index, .fd = pair->vhost_err_fd };
 	struct vhost_vring_file backend = { .index = index, .fd = pair->tap_fd };
+	struct vhost_vring_state busyloop = {
+		.index = index, .num = busy_poll_usecs,
+	};
 
 	if (!desc || !avail || !used) {
 		errno = EFAULT;
@@ -577,6 +592,8 @@ static int vhost_ring(struct net_pair *pair, unsigned int index,
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_KICK, &kick) < 0 ||
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_CALL, &call) < 0 ||
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_ERR, &err) < 0 ||
+	    ioctl(pair->vhost_fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
+		  &busyloop) < 0 ||
 	    ioctl(pair->vhost_fd, VHOST_NET_SET_BACKEND, &backend) < 0)
 		return -1;
 	return 0;
@@ -708,7 +725,9 @@ static bool pair_start(struct net_pair *pair)
 	if (pair->bind_fd < 0 ||
 	    ioctl(pair->bind_fd, TUN_VRING_ATTACH, &attach) < 0 ||
 	    ioctl(pair->bind_fd, TUN_VRING_SET_RX_COALESCE,
-		  (unsigned long)rx_coalesce_usecs) < 0) {
+		  (unsigned long)rx_coalesce_usecs) < 0 ||
+	    ioctl(pair->bind_fd, TUN_VRING_SET_BUSY_POLL,
+		  (unsigned long)busy_poll_usecs) < 0) {
 		fprintf(stderr, "lguest: virtio-net: queue pair %u: tun_vring: %m\n",
 			pair->index);
 		close_fd(&pair->bind_fd);
@@ -981,7 +1000,7 @@ static void print_binding(struct net_pair *pair, FILE *out)
 	if (pair->bind_fd < 0 ||
 	    ioctl(pair->bind_fd, TUN_VRING_GETSTATS, &st) < 0)
 		return;
-	fprintf(out, "lguest: virtio-net queue pair %u: tun_vring: rx dropped %llu (too big %llu, refused %llu), tx errors %llu (malformed %llu, refused %llu), rx no buffers %llu, tx blocked %llu, rx signals coalesced %llu\n",
+	fprintf(out, "lguest: virtio-net queue pair %u: tun_vring: rx dropped %llu (too big %llu, refused %llu), tx errors %llu (malformed %llu, refused %llu), rx no buffers %llu, tx blocked %llu, rx signals coalesced %llu, busy-poll hits %llu\n",
 		pair->index, (unsigned long long)st.rx_dropped,
 		(unsigned long long)st.rx_too_big,
 		(unsigned long long)st.rx_refused,
@@ -990,7 +1009,8 @@ static void print_binding(struct net_pair *pair, FILE *out)
 		(unsigned long long)st.tx_refused,
 		(unsigned long long)st.rx_no_buffers,
 		(unsigned long long)st.tx_blocked,
-		(unsigned long long)st.rx_coalesced);
+		(unsigned long long)st.rx_coalesced,
+		(unsigned long long)st.busy_poll_hits);
 }
 
 /*N:740

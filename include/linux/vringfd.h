@@ -55,6 +55,7 @@ int vring_add_used(struct vring *vr, u16 head, u32 len);
 bool vring_should_signal(struct vring *vr);
 void vring_signal(struct vring *vr);
 void vring_signal_if_needed(struct vring *vr);
+int vring_avail_pending(struct vring *vr);
 int vring_disable_kicks(struct vring *vr);
 int vring_enable_kicks(struct vring *vr);
 bool vring_is_broken(struct vring *vr);

@@ -89,7 +89,8 @@ struct tun_vring_attach {
  *                 a queue detached from its device)
  * @rx_coalesced:  rx signals held back for TUN_VRING_SET_RX_COALESCE's
  *                 timer (the timer's signal then covers them)
- * @reserved:      0
+ * @busy_poll_hits: times busy-polling (TUN_VRING_SET_BUSY_POLL) found
+ *                 work, on either ring: each a kick or a wake-up saved
  */
 struct tun_vring_stats {
 	__u64 rx_packets;
@@ -107,7 +108,7 @@ struct tun_vring_stats {
 	__u64 tx_malformed;
 	__u64 tx_refused;
 	__u64 rx_coalesced;
-	__u64 reserved[1];
+	__u64 busy_poll_hits;
 };
 
 /* Bind a tap to an rx and a tx ring; once per open file. */
@@ -125,5 +126,16 @@ struct tun_vring_stats {
  */
 #define TUN_VRING_SET_RX_COALESCE	_IO(TUN_VRING_IOCTL_MAGIC, 0x02)
 #define TUN_VRING_MAX_RX_COALESCE_USECS	1000000
+/*
+ * Busy-polling, the argument by value, in microseconds (0 to
+ * TUN_VRING_MAX_BUSY_POLL_USECS): when a ring runs dry, keep looking at
+ * it (tx: the guest's avail ring; rx: the tap) for up to that long, with
+ * the guest's kicks still off, before asking for kicks again.  A frame
+ * that comes meanwhile costs no kick (a guest exit) and no wake-up.  The
+ * looking stops early for any other task that wants the CPU.  0, the
+ * default, never polls.  Any time, before or after ATTACH.
+ */
+#define TUN_VRING_SET_BUSY_POLL		_IO(TUN_VRING_IOCTL_MAGIC, 0x03)
+#define TUN_VRING_MAX_BUSY_POLL_USECS	1000000
 
 #endif /* _UAPI_LINUX_TUN_VRING_H */

@@ -70,6 +70,10 @@ expect_error coalesce-copy "lguest: --net-coalesce needs --tunnet on the vring b
 	--net-backend=copy --net-coalesce=100 64m $KERNEL --tunnet=$HOST
 expect_error coalesce-vhost "lguest: --net-coalesce needs --tunnet on the vring backend" \
 	--net-backend=vhost --net-coalesce=100 64m $KERNEL --tunnet=$HOST
+expect_error bad-busy-poll "lguest: --net-busy-poll=1000001: want microseconds from 0 to 1000000" \
+	--net-busy-poll=1000001 64m $KERNEL --tunnet=$HOST
+expect_error busy-poll-copy "lguest: --net-busy-poll needs --tunnet on the vring or vhost backend" \
+	--net-backend=copy --net-busy-poll=50 64m $KERNEL --tunnet=$HOST
 expect_error bad-offloads "lguest: unknown receive offloads 'gro' (--net-rx-offloads=none, csum, mrg or tso)" \
 	--net-rx-offloads=gro 64m $KERNEL --tunnet=$HOST
 expect_error offloads-no-tunnet "lguest: --net-rx-offloads needs --tunnet" \
@@ -268,8 +272,9 @@ net_run kvm-copy kvm copy
 net_run lg-vhost lguest vhost
 net_run kvm-vhost kvm vhost
 # A card without the receive offloads still carries everything, in MTU
-# frames, on both kernel backends.
-NET_OPTS=--net-rx-offloads=csum
+# frames, on both kernel backends; and with busy-polling (tun_vring's
+# N:125, vhost-net's busyloop) as well.
+NET_OPTS="--net-rx-offloads=csum --net-busy-poll=50"
 net_run lg-vring-csum lguest vring
 net_run kvm-vhost-csum kvm vhost
 NET_OPTS=

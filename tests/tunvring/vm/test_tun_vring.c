@@ -185,6 +185,7 @@ static const struct tap_named_group groups[] = {
 	{ "leak", tv_group_leak, 240 },
 	{ "macvtap", tv_group_macvtap, 60 },
 	{ "coalesce", tv_group_coalesce, 60 },
+	{ "busypoll", tv_group_busy_poll, 60 },
 	{ "retry", tv_group_retry, 60 },
 };
 

@@ -150,6 +150,7 @@ void tv_group_kill(void);
 void tv_group_leak(void);
 void tv_group_macvtap(void);
 void tv_group_coalesce(void);
+void tv_group_busy_poll(void);
 void tv_group_retry(void);
 
 #endif /* TV_H */
