@@ -80,18 +80,22 @@ lg_counters() {
 	grep '^lguest: lg.ko:' $1 | tail -1 | tr -d '\r' | tr ' ' '\n'
 }
 
-# snap B: "PACKETS EXITS USER-EXITS BUSY-TICKS IRQS" of backend B's
-# guest right now (IRQS: interrupts the hypervisor injected into it).
+# snap B TAG: "PACKETS EXITS USER-EXITS BUSY-TICKS IRQS" of backend B's
+# guest right now (IRQS: interrupts the hypervisor injected into it); and
+# every counter the hypervisor has, "name=value" a line, in $T/snap-B-TAG
+# (exits by reason, for reasons_per_mib).
 snap() {
 	[ $r -gt $ROUNDS ] && { echo "0 0 0 0 0"; return; }
 	eval "pid=\$pid_$1 tap=\$tap_$1"
 	if [ "$hv" = lguest ]; then
 		lg_counters $T/$hv-$1.out $pid >$T/counters.out
+		cp $T/counters.out $T/snap-$1-$2
 		exits=$(sed -n 's/^exits=//p' $T/counters.out)
 		user=$(($(sed -n 's/^io-user=//p' $T/counters.out) + $(sed -n 's/^mmio-user=//p' $T/counters.out)))
 		irqs=$(sed -n 's/^irqs=//p' $T/counters.out)
 	else
 		vmexits $pid >$T/vmexits.out 2>&1
+		tr ' ' '\n' <$T/vmexits.out | grep = >$T/snap-$1-$2
 		exits=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^exits=//p')
 		user=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^user=//p')
 		irqs=$(tr ' ' '\n' <$T/vmexits.out | sed -n 's/^irqs=//p')
@@ -111,6 +115,17 @@ per() {
 per_mib() {
 	echo "$1 $2" | awk -v c=$3 -v k=$4 -v mib=$((BYTES >> 20)) \
 		'{ printf "%.1f", ($(c + NF / 2) - $c) * k / mib }'
+}
+
+# reasons_per_mib HV B PHASE TAG0 TAG1: every counter's growth between two
+# snapshots, per MiB of $BYTES, recorded as "why-PHASE-NAME".
+reasons_per_mib() {
+	awk -F= -v mib=$((BYTES >> 20)) 'NR == FNR { a[$1] = $2; next }
+		($1 in a) { printf "why-%s %.1f\n", $1, ($2 - a[$1]) / mib }' \
+		$T/snap-$2-$4 $T/snap-$2-$5 2>/dev/null |
+	while read -r name value; do
+		record $1-$2 "$(echo $name | sed "s/^why-/why-$3-/")" "$value"
+	done
 }
 
 # record_per HV B PHASE A B: both exits per packet of PHASE; for TCP, also
@@ -229,11 +244,11 @@ round() {
 	netxfer recv 5002 >$log.tcp-recv 2>&1 &
 	recv_pid=$!
 	trace_start $b
-	s0=$(snap $b)
+	s0=$(snap $b 0)
 	netxfer send $guest 5001 -n $BYTES -s $r >$log.tcp-send 2>&1
-	s1=$(snap $b)
+	s1=$(snap $b 1)
 	wait $recv_pid
-	s2=$(snap $b)
+	s2=$(snap $b 2)
 	trace_stop $hv $b sys-tcp
 	wait_for_line "netbench: $r tcp-out " 60 $out
 
@@ -242,7 +257,8 @@ round() {
 	count=$(field $out "netbench: $r tcp-in " received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
 		[ $r -le $ROUNDS ] && record $hv-$b tcp-in "$(field $out "netbench: $r tcp-in " s:)"
-		[ $r -le $ROUNDS ] && record_per $hv $b tcp-in "$s0" "$s1"
+		[ $r -le $ROUNDS ] && record_per $hv $b tcp-in "$s0" "$s1" &&
+			reasons_per_mib $hv $b tcp-in 0 1
 	else
 		why="$why host->guest TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -251,7 +267,8 @@ round() {
 	count=$(field $log.tcp-recv '' received)
 	if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$count" = $BYTES ]; then
 		[ $r -le $ROUNDS ] && record $hv-$b tcp-out "$(field $log.tcp-recv received s:)"
-		[ $r -le $ROUNDS ] && record_per $hv $b tcp-out "$s1" "$s2"
+		[ $r -le $ROUNDS ] && record_per $hv $b tcp-out "$s1" "$s2" &&
+			reasons_per_mib $hv $b tcp-out 1 2
 	else
 		why="$why guest->host TCP: sent md5 ${sent:-none}, got ${got:-none}, $count bytes;"
 	fi
@@ -269,11 +286,11 @@ round() {
 		stop $b
 		return
 	fi
-	s3=$(snap $b)
+	s3=$(snap $b 3)
 	udpblast send $guest 5003 $UDP >$log.udp-send 2>&1
-	s4=$(snap $b)
+	s4=$(snap $b 4)
 	wait $recv_pid
-	s5=$(snap $b)
+	s5=$(snap $b 5)
 	wait_for_line "netbench: $r udp-out " 60 $out
 
 	got=$(field $out "netbench: $r udp-in " received)
@@ -370,6 +387,18 @@ table() {
 		echo "bench: net $hv $b exits-to-launcher/packet tcp host->guest $(median $hv-$b u-tcp-in) guest->host $(median $hv-$b u-tcp-out) udp64 host->guest $(median $hv-$b u-udp-in) guest->host $(median $hv-$b u-udp-out)"
 		echo "bench: net $hv $b per-MiB tcp host->guest frames $(median $hv-$b f-tcp-in) exits $(median $hv-$b m-tcp-in) irqs $(median $hv-$b i-tcp-in) vm-cpu-ms $(median $hv-$b c-tcp-in) guest->host frames $(median $hv-$b f-tcp-out) exits $(median $hv-$b m-tcp-out) irqs $(median $hv-$b i-tcp-out) vm-cpu-ms $(median $hv-$b c-tcp-out) launcher-syscalls (both ways) $(median $hv-$b sys-tcp)"
 		echo "bench: net $hv $b ping $(median $hv-$b rtt) ms (spread $(spread $hv-$b rtt)); spread of tcp host->guest $(spread $hv-$b tcp-in) guest->host $(spread $hv-$b tcp-out)"
+	done
+	# Where the exits go: the hypervisor's counters by reason, per MiB of
+	# TCP each way (medians), every counter that moved on some backend.
+	for phase in tcp-in tcp-out; do
+		echo "# $hv, per MiB of TCP $(echo $phase | sed 's/tcp-in/host->guest/;s/tcp-out/guest->host/'), by counter:"
+		for name in $(cat $T/$hv-*.results 2>/dev/null | sed -n "s/^why-$phase-\([^ ]*\) .*/\1/p" | sort -u); do
+			c=$(median $hv-copy why-$phase-$name) v=$(median $hv-vring why-$phase-$name)
+			h=$(median $hv-vhost why-$phase-$name)
+			case "$c$v$h" in *[1-9]*) ;; *) continue ;; esac
+			printf '#   %-30s %15s %15s %15s\n' "$name" "$c" "$v" "$h"
+			echo "bench: net $hv per-MiB $phase $name copy $c vring $v vhost $h"
+		done
 	done
 	echo "bench: net 64B pps vring/copy host->guest $ratio_udp_in guest->host $ratio_udp_out ($hv)"
 	echo "bench: net 64B pps vring/vhost host->guest $ratio_vhost_udp_in guest->host $ratio_vhost_udp_out ($hv)"

@@ -110,6 +110,11 @@ static bool read_kvm_stat(const char *dir, const char *name,
 }
 
 /* KVM's VM-wide counters (sums over its vCPUs) in debugfs. */
+static const char *const kvm_reasons[] = {
+	"halt_exits", "irq_exits", "irq_window_exits", "nmi_window_exits",
+	"request_irq_exits", "signal_exits", "insn_emulation", "halt_wakeup",
+};
+
 static int print_kvm(int pid)
 {
 	const char *top = "/sys/kernel/debug/kvm";
@@ -137,8 +142,16 @@ static int print_kvm(int pid)
 	}
 	/* Interrupts KVM injected (irq_injections), as lg.ko's "irqs". */
 	read_kvm_stat(dir, "irq_injections", &irqs);
-	printf("kvm exits=%llu io_exits=%llu mmio_exits=%llu irqs=%llu user=%llu\n",
-	       exits, io, mmio, irqs, io + mmio);
+	printf("kvm exits=%llu io_exits=%llu mmio_exits=%llu irqs=%llu",
+	       exits, io, mmio, irqs);
+	/* The exits by reason that KVM counts, where this kernel has them. */
+	for (unsigned int i = 0; i < sizeof(kvm_reasons) / sizeof(kvm_reasons[0]); i++) {
+		unsigned long long value;
+
+		if (read_kvm_stat(dir, kvm_reasons[i], &value))
+			printf(" %s=%llu", kvm_reasons[i], value);
+	}
+	printf(" user=%llu\n", io + mmio);
 	return 0;
 }
 
