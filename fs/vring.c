@@ -840,9 +840,20 @@ EXPORT_SYMBOL_GPL(vring_signal_if_needed);
 /* For a consumer that busy-polls the ring with kicks off (N:125). */
 int vring_avail_pending(struct vring *vr)
 {
+	lockdep_assert_held(&vr->lock);
 	return vring_core_avail_pending(&vr->core);
 }
 EXPORT_SYMBOL_GPL(vring_avail_pending);
+
+/*
+ * Is this ->kick() running in the ring's worker, rather than in the
+ * owner's write()?  Only the worker may take its time (N:125).
+ */
+bool vring_in_worker(struct vring *vr)
+{
+	return current == READ_ONCE(vr->worker);
+}
+EXPORT_SYMBOL_GPL(vring_in_worker);
 
 int vring_disable_kicks(struct vring *vr)
 {

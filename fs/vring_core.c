@@ -416,6 +416,7 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
 		.id = cpu_to_le32(head),
 		.len = cpu_to_le32(len),
 	};
+	int err;
 
 	if (vr->broken)
 		return -EIO;
@@ -425,8 +426,10 @@ int vring_core_push_used(struct vring_core *vr, u16 head, u32 len)
 	/* The element must be visible before the index that covers it. */
 	smp_wmb();
 	vr->used_idx++;
-	vring_core_stat_add(&vr->stats.used, 1);
-	return vring_core_write16(vr, vring_used_idx_addr(vr), vr->used_idx);
+	err = vring_core_write16(vr, vring_used_idx_addr(vr), vr->used_idx);
+	if (!err)
+		vring_core_stat_add(&vr->stats.used, 1);
+	return err;
 }
 
 /*R:095 Batches.  A consumer run that publishes 32 entries costs the

@@ -546,7 +546,9 @@ static void net_vhost_error(void *opaque)
 /*N:717
  * Busy-polling, --net-busy-poll microseconds (tun_vring's N:125):
  * the same knob vhost-net calls its busyloop timeout, so both kernel
- * backends get it the same way.
+ * backends get it the same way.  Asked for only when given, so that a
+ * kernel module from before the knob still serves a launcher that does
+ * not use it.
  */
 static unsigned int busy_poll_usecs;
 
@@ -592,8 +594,9 @@ static int vhost_ring(struct net_pair *pair, unsigned int index,
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_KICK, &kick) < 0 ||
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_CALL, &call) < 0 ||
 	    ioctl(pair->vhost_fd, VHOST_SET_VRING_ERR, &err) < 0 ||
-	    ioctl(pair->vhost_fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
-		  &busyloop) < 0 ||
+	    (busy_poll_usecs &&
+	     ioctl(pair->vhost_fd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT,
+		   &busyloop) < 0) ||
 	    ioctl(pair->vhost_fd, VHOST_NET_SET_BACKEND, &backend) < 0)
 		return -1;
 	return 0;
@@ -726,8 +729,9 @@ static bool pair_start(struct net_pair *pair)
 	    ioctl(pair->bind_fd, TUN_VRING_ATTACH, &attach) < 0 ||
 	    ioctl(pair->bind_fd, TUN_VRING_SET_RX_COALESCE,
 		  (unsigned long)rx_coalesce_usecs) < 0 ||
-	    ioctl(pair->bind_fd, TUN_VRING_SET_BUSY_POLL,
-		  (unsigned long)busy_poll_usecs) < 0) {
+	    (busy_poll_usecs &&
+	     ioctl(pair->bind_fd, TUN_VRING_SET_BUSY_POLL,
+		   (unsigned long)busy_poll_usecs) < 0)) {
 		fprintf(stderr, "lguest: virtio-net: queue pair %u: tun_vring: %m\n",
 			pair->index);
 		close_fd(&pair->bind_fd);

@@ -103,6 +103,8 @@ struct tun_vring {
 	u64 rx_coalesce_ns;
 	/* Busy-polling (N:125): how long a dry ring is watched, in ns. */
 	u64 busy_poll_ns;
+	/* What polling found, per direction: each has its own writer. */
+	u64 rx_busy_poll_hits, tx_busy_poll_hits;
 	ktime_t rx_last_signal;
 	bool rx_signal_due;
 	struct hrtimer rx_timer;
@@ -247,30 +249,38 @@ used:
  * ring is being let go (the worker's SIGKILL, R:235); the time it spends
  * is the owner's, since the worker runs in the owner's cgroups.
  *
+ * Only the ring's worker polls.  A kick by write() runs us in the
+ * owner's own thread (the launcher's vCPU, in the middle of a guest
+ * exit), which must not be kept waiting, and which vring_stop_kicks()
+ * could not interrupt.  And the time is the run's, not each dry spell's:
+ * one deadline per run, *end, set at its first poll, so a run never
+ * polls for longer than the time given, however often work turns up.
+ *
  * found() looks once: > 0 work came, 0 not yet, < 0 stop.
  */
 static bool tun_vring_busy_poll(struct tun_vring *tv,
 				int (*found)(struct tun_vring *tv,
 					     struct vring *vr),
-				struct vring *vr)
+				struct vring *vr, u64 *end, u64 *hits)
 {
-	u64 ns = READ_ONCE(tv->busy_poll_ns), end;
+	u64 ns = READ_ONCE(tv->busy_poll_ns);
 	int ret;
 
-	if (!ns)
+	if (!ns || !vring_in_worker(vr))
 		return false;
-	end = local_clock() + ns;
-	do {
+	if (!*end)
+		*end = local_clock() + ns;
+	while (local_clock() < *end && !need_resched() &&
+	       !signal_pending(current)) {
 		ret = found(tv, vr);
 		if (ret > 0) {
-			tun_vring_count(&tv->stats.busy_poll_hits, 1);
+			tun_vring_count(hits, 1);
 			return true;
 		}
 		if (ret < 0)
 			return false;
 		cpu_relax();
-	} while (local_clock() < end && !need_resched() &&
-		 !signal_pending(current));
+	}
 	return false;
 }
 
@@ -289,7 +299,9 @@ static int tun_vring_tx_found(struct tun_vring *tv, struct vring *vr)
 static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 {
 	unsigned int budget = TUN_VRING_BUDGET, done = 0;
+	bool unsignalled = false;
 	enum tun_vring_step step;
+	u64 poll_end = 0;
 
 	tun_vring_count(&tv->stats.tx_runs, 1);
 	if (vring_disable_kicks(vr))
@@ -297,6 +309,7 @@ static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 	for (;;) {
 		step = tun_vring_tx_one(tv, vr);
 		if (step == TUN_VRING_MORE) {
+			unsignalled = true;
 			if (++done < budget)
 				continue;
 			vring_queue_kick(vr);
@@ -306,9 +319,11 @@ static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 			break;
 		if (READ_ONCE(tv->busy_poll_ns)) {
 			/* What was sent is done: say so before we wait. */
-			if (done)
+			if (unsignalled)
 				vring_signal_if_needed(vr);
-			if (tun_vring_busy_poll(tv, tun_vring_tx_found, vr))
+			unsignalled = false;
+			if (tun_vring_busy_poll(tv, tun_vring_tx_found, vr,
+						&poll_end, &tv->tx_busy_poll_hits))
 				continue;
 		}
 		if (vring_enable_kicks(vr) <= 0)
@@ -316,7 +331,7 @@ static void tun_vring_tx_run(struct tun_vring *tv, struct vring *vr)
 		if (vring_disable_kicks(vr))
 			break;
 	}
-	if (done)
+	if (unsignalled)
 		vring_signal_if_needed(vr);
 }
 
@@ -576,15 +591,18 @@ static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 {
 	unsigned int budget = TUN_VRING_BUDGET, done = 0;
 	enum tun_vring_step step;
+	bool unsignalled;
+	u64 poll_end = 0;
 
 	tun_vring_count(&tv->stats.rx_runs, 1);
 	if (vring_disable_kicks(vr))
 		return;
-	if (READ_ONCE(tv->rx_signal_due))
-		done = 1;	/* the timer's: signal whatever we do below */
+	/* The timer's: signal whatever we do below. */
+	unsignalled = READ_ONCE(tv->rx_signal_due);
 	for (;;) {
 		step = tun_vring_rx_one(tv, vr);
 		if (step == TUN_VRING_MORE) {
+			unsignalled = true;
 			if (++done < budget)
 				continue;
 			vring_queue_kick(vr);
@@ -592,9 +610,12 @@ static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 		}
 		if (step == TUN_VRING_IDLE && READ_ONCE(tv->busy_poll_ns)) {
 			/* The guest hears of what it has before we wait. */
-			if (done)
+			if (unsignalled)
 				tun_vring_rx_signal(tv, vr);
-			if (tun_vring_busy_poll(tv, tun_vring_rx_found, vr))
+			unsignalled = false;
+			if (tun_vring_busy_poll(tv, tun_vring_rx_found, vr,
+						&poll_end,
+						&tv->rx_busy_poll_hits))
 				continue;
 		}
 		if (step != TUN_VRING_NO_BUFFERS)
@@ -606,7 +627,7 @@ static void tun_vring_rx_run(struct tun_vring *tv, struct vring *vr)
 		if (vring_disable_kicks(vr))
 			break;
 	}
-	if (done)
+	if (unsignalled)
 		tun_vring_rx_signal(tv, vr);
 }
 
@@ -792,6 +813,8 @@ static int tun_vring_bind(struct tun_vring *tv,
 	}
 	tv->flags = arg->flags;
 	tv->stats = (struct tun_vring_stats){ };
+	tv->rx_busy_poll_hits = 0;
+	tv->tx_busy_poll_hits = 0;
 	tv->tx_blocked = false;
 	tv->rx_signal_due = false;
 	tv->rx_last_signal = 0;
@@ -860,6 +883,8 @@ static int tun_vring_get_stats(struct tun_vring *tv,
 
 	for (i = 0; i < sizeof(stats) / sizeof(u64); i++)
 		to[i] = READ_ONCE(from[i]);
+	stats.busy_poll_hits = READ_ONCE(tv->rx_busy_poll_hits) +
+			       READ_ONCE(tv->tx_busy_poll_hits);
 	return copy_to_user(uarg, &stats, sizeof(stats)) ? -EFAULT : 0;
 }
 

@@ -56,6 +56,7 @@ bool vring_should_signal(struct vring *vr);
 void vring_signal(struct vring *vr);
 void vring_signal_if_needed(struct vring *vr);
 int vring_avail_pending(struct vring *vr);
+bool vring_in_worker(struct vring *vr);
 int vring_disable_kicks(struct vring *vr);
 int vring_enable_kicks(struct vring *vr);
 bool vring_is_broken(struct vring *vr);

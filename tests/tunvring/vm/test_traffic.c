@@ -739,6 +739,40 @@ void tv_group_busy_poll(void)
 	       "busy-poll: ... and busy_poll_hits counts it (%llu)",
 	       (unsigned long long)st.busy_poll_hits);
 
+	/*
+	 * A kick by write() runs the loop in the owner's own thread (the
+	 * launcher's vCPU, mid-exit): that one must not poll.
+	 */
+	usleep(1100 * 1000);	/* the worker's poll has ended */
+	{
+		struct virtio_net_hdr_mrg_rxbuf hdr = { 0 };
+		uint8_t payload[100], frame[FRAME_MAX], got[FRAME_MAX];
+		struct seg seg;
+		double t0;
+		size_t flen;
+		long r;
+
+		fill_payload(payload, sizeof(payload), 45);
+		flen = tv_build_frame(&n, frame, payload, sizeof(payload), true);
+		seg.buf = tv_alloc(&g, TV_HDR_LEN + flen);
+		seg.len = TV_HDR_LEN + flen;
+		seg.writable = false;
+		memcpy(seg.buf, &hdr, TV_HDR_LEN);
+		memcpy((uint8_t *)seg.buf + TV_HDR_LEN, frame, flen);
+		ring_add_chain(&g.tx, &seg, 1);
+		driver_ring_publish(&g.tx.driver);
+		t0 = now_ms();
+		ok = write(g.tx.fd, "", 0) == 0;
+		t0 = now_ms() - t0;
+		r = tv_host_recv(&n, got, sizeof(got), 3000);
+		tap_ok(ok && t0 < 500 && r == sizeof(payload) &&
+		       !memcmp(got, payload, r),
+		       "busy-poll: a write() kick sends the frame and returns without polling (%.0f ms)",
+		       t0);
+		tv_wait_used(&g, &g.tx, 1, 3000);
+		driver_ring_get_used(&g.tx.driver, &id, &len);
+	}
+
 	TAP_OK_CALL(ioctl(g.binding, TUN_VRING_SET_BUSY_POLL, 0UL),
 		    "busy-poll: back to none");
 	usleep(1100 * 1000);	/* any poll in progress has ended */
