@@ -138,8 +138,10 @@ static void vring_run_consumer(struct vring *vr)
 	lockdep_assert_held(&vr->lock);
 	if (vr->ops && vr->configured && !vr->core.broken) {
 		vr->ops->kick(vr, vr->priv);
-		WRITE_ONCE(vr->runs, vr->runs + 1);
 		vring_core_count_run(&vr->core);
+		/* Who sees the run counted sees its batch filed (R:265). */
+		smp_wmb();
+		WRITE_ONCE(vr->runs, vr->runs + 1);
 	}
 }
 
@@ -534,6 +536,7 @@ static int vring_get_stats(struct vring *vr, struct vring_stats __user *arg)
 	BUILD_BUG_ON(VRINGFD_BATCH_BUCKETS != VRING_CORE_BATCH_BUCKETS);
 	stats.kicks = atomic64_read(&vr->kicks);
 	stats.runs = READ_ONCE(vr->runs);
+	smp_rmb(); /* the run count, then what its runs did */
 	stats.used = READ_ONCE(core->used);
 	stats.signals = READ_ONCE(core->signals);
 	stats.suppressed = READ_ONCE(core->suppressed);

@@ -106,7 +106,8 @@ struct vring_status {
  * @reserved:   0
  *
  * Counted since VRINGSETUP.  Every field is read on its own, without
- * stopping the consumer, so fields may disagree by a run in flight.
+ * stopping the consumer, so fields may disagree by a run in flight; but
+ * a run counted in @runs is always already in @batches and @used.
  */
 struct vring_stats {
 	__u64 kicks;

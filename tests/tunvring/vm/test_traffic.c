@@ -169,9 +169,9 @@ void tv_group_tx(void)
 	       "tx: a chain with a writable buffer, an empty chain and a 6-byte chain all come back used");
 	tv_wait_stat(&g, TV_STAT(tx_errors), 3, 1000);
 	ok = tv_stats(&g, &st);
-	tap_ok(ok && st.tx_errors == 3 && st.tx_malformed == 3 &&
-	       st.tx_refused == 0,
-	       "tx: ... and count as 3 tx_errors, all tx_malformed (got %llu, %llu malformed, %llu refused)",
+	tap_ok(ok && st.tx_errors == 3 && st.tx_malformed == 2 &&
+	       st.tx_refused == 1,
+	       "tx: ... and count as 3 tx_errors: 2 malformed, and the tap refused the one shorter than a vnet header (got %llu, %llu malformed, %llu refused)",
 	       (unsigned long long)st.tx_errors,
 	       (unsigned long long)st.tx_malformed,
 	       (unsigned long long)st.tx_refused);
@@ -714,9 +714,11 @@ void tv_group_busy_poll(void)
 	driver_ring_get_used(&g.tx.driver, &id, &len);
 	usleep(100 * 1000);		/* the loop has long gone idle */
 	kicks = g.kicks;
-	tap_ok(busy_send(&g, &n, 41) && g.kicks == kicks + 1,
+	ok = busy_send(&g, &n, 41);
+	kicks = g.kicks - kicks;
+	tap_ok(ok && kicks == 1,
 	       "busy-poll: off, the next frame 100 ms later needs a kick (%lu)",
-	       g.kicks - kicks);
+	       kicks);
 	driver_ring_get_used(&g.tx.driver, &id, &len);
 
 	TAP_OK_CALL(ioctl(g.binding, TUN_VRING_SET_BUSY_POLL,
@@ -730,12 +732,13 @@ void tv_group_busy_poll(void)
 	/* The loop is still watching: the device asked for no kick. */
 	ok = busy_send(&g, &n, 43);
 	ioctl(g.tx.fd, VRINGGETSTATS, &after);
-	tap_ok(ok && g.kicks == kicks && g.kicks_saved == saved + 1 &&
-	       after.kicks == before.kicks,
+	kicks = g.kicks - kicks;
+	saved = g.kicks_saved - saved;
+	tap_ok(ok && kicks == 0 && saved == 1 && after.kicks == before.kicks,
 	       "busy-poll: on, the next frame goes out with no kick (kicks +%lu, saved +%lu, the ring took +%llu)",
-	       g.kicks - kicks, g.kicks_saved - saved,
-	       (unsigned long long)(after.kicks - before.kicks));
-	tap_ok(tv_stats(&g, &st) && st.busy_poll_hits >= 1,
+	       kicks, saved, (unsigned long long)(after.kicks - before.kicks));
+	ok = tv_stats(&g, &st);
+	tap_ok(ok && st.busy_poll_hits >= 1,
 	       "busy-poll: ... and busy_poll_hits counts it (%llu)",
 	       (unsigned long long)st.busy_poll_hits);
 
@@ -777,8 +780,10 @@ void tv_group_busy_poll(void)
 		    "busy-poll: back to none");
 	usleep(1100 * 1000);	/* any poll in progress has ended */
 	kicks = g.kicks;
-	tap_ok(busy_send(&g, &n, 44) && g.kicks == kicks + 1,
-	       "busy-poll: off again, a frame needs its kick (%lu)", g.kicks - kicks);
+	ok = busy_send(&g, &n, 44);
+	kicks = g.kicks - kicks;
+	tap_ok(ok && kicks == 1,
+	       "busy-poll: off again, a frame needs its kick (%lu)", kicks);
 	tv_guest_destroy(&g);
 	tv_net_close(&n);
 }

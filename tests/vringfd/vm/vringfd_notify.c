@@ -38,7 +38,8 @@ static bool notify_ring_create(struct notify_ring *n, uint64_t features)
 		return false;
 	}
 	n->echo = echo_open();
-	if (echo_attach(n->echo, n->r.fd, -1) < 0) {
+	/* Settled: the echo's own run at attach is over (R:265's counts). */
+	if (echo_attach_settled(n->echo, n->r.fd, -1) < 0) {
 		tap_ok(false, "notify ring: attach: %s", strerror(errno));
 		return false;
 	}
@@ -185,6 +186,7 @@ static void test_kick_eventfd(struct notify_ring *n, int kick_efd)
 	struct vring_stats before, after;
 	uint64_t one = 1;
 	int pipe_fds[2];
+	bool ok;
 
 	TAP_OK_CALL(ioctl(n->r.fd, VRINGGETSTATS, &before), "VRINGGETSTATS");
 	offer(n);
@@ -195,8 +197,8 @@ static void test_kick_eventfd(struct notify_ring *n, int kick_efd)
 	write(kick_efd, &one, sizeof(one));
 	tap_ok(poll_one(n->r.fd, POLLIN, 5000) == POLLIN && came_back(n),
 	       "kick eventfd: a second signal (counter not reset by us) works too");
-	tap_ok(stats_after_runs(n->r.fd, &after, before.runs + 2) &&
-	       after.kicks - before.kicks == 2 && after.runs - before.runs == 2 &&
+	ok = stats_after_runs(n->r.fd, &after, before.runs + 2);
+	tap_ok(ok && after.kicks - before.kicks == 2 && after.runs - before.runs == 2 &&
 	       after.used - before.used == 2 &&
 	       after.batches[1] - before.batches[1] == 2,
 	       "VRINGGETSTATS: 2 eventfd kicks, 2 runs of one used entry each (kicks +%llu, runs +%llu, used +%llu, runs of 1 +%llu)",
@@ -376,20 +378,21 @@ static void test_event_idx(void)
 	 * The counters saw all of it: 8 write() kicks, each one run, in
 	 * batches of 1, 1, 1, 1, 3, 5, 2 and 1 (runs of 2-3 and 4-7 in
 	 * their own buckets), 4 signals and 4 the owner's used_event
-	 * turned down.
+	 * turned down; and before them the echo's own run at attach, which
+	 * found nothing to do (bucket 0).
 	 */
 	{
 		struct vring_stats st;
 		static const uint64_t want[VRINGFD_BATCH_BUCKETS] = {
-			0, 5, 2, 1, 0, 0, 0, 0,
+			1, 5, 2, 1, 0, 0, 0, 0,
 		};
-		bool same = stats_after_runs(n.r.fd, &st, 8);
+		bool same = stats_after_runs(n.r.fd, &st, 9);
 
 		for (int b = 0; b < VRINGFD_BATCH_BUCKETS; b++)
 			same = same && st.batches[b] == want[b];
-		tap_ok(same && st.kicks == 8 && st.runs == 8 && st.used == 15 &&
+		tap_ok(same && st.runs == 9 && st.kicks == 8 && st.used == 15 &&
 		       st.signals == 4 && st.suppressed == 4,
-		       "VRINGGETSTATS: kicks 8, runs 8, used 15, signals 4, suppressed 4, batches 0 5 2 1 0 0 0 0 (got %llu, %llu, %llu, %llu, %llu, %llu %llu %llu %llu %llu %llu %llu %llu)",
+		       "VRINGGETSTATS: kicks 8, runs 9 (the echo's own at attach too), used 15, signals 4, suppressed 4, batches 1 5 2 1 0 0 0 0 (got %llu, %llu, %llu, %llu, %llu, %llu %llu %llu %llu %llu %llu %llu %llu)",
 		       (unsigned long long)st.kicks, (unsigned long long)st.runs,
 		       (unsigned long long)st.used, (unsigned long long)st.signals,
 		       (unsigned long long)st.suppressed,
