@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# lguest-timeout: 1200
+# lguest-timeout: 3000
 #
 # bench-net: the guest's network on --tunnet, the copy, vring and vhost
 # (Linux's vhost-net) backends side by side, in the test host VM, on
