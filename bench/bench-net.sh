@@ -68,7 +68,10 @@ busy_ticks() {
 # one "name=value" a line.  lg.ko answers its ioctls only to the guest's
 # own process, so nobody else can read them (KVM has its debugfs for
 # that); kill -USR1 makes the launcher print them to its output OUT
-# (the launcher's L:435), and we take the line it adds.
+# (the launcher's L:435), and we take the line it adds.  OUT is the
+# launcher's stderr alone: what kill -USR1 prints comes at any moment,
+# and in one file with the guest's console it cut the guest's lines (a
+# round lost its md5s so).
 lg_counters() {
 	before=$(grep -c '^lguest: lg.ko:' $1)
 	kill -USR1 $2
@@ -88,7 +91,7 @@ snap() {
 	[ $r -gt $ROUNDS ] && { echo "0 0 0 0 0"; return; }
 	eval "pid=\$pid_$1 tap=\$tap_$1"
 	if [ "$hv" = lguest ]; then
-		lg_counters $T/$hv-$1.out $pid >$T/counters.out
+		lg_counters $T/$hv-$1.out.err $pid >$T/counters.out
 		cp $T/counters.out $T/snap-$1-$2
 		exits=$(sed -n 's/^exits=//p' $T/counters.out)
 		user=$(($(sed -n 's/^io-user=//p' $T/counters.out) + $(sed -n 's/^mmio-user=//p' $T/counters.out)))
@@ -170,7 +173,7 @@ boot() {
 	$LGUEST --hv=$hv --net-backend=$b 64m $KERNEL --initrd=$INITRD \
 		--tunnet=192.168.$3.1 lguest.run=/test/guest-netbench.sh \
 		bench.host=192.168.$3.1 bench.bytes=$BYTES bench.udp=$UDP \
-		bench.rounds=$((ROUNDS + 1)) </dev/null >$out 2>&1 &
+		bench.rounds=$((ROUNDS + 1)) </dev/null >$out 2>$out.err &
 	eval "pid_$b=$! guest_$b=192.168.$3.2 alive_$b=1"
 }
 
@@ -179,13 +182,14 @@ started() {
 	hv=$1 b=$2
 	out=$T/$hv-$b.out
 	if wait_for_line 'netbench: 1 listening tcp' 300 $out; then
-		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out | head -1)
+		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out.err | head -1)
 		eval "tap_$b=$tap"
-		echo "# $hv $b: $(grep '^lguest: network:' $out)"
+		echo "# $hv $b: $(grep '^lguest: network:' $out.err)"
 		return 0
 	fi
 	not_ok "$hv $b: the guest boots and its network comes up"
 	show_tail $out 40
+	show_tail $out.err 10
 	stop $b
 	return 1
 }
@@ -337,8 +341,9 @@ finish() {
 	else
 		not_ok "$hv $b: the guest powers off, the launcher exits 0 (got $status), $tap is gone"
 		show_tail $out 30
+		show_tail $out.err 10
 	fi
-	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
+	warnings=$(cat $out $out.err | grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' | head -3)
 	[ -z "$warnings" ] || { not_ok "$hv $b: warnings"; echo "$warnings" | sed 's/^/#   /'; }
 }
 
