@@ -20,3 +20,12 @@ VM_SCRIPTS += bench/bench.sh
 # The fragments of the other bench suites that are not in the Makefile's
 # list: bench/smp.mk (the --cpus=2 benchmarks).
 include bench/smp.mk
+
+# Documentation/benchmarks.rst from the last `make bench` run's results
+# (bench/gen-doc.sh); run it after make bench, and commit the page.
+BENCH_DOC_SUITES := bench-net
+.PHONY: bench-doc
+bench-doc:
+	bench/gen-doc.sh $(BENCH_DOC_SUITES:%=$(BUILD)/vm/%.result) \
+		>Documentation/benchmarks.rst.tmp
+	mv Documentation/benchmarks.rst.tmp Documentation/benchmarks.rst

@@ -267,5 +267,12 @@ if [[ -n $kernel_errors ]]; then
 	echo "$kernel_errors" | sed 's/^/#   /'
 fi
 
-echo "# suite $suite done: $passed ok, $failed not ok, ${seconds}s wall (kernel $kver, $([[ $vm_qemu_patched == 1 ]] && echo "patched QEMU" || echo "QEMU $vm_qemu"), -accel $accel)"
+done_line="# suite $suite done: $passed ok, $failed not ok, ${seconds}s wall (kernel $kver, $([[ $vm_qemu_patched == 1 ]] && echo "patched QEMU" || echo "QEMU $vm_qemu"), -accel $accel)"
+echo "$done_line"
+# The result file keeps the same last line, and the commit it ran on, for
+# whoever reads it later (bench/gen-doc.sh puts both on the benchmark page).
+{
+	echo "$done_line"
+	echo "# commit $(git describe --always --dirty 2>/dev/null || echo unknown)"
+} >>"$result"
 [[ $failed -eq 0 ]]
