@@ -106,6 +106,8 @@ append+=" lguest.suite=$suite lguest.kver=$kver ${VM_APPEND:-}"
 # went silent is stuck (done for a timeout below, if python3 is there).
 monitor=$outdir/$suite.monitor
 rm -f "$console" "$result" "$monitor" "$outdir/$suite.hang.log"
+# The commit the suite runs on, taken now: the tree may change while it runs.
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 : >"$console"
 : >"$result"
 start=$(date +%s.%N)
@@ -273,6 +275,6 @@ echo "$done_line"
 # whoever reads it later (bench/gen-doc.sh puts both on the benchmark page).
 {
 	echo "$done_line"
-	echo "# commit $(git describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "# commit $commit"
 } >>"$result"
 [[ $failed -eq 0 ]]

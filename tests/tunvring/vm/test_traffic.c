@@ -319,6 +319,23 @@ void tv_group_rx(void)
 	       (unsigned long long)st.rx_refused);
 	tap_ok(arena_guards_intact(&g.ram),
 	       "rx: nothing was written outside guest RAM");
+
+	/*
+	 * A buffer smaller than the vnet header itself: the tap will not
+	 * write a frame into it (EINVAL), so the frame is dropped as one the
+	 * tap refused, and the buffer is not used.
+	 */
+	buf = tv_alloc(&g, 6);
+	post_rx(&g, buf, 6);
+	fill_payload(payload, 60, 16);
+	tv_host_send(&n, payload, 60);
+	ok = tv_wait_stat(&g, TV_STAT(rx_refused), 1, 3000) && tv_stats(&g, &st);
+	tap_ok(ok && st.rx_refused == 1 && st.rx_dropped == 2 &&
+	       st.rx_too_big == 1 && st.rx_packets == 4 &&
+	       driver_ring_used_idx(&g.rx.driver) == g.rx.driver.last_used,
+	       "rx: a frame for a 6-byte buffer is dropped as refused by the tap, the buffer unused (refused %llu, dropped %llu)",
+	       (unsigned long long)st.rx_refused,
+	       (unsigned long long)st.rx_dropped);
 	tv_guest_destroy(&g);
 	tv_net_close(&n);
 }
