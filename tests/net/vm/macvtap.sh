@@ -143,7 +143,7 @@ fi
 boot() {
 	name=$1 tunnet=$2 backend=$3
 	shift 3
-	out=$T/$name.out
+	out=$T/$name.out err=
 	rm -f $T/$name.status
 	( timeout 600 $LGUEST --net-backend=$backend 64m $KERNEL --initrd=$INITRD \
 		--tunnet=$tunnet lguest.ip=$GUEST/24 \
@@ -217,10 +217,10 @@ finish() {
 	wait $launcher_job
 	status=$(cat $T/$name.status 2>/dev/null)
 	check "$name: the launcher exits $want" test "$status" = "$want"
-	[ "$status" = "$want" ] || show_ends $out
+	[ "$status" = "$want" ] || { show_ends $out; [ -z "$err" ] || show $err 20; }
 	check "$name: the macvtap ($macvtap) and its reaper are gone once the launcher has exited" \
 		sh -c "[ -n '$macvtap' ] && [ ! -e /sys/class/net/$macvtap ] && [ -z '$(macvtaps)$(reapers)' ]"
-	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' $out | head -3)
+	warnings=$(cat $out ${err:-/dev/null} | grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset|lguest-reaper:' | head -3)
 	check "$name: no warning from the guest kernel, the launcher or the reaper" test -z "$warnings"
 	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
 }
@@ -315,14 +315,17 @@ peer_retrans() {
 }
 mq() {
 	name=$1 backend=$2
-	out=$T/$name.out
+	# The launcher's own lines in $err, apart from the guest's console:
+	# it says "the guest uses N queue pairs" while the guest may be in
+	# the middle of a line, and in one file each could cut the other.
+	out=$T/$name.out err=$T/$name.err
 	seed_in=$(rand_seed) seed_out=$(rand_seed)
 	rm -f $T/$name.status $T/$name.send.* $T/$name.recv.*
 	( timeout 600 $LGUEST -v --net-backend=$backend --queues=$QUEUES \
 		64m $KERNEL --initrd=$INITRD --tunnet=macvtap:mvlow \
 		lguest.ip=$GUEST/24 lguest.run=/test/guest-netmq.sh \
 		mq.host=$PEER mq.queues=$QUEUES mq.flows=$FLOWS \
-		mq.bytes=$MQ_BYTES mq.seed=$seed_out </dev/null >$out 2>&1
+		mq.bytes=$MQ_BYTES mq.seed=$seed_out </dev/null >$out 2>$err
 	  echo $? >$T/$name.status ) &
 	launcher_job=$!
 	if ! wait_for_guest 'netmq: listening' $T/$name.status; then
@@ -332,19 +335,19 @@ mq() {
 		wait $launcher_job
 		return 1
 	fi
-	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $out | head -1)
-	echo "# $name: $(grep '^lguest: network:' $out)"
+	macvtap=$(sed -n 's/^lguest: network: macvtap \([^ ]*\) .*/\1/p' $err | head -1)
+	echo "# $name: $(grep '^lguest: network:' $err)"
 	# The sections before left the peer an ARP entry for $GUEST with an
 	# earlier guest's MAC.  This guest has sent nothing but the
 	# announcement its init makes (arp_notify), and the peer is about to
 	# connect to it: it must know the new MAC already, or it sends into
 	# the void for half a minute.
-	guest_mac=$(sed -n 's/.*guest MAC \([0-9a-f:]*\).*/\1/p' $out | head -1)
+	guest_mac=$(sed -n 's/.*guest MAC \([0-9a-f:]*\).*/\1/p' $err | head -1)
 	peer_knows=$(peer cat /proc/net/arp | awk -v ip=$GUEST '$1 == ip { print $4 }')
 	check "$name: the peer learned the new guest's MAC ($guest_mac) from its announcement (it has ${peer_knows:-none})" \
 		test -n "$guest_mac" -a "$peer_knows" = "$guest_mac"
 	check "$name: a macvtap on mvlow with $QUEUES queue pairs ($macvtap)" \
-		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode), .*, $backend backend, $QUEUES queue pairs" $out
+		grep -q "^lguest: network: macvtap $macvtap on mvlow (bridge mode), .*, $backend backend, $QUEUES queue pairs" $err
 
 	# The peer listens before it sends: the guest sends once it has
 	# received everything.
@@ -372,7 +375,7 @@ mq() {
 	check "$name: the guest starts on one pair and switches to $QUEUES, and the launcher hears of it" \
 		sh -c "grep -q '^netmq: before eth0: combined 1 of $QUEUES' $out &&
 		       grep -q '^netmq: channels eth0: combined $QUEUES of $QUEUES' $out &&
-		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $out"
+		       grep -q '^lguest: virtio-net: the guest uses $QUEUES queue pairs' $err"
 	good_in=0 good_out=0 rates_in= rates_out=
 	i=0
 	while [ $i -lt $FLOWS ]; do
@@ -408,7 +411,7 @@ mq() {
 	finish $name 0
 	# lguest: virtio-net queue pair K: rx P packets, tx Q packets (the
 	# rings' and tun_vring's own lines follow each; not these)
-	grep -E '^lguest: virtio-net queue pair [0-9]+: (rx|vhost)' $out | tr -d '\r' >$T/$name.pairs
+	grep -E '^lguest: virtio-net queue pair [0-9]+: (rx|vhost)' $err | tr -d '\r' >$T/$name.pairs
 	show $T/$name.pairs
 	lines=$(wc -l <$T/$name.pairs)
 	# Towards the guest GUEST_TSO (the launcher's N:445) brings a 1 MiB
