@@ -379,8 +379,9 @@ void boot_load(struct guest_mem *mem, const struct boot_config *config,
 	if (config->initrd)
 		load_initrd(mem, bp, config->initrd, kernel.end);
 
-	if (config->nr_cpus > 1)
-		verbose_printf("MP table for %u CPUs at %#llx\n", config->nr_cpus,
+	if (config->apic)
+		verbose_printf("MP table for %u CPU%s at %#llx\n", config->nr_cpus,
+			       config->nr_cpus > 1 ? "s" : "",
 			       (unsigned long long)mptable_build(mem, config->nr_cpus));
 	build_page_tables(mem);
 	build_gdt(mem, regs);

@@ -117,6 +117,7 @@ struct cpu {
 	const struct cpu_ops *ops;
 	struct guest_mem *mem;
 	unsigned int nr_cpus;		/* --cpus, 1 to CPU_MAX */
+	bool apic;			/* local APICs and an I/O APIC (L:196) */
 };
 
 /* --cpus: at most this many (the MP table's and the APIC IDs' limit is ours). */
@@ -127,9 +128,9 @@ struct cpu {
  * was wrong and return NULL (the launcher then exits with status 1).
  */
 struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
-			   bool verbose);
+			   bool apic, bool verbose);
 struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
-			      bool verbose);
+			      bool apic, bool verbose);
 
 /*
  * The one line both backends' print_state() print (launcher.c); with

@@ -67,11 +67,12 @@ static struct cpu_kvm *to_kvm(struct cpu *cpu)
  * all of it to the guest, with the invariant TSC bit whether or not the
  * host shows it (KVM runs the guest's TSC from the host's, which keeps
  * one rate on every CPU KVM runs on; H:442 says why a guest needs to
- * know), but take away the APIC (and x2APIC) bits of a single-CPU guest.  A Linux that finds no APIC in CPUID stays in "PIC
- * mode" and takes its timer interrupt on IRQ 0 of the 8259, which is the
- * platform we promise.  A guest with several CPUs keeps its APICs, and
- * each CPU learns its own APIC ID from CPUID as on hardware: they are one
- * package of nr_cpus cores, CPU i with APIC ID i, as the MP table says
+ * know), but take away the APIC (and x2APIC) bits of a single-CPU guest
+ * that did not ask for them (--apic, L:196).  A Linux that finds no APIC
+ * in CPUID stays in "PIC mode" and takes its timer interrupt on IRQ 0 of
+ * the 8259, which is the platform we promise.  A guest with APICs keeps
+ * them, and each CPU learns its own APIC ID from CPUID as on hardware:
+ * they are one package of nr_cpus cores, CPU i with APIC ID i, as the MP table says
  * (L:195).
  */
 static void kvm_cpuid_topology(struct kvm_cpuid_entry2 *e, unsigned int index,
@@ -116,8 +117,8 @@ static bool kvm_has_tsc_deadline(struct cpu_kvm *k)
  */
 static struct kvm_cpuid2 *kvm_guest_cpuid(struct cpu_kvm *k)
 {
-	unsigned int n = 64, i, nr_cpus = k->cpu.nr_cpus;
-	bool deadline = nr_cpus > 1 && kvm_has_tsc_deadline(k);
+	unsigned int n = 64, i;
+	bool deadline = k->cpu.apic && kvm_has_tsc_deadline(k);
 	struct kvm_cpuid2 *cpuid;
 
 	for (;;) {
@@ -139,7 +140,7 @@ static struct kvm_cpuid2 *kvm_guest_cpuid(struct cpu_kvm *k)
 			e->ecx &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
 			if (deadline)
 				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
-			if (nr_cpus == 1) {
+			if (!k->cpu.apic) {
 				e->edx &= ~CPUID_1_EDX_APIC;
 				e->ecx &= ~CPUID_1_ECX_X2APIC;
 			}
@@ -230,7 +231,7 @@ static int kvm_set_boot_regs(struct cpu *cpu, unsigned int index,
 	sregs.cr4 = r->cr4;
 	sregs.efer = r->efer;
 	sregs.apic_base = APICBASE_DEFAULT | APICBASE_BSP;
-	if (cpu->nr_cpus > 1)
+	if (cpu->apic)
 		sregs.apic_base |= APICBASE_ENABLE;
 	if (ioctl(fd, KVM_SET_SREGS, &sregs) < 0)
 		return -1;
@@ -550,13 +551,13 @@ static int kvm_create_vcpu(struct cpu_kvm *k, unsigned int index,
 		return -1;
 	}
 	kvm_setup_cpuid(k, index, cpuid);
-	if (k->cpu.nr_cpus == 1)
+	if (!k->cpu.apic)
 		kvm_disable_apic(k, index);
 	return 0;
 }
 
 struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
-			   bool verbose_on)
+			   bool apic, bool verbose_on)
 {
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = mem->size,
@@ -573,6 +574,7 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
 	k->cpu.ops = &kvm_ops;
 	k->cpu.mem = mem;
 	k->cpu.nr_cpus = nr_cpus;
+	k->cpu.apic = apic;
 	k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k->kvm_fd < 0) {
 		fprintf(stderr, "lguest: cannot open /dev/kvm: %m (is kvm_amd or kvm_intel loaded?)\n");
@@ -606,11 +608,12 @@ struct cpu *cpu_kvm_create(struct guest_mem *mem, unsigned int nr_cpus,
 	}
 	free(cpuid);
 	kvm_start_halt_watch();
-	if (verbose_on && nr_cpus == 1)
+	if (verbose_on && !apic)
 		fprintf(stderr, "lguest: kvm: VM with %llu MiB, in-kernel PIC and PIT, no local APIC\n",
 			(unsigned long long)(mem->size >> 20));
 	else if (verbose_on)
-		fprintf(stderr, "lguest: kvm: VM with %llu MiB and %u CPUs, in-kernel local APICs, I/O APIC, PIC and PIT\n",
-			(unsigned long long)(mem->size >> 20), nr_cpus);
+		fprintf(stderr, "lguest: kvm: VM with %llu MiB and %u CPU%s, in-kernel local APIC%s, I/O APIC, PIC and PIT\n",
+			(unsigned long long)(mem->size >> 20), nr_cpus,
+			nr_cpus > 1 ? "s" : "", nr_cpus > 1 ? "s" : "");
 	return &k->cpu;
 }

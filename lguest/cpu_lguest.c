@@ -256,14 +256,14 @@ static void lguest_init_failed(uint64_t mem_size)
 }
 
 struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
-			      bool verbose_on)
+			      bool apic, bool verbose_on)
 {
 	struct cpu_lguest *lg = calloc(1, sizeof(*lg));
 	struct lguest_init init = {
 		.mem_base = (uintptr_t)mem->base,
 		.mem_size = mem->size,
-		.flags = nr_cpus > 1 ? LGUEST_INIT_APIC : 0,
-		.cpus = nr_cpus > 1 ? nr_cpus : 0,
+		.flags = apic ? LGUEST_INIT_APIC : 0,
+		.cpus = apic ? nr_cpus : 0,
 	};
 	unsigned int i;
 
@@ -276,8 +276,8 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
 	}
 	if (ioctl(lg->fd, LHREQ_INITIALIZE, &init) < 0) {
 		if (errno == EINVAL && init.flags)
-			fprintf(stderr, "lguest: --cpus=%u: this lg.ko has no APICs for a guest with several CPUs (an older build?)\n",
-				nr_cpus);
+			fprintf(stderr, "lguest: %s: this lg.ko has no APICs for its guests (an older build?)\n",
+				nr_cpus > 1 ? "--cpus" : "--apic");
 		else
 			lguest_init_failed(mem->size);
 		return NULL;
@@ -294,11 +294,13 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
 	lg->cpu.ops = &lguest_ops;
 	lg->cpu.mem = mem;
 	lg->cpu.nr_cpus = nr_cpus;
-	if (verbose_on && nr_cpus == 1)
+	lg->cpu.apic = apic;
+	if (verbose_on && !apic)
 		fprintf(stderr, "lguest: lg.ko guest with %llu MiB, PIC and PIT in lg.ko, no local APIC\n",
 			(unsigned long long)(mem->size >> 20));
 	else if (verbose_on)
-		fprintf(stderr, "lguest: lg.ko guest with %llu MiB and %u CPUs, in-kernel local APICs, I/O APIC, PIC and PIT\n",
-			(unsigned long long)(mem->size >> 20), nr_cpus);
+		fprintf(stderr, "lguest: lg.ko guest with %llu MiB and %u CPU%s, in-kernel local APIC%s, I/O APIC, PIC and PIT\n",
+			(unsigned long long)(mem->size >> 20), nr_cpus,
+			nr_cpus > 1 ? "s" : "", nr_cpus > 1 ? "s" : "");
 	return &lg->cpu;
 }

@@ -129,8 +129,9 @@ static const char usage_text[] =
 "                      or on /dev/kvm\n"
 "  --cpus=N            N virtual CPUs (1 to 8, default 1); with more than\n"
 "                      one, each has a local APIC and devices interrupt\n"
-"                      through an I/O APIC (MP table); for now with\n"
-"                      --hv=kvm only\n"
+"                      through an I/O APIC (MP table)\n"
+"  --apic              the same local APIC and I/O APIC for a guest with\n"
+"                      one CPU, which otherwise has the 8259 PIC alone\n"
 "  -v, --verbose       say what is loaded where, and exit statistics\n"
 "  -h, --help          this text\n"
 "\n"
@@ -526,6 +527,7 @@ struct options {
 	struct boot_config boot;
 	const char *hypervisor;
 	unsigned int nr_cpus;
+	bool apic;			/* --apic */
 	const char *blocks[8];
 	bool block_ro[8];
 	unsigned int nr_blocks;
@@ -625,7 +627,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
-	       OPT_NET_COALESCE, OPT_CPUS, OPT_NET_RX_OFFLOADS,
+	       OPT_NET_COALESCE, OPT_CPUS, OPT_APIC, OPT_NET_RX_OFFLOADS,
 	       OPT_NET_BUSY_POLL };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -634,6 +636,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "hv", required_argument, NULL, OPT_HV },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "apic", no_argument, NULL, OPT_APIC },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "tunnet", required_argument, NULL, OPT_TUNNET },
 		{ "net-backend", required_argument, NULL, OPT_NET_BACKEND },
@@ -708,6 +711,9 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			opts->nr_cpus = parse_count("--cpus", optarg,
 						    "a number of CPUs", 1,
 						    CPU_MAX);
+			break;
+		case OPT_APIC:
+			opts->apic = true;
 			break;
 		case OPT_NET_RX_OFFLOADS: {
 			int level;
@@ -897,6 +903,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	parse_args(argc, argv, &opts);
 	opts.boot.nr_cpus = opts.nr_cpus;
+	opts.boot.apic = opts.nr_cpus > 1 || opts.apic;
 	boot_check(&opts.boot, opts.mem_size);
 	setup_signals();
 
@@ -909,9 +916,11 @@ int main(int argc, char **argv)
 	 */
 	mem = guest_mem_create(opts.mem_size);
 	if (!strcmp(opts.hypervisor, "kvm"))
-		the_cpu = cpu_kvm_create(mem, opts.nr_cpus, verbose);
+		the_cpu = cpu_kvm_create(mem, opts.nr_cpus, opts.boot.apic,
+					 verbose);
 	else
-		the_cpu = cpu_lguest_create(mem, opts.nr_cpus, verbose);
+		the_cpu = cpu_lguest_create(mem, opts.nr_cpus, opts.boot.apic,
+					    verbose);
 	if (!the_cpu) {
 		fprintf(stderr, "Try 'lguest --help' for more information.\n");
 		return LGUEST_STATUS_ERROR;

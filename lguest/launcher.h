@@ -54,7 +54,8 @@ struct boot_config {
 	const char *kernel;		/* bzImage path */
 	const char *initrd;		/* or NULL */
 	const char *user_args;		/* the user's kernel arguments, or "" */
-	unsigned int nr_cpus;		/* more than 1: an MP table too */
+	unsigned int nr_cpus;
+	bool apic;			/* an MP table too (L:195) */
 };
 void boot_check(const struct boot_config *config, uint64_t mem_size);
 void boot_load(struct guest_mem *mem, const struct boot_config *config,

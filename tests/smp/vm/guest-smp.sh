@@ -82,29 +82,32 @@ elif [ "$(param smp.quick)" != 1 ]; then
 		s = $(n + 2); for (i = n + 3; i <= NF; i++) s = s " " $i; print s }' \
 		/proc/interrupts)"
 
-	# TLB shootdowns between the two CPUs (tests/smp/vm/tlbstress.c).
-	before=$(irq_counts TLB:)
-	rounds=$(param smp.rounds)
-	timeout 120 tlbstress "${rounds:-1000}" 0 1 >/tmp/tlbstress 2>&1
-	status=$?
-	say "tlbstress $(cat /tmp/tlbstress) (status $status)"
-	say "tlb $before / $(irq_counts TLB:)"
+	# The rest needs a second CPU; a guest with one (--apic) stops here.
+	if [ "$ncpus" -gt 1 ]; then
+		# TLB shootdowns between the two CPUs (tests/smp/vm/tlbstress.c).
+		before=$(irq_counts TLB:)
+		rounds=$(param smp.rounds)
+		timeout 120 tlbstress "${rounds:-1000}" 0 1 >/tmp/tlbstress 2>&1
+		status=$?
+		say "tlbstress $(cat /tmp/tlbstress) (status $status)"
+		say "tlb $before / $(irq_counts TLB:)"
 
-	# CPU 1 offline (the kernel moves everything off it and parks it)
-	# and back (INIT and start-up IPIs again).
-	echo 0 >/sys/devices/system/cpu/cpu1/online
-	say "offline $(cat /sys/devices/system/cpu/online) $(nproc)"
-	echo 1 >/sys/devices/system/cpu/cpu1/online
-	say "online-again $(cat /sys/devices/system/cpu/online) $(nproc) $(ran_on 1)"
+		# CPU 1 offline (the kernel moves everything off it and parks it)
+		# and back (INIT and start-up IPIs again).
+		echo 0 >/sys/devices/system/cpu/cpu1/online
+		say "offline $(cat /sys/devices/system/cpu/online) $(nproc)"
+		echo 1 >/sys/devices/system/cpu/cpu1/online
+		say "online-again $(cat /sys/devices/system/cpu/online) $(nproc) $(ran_on 1)"
 
-	# SysRq 'l': a backtrace from every CPU, the others' by NMI IPI.
-	# SysRq prints its own "sysrq: Show backtrace..." on the console
-	# whatever dmesg -n says, so the lines above must be out first (a CI
-	# run found it in the middle of online-again's line).
-	console_drain
-	echo l >/proc/sysrq-trigger
-	sleep 1
-	say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
+		# SysRq 'l': a backtrace from every CPU, the others' by NMI IPI.
+		# SysRq prints its own "sysrq: Show backtrace..." on the console
+		# whatever dmesg -n says, so the lines above must be out first (a CI
+		# run found it in the middle of online-again's line).
+		console_drain
+		echo l >/proc/sysrq-trigger
+		sleep 1
+		say "nmi-backtraces $(dmesg | sed -n 's/.*NMI backtrace for cpu \([0-9]*\).*/\1/p' | sort -u | tr '\n' ' ')"
+	fi
 fi
 say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 # How many bytes the 8250 driver has sent so far, to hold against what

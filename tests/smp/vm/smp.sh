@@ -8,7 +8,8 @@
 #      IRQ 4 through the I/O APIC, TLB shootdowns between them
 #      (tlbstress), CPU 1 offline and back, NMI backtraces from both
 #      (SysRq l), kill -USR1 printing both CPUs, poweroff and reboot;
-#   2. four CPUs: all online, a command on each;
+#   2. four CPUs: all online, a command on each; one CPU with --apic:
+#      its local APIC timer, IRQ 4 through the I/O APIC;
 #   3. the network card's interrupt steered to CPU 1 carries a
 #      checksummed transfer each way (both backends);
 #   4. both CPUs writing console lines at once: every line arrives whole.
@@ -142,6 +143,27 @@ four_cpus() {
 	grep -q '^smp-test: done' $T/$name.out || { show $T/$name.out 60; show $T/$name.err 20; }
 }
 
+# --- 2b. one CPU with --apic (L:196) ------------------------------------------------
+
+one_cpu_apic() {
+	hv=$1 name=$1-1cpu-apic
+	smp_guest $name $hv 1 --apic
+	wait
+	check "$hv: --apic with one CPU boots, and -v says it has a local APIC and an MP table" \
+		sh -c "grep -q '^lguest-guest: ready' $T/$name.out &&
+		       grep -q 'MP table for 1 CPU at 0x9fc00' $T/$name.err &&
+		       grep -Eq '1 CPU, in-kernel local APIC, I/O APIC' $T/$name.err &&
+		       [ '$(probe $name nproc)' = 1 ]"
+	loc=$(probe $name loc)
+	check "$hv: --apic: the CPU's local APIC timer ticks (LOC $loc)" all_grew "$loc" 1
+	check "$hv: --apic: the UART's IRQ 4 comes through the I/O APIC ($(probe $name irq4))" \
+		sh -c "echo '$(probe $name irq4)' | grep -q '^IO-APIC .*ttyS0'"
+	check "$hv: --apic: poweroff ends the launcher with status 0, no kernel warning, TSC kept" \
+		sh -c "[ \"\$(cat $T/$name.status)\" = 0 ] && grep -q '^smp-test: done' $T/$name.out" &&
+		kept_tsc $name
+	grep -q '^smp-test: done' $T/$name.out || { show $T/$name.out 60; show $T/$name.err 20; }
+}
+
 # --- 3. the network card's interrupt on CPU 1 -------------------------------------
 
 net_irq() {
@@ -214,6 +236,7 @@ done
 for hv in $hvs; do
 	two_cpus $hv
 	four_cpus $hv
+	one_cpu_apic $hv
 	net_irq $hv vring
 	net_irq $hv copy
 	console_lines $hv
