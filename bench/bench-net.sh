@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-# lguest-timeout: 3000
+# lguest-timeout: 4500
 #
 # bench-net: the guest's network on --tunnet, the copy, vring and vhost
 # (Linux's vhost-net) backends side by side, in the test host VM, on
 # lg.ko and then on KVM.
 #
-# Per hypervisor, five guests run side by side: one on the copy backend
+# Per hypervisor, six guests run side by side: one on the copy backend
 # (--tunnet=192.168.1.1, guest .2), one on the vring backend
-# (--tunnet=192.168.2.1), one on the vhost backend (192.168.3.1), and
-# the copy and vring backends again on guests with --apic (192.168.4.1
-# and 5.1; their columns are copy+apic and vring+apic), each running
+# (--tunnet=192.168.2.1), one on the vhost backend (192.168.3.1), the
+# copy and vring backends again on guests with --apic (192.168.4.1 and
+# 5.1; their columns are copy+apic and vring+apic), and the vring
+# backend with busy-polling (192.168.6.1, vring+poll), each running
 # bench/guest-netbench.sh.  The suite then takes $ROUNDS
 # rounds, rotating which backend goes first, so that whatever else the
 # (noisy, 2-vCPU, TCG) machine does falls on all alike; only one guest
@@ -53,8 +54,10 @@ UDP=5
 ROUNDS=5
 # copyapic and vringapic: the copy and vring backends again, on a guest
 # given --apic (L:196), whose interrupts go through a local APIC instead
-# of the 8259: what that is worth in exits per MiB.
-BACKENDS="copy vring vhost copyapic vringapic"
+# of the 8259: what that is worth in exits per MiB.  vringpoll: the vring
+# backend with --net-busy-poll=$BUSY_POLL (tun_vring's N:125).
+BACKENDS="copy vring vhost copyapic vringapic vringpoll"
+BUSY_POLL=50
 mkdir -p $T
 # A launcher's last lines, where it says why it ended.
 
@@ -171,14 +174,18 @@ fi
 # --- one guest per backend ---------------------------------------------------------
 
 # col_name B: the column's name ("vring+apic" for vringapic).
-col_name() { echo "$1" | sed 's/apic$/+apic/'; }
+col_name() { echo "$1" | sed 's/apic$/+apic/; s/poll$/+poll/'; }
 
 # boot HV B NET: start backend B's guest on HV, host address 192.168.NET.1.
 boot() {
 	hv=$1 b=$2
 	out=$T/$hv-$b.out
 	rm -f $T/$hv-$b.results
-	case $b in *apic) flags="--net-backend=${b%apic} --apic" ;; *) flags=--net-backend=$b ;; esac
+	case $b in
+	*apic) flags="--net-backend=${b%apic} --apic" ;;
+	*poll) flags="--net-backend=${b%poll} --net-busy-poll=$BUSY_POLL" ;;
+	*) flags=--net-backend=$b ;;
+	esac
 	$LGUEST --hv=$hv $flags 64m $KERNEL --initrd=$INITRD \
 		--tunnet=192.168.$3.1 lguest.run=/test/guest-netbench.sh \
 		bench.host=192.168.$3.1 bench.bytes=$BYTES bench.udp=$UDP \

@@ -23,6 +23,14 @@
  *   triple   point the IDT at unmapped memory and trap: every exception
  *            faults again, up to a triple fault
  *   reset    write 0xfe to the keyboard controller (port 0x64)
+ *   badring  a hostile driver: set up the virtio network card at
+ *            0xfeb00000 (the first device, when --tunnet is the only
+ *            one) and both its queues by the book, then offer one
+ *            transmit buffer at 32 GiB, far outside RAM, and kick;
+ *            wait until the device says DEVICE_NEEDS_RESET, print
+ *            "mini: device needs reset", reset it (status must read 0
+ *            again), write STATUS.  0x11 if the card is not there or
+ *            refuses the features; no timeout of its own (the test's)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +59,7 @@ __asm__(
 "	cmp $'h', %al\n	je mode_halt\n"
 "	cmp $'t', %al\n	je mode_triple\n"
 "	cmp $'r', %al\n	je mode_reset\n"
+"	cmp $'v', %al\n	je mode_badring\n"
 "	jmp fail\n"
 /* puts: rsi = string, NUL-terminated, to the UART */
 "puts:\n"
@@ -113,6 +122,74 @@ __asm__(
 "	lidt (%rsp)\n"
 "	int3\n"
 "	jmp fail\n"
+/*
+ * badring: virtio-mmio version 2 registers at rdi.  Each queue's rings in
+ * RAM the launcher gave us zeroed: descriptors at its base, available
+ * ring 4 KiB above, used ring 8 KiB above; the receive queue's (left
+ * empty) at 32 MiB, the transmit queue's at 32 MiB + 64 KiB.  Register
+ * reads are plain MOVs into EAX, the one form of load every hypervisor
+ * decodes (lg.ko's decode.c takes MOV, not CMP or TEST, as Linux's readl
+ * does).
+ */
+"mode_badring:\n"
+"	mov $0xfeb00000, %edi\n"
+"	mov (%rdi), %eax\n"			/* MagicValue "virt" */
+"	cmp $0x74726976, %eax\n"
+"	jne fail\n"
+"	mov 4(%rdi), %eax\n"			/* Version */
+"	cmp $2, %eax\n"
+"	jne fail\n"
+"	mov 8(%rdi), %eax\n"			/* DeviceID: network card */
+"	cmp $1, %eax\n"
+"	jne fail\n"
+"	movl $0, 0x70(%rdi)\n"			/* Status: reset */
+"	movl $3, 0x70(%rdi)\n"			/* ACKNOWLEDGE | DRIVER */
+"	movl $1, 0x24(%rdi)\n"			/* DriverFeaturesSel 1: */
+"	movl $1, 0x20(%rdi)\n"			/*   VIRTIO_F_VERSION_1 */
+"	movl $0, 0x24(%rdi)\n"
+"	movl $0, 0x20(%rdi)\n"
+"	movl $11, 0x70(%rdi)\n"			/* | FEATURES_OK */
+"	mov 0x70(%rdi), %eax\n"
+"	test $8, %eax\n"
+"	jz fail\n"
+"	xor %ecx, %ecx\n"			/* queue 0, then 1 */
+"	mov $0x2000000, %esi\n"
+"6:	movl %ecx, 0x30(%rdi)\n"		/* QueueSel */
+"	movl $16, 0x38(%rdi)\n"			/* QueueNum */
+"	movl %esi, 0x80(%rdi)\n"		/* QueueDesc */
+"	movl $0, 0x84(%rdi)\n"
+"	lea 0x1000(%rsi), %eax\n"
+"	movl %eax, 0x90(%rdi)\n"		/* QueueDriver */
+"	movl $0, 0x94(%rdi)\n"
+"	lea 0x2000(%rsi), %eax\n"
+"	movl %eax, 0xa0(%rdi)\n"		/* QueueDevice */
+"	movl $0, 0xa4(%rdi)\n"
+"	movl $1, 0x44(%rdi)\n"			/* QueueReady */
+"	add $0x10000, %esi\n"
+"	inc %ecx\n"
+"	cmp $2, %ecx\n"
+"	jb 6b\n"
+"	sub $0x10000, %esi\n"			/* the transmit queue's */
+"	movabs $0x800000000, %rax\n"		/* 32 GiB */
+"	mov %rax, (%rsi)\n"			/* desc[0].addr */
+"	movl $64, 8(%rsi)\n"			/* .len; .flags, .next 0 */
+"	movl $0, 12(%rsi)\n"
+"	movw $0, 0x1000(%rsi)\n"		/* avail.flags */
+"	movw $0, 0x1004(%rsi)\n"		/* avail.ring[0]: desc 0 */
+"	movw $1, 0x1002(%rsi)\n"		/* avail.idx */
+"	movl $15, 0x70(%rdi)\n"			/* | DRIVER_OK */
+"	movl $1, 0x50(%rdi)\n"			/* QueueNotify: transmit */
+"5:	pause\n"
+"	mov 0x70(%rdi), %eax\n"
+"	test $0x40, %eax\n"			/* DEVICE_NEEDS_RESET */
+"	jz 5b\n"
+"	lea (needs_reset - mini_start)(%rbx), %rsi\n"
+"	call puts\n"
+"	movl $0, 0x70(%rdi)\n"
+"	mov 0x70(%rdi), %eax\n"
+"	test %eax, %eax\n"
+"	jnz fail\n"
+"	jmp done\n"
 "mode_reset:\n"
 "	mov $0xfe, %al\n"
 "	out %al, $0x64\n"
@@ -126,6 +203,7 @@ __asm__(
 "hello:	.asciz \"mini: hello\\n\"\n"
 "cmdline: .asciz \"mini: cmdline=\"\n"
 "newline: .asciz \"\\n\"\n"
+"needs_reset: .asciz \"mini: device needs reset\\n\"\n"
 "mini_end:\n"
 "	.previous\n"
 );
@@ -154,15 +232,16 @@ int main(int argc, char **argv)
 
 	static const char *const modes[] = {
 		"exit", "params", "bus", "echo", "halt", "triple", "reset",
+		"badring",
 	};
-	static const char letters[] = "xpbehtr";
+	static const char letters[] = "xpbehtrv";
 	unsigned int i;
 
 	for (i = 0; argc == 4 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i]))
 			break;
 	if (argc != 4 || i == sizeof(modes) / sizeof(modes[0])) {
-		fprintf(stderr, "usage: mkminikernel exit|params|bus|echo|halt|triple|reset STATUS FILE\n");
+		fprintf(stderr, "usage: mkminikernel exit|params|bus|echo|halt|triple|reset|badring STATUS FILE\n");
 		return 2;
 	}
 	image[0x1f1] = 1;			/* setup_sects */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 900
-# lguest-seconds: 135
+# lguest-seconds: 175
 #
 # macvtap: the guest's network card on --tunnet=macvtap:IFACE[:MODE], in
 # the test host VM.  IFACE is mvlow, one end of a veth pair; the other
@@ -25,7 +25,11 @@
 #      counters show traffic both ways on more than one pair, it exits 0
 #      and the macvtap is gone; then kill -9 mid-transfer with 4 pairs on
 #      the vring backend: the reaper deletes the macvtap and tun_vring.ko
-#      has no reference left.
+#      has no reference left;
+#   7. --tunnet=bridge:lgbr, a bridge in this namespace with 10.9.1.1, on
+#      the vring, copy and vhost backends: the tap is a port of lgbr, pings
+#      and 8 MiB each way as in 2, and the tap leaves the bridge with the
+#      launcher.
 # Run by /init with busybox ash; TAP on stdout.
 
 . /suites/lib-net.sh
@@ -473,6 +477,35 @@ else
 	kill -9 $(launchers) 2>/dev/null
 	wait $launcher_job
 fi
+
+# --- 7. --tunnet=bridge:BR ----------------------------------------------------------
+
+# The same exchange through a tap in an existing bridge (tunnet.c), on
+# each backend: lgbr, here, stands for the host's LAN, and its address
+# for the rest of the network; the "peer" is then this namespace.
+peer() { "$@"; }
+PEER=10.9.1.1 GUEST=10.9.1.2
+check "a bridge lgbr here with $PEER" \
+	sh -c "brctl addbr lgbr && ip addr add $PEER/24 dev lgbr && ip link set lgbr up"
+for backend in vring copy vhost; do
+	name=tunbr-$backend
+	boot $name bridge:lgbr $backend net.bytes=$BYTES net.seed=$(rand_seed) || continue
+	tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) in bridge lgbr, .*/\1/p' $out | head -1)
+	macvtap_mac=$(sed -n 's/^lguest: network: tap .*, guest MAC \([0-9a-f:]*\),.*/\1/p' $out | head -1)
+	check "$name: the launcher's tap ($tap) is a port of lgbr, the guest's MAC is $macvtap_mac" \
+		sh -c "[ -n '$tap' ] && [ -e /sys/class/net/lgbr/brif/$tap ] &&
+		       [ -n '$macvtap_mac' ]"
+	exchange $name
+	wait $launcher_job
+	check "$name: the launcher exits 0, and its tap ($tap) has left lgbr and is gone" \
+		sh -c "[ \"\$(cat $T/$name.status)\" = 0 ] && [ -n '$tap' ] &&
+		       [ ! -e /sys/class/net/$tap ] && [ -z \"\$(ls /sys/class/net/lgbr/brif)\" ]"
+	warnings=$(grep -E 'WARNING:|BUG:|Oops|Kernel panic|device needs reset' $out | head -3)
+	check "$name: no warning from the guest kernel or the launcher" test -z "$warnings"
+	[ -z "$warnings" ] || echo "$warnings" | sed 's/^/#   /'
+done
+ip link set lgbr down
+brctl delbr lgbr
 
 check "no lguest process left" test -z "$(pidof lguest)"
 kill $NS

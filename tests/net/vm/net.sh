@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # lguest-timeout: 1500
-# lguest-seconds: 185
+# lguest-seconds: 215
 #
 # net: the guest's network card on --tunnet, in the test host VM.
 #   1. bad --tunnet / --net-backend input: one line, status 1, no tap left;
@@ -16,6 +16,10 @@
 #      system calls are counted (syscount) per 10,000 packets: over all
 #      the transfers on the vring backend, where they must be below 10,
 #      and over the host-to-guest UDP blast on the copy backend (reported);
+#   2b. a hostile driver (mkminikernel badring) offers a transmit buffer
+#      outside RAM, on each hypervisor and backend: the device needs a
+#      reset, the launcher says why in one line, the driver's reset works
+#      and the tap goes;
 #   3. teardown: the launcher SIGKILLed mid-transfer on the vring backend
 #      leaves no tap and no reference on tun_vring.ko, which unloads; on
 #      the vhost backend, none on vhost_net.ko, which unloads too.
@@ -278,6 +282,40 @@ NET_OPTS="--net-rx-offloads=csum --net-busy-poll=50"
 net_run lg-vring-csum lguest vring
 net_run kvm-vhost-csum kvm vhost
 NET_OPTS=
+
+# --- 2b. a hostile driver ----------------------------------------------------------
+
+# A driver that offers the device a transmit buffer at 32 GiB, outside
+# the guest's 64 MiB (mkminikernel badring): whichever backend walks the
+# ring (the launcher's own for copy, tun_vring for vring, Linux's
+# vhost-net for vhost, N:490 and the vhost error eventfd), the device
+# must say DEVICE_NEEDS_RESET, the launcher one line why, and neither
+# the host nor the tap may come to harm: after the driver's reset the
+# guest exits with its own status and the tap goes with the launcher.
+mkminikernel badring 0x2c $T/mini-badring
+hostile_reason() {
+	case $1 in
+	copy|vring) echo "lguest: virtio-net queue 1: buffer past the limit of the memory the ring may use; device needs reset" ;;
+	vhost) echo "lguest: virtio-net queue 0: vhost-net stopped queue pair 0: a ring it cannot use; device needs reset" ;;
+	esac
+}
+for hv in lguest kvm; do
+	for backend in copy vring vhost; do
+		name=badring-$hv-$backend
+		timeout 60 $LGUEST --hv=$hv --net-backend=$backend 64m $T/mini-badring \
+			--tunnet=$HOST </dev/null >$T/$name.out 2>$T/$name.err
+		status=$?
+		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $T/$name.err | head -1)
+		said=$(grep 'device needs reset' $T/$name.err | tr -d '\r')
+		check "$name: a transmit buffer outside RAM: the device needs a reset, the launcher says why once ($said)" \
+			sh -c "[ \"\$(grep -c 'device needs reset' $T/$name.err)\" = 1 ] &&
+			       grep -q '$(hostile_reason $backend)' $T/$name.err &&
+			       grep -qx 'mini: device needs reset' $T/$name.out"
+		check "$name: ... the driver resets it and exits with its status (44, got $status), the tap ($tap) is gone" \
+			sh -c "[ $status = 44 ] && [ -n '$tap' ] && [ ! -e /sys/class/net/$tap ]"
+		[ $status = 44 ] || { show $T/$name.out 10; show $T/$name.err 10; }
+	done
+done
 
 # --- 3. teardown ---------------------------------------------------------------
 
