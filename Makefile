@@ -110,6 +110,7 @@ include tests/net/vm/net-vm.mk
 include tests/smp/vm/smp-vm.mk
 include tests/demo/host/demo-host.mk
 include bench/bench.mk bench/boot.mk bench/net.mk
+include ringcheck/ringcheck.mk
 
 .DEFAULT_GOAL := all
 
@@ -154,7 +155,7 @@ endif
 
 # --- userspace and the test host VM ----------------------------------------
 
-userspace: $(LIBVRINGFD) $(VM_PROGS)
+userspace: $(LIBVRINGFD) $(VM_PROGS) $(RINGCHECK_BIN)
 
 INITRAMFS = $(BUILD)/vm/initramfs-$(VM_KVER).cpio.gz
 VM_INPUTS = tests/vm/init tests/vm/mkinitramfs.sh $(VM_SCRIPTS)

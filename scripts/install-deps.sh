@@ -32,6 +32,9 @@ PACKAGES=(
 	strace iperf3 e2fsprogs
 	# make htmldocs: Documentation and the journey as HTML.
 	python3-sphinx
+	# ringcheck's third-party target: dpdk-testpmd with DPDK's vhost-user
+	# back-end (the vhost PMD and the mempool driver it needs).
+	dpdk-dev librte-net-vhost23 librte-mempool-ring23
 )
 
 missing=()

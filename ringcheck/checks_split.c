@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device-side statements of the split virtqueue (virtio 1.2, 2.7)
+ * that a driver can observe through a looped-back network device, one
+ * function each.  Sections and ids are those of the conformance suite
+ * (tests/conformance, Documentation/ring-conformance.md), so results for
+ * vringfd and for other targets line up statement by statement.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define RX_SIZE		(RC_NET_HDR_LEN + 1514)
+#define WAIT_MS		5000
+
+/* Frame lengths that vary: 60 to 1514 bytes. */
+static uint32_t frame_len(uint32_t i)
+{
+	return 60 + (i * 397) % (1514 - 60 + 1);
+}
+
+struct layout {
+	const uint32_t *rx_pieces, *tx_pieces;
+	bool rx_indirect, tx_indirect;
+};
+
+/* What an address in the session's memory is, for a failure message. */
+static void where(struct sess *s, uint64_t addr, char *out, size_t len)
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		struct rc_split *r = &s->q[i].ring;
+		const char *q = i == RC_NET_RX ? "receive" : "transmit";
+
+		if (addr >= r->desc_addr && addr < r->desc_addr + rc_split_desc_size(r->num)) {
+			snprintf(out, len, "the %s queue's descriptor table", q);
+			return;
+		}
+		if (addr >= r->avail_addr && addr < r->avail_addr + rc_split_avail_size(r->num)) {
+			snprintf(out, len, "the %s queue's available ring", q);
+			return;
+		}
+		if (addr >= r->used_addr && addr < r->used_addr + rc_split_used_size(r->num)) {
+			snprintf(out, len, "the %s queue's used ring", q);
+			return;
+		}
+		if (addr >= r->tables && addr < r->tables + (uint64_t)r->num * 16 * r->table_slot) {
+			snprintf(out, len, "the %s queue's indirect tables", q);
+			return;
+		}
+	}
+	if (addr >= s->tx_bufs && addr < s->tx_bufs + (uint64_t)s->q[1].ring.num * SLOT) {
+		snprintf(out, len, "transmit buffer slot %llu, byte %llu (device-readable)",
+			 (unsigned long long)((addr - s->tx_bufs) / SLOT),
+			 (unsigned long long)((addr - s->tx_bufs) % SLOT));
+		return;
+	}
+	if (addr >= s->rx_bufs && addr < s->rx_bufs + (uint64_t)s->q[0].ring.num * SLOT) {
+		snprintf(out, len, "receive buffer slot %llu, byte %llu",
+			 (unsigned long long)((addr - s->rx_bufs) / SLOT),
+			 (unsigned long long)((addr - s->rx_bufs) % SLOT));
+		return;
+	}
+	snprintf(out, len, "memory no ring or buffer uses");
+}
+
+/*
+ * n frames out and back, in one go: n receive chains and n transmit
+ * chains made available, both queues kicked, everything harvested (and
+ * checked by net.c), and every byte the device changed held against the
+ * writable buffers and used rings it was given.
+ */
+static enum rc_result round_trip(struct sess *s, unsigned int n,
+				 const struct layout *l)
+{
+	struct rc_split *rx = &s->q[RC_NET_RX].ring, *tx = &s->q[RC_NET_TX].ring;
+	uint16_t rx_from = rx->avail_idx, tx_from = tx->avail_idx;
+	uint32_t rx_want = s->rx_done + n, tx_want = s->tx_done + n;
+	char what[96];
+	int64_t bad;
+
+	for (unsigned int i = 0; i < n; i++) {
+		int head = sess_post_rx(s, RX_SIZE, l ? l->rx_pieces : NULL,
+					l && l->rx_indirect);
+
+		if (head < 0 ||
+		    sess_post_tx(s, frame_len(s->tx_posted),
+				 l ? l->tx_pieces : NULL, l && l->tx_indirect,
+				 s->tx_posted) < 0) {
+			rc_why("no room in the rings for %u chains", n);
+			return RC_FAIL;
+		}
+	}
+	rc_audit_begin(&s->mem);
+	for (uint16_t i = rx_from; i != rx->avail_idx; i++) {
+		const struct rc_chain *c;
+		uint16_t head;
+
+		memcpy(&head, rc_mem_ptr(&s->mem, rx->avail_addr + 4 + 2 * (i % rx->num)), 2);
+		c = &rx->chains[head];
+		for (unsigned int k = 0; k < c->nsegs; k++)
+			rc_audit_allow(&s->mem, c->segs[k].addr, c->segs[k].len);
+	}
+	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + n);
+	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + n);
+	(void)tx_from;
+	rc_split_publish(rx);
+	rc_split_publish(tx);
+	sess_kick(s, RC_NET_RX);
+	sess_kick(s, RC_NET_TX);
+	if (sess_wait(s, rx_want, tx_want, WAIT_MS))
+		return RC_FAIL;
+	bad = rc_audit_end(&s->mem);
+	if (bad >= 0) {
+		where(s, (uint64_t)bad, what, sizeof(what));
+		rc_why("the device wrote at %#llx, in %s: it was given no such right",
+		       (unsigned long long)bad, what);
+		return RC_FAIL;
+	}
+	return RC_PASS;
+}
+
+static enum rc_result start(struct sess *s, struct rc_target *t,
+			    uint64_t features, unsigned int num)
+{
+	if (sess_start(s, t, features, num))
+		return RC_FAIL;
+	return RC_PASS;
+}
+
+#define START(s, t, f, num) do {				\
+		if (start(s, t, f, num) != RC_PASS) {		\
+			sess_end(s);				\
+			return RC_FAIL;				\
+		}						\
+	} while (0)
+
+static struct sess sess;
+
+static enum rc_result end(enum rc_result r)
+{
+	sess_end(&sess);
+	return r;
+}
+
+/* 2.7.8 used-id, used-len; 2.7.5.1 no-write-readable; 2.7.5 writable-bounds. */
+static enum rc_result check_loop(struct rc_target *t)
+{
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 64, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	if (sess.tx_nonzero_len) {
+		rc_why("%u transmit chains (device-readable only) came back with a used len other than 0",
+		       sess.tx_nonzero_len);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+static const uint32_t odd_tx[] = { 5, 7, 1, 30, 0 };
+static const uint32_t odd_rx[] = { RC_NET_HDR_LEN, 100, 1, 0 };
+static const uint32_t hdr_apart[] = { RC_NET_HDR_LEN, 0 };
+
+/* 2.7.4.1 any-layout: the header split and merged anyhow. */
+static enum rc_result check_any_layout(struct rc_target *t)
+{
+	const struct layout odd = { odd_rx, odd_tx, false, false };
+	const struct layout apart = { hdr_apart, hdr_apart, false, false };
+
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 32, &odd) != RC_PASS ||
+	    round_trip(&sess, 32, &apart) != RC_PASS)
+		return end(RC_FAIL);
+	return end(RC_PASS);
+}
+
+/* 2.7.5.3 indirect-table. */
+static enum rc_result check_indirect(struct rc_target *t)
+{
+	const struct layout ind = { odd_rx, odd_tx, true, true };
+
+	if (!(t->offered & RC_BIT(RC_F_INDIRECT_DESC))) {
+		rc_why("%s does not offer VIRTIO_RING_F_INDIRECT_DESC", t->name);
+		return RC_SKIP;
+	}
+	START(&sess, t, RC_BIT(RC_F_INDIRECT_DESC), 256);
+	return end(round_trip(&sess, 32, &ind));
+}
+
+/* 2.7.8 used-idx: from 0, by one per entry. */
+static enum rc_result check_used_idx(struct rc_target *t)
+{
+	uint16_t rx, tx;
+
+	START(&sess, t, 0, 256);
+	if (rc_split_used_idx(&sess.q[0].ring) || rc_split_used_idx(&sess.q[1].ring)) {
+		rc_why("used idx %u and %u after the queues started, want 0",
+		       rc_split_used_idx(&sess.q[0].ring),
+		       rc_split_used_idx(&sess.q[1].ring));
+		return end(RC_FAIL);
+	}
+	if (round_trip(&sess, 50, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	rx = rc_split_used_idx(&sess.q[0].ring);
+	tx = rc_split_used_idx(&sess.q[1].ring);
+	if (rx != 50 || tx != 50) {
+		rc_why("used idx %u (receive) and %u (transmit) after 50 frames, want 50",
+		       rx, tx);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.13 full-ring: N chains outstanding on both rings at once. */
+static enum rc_result check_full_ring(struct rc_target *t)
+{
+	START(&sess, t, 0, 64);
+	if (round_trip(&sess, 64, NULL) != RC_PASS ||
+	    round_trip(&sess, 64, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	return end(RC_PASS);
+}
+
+/* 2.7.13.3 idx-wrap: past 65536, in rounds of half a ring. */
+static enum rc_result check_idx_wrap(struct rc_target *t)
+{
+	START(&sess, t, 0, 256);
+	while (sess.rx_done < 70000)
+		if (round_trip(&sess, 128, NULL) != RC_PASS)
+			return end(RC_FAIL);
+	return end(RC_PASS);
+}
+
+/* Frames out and back with the receive queue's avail flags as given. */
+static enum rc_result calls_after(struct rc_target *t, uint64_t features,
+				  uint16_t avail_flags, int used_event,
+				  uint64_t *calls)
+{
+	START(&sess, t, features, 256);
+	/* Whatever the start-up said, before the frames. */
+	if (round_trip(&sess, 1, NULL) != RC_PASS)
+		return RC_FAIL;
+	usleep(20000);
+	sess_calls(&sess, RC_NET_RX);
+	rc_split_set_avail_flags(&sess.q[RC_NET_RX].ring, avail_flags);
+	if (used_event >= 0)
+		rc_split_set_used_event(&sess.q[RC_NET_RX].ring,
+					(uint16_t)(sess.rx_done + used_event));
+	if (round_trip(&sess, 16, NULL) != RC_PASS)
+		return RC_FAIL;
+	usleep(20000);
+	*calls = sess_calls(&sess, RC_NET_RX);
+	return RC_PASS;
+}
+
+/* 2.7.7.2 flags0-notify */
+static enum rc_result check_flags0_notify(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (calls_after(t, 0, 0, -1, &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (!calls) {
+		rc_why("16 frames received with avail flags 0 and no call");
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.7.2 flags1-no-notify */
+static enum rc_result check_flags1_no_notify(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (calls_after(t, 0, RC_AVAIL_F_NO_INTERRUPT, -1, &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (calls) {
+		rc_why("%llu calls for 16 frames received with VRING_AVAIL_F_NO_INTERRUPT set",
+		       (unsigned long long)calls);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+static enum rc_result need_event_idx(struct rc_target *t)
+{
+	if (t->offered & RC_BIT(RC_F_EVENT_IDX))
+		return RC_PASS;
+	rc_why("%s does not offer VIRTIO_RING_F_EVENT_IDX", t->name);
+	return RC_SKIP;
+}
+
+/* 2.7.7.2 event-crossing: used_event inside the batch. */
+static enum rc_result check_event_crossing(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (need_event_idx(t) != RC_PASS)
+		return RC_SKIP;
+	if (calls_after(t, RC_BIT(RC_F_EVENT_IDX), 0, 7, &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (!calls) {
+		rc_why("used_event was 7 entries ahead, 16 entries were used, and no call came");
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.7.2 event-no-crossing: used_event beyond the batch. */
+static enum rc_result check_event_no_crossing(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (need_event_idx(t) != RC_PASS)
+		return RC_SKIP;
+	if (calls_after(t, RC_BIT(RC_F_EVENT_IDX), 0, 1000, &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (calls) {
+		rc_why("used_event was 1000 entries ahead, 16 entries were used, and %llu calls came",
+		       (unsigned long long)calls);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.7.2 event-ignore-flags: with EVENT_IDX, NO_INTERRUPT means nothing. */
+static enum rc_result check_event_ignore_flags(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (need_event_idx(t) != RC_PASS)
+		return RC_SKIP;
+	if (calls_after(t, RC_BIT(RC_F_EVENT_IDX), RC_AVAIL_F_NO_INTERRUPT, 7,
+			&calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (!calls) {
+		rc_why("with EVENT_IDX, avail flags 1 and used_event 7 entries ahead: 16 entries used and no call");
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.10.2 used-flags-values and event-used-flags-zero. */
+static enum rc_result used_flags(struct rc_target *t, uint64_t features,
+				 uint16_t allowed_mask)
+{
+	START(&sess, t, features, 256);
+	for (unsigned int round = 0; round < 8; round++) {
+		if (round_trip(&sess, 16, NULL) != RC_PASS)
+			return end(RC_FAIL);
+		for (unsigned int i = 0; i < 2; i++) {
+			uint16_t f = rc_split_used_flags(&sess.q[i].ring);
+
+			if (f & ~allowed_mask) {
+				rc_why("the %s queue's used flags are %#x",
+				       i ? "transmit" : "receive", f);
+				return end(RC_FAIL);
+			}
+		}
+	}
+	return end(RC_PASS);
+}
+
+static enum rc_result check_used_flags_values(struct rc_target *t)
+{
+	return used_flags(t, 0, RC_USED_F_NO_NOTIFY);
+}
+
+static enum rc_result check_event_used_flags_zero(struct rc_target *t)
+{
+	if (need_event_idx(t) != RC_PASS)
+		return RC_SKIP;
+	return used_flags(t, RC_BIT(RC_F_EVENT_IDX), 0);
+}
+
+/* 5.1.6.4.1 num-buffers: 1 without MRG_RXBUF. */
+static enum rc_result check_num_buffers(struct rc_target *t)
+{
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 16, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	if (sess.bad_num_buffers) {
+		rc_why("%u of 16 received headers had num_buffers other than 1 (the first: %u, frame %u)",
+		       sess.bad_num_buffers, sess.first_num_buffers,
+		       sess.first_num_buffers_tag);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/*
+ * Hostile chains.  A device owes a bad driver nothing but safety: it must
+ * not write outside what it was given, and it must go on answering (the
+ * process that serves other guests stays up).  After the bad chain, the
+ * target must still answer, and nothing outside the used rings moved.
+ */
+static enum rc_result hostile(struct rc_target *t,
+			      void (*spoil)(struct sess *s, struct rc_split *tx))
+{
+	struct rc_split *tx;
+	char what[96];
+	int64_t bad;
+
+	START(&sess, t, 0, 256);
+	tx = &sess.q[RC_NET_TX].ring;
+	if (round_trip(&sess, 4, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	if (sess_post_tx(&sess, 100, NULL, false, 1000) < 0)
+		return end(RC_FAIL);
+	rc_audit_begin(&sess.mem);
+	spoil(&sess, tx);
+	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + 1);
+	rc_split_publish(tx);
+	sess_kick(&sess, RC_NET_TX);
+	usleep(100000);
+	bad = rc_audit_end(&sess.mem);
+	if (bad >= 0) {
+		where(&sess, (uint64_t)bad, what, sizeof(what));
+		rc_why("after a malformed chain the device wrote at %#llx, in %s",
+		       (unsigned long long)bad, what);
+		return end(RC_FAIL);
+	}
+	if (!t->ops->alive(t)) {
+		rc_why("%s stopped answering after a malformed chain", t->name);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* Overwrite descriptor d of a ring (a driver store, so the audit knows). */
+static void set_desc(struct rc_split *r, uint16_t d, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	unsigned char b[16];
+	uint64_t at = r->desc_addr + 16 * (uint64_t)d;
+
+	memcpy(b, &addr, 8);
+	memcpy(b + 8, &len, 4);
+	memcpy(b + 12, &flags, 2);
+	memcpy(b + 14, &next, 2);
+	memcpy(rc_mem_ptr(r->mem, at), b, 16);
+	memcpy(r->mem->snap + at, b, 16);
+}
+
+static uint16_t last_head(struct rc_split *r)
+{
+	uint16_t head;
+
+	memcpy(&head, rc_mem_ptr(r->mem, r->avail_addr + 4 +
+				 2 * ((uint16_t)(r->avail_idx - 1) % r->num)), 2);
+	return head;
+}
+
+static void spoil_next_range(struct sess *s, struct rc_split *tx)
+{
+	uint16_t h = last_head(tx);
+
+	(void)s;
+	set_desc(tx, h, tx->chains[h].segs[0].addr, 50, RC_DESC_F_NEXT,
+		 tx->num + 5);
+}
+
+static void spoil_loop(struct sess *s, struct rc_split *tx)
+{
+	uint16_t h = last_head(tx), other = (h + 1) % tx->num;
+	uint64_t a = tx->chains[h].segs[0].addr;
+
+	(void)s;
+	set_desc(tx, h, a, 50, RC_DESC_F_NEXT, other);
+	set_desc(tx, other, a, 50, RC_DESC_F_NEXT, h);
+}
+
+static void spoil_head_range(struct sess *s, struct rc_split *tx)
+{
+	uint16_t bad = tx->num + 3;
+	uint64_t at = tx->avail_addr + 4 +
+		      2 * ((uint16_t)(tx->avail_idx - 1) % tx->num);
+
+	(void)s;
+	memcpy(rc_mem_ptr(tx->mem, at), &bad, 2);
+	memcpy(tx->mem->snap + at, &bad, 2);
+}
+
+static void spoil_outside_memory(struct sess *s, struct rc_split *tx)
+{
+	uint16_t h = last_head(tx);
+
+	set_desc(tx, h, s->mem.size + RC_PAGE, 100, 0, 0);
+}
+
+static enum rc_result check_hostile_next_range(struct rc_target *t)
+{
+	return hostile(t, spoil_next_range);
+}
+
+static enum rc_result check_hostile_loop(struct rc_target *t)
+{
+	return hostile(t, spoil_loop);
+}
+
+static enum rc_result check_hostile_head_range(struct rc_target *t)
+{
+	return hostile(t, spoil_head_range);
+}
+
+static enum rc_result check_hostile_outside_memory(struct rc_target *t)
+{
+	return hostile(t, spoil_outside_memory);
+}
+
+/* vhost: GET_VRING_BASE after the queue stopped says how far it read. */
+static enum rc_result check_vring_base(struct rc_target *t)
+{
+	uint16_t avail;
+
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 40, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	if (t->ops->stop(t, RC_NET_TX, &avail))
+		return end(RC_FAIL);
+	if (avail != 40) {
+		rc_why("GET_VRING_BASE of the transmit queue says %u after it used 40 chains",
+		       avail);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+#define C(sec, id, kind, text, fn) { sec, id, kind, text, fn }
+
+const struct rc_check rc_split_checks[] = {
+	C("2.7.8", "used-id", "device",
+	  "A used entry's id is the head of the descriptor chain it returns; len is the bytes written (0 for a device-readable chain)",
+	  check_loop),
+	C("2.7.4.1", "any-layout", "device MUST NOT",
+	  "The device makes no assumption about how a message is split over descriptors",
+	  check_any_layout),
+	C("2.7.5.3", "indirect-table", "device",
+	  "An INDIRECT descriptor's buffer is a table of descriptors that the device follows",
+	  check_indirect),
+	C("2.7.8", "used-idx", "device",
+	  "used idx is where the device puts the next entry (mod N); it starts at 0 and only increases",
+	  check_used_idx),
+	C("2.7.13", "full-ring", "device",
+	  "The 16-bit idx tells a full ring (N buffers outstanding) from an empty one",
+	  check_full_ring),
+	C("2.7.13.3", "idx-wrap", "device",
+	  "idx always increments and wraps naturally at 65536",
+	  check_idx_wrap),
+	C("2.7.7.2", "flags0-notify", "device MUST",
+	  "Without EVENT_IDX, avail flags 0: the device notifies after using buffers",
+	  check_flags0_notify),
+	C("2.7.7.2", "flags1-no-notify", "device SHOULD NOT",
+	  "Without EVENT_IDX, avail flags 1 (NO_INTERRUPT): the device does not notify",
+	  check_flags1_no_notify),
+	C("2.7.7.2", "event-crossing", "device MUST",
+	  "With EVENT_IDX, writing the used entry at index used_event: the device notifies",
+	  check_event_crossing),
+	C("2.7.7.2", "event-no-crossing", "device SHOULD NOT",
+	  "With EVENT_IDX, otherwise the device does not notify",
+	  check_event_no_crossing),
+	C("2.7.7.2", "event-ignore-flags", "device MUST",
+	  "With EVENT_IDX the device ignores the lower bit of avail flags",
+	  check_event_ignore_flags),
+	C("2.7.10.2", "used-flags-values", "device MUST",
+	  "Without EVENT_IDX the device sets used flags to 0 or 1",
+	  check_used_flags_values),
+	C("2.7.10.2", "event-used-flags-zero", "device MUST",
+	  "With EVENT_IDX the device sets used flags to 0",
+	  check_event_used_flags_zero),
+	C("5.1.6.4.1", "num-buffers", "device MUST",
+	  "Without MRG_RXBUF the device sets num_buffers to 1 in every received header",
+	  check_num_buffers),
+	C("2.7.5", "hostile-next-range", "device vs bad driver",
+	  "next beyond the table: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_next_range),
+	C("2.7.5.2", "hostile-loop", "device vs bad driver",
+	  "A descriptor loop: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_loop),
+	C("2.7.6", "hostile-head-range", "device vs bad driver",
+	  "An available head beyond the table: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_head_range),
+	C("2.7.5", "hostile-outside-memory", "device vs bad driver",
+	  "A buffer outside the memory the device was given: it writes nothing it was not given, and goes on answering",
+	  check_hostile_outside_memory),
+	C("vhost", "vring-base", "vhost protocol",
+	  "GET_VRING_BASE stops a ring and returns the available index the device has reached",
+	  check_vring_base),
+};
+
+const unsigned int rc_split_nchecks =
+	sizeof(rc_split_checks) / sizeof(rc_split_checks[0]);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The driver's memory: one memfd, which the target shares with the device
+ * (a VMM shares guest RAM so).  Everything in it starts as a known
+ * pattern, so that a byte the device wrote where it should not stands out,
+ * and a write audit compares the whole of it against a snapshot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ringcheck.h"
+
+int rc_mem_init(struct rc_mem *m, size_t size)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = memfd_create("ringcheck", MFD_CLOEXEC);
+	if (m->fd < 0) {
+		rc_error("memfd_create: %m");
+		return -1;
+	}
+	if (ftruncate(m->fd, size) < 0) {
+		rc_error("ftruncate of the memfd to %zu bytes: %m", size);
+		close(m->fd);
+		return -1;
+	}
+	m->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	m->snap = malloc(size);
+	m->allow = malloc(size);
+	if (m->base == MAP_FAILED || !m->snap || !m->allow) {
+		rc_error("cannot map %zu bytes for the rings: %m", size);
+		if (m->base != MAP_FAILED)
+			munmap(m->base, size);
+		free(m->snap);
+		free(m->allow);
+		close(m->fd);
+		return -1;
+	}
+	m->size = size;
+	/* Page 0 stays unused: address 0 in a descriptor is never ours. */
+	m->top = RC_PAGE;
+	rc_mem_fill(m, 0, size);
+	return 0;
+}
+
+void rc_mem_free(struct rc_mem *m)
+{
+	if (m->size)
+		munmap(m->base, m->size);
+	free(m->snap);
+	free(m->allow);
+	if (m->fd >= 0)
+		close(m->fd);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}
+
+uint64_t rc_mem_alloc(struct rc_mem *m, size_t len, size_t align)
+{
+	uint64_t addr = (m->top + align - 1) & ~(uint64_t)(align - 1);
+
+	if (addr + len > m->size) {
+		rc_error("out of ring memory (%zu bytes wanted, %zu left)", len,
+			 m->size - (size_t)addr);
+		abort();
+	}
+	m->top = addr + len;
+	rc_mem_fill(m, addr, len);
+	return addr;
+}
+
+unsigned char rc_pattern(uint64_t addr)
+{
+	/* Never 0, and different on neighbouring bytes and pages. */
+	return (unsigned char)((addr * 7 + (addr >> 12) * 13) | 0x80);
+}
+
+void rc_mem_fill(struct rc_mem *m, uint64_t addr, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		m->base[addr + i] = rc_pattern(addr + i);
+}
+
+int64_t rc_mem_unpatterned(struct rc_mem *m, uint64_t addr, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (m->base[addr + i] != rc_pattern(addr + i))
+			return (int64_t)(addr + i);
+	return -1;
+}
+
+void rc_audit_begin(struct rc_mem *m)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(m->snap, m->base, m->size);
+	memset(m->allow, 0, m->size);
+}
+
+void rc_audit_allow(struct rc_mem *m, uint64_t addr, size_t len)
+{
+	if (addr < m->size)
+		memset(m->allow + addr, 1,
+		       len < m->size - addr ? len : m->size - addr);
+}
+
+int64_t rc_audit_end(struct rc_mem *m)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < m->size; i++)
+		if (!m->allow[i] && m->base[i] != m->snap[i])
+			return (int64_t)i;
+	return -1;
+}

@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ringcheck: the virtio ring rules checked against other implementations
+# (ringcheck/ringcheck.h says how).  A host program: vhost-user back-ends
+# run on this machine with no VM.
+#
+#   make ringcheck            $(BUILD)/ringcheck/ringcheck
+#   make ringcheck-testpmd    ringcheck against DPDK's vhost-user back-end
+
+RINGCHECK_BIN := $(BUILD)/ringcheck/ringcheck
+
+$(RINGCHECK_BIN): $(wildcard ringcheck/*.c) $(wildcard ringcheck/*.h) ringcheck/ringcheck.mk
+	$(call build_program,$(CC) $(USER_CFLAGS))
+
+.PHONY: ringcheck ringcheck-testpmd
+ringcheck: $(RINGCHECK_BIN)
+
+ringcheck-testpmd: $(RINGCHECK_BIN)
+	@tests/ringcheck/host/testpmd.sh $(RINGCHECK_BIN)
+
+HOST_TESTS += ringcheck-testpmd

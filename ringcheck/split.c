@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The driver's side of a split virtqueue (virtio 1.2, 2.7), written for
+ * ringcheck from the specification: three parts in the driver's memory,
+ * a free list of descriptors (2.7.13.1 lets a device use chains in any
+ * order, so descriptors cannot be handed out in a circle), and every
+ * store the driver makes mirrored into the audit snapshot, so that the
+ * write audit (mem.c) sees only the device's writes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringcheck.h"
+
+size_t rc_split_desc_size(unsigned int num)
+{
+	return 16 * (size_t)num;
+}
+
+size_t rc_split_avail_size(unsigned int num)
+{
+	return 6 + 2 * (size_t)num;
+}
+
+size_t rc_split_used_size(unsigned int num)
+{
+	return 6 + 8 * (size_t)num;
+}
+
+/* A driver store: into the ring memory and into the audit's snapshot. */
+static void drv_put(struct rc_split *r, uint64_t addr, const void *src,
+		    size_t len)
+{
+	memcpy(rc_mem_ptr(r->mem, addr), src, len);
+	memcpy(r->mem->snap + addr, src, len);
+}
+
+static void drv_put16(struct rc_split *r, uint64_t addr, uint16_t v)
+{
+	drv_put(r, addr, &v, 2);
+}
+
+static uint16_t dev_get16(struct rc_split *r, uint64_t addr)
+{
+	return __atomic_load_n((uint16_t *)rc_mem_ptr(r->mem, addr),
+			       __ATOMIC_ACQUIRE);
+}
+
+static void put_desc(struct rc_split *r, uint64_t at, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	unsigned char d[16];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	drv_put(r, at, d, 16);
+}
+
+int rc_split_init(struct rc_split *r, struct rc_mem *m, unsigned int num)
+{
+	memset(r, 0, sizeof(*r));
+	r->mem = m;
+	r->num = num;
+	/* The alignments of 2.7: 16, 2 and 4; we give each its own page. */
+	r->desc_addr = rc_mem_alloc(m, rc_split_desc_size(num), RC_PAGE);
+	r->avail_addr = rc_mem_alloc(m, rc_split_avail_size(num), RC_PAGE);
+	r->used_addr = rc_mem_alloc(m, rc_split_used_size(num), RC_PAGE);
+	r->table_slot = RC_MAX_SEGS;
+	r->tables = rc_mem_alloc(m, (size_t)num * 16 * r->table_slot, RC_PAGE);
+	r->free_next = calloc(num, sizeof(*r->free_next));
+	r->chains = calloc(num, sizeof(*r->chains));
+	if (!r->free_next || !r->chains) {
+		rc_error("out of memory");
+		return -1;
+	}
+	rc_split_reset(r);
+	return 0;
+}
+
+void rc_split_free(struct rc_split *r)
+{
+	free(r->free_next);
+	free(r->chains);
+	r->free_next = NULL;
+	r->chains = NULL;
+}
+
+void rc_split_reset(struct rc_split *r)
+{
+	r->avail_idx = 0;
+	r->used_seen = 0;
+	for (unsigned int i = 0; i < r->num; i++)
+		r->free_next[i] = i + 1;
+	r->free_head = 0;
+	r->nfree = r->num;
+	memset(r->chains, 0, r->num * sizeof(*r->chains));
+	/* flags and idx of both rings, used_event and avail_event: 0. */
+	drv_put16(r, r->avail_addr, 0);
+	drv_put16(r, r->avail_addr + 2, 0);
+	drv_put16(r, r->avail_addr + 4 + 2 * r->num, 0);
+	drv_put16(r, r->used_addr, 0);
+	drv_put16(r, r->used_addr + 2, 0);
+	drv_put16(r, r->used_addr + 4 + 8 * r->num, 0);
+}
+
+static uint16_t take_desc(struct rc_split *r)
+{
+	uint16_t d = r->free_head;
+
+	r->free_head = r->free_next[d];
+	r->nfree--;
+	return d;
+}
+
+int rc_split_post(struct rc_split *r, const struct rc_seg *segs,
+		  unsigned int n, bool indirect, uint32_t tag)
+{
+	unsigned int need = indirect ? 1 : n;
+	struct rc_chain *c;
+	uint16_t descs[RC_MAX_SEGS];
+	uint16_t head;
+
+	if (!n || n > RC_MAX_SEGS || need > r->nfree)
+		return -1;
+	for (unsigned int i = 0; i < need; i++)
+		descs[i] = take_desc(r);
+	head = descs[0];
+	c = &r->chains[head];
+	memset(c, 0, sizeof(*c));
+	c->busy = true;
+	c->nsegs = n;
+	c->ndesc = need;
+	c->tag = tag;
+	memcpy(c->segs, segs, n * sizeof(*segs));
+	for (unsigned int i = 0; i < n; i++) {
+		if (segs[i].writable)
+			c->writable += segs[i].len;
+		else
+			c->readable += segs[i].len;
+	}
+	if (indirect) {
+		/* 2.7.5.3: the table's own descriptors chain by index. */
+		c->table = r->tables + (uint64_t)head * 16 * r->table_slot;
+		for (unsigned int i = 0; i < n; i++)
+			put_desc(r, c->table + 16 * i, segs[i].addr, segs[i].len,
+				 (segs[i].writable ? RC_DESC_F_WRITE : 0) |
+				 (i + 1 < n ? RC_DESC_F_NEXT : 0),
+				 i + 1 < n ? i + 1 : 0);
+		put_desc(r, r->desc_addr + 16 * head, c->table, 16 * n,
+			 RC_DESC_F_INDIRECT, 0);
+	} else {
+		for (unsigned int i = 0; i < n; i++)
+			put_desc(r, r->desc_addr + 16 * descs[i], segs[i].addr,
+				 segs[i].len,
+				 (segs[i].writable ? RC_DESC_F_WRITE : 0) |
+				 (i + 1 < n ? RC_DESC_F_NEXT : 0),
+				 i + 1 < n ? descs[i + 1] : 0);
+	}
+	drv_put16(r, r->avail_addr + 4 + 2 * (r->avail_idx % r->num), head);
+	r->avail_idx++;
+	return head;
+}
+
+void rc_split_publish(struct rc_split *r)
+{
+	uint16_t v = r->avail_idx;
+
+	memcpy(r->mem->snap + r->avail_addr + 2, &v, 2);
+	__atomic_store_n((uint16_t *)rc_mem_ptr(r->mem, r->avail_addr + 2), v,
+			 __ATOMIC_RELEASE);
+}
+
+uint16_t rc_split_used_idx(struct rc_split *r)
+{
+	return dev_get16(r, r->used_addr + 2);
+}
+
+uint16_t rc_split_used_flags(struct rc_split *r)
+{
+	return dev_get16(r, r->used_addr);
+}
+
+uint16_t rc_split_avail_event(struct rc_split *r)
+{
+	return dev_get16(r, r->used_addr + 4 + 8 * r->num);
+}
+
+void rc_split_set_used_event(struct rc_split *r, uint16_t v)
+{
+	drv_put16(r, r->avail_addr + 4 + 2 * r->num, v);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void rc_split_set_avail_flags(struct rc_split *r, uint16_t v)
+{
+	drv_put16(r, r->avail_addr, v);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+bool rc_split_take(struct rc_split *r, uint32_t *id, uint32_t *len)
+{
+	uint64_t e;
+
+	if (rc_split_used_idx(r) == r->used_seen)
+		return false;
+	e = r->used_addr + 4 + 8 * (uint64_t)(r->used_seen % r->num);
+	memcpy(id, rc_mem_ptr(r->mem, e), 4);
+	memcpy(len, rc_mem_ptr(r->mem, e + 4), 4);
+	r->used_seen++;
+	return true;
+}
+
+void rc_split_retire(struct rc_split *r, uint16_t head)
+{
+	struct rc_chain *c = &r->chains[head];
+	uint16_t d = head;
+
+	if (head >= r->num || !c->busy)
+		return;
+	/* Walk our own record of the chain, never the (device's) table. */
+	for (unsigned int i = 0; i < c->ndesc; i++) {
+		uint16_t next;
+
+		memcpy(&next, r->mem->snap + r->desc_addr + 16 * d + 14, 2);
+		r->free_next[d] = r->free_head;
+		r->free_head = d;
+		r->nfree++;
+		d = next;
+	}
+	c->busy = false;
+}
+
+void rc_split_allow_used(struct rc_split *r, uint16_t from, uint16_t to)
+{
+	/* used->flags and idx, avail_event, and the entries in between. */
+	rc_audit_allow(r->mem, r->used_addr, 4);
+	rc_audit_allow(r->mem, r->used_addr + 4 + 8 * r->num, 2);
+	for (uint16_t i = from; i != to; i++)
+		rc_audit_allow(r->mem, r->used_addr + 4 + 8 * (i % r->num), 8);
+}
