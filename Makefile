@@ -155,7 +155,7 @@ endif
 
 # --- userspace and the test host VM ----------------------------------------
 
-userspace: $(LIBVRINGFD) $(VM_PROGS) $(RINGCHECK_BIN)
+userspace: $(LIBVRINGFD) $(VM_PROGS) $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
 
 INITRAMFS = $(BUILD)/vm/initramfs-$(VM_KVER).cpio.gz
 VM_INPUTS = tests/vm/init tests/vm/mkinitramfs.sh $(VM_SCRIPTS)

@@ -65,6 +65,23 @@ static void where(struct sess *s, uint64_t addr, char *out, size_t len)
 	snprintf(out, len, "memory no ring or buffer uses");
 }
 
+/* Let the audit accept writes to the receive chains posted since from. */
+static void allow_rx_chains(struct sess *s, uint16_t from)
+{
+	struct rc_split *rx = &s->q[RC_NET_RX].ring;
+
+	for (uint16_t i = from; i != rx->avail_idx; i++) {
+		const struct rc_chain *c;
+		uint16_t head;
+
+		memcpy(&head, rc_mem_ptr(&s->mem, rx->avail_addr + 4 +
+					 2 * (i % rx->num)), 2);
+		c = &rx->chains[head];
+		for (unsigned int k = 0; k < c->nsegs; k++)
+			rc_audit_allow(&s->mem, c->segs[k].addr, c->segs[k].len);
+	}
+}
+
 /*
  * n frames out and back, in one go: n receive chains and n transmit
  * chains made available, both queues kicked, everything harvested (and
@@ -75,7 +92,7 @@ static enum rc_result round_trip(struct sess *s, unsigned int n,
 				 const struct layout *l)
 {
 	struct rc_split *rx = &s->q[RC_NET_RX].ring, *tx = &s->q[RC_NET_TX].ring;
-	uint16_t rx_from = rx->avail_idx, tx_from = tx->avail_idx;
+	uint16_t rx_from = rx->avail_idx;
 	uint32_t rx_want = s->rx_done + n, tx_want = s->tx_done + n;
 	char what[96];
 	int64_t bad;
@@ -93,18 +110,9 @@ static enum rc_result round_trip(struct sess *s, unsigned int n,
 		}
 	}
 	rc_audit_begin(&s->mem);
-	for (uint16_t i = rx_from; i != rx->avail_idx; i++) {
-		const struct rc_chain *c;
-		uint16_t head;
-
-		memcpy(&head, rc_mem_ptr(&s->mem, rx->avail_addr + 4 + 2 * (i % rx->num)), 2);
-		c = &rx->chains[head];
-		for (unsigned int k = 0; k < c->nsegs; k++)
-			rc_audit_allow(&s->mem, c->segs[k].addr, c->segs[k].len);
-	}
+	allow_rx_chains(s, rx_from);
 	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + n);
 	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + n);
-	(void)tx_from;
 	rc_split_publish(rx);
 	rc_split_publish(tx);
 	sess_kick(s, RC_NET_RX);
@@ -398,20 +406,32 @@ static enum rc_result check_num_buffers(struct rc_target *t)
 static enum rc_result hostile(struct rc_target *t,
 			      void (*spoil)(struct sess *s, struct rc_split *tx))
 {
-	struct rc_split *tx;
+	struct rc_split *rx = &sess.q[RC_NET_RX].ring, *tx = &sess.q[RC_NET_TX].ring;
 	char what[96];
+	uint16_t rx_from;
 	int64_t bad;
 
 	START(&sess, t, 0, 256);
-	tx = &sess.q[RC_NET_TX].ring;
 	if (round_trip(&sess, 4, NULL) != RC_PASS)
 		return end(RC_FAIL);
+	/*
+	 * Receive buffers waiting, so that a device which takes a frame
+	 * only when it has somewhere to put it does read the bad chain.
+	 */
+	rx_from = rx->avail_idx;
+	for (unsigned int i = 0; i < 4; i++)
+		if (sess_post_rx(&sess, RX_SIZE, NULL, false) < 0)
+			return end(RC_FAIL);
 	if (sess_post_tx(&sess, 100, NULL, false, 1000) < 0)
 		return end(RC_FAIL);
 	rc_audit_begin(&sess.mem);
 	spoil(&sess, tx);
+	allow_rx_chains(&sess, rx_from);
+	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + 4);
 	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + 1);
+	rc_split_publish(rx);
 	rc_split_publish(tx);
+	sess_kick(&sess, RC_NET_RX);
 	sess_kick(&sess, RC_NET_TX);
 	usleep(100000);
 	bad = rc_audit_end(&sess.mem);

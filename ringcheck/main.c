@@ -28,7 +28,8 @@ static const char usage[] =
 "                      back, e.g. dpdk-testpmd --forward-mode=io)\n"
 "Options:\n"
 "  -l, --list          list the checks and exit\n"
-"  -k, --only=WORD     only the checks whose id contains WORD\n"
+"  -k, --only=WORD     only the check whose id is WORD, or else those\n"
+"                      whose ids contain WORD\n"
 "  -f, --format=FMT    tap (the default), json or junit\n"
 "      --diff          with several targets: only where they disagree\n"
 "      --deviations=FILE\n"
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 	unsigned int nchecks = rc_split_nchecks, ntargets, n = 0, failed = 0;
 	const char *only = NULL;
 	enum format fmt = TAP;
-	bool list = false, diff = false;
+	bool list = false, diff = false, only_exact = false;
 	struct outcome *out;
 	int c;
 
@@ -280,6 +281,10 @@ int main(int argc, char **argv)
 		fputs("ringcheck: --diff needs two targets or more\n", stderr);
 		return 2;
 	}
+	/* -k with a whole id picks that check alone (used-id, not used-idx). */
+	for (unsigned int i = 0; only && i < nchecks; i++)
+		if (!strcmp(checks[i].id, only))
+			only_exact = true;
 	out = calloc((size_t)nchecks * ntargets, sizeof(*out));
 	if (!out)
 		return 2;
@@ -292,7 +297,8 @@ int main(int argc, char **argv)
 		const struct rc_check *ck = &checks[i];
 		bool differ = false;
 
-		if (only && !strstr(ck->id, only))
+		if (only && (only_exact ? strcmp(ck->id, only) :
+			     !strstr(ck->id, only)))
 			continue;
 		for (unsigned int k = 0; k < ntargets; k++) {
 			struct outcome *o = &out[i * ntargets + k];
