@@ -8,6 +8,7 @@
 #   make ringcheck-testpmd    ringcheck against DPDK's vhost-user back-end
 #   make ringcheck-selftest   each check fails against a back-end that
 #                             breaks its rule (tests/ringcheck/host/vu_loop.c)
+#   make ringcheck-doc        the results matrix of ring-conformance.md
 
 RINGCHECK_BIN := $(BUILD)/ringcheck/ringcheck
 
@@ -19,7 +20,7 @@ RINGCHECK_VU_LOOP := $(BUILD)/ringcheck/vu_loop
 $(RINGCHECK_VU_LOOP): tests/ringcheck/host/vu_loop.c ringcheck/ringcheck.mk
 	$(call build_program,$(CC) $(USER_CFLAGS))
 
-.PHONY: ringcheck ringcheck-testpmd ringcheck-selftest
+.PHONY: ringcheck ringcheck-testpmd ringcheck-selftest ringcheck-doc
 ringcheck: $(RINGCHECK_BIN)
 
 ringcheck-selftest: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
@@ -27,5 +28,10 @@ ringcheck-selftest: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
 
 ringcheck-testpmd: $(RINGCHECK_BIN)
 	@tests/ringcheck/host/testpmd.sh $(RINGCHECK_BIN)
+
+# The results matrix in Documentation/ring-conformance.md, from a run.
+ringcheck-doc: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
+	@tests/ringcheck/host/gen-doc.sh $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP) \
+		Documentation/ring-conformance.md
 
 HOST_TESTS += ringcheck-selftest ringcheck-testpmd
