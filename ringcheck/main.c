@@ -26,6 +26,8 @@ static const char usage[] =
 "  vhost-user:SOCKET   a vhost-user back-end listening on SOCKET\n"
 "                      (a virtio-net device whose far end loops frames\n"
 "                      back, e.g. dpdk-testpmd --forward-mode=io)\n"
+"  vhost-net[:TAP]     Linux's /dev/vhost-net on a new tap (or TAP),\n"
+"                      ringcheck looping its frames back (root)\n"
 "Options:\n"
 "  -l, --list          list the checks and exit\n"
 "  -k, --only=WORD     only the check whose id is WORD, or else those\n"
@@ -144,6 +146,11 @@ static const struct rc_target_ops *target_kind(const char *spec,
 	if (!strncmp(spec, "vhost-user:", 11) && spec[11]) {
 		*arg = spec + 11;
 		return &rc_vhost_user_ops;
+	}
+	if (!strcmp(spec, "vhost-net") ||
+	    (!strncmp(spec, "vhost-net:", 10) && spec[10])) {
+		*arg = spec[9] ? spec + 10 : "";
+		return &rc_vhost_net_ops;
 	}
 	return NULL;
 }
@@ -264,7 +271,7 @@ int main(int argc, char **argv)
 	}
 	ntargets = argc - optind;
 	if (!ntargets) {
-		fputs("ringcheck: no target (try vhost-user:SOCKET; --help)\n",
+		fputs("ringcheck: no target (try vhost-user:SOCKET or vhost-net; --help)\n",
 		      stderr);
 		return 2;
 	}
@@ -272,7 +279,7 @@ int main(int argc, char **argv)
 		const char *arg;
 
 		if (!target_kind(argv[i], &arg)) {
-			fprintf(stderr, "ringcheck: unknown target '%s' (want vhost-user:SOCKET)\n",
+			fprintf(stderr, "ringcheck: unknown target '%s' (want vhost-user:SOCKET or vhost-net[:TAP])\n",
 				argv[i]);
 			return 2;
 		}

@@ -308,6 +308,8 @@ int sess_wait(struct sess *s, uint32_t rx_want, uint32_t tx_want,
 	uint64_t end = now_ms() + ms;
 
 	for (;;) {
+		if (s->t->ops->pump)
+			s->t->ops->pump(s->t);
 		if (sess_harvest_rx(s) < 0 || sess_harvest_tx(s) < 0)
 			return -1;
 		if (s->rx_done >= rx_want && s->tx_done >= tx_want)

@@ -171,6 +171,8 @@ struct rc_target_ops {
 	int (*stop)(struct rc_target *t, unsigned int i, uint16_t *avail);
 	/* Does the device still answer? */
 	bool (*alive)(struct rc_target *t);
+	/* The far end's loop, if ringcheck must run it (NULL: the device's). */
+	void (*pump)(struct rc_target *t);
 	void (*close)(struct rc_target *t);
 };
 
@@ -185,6 +187,7 @@ struct rc_target {
 };
 
 extern const struct rc_target_ops rc_vhost_user_ops;
+extern const struct rc_target_ops rc_vhost_net_ops;
 
 /* A line naming what went wrong, on stderr, for a target's failure. */
 void rc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -35,3 +35,14 @@ ringcheck-doc: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
 		Documentation/ring-conformance.md
 
 HOST_TESTS += ringcheck-selftest ringcheck-testpmd
+
+# The ringcheck suite in the test VM (tests/ringcheck/vm/ringcheck.sh):
+# the vhost-net target against the VM's kernel, with its known deviations.
+#
+#   make vm-suite SUITE=ringcheck
+$(BUILD)/vm/bin/ringcheck: $(wildcard ringcheck/*.c) $(wildcard ringcheck/*.h)
+VM_PROGS += $(BUILD)/vm/bin/ringcheck
+VM_SUITES += ringcheck
+VM_KMODS += tun vhost_net
+VM_SCRIPTS += tests/ringcheck/vm/ringcheck.sh tests/ringcheck/deviations.awk \
+	ringcheck/deviations/vhost-net-6.1
