@@ -82,21 +82,10 @@ static void allow_rx_chains(struct sess *s, uint16_t from)
 	}
 }
 
-/*
- * n frames out and back, in one go: n receive chains and n transmit
- * chains made available, both queues kicked, everything harvested (and
- * checked by net.c), and every byte the device changed held against the
- * writable buffers and used rings it was given.
- */
-static enum rc_result round_trip(struct sess *s, unsigned int n,
-				 const struct layout *l)
+/* Post n receive chains and n transmit frames (unpublished). */
+static enum rc_result round_trip_post(struct sess *s, unsigned int n,
+				      const struct layout *l)
 {
-	struct rc_split *rx = &s->q[RC_NET_RX].ring, *tx = &s->q[RC_NET_TX].ring;
-	uint16_t rx_from = rx->avail_idx;
-	uint32_t rx_want = s->rx_done + n, tx_want = s->tx_done + n;
-	char what[96];
-	int64_t bad;
-
 	for (unsigned int i = 0; i < n; i++) {
 		int head = sess_post_rx(s, RX_SIZE, l ? l->rx_pieces : NULL,
 					l && l->rx_indirect);
@@ -109,6 +98,23 @@ static enum rc_result round_trip(struct sess *s, unsigned int n,
 			return RC_FAIL;
 		}
 	}
+	return RC_PASS;
+}
+
+/*
+ * Publish what was posted (n of each, the receive chains from avail index
+ * rx_from), kick both queues, harvest everything (net.c checks each
+ * entry), and hold every byte the device changed against the writable
+ * buffers and used rings it was given.
+ */
+static enum rc_result round_trip_go(struct sess *s, unsigned int n,
+				    uint16_t rx_from)
+{
+	struct rc_split *rx = &s->q[RC_NET_RX].ring, *tx = &s->q[RC_NET_TX].ring;
+	uint32_t rx_want = s->rx_done + n, tx_want = s->tx_done + n;
+	char what[96];
+	int64_t bad;
+
 	rc_audit_begin(&s->mem);
 	allow_rx_chains(s, rx_from);
 	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + n);
@@ -127,6 +133,17 @@ static enum rc_result round_trip(struct sess *s, unsigned int n,
 		return RC_FAIL;
 	}
 	return RC_PASS;
+}
+
+/* n frames out and back, in one go. */
+static enum rc_result round_trip(struct sess *s, unsigned int n,
+				 const struct layout *l)
+{
+	uint16_t rx_from = s->q[RC_NET_RX].ring.avail_idx;
+
+	if (round_trip_post(s, n, l) != RC_PASS)
+		return RC_FAIL;
+	return round_trip_go(s, n, rx_from);
 }
 
 static enum rc_result start(struct sess *s, struct rc_target *t,
@@ -194,6 +211,153 @@ static enum rc_result check_indirect(struct rc_target *t)
 	}
 	START(&sess, t, RC_BIT(RC_F_INDIRECT_DESC), 256);
 	return end(round_trip(&sess, 32, &ind));
+}
+
+/*
+ * Frames out and back with the chains given: n of each, published and
+ * kicked together, checked by the harvest and the audit.
+ */
+static enum rc_result round_trip_segs(struct sess *s, unsigned int n,
+				      const struct rc_seg *rx_layout,
+				      unsigned int rx_n,
+				      const struct rc_seg *tx_layout,
+				      unsigned int tx_n)
+{
+	uint16_t rx_from = s->q[RC_NET_RX].ring.avail_idx;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (sess_post_rx_segs(s, rx_layout, rx_n) < 0 ||
+		    sess_post_tx_segs(s, tx_layout, tx_n, s->tx_posted) < 0) {
+			rc_why("no room in the rings for %u chains", n);
+			return RC_FAIL;
+		}
+	}
+	return round_trip_go(s, n, rx_from);
+}
+
+/* 2.7.4.1 zero-length: empty descriptors inside both kinds of chain. */
+static enum rc_result check_zero_length(struct rc_target *t)
+{
+	static const struct rc_seg tx[] = {
+		{ 0, 0, false }, { 0, RC_NET_HDR_LEN, false },
+		{ RC_NET_HDR_LEN, 0, false }, { RC_NET_HDR_LEN, 300, false },
+		{ RC_NET_HDR_LEN + 300, 0, false },
+		{ RC_NET_HDR_LEN + 300, 200, false },
+	};
+	static const struct rc_seg rx[] = {
+		{ 0, RC_NET_HDR_LEN, true }, { RC_NET_HDR_LEN, 0, true },
+		{ RC_NET_HDR_LEN, 100, true }, { RC_NET_HDR_LEN + 100, 0, true },
+		{ RC_NET_HDR_LEN + 100, 1514 - 100, true },
+	};
+
+	START(&sess, t, 0, 256);
+	return end(round_trip_segs(&sess, 16, rx, 5, tx, 6));
+}
+
+/* 2.7.5 max-chain: chains as long as the queue (16 descriptors). */
+static enum rc_result check_max_chain(struct rc_target *t)
+{
+	struct rc_seg tx[16], rx[16];
+	uint32_t off = 0;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		uint32_t len = i == 0 ? RC_NET_HDR_LEN : 40 + i;
+
+		tx[i] = (struct rc_seg){ off, len, false };
+		off += len;
+	}
+	for (unsigned int i = 0; i < 16; i++)
+		rx[i] = (struct rc_seg){ i * 96, i < 15 ? 96 : 1526 - 15 * 96,
+					 true };
+	START(&sess, t, 0, 16);
+	return end(round_trip_segs(&sess, 1, rx, 16, tx, 16));
+}
+
+/* The last descriptor of a direct chain, from our own record of it. */
+static uint16_t chain_last_desc(struct rc_split *r, uint16_t head)
+{
+	uint16_t d = head;
+
+	for (unsigned int i = 1; i < r->chains[head].ndesc; i++)
+		memcpy(&d, r->mem->snap + r->desc_addr + 16 * (uint64_t)d + 14, 2);
+	return d;
+}
+
+/* A driver store into a descriptor's next field. */
+static void set_next(struct rc_split *r, uint16_t d, uint16_t next)
+{
+	uint64_t at = r->desc_addr + 16 * (uint64_t)d + 14;
+
+	memcpy(rc_mem_ptr(r->mem, at), &next, 2);
+	memcpy(r->mem->snap + at, &next, 2);
+}
+
+/*
+ * 2.7.5 next-without-flag: the last descriptor of each chain has a next
+ * that points somewhere (another descriptor of the table); without NEXT
+ * it means nothing.
+ */
+static enum rc_result check_next_without_flag(struct rc_target *t)
+{
+	static const uint32_t three[] = { RC_NET_HDR_LEN, 30, 0 };
+	const struct layout l = { three, three, false, false };
+	struct rc_split *tx, *rx;
+	enum rc_result r = RC_PASS;
+
+	START(&sess, t, 0, 256);
+	tx = &sess.q[RC_NET_TX].ring;
+	rx = &sess.q[RC_NET_RX].ring;
+	for (unsigned int round = 0; round < 4 && r == RC_PASS; round++) {
+		uint16_t rx_from = rx->avail_idx, tx_from = tx->avail_idx;
+
+		if (round_trip_post(&sess, 8, &l) != RC_PASS)
+			return end(RC_FAIL);
+		for (uint16_t i = 0; i < 8; i++) {
+			uint16_t th, rh;
+
+			memcpy(&th, rc_mem_ptr(&sess.mem, tx->avail_addr + 4 +
+					       2 * ((uint16_t)(tx_from + i) % tx->num)), 2);
+			memcpy(&rh, rc_mem_ptr(&sess.mem, rx->avail_addr + 4 +
+					       2 * ((uint16_t)(rx_from + i) % rx->num)), 2);
+			set_next(tx, chain_last_desc(tx, th), (th + 5) % tx->num);
+			set_next(rx, chain_last_desc(rx, rh), (rh + 5) % rx->num);
+		}
+		r = round_trip_go(&sess, 8, rx_from);
+	}
+	return end(r);
+}
+
+/* 2.7.10.2 spurious-kick: kicks with nothing new change nothing. */
+static enum rc_result check_spurious_kick(struct rc_target *t)
+{
+	char what[96];
+	int64_t bad;
+
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 8, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	rc_audit_begin(&sess.mem);
+	/* used->flags and avail_event may move; nothing else may. */
+	for (unsigned int i = 0; i < 2; i++) {
+		struct rc_split *r = &sess.q[i].ring;
+
+		rc_split_allow_used(r, r->used_seen, r->used_seen);
+	}
+	for (unsigned int k = 0; k < 5; k++) {
+		sess_kick(&sess, RC_NET_RX);
+		sess_kick(&sess, RC_NET_TX);
+		usleep(10000);
+	}
+	if (t->ops->pump)
+		t->ops->pump(t);
+	bad = rc_audit_end(&sess.mem);
+	if (bad >= 0) {
+		where(&sess, (uint64_t)bad, what, sizeof(what));
+		rc_why("after kicks with nothing new, the device wrote at %#llx, in %s",
+		       (unsigned long long)bad, what);
+		return end(RC_FAIL);
+	}
+	return end(round_trip(&sess, 8, NULL));
 }
 
 /* 2.7.8 used-idx: from 0, by one per entry. */
@@ -556,6 +720,15 @@ const struct rc_check rc_split_checks[] = {
 	C("2.7.4.1", "any-layout", "device MUST NOT",
 	  "The device makes no assumption about how a message is split over descriptors",
 	  check_any_layout),
+	C("2.7.4.1", "zero-length", "device MUST NOT",
+	  "No assumption about the arrangement: zero-length descriptors anywhere in a chain",
+	  check_zero_length),
+	C("2.7.5", "max-chain", "device",
+	  "The queue size is the longest possible chain: chains of N descriptors are accepted",
+	  check_max_chain),
+	C("2.7.5", "next-without-flag", "device",
+	  "next is meaningful only when NEXT is set: a chain ends at a descriptor without NEXT",
+	  check_next_without_flag),
 	C("2.7.5.3", "indirect-table", "device",
 	  "An INDIRECT descriptor's buffer is a table of descriptors that the device follows",
 	  check_indirect),
@@ -589,6 +762,9 @@ const struct rc_check rc_split_checks[] = {
 	C("2.7.10.2", "event-used-flags-zero", "device MUST",
 	  "With EVENT_IDX the device sets used flags to 0",
 	  check_event_used_flags_zero),
+	C("2.7.10.2", "spurious-kick", "device MUST",
+	  "The device handles spurious notifications: kicks with nothing new change nothing",
+	  check_spurious_kick),
 	C("5.1.6.4.1", "num-buffers", "device MUST",
 	  "Without MRG_RXBUF the device sets num_buffers to 1 in every received header",
 	  check_num_buffers),

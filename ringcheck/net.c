@@ -204,6 +204,52 @@ int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
 	return head;
 }
 
+int sess_post_rx_segs(struct sess *s, const struct rc_seg *layout,
+		      unsigned int n)
+{
+	struct rc_split *r = &s->q[RC_NET_RX].ring;
+	struct rc_seg segs[RC_MAX_SEGS];
+	unsigned int slot = s->rx_posted % r->num;
+	uint64_t addr = s->rx_bufs + (uint64_t)slot * SLOT;
+	int head;
+
+	for (unsigned int i = 0; i < n; i++)
+		segs[i] = (struct rc_seg){ addr + layout[i].addr, layout[i].len,
+					   true };
+	rc_mem_fill(&s->mem, addr, SLOT);
+	head = rc_split_post(r, segs, n, false, slot);
+	if (head >= 0)
+		s->rx_posted++;
+	return head;
+}
+
+int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
+		      unsigned int n, uint32_t tag)
+{
+	struct rc_split *r = &s->q[RC_NET_TX].ring;
+	struct rc_seg segs[RC_MAX_SEGS];
+	unsigned int slot = s->tx_posted % r->num;
+	uint64_t addr = s->tx_bufs + (uint64_t)slot * SLOT;
+	uint32_t total = 0;
+	int head;
+
+	for (unsigned int i = 0; i < n; i++) {
+		segs[i] = (struct rc_seg){ addr + layout[i].addr, layout[i].len,
+					   false };
+		total += layout[i].len;
+	}
+	if (total < RC_NET_HDR_LEN + 18)
+		return -1;
+	fill_segs(&s->mem, segs, n, RC_NET_HDR_LEN, tag,
+		  total - RC_NET_HDR_LEN);
+	head = rc_split_post(r, segs, n, false, tag);
+	if (head >= 0) {
+		s->tx_posted++;
+		s->sent_len[tag % MAX_TAGS] = total - RC_NET_HDR_LEN;
+	}
+	return head;
+}
+
 /* Copy a returned receive chain's first len bytes out, in order. */
 static uint32_t gather(struct rc_mem *m, const struct rc_chain *c,
 		       unsigned char *out, uint32_t len)

@@ -42,6 +42,15 @@ int sess_post_rx(struct sess *s, uint32_t size, const uint32_t *pieces,
 		 bool indirect);
 int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
 		 bool indirect, uint32_t tag);
+/*
+ * The same with the chain's segments given, each addr an offset in the
+ * chain's slot (SLOT bytes); the transmit frame is what follows the
+ * header in them.
+ */
+int sess_post_rx_segs(struct sess *s, const struct rc_seg *layout,
+		      unsigned int n);
+int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
+		      unsigned int n, uint32_t tag);
 /* Take and check what came back; -1 and rc_why() on a broken rule. */
 int sess_harvest_rx(struct sess *s);
 int sess_harvest_tx(struct sess *s);

@@ -26,7 +26,9 @@ trap cleanup EXIT
 # Each mutant, and the check it must make fail.
 MUTANTS=(
 	used-id:used-id used-len-tx:used-id write-readable:used-id
-	writable-bounds:used-id any-layout:any-layout
+	writable-bounds:used-id any-layout:any-layout zero-length:zero-length
+	max-chain:max-chain next-without-flag:next-without-flag
+	spurious-kick:spurious-kick
 	indirect-table:indirect-table used-idx:used-idx full-ring:full-ring
 	idx-wrap:idx-wrap flags0-notify:flags0-notify
 	flags1-no-notify:flags1-no-notify event-crossing:event-crossing

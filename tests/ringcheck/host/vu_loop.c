@@ -131,7 +131,7 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs)
 {
 	const unsigned char *table = q->desc;
 	unsigned int n = 0, limit = q->num, i = head;
-	bool indirect = false;
+	bool indirect = false, extra = false;
 
 	if (head >= q->num && !mutant_is("hostile-head-range"))
 		return -1;
@@ -172,6 +172,10 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs)
 				exit(3);
 			return -1;
 		}
+		if (mutant_is("max-chain") && n == 8)
+			return -1;	/* "nobody chains more than 8" */
+		if (mutant_is("zero-length") && !len)
+			return n;	/* "an empty descriptor ends the chain" */
 		segs[n].p = gpa_ptr(addr, len);
 		segs[n].len = len;
 		segs[n].w = flags & 2;
@@ -181,8 +185,12 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs)
 			return -1;
 		}
 		n++;
-		if (!(flags & 1))
-			return n;
+		if (!(flags & 1)) {
+			/* The mutant follows next once more anyway. */
+			if (!mutant_is("next-without-flag") || extra || indirect)
+				return n;
+			extra = true;
+		}
 		i = next;
 	}
 }
@@ -265,6 +273,21 @@ static uint16_t pending(struct vq *q)
 static uint16_t next_head(struct vq *q)
 {
 	return ld16(q->avail + 4 + 2 * (q->last_avail++ % q->num));
+}
+
+/* The spurious-kick mutant: a kick with nothing new uses an entry. */
+static void spurious(int kick)
+{
+	for (int i = 0; i < NQ; i++) {
+		struct vq *q = &dev.vq[i];
+		uint16_t old = q->used_idx;
+
+		if (q->kick != kick || !q->started || pending(q) ||
+		    !mutant_is("spurious-kick"))
+			continue;
+		put_used(q, 0, 0);
+		publish(q, old);
+	}
 }
 
 /* Move frames from the transmit ring to the receive ring while we can. */
@@ -501,9 +524,11 @@ int main(int argc, char **argv)
 		for (unsigned int i = 1; i < n; i++) {
 			uint64_t v;
 
-			if ((p[i].revents & POLLIN) &&
-			    read(p[i].fd, &v, 8) != 8 && errno != EAGAIN)
+			if (!(p[i].revents & POLLIN))
+				continue;
+			if (read(p[i].fd, &v, 8) != 8 && errno != EAGAIN)
 				die("kick");
+			spurious(p[i].fd);
 		}
 		if (n > 1)
 			loop_frames();
