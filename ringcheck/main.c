@@ -41,6 +41,19 @@ static const char usage[] =
 "  -h, --help          this text\n";
 
 static char why_buf[512];
+static bool why_own;
+
+void rc_why_own(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why_buf[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	why_own = true;
+}
 
 void rc_why(const char *fmt, ...)
 {
@@ -61,6 +74,7 @@ const char *rc_why_text(void)
 void rc_why_clear(void)
 {
 	why_buf[0] = '\0';
+	why_own = false;
 }
 
 void rc_error(const char *fmt, ...)
@@ -78,6 +92,7 @@ void rc_error(const char *fmt, ...)
 struct outcome {
 	enum rc_result r;
 	char why[512];
+	bool own;		/* the failure is the statement's own finding */
 	const char *deviation;	/* the listed reason, if any */
 };
 
@@ -164,6 +179,7 @@ static void run_one(const struct rc_check *c, const char *spec,
 	const char *arg;
 
 	t.ops = target_kind(spec, &arg);
+	t.arg = arg;
 	rc_why_clear();
 	if (t.ops->open(&t, arg)) {
 		o->r = RC_FAIL;
@@ -176,6 +192,7 @@ static void run_one(const struct rc_check *c, const char *spec,
 	t.ops->close(&t);
 	snprintf(o->why, sizeof(o->why), "%s",
 		 o->r == RC_PASS ? "" : rc_why_text());
+	o->own = why_own;
 }
 
 static void json_string(const char *s)
@@ -222,7 +239,7 @@ int main(int argc, char **argv)
 	unsigned int nchecks = rc_split_nchecks, ntargets, n = 0, failed = 0;
 	const char *only = NULL;
 	enum format fmt = TAP;
-	bool list = false, diff = false, only_exact = false;
+	bool list = false, diff = false, only_exact = false, matched = false;
 	struct outcome *out;
 	int c;
 
@@ -307,11 +324,17 @@ int main(int argc, char **argv)
 		if (only && (only_exact ? strcmp(ck->id, only) :
 			     !strstr(ck->id, only)))
 			continue;
+		matched = true;
 		for (unsigned int k = 0; k < ntargets; k++) {
 			struct outcome *o = &out[i * ntargets + k];
 
 			run_one(ck, argv[optind + k], o);
-			o->deviation = deviation_of(ck->id);
+			/*
+			 * A listed deviation covers the statement's own
+			 * finding only, never some other failure on the way.
+			 */
+			if (o->r == RC_FAIL && o->own)
+				o->deviation = deviation_of(ck->id);
 			if (o->r != out[i * ntargets].r)
 				differ = true;
 			if (o->r == RC_FAIL && !o->deviation)
@@ -375,6 +398,12 @@ int main(int argc, char **argv)
 				printf("</testcase>\n");
 			}
 		}
+	}
+	if (only && !matched) {
+		fprintf(stderr, "ringcheck: -k %s: no such check (ringcheck -l lists them)\n",
+			only);
+		free(out);
+		return 2;
 	}
 	if (fmt == TAP)
 		printf("1..%u\n", n);

@@ -2,8 +2,13 @@
 /*
  * The driver's memory: one memfd, which the target shares with the device
  * (a VMM shares guest RAM so).  Everything in it starts as a known
- * pattern, so that a byte the device wrote where it should not stands out,
- * and a write audit compares the whole of it against a snapshot.
+ * pattern, so that a byte the device wrote where it should not stands out.
+ *
+ * The snapshot is what the memory should hold: every store the driver
+ * makes goes into it as well (rc_mem_put, rc_mem_fill), and at the end of
+ * each audit the bytes the device was allowed to write are taken into it.
+ * So a byte the device changed anywhere else, at any time since the
+ * session began (between audits too), shows at the next audit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +48,7 @@ int rc_mem_init(struct rc_mem *m, size_t size)
 	/* Page 0 stays unused: address 0 in a descriptor is never ours. */
 	m->top = RC_PAGE;
 	rc_mem_fill(m, 0, size);
+	memset(m->allow, 0, size);
 	return 0;
 }
 
@@ -81,7 +87,13 @@ unsigned char rc_pattern(uint64_t addr)
 void rc_mem_fill(struct rc_mem *m, uint64_t addr, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		m->base[addr + i] = rc_pattern(addr + i);
+		m->base[addr + i] = m->snap[addr + i] = rc_pattern(addr + i);
+}
+
+void rc_mem_put(struct rc_mem *m, uint64_t addr, const void *src, size_t len)
+{
+	memcpy(m->base + addr, src, len);
+	memcpy(m->snap + addr, src, len);
 }
 
 int64_t rc_mem_unpatterned(struct rc_mem *m, uint64_t addr, size_t len)
@@ -94,9 +106,7 @@ int64_t rc_mem_unpatterned(struct rc_mem *m, uint64_t addr, size_t len)
 
 void rc_audit_begin(struct rc_mem *m)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	memcpy(m->snap, m->base, m->size);
-	memset(m->allow, 0, m->size);
+	memset(m->allow, 0, m->top);
 }
 
 void rc_audit_allow(struct rc_mem *m, uint64_t addr, size_t len)
@@ -108,9 +118,20 @@ void rc_audit_allow(struct rc_mem *m, uint64_t addr, size_t len)
 
 int64_t rc_audit_end(struct rc_mem *m)
 {
+	int64_t bad = -1;
+
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (size_t i = 0; i < m->size; i++)
-		if (!m->allow[i] && m->base[i] != m->snap[i])
-			return (int64_t)i;
-	return -1;
+	/* Nothing above top was handed out; the device has no reason there. */
+	for (size_t i = 0; i < m->size; i++) {
+		if (m->base[i] == m->snap[i])
+			continue;
+		if (!m->allow[i]) {
+			if (bad < 0)
+				bad = (int64_t)i;
+			continue;
+		}
+		m->snap[i] = m->base[i];
+	}
+	memset(m->allow, 0, m->top);
+	return bad;
 }

@@ -17,7 +17,7 @@
 
 #include "net.h"
 
-#define SESS_MEM	(16UL << 20)
+#define SESS_MEM	(2UL << 20)	/* rings and 2 x 256 slots, with room */
 
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num)
@@ -29,7 +29,7 @@ int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	if (!(t->offered & RC_BIT(RC_F_VERSION_1))) {
 		rc_why("%s does not offer VIRTIO_F_VERSION_1 (legacy devices are not checked)",
 		       t->name);
-		return -1;
+		return 1;
 	}
 	if (rc_mem_init(&s->mem, SESS_MEM))
 		return -1;
@@ -95,6 +95,15 @@ uint64_t sess_calls(struct sess *s, unsigned int queue)
 	return n;
 }
 
+uint64_t sess_wait_calls(struct sess *s, unsigned int queue, unsigned int ms)
+{
+	struct pollfd p = { .fd = s->q[queue].call, .events = POLLIN };
+
+	if (poll(&p, 1, (int)ms) != 1)
+		return 0;
+	return sess_calls(s, queue);
+}
+
 bool sess_broken(struct sess *s, unsigned int queue)
 {
 	uint64_t n = 0;
@@ -137,10 +146,14 @@ static void fill_segs(struct rc_mem *m, const struct rc_seg *segs,
 		unsigned char *p = rc_mem_ptr(m, segs[i].addr);
 
 		for (uint32_t j = 0; j < segs[i].len; j++, pos++) {
-			if (pos < skip)
-				p[j] = 0;	/* the virtio-net header */
-			else if (pos - skip < len)
-				p[j] = frame_byte(tag, pos - skip);
+			unsigned char b = 0;	/* the virtio-net header */
+
+			if (pos >= skip && pos - skip < len)
+				b = frame_byte(tag, pos - skip);
+			if (pos < skip || pos - skip < len) {
+				p[j] = b;
+				m->snap[segs[i].addr + j] = b;
+			}
 		}
 	}
 }
@@ -200,6 +213,7 @@ int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
 	if (head >= 0) {
 		s->tx_posted++;
 		s->sent_len[tag % MAX_TAGS] = frame_len;
+		s->delivered[tag % MAX_TAGS] = false;
 	}
 	return head;
 }
@@ -246,6 +260,7 @@ int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
 	if (head >= 0) {
 		s->tx_posted++;
 		s->sent_len[tag % MAX_TAGS] = total - RC_NET_HDR_LEN;
+		s->delivered[tag % MAX_TAGS] = false;
 	}
 	return head;
 }
@@ -291,7 +306,7 @@ int sess_harvest_rx(struct sess *s)
 		gather(&s->mem, c, buf, len);
 		if (!frame_tag(buf + RC_NET_HDR_LEN, len - RC_NET_HDR_LEN, &tag) ||
 		    s->sent_len[tag % MAX_TAGS] + RC_NET_HDR_LEN != len) {
-			rc_why("receive queue: used len %u, but the frame there (tag %u) was %u bytes plus the %u-byte header (2.7.8 used-len)",
+			rc_why("receive queue: used len %u, but the frame there (tag %u) was %u bytes plus the %u-byte header (more than written breaks 2.7.8.2; less loses the frame's tail)",
 			       len, tag, s->sent_len[tag % MAX_TAGS],
 			       RC_NET_HDR_LEN);
 			return -1;
@@ -309,7 +324,11 @@ int sess_harvest_rx(struct sess *s)
 			s->first_num_buffers = num_buffers;
 			s->first_num_buffers_tag = tag;
 		}
-		s->rx_tags[s->rx_done % MAX_TAGS] = tag;
+		if (s->delivered[tag % MAX_TAGS]) {
+			rc_why("receive queue: frame %u arrived twice", tag);
+			return -1;
+		}
+		s->delivered[tag % MAX_TAGS] = true;
 		s->rx_done++;
 		rc_split_retire(r, id);
 		got++;

@@ -20,16 +20,21 @@ struct sess {
 	/* Received headers whose num_buffers was not 1, and the first. */
 	uint32_t bad_num_buffers, first_num_buffers, first_num_buffers_tag;
 	uint32_t sent_len[MAX_TAGS];
-	uint32_t rx_tags[MAX_TAGS];
+	bool delivered[MAX_TAGS];	/* frame tag came back (since sent) */
 };
 
-/* Memory, both queues of num entries, features (VERSION_1 added). */
+/*
+ * Memory, both queues of num entries, features (VERSION_1 added): 0, -1
+ * (rc_why() says why), or 1 when the device cannot be checked at all.
+ */
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num);
 void sess_end(struct sess *s);
 void sess_kick(struct sess *s, unsigned int queue);
 /* Calls since the last look. */
 uint64_t sess_calls(struct sess *s, unsigned int queue);
+/* Wait up to ms for a call; the calls counted then. */
+uint64_t sess_wait_calls(struct sess *s, unsigned int queue, unsigned int ms);
 /* Did the device signal the queue's error eventfd? */
 bool sess_broken(struct sess *s, unsigned int queue);
 unsigned char frame_byte(uint32_t tag, uint32_t i);

@@ -72,12 +72,14 @@ static inline void *rc_mem_ptr(struct rc_mem *m, uint64_t addr)
 }
 /* Deterministic bytes: the pattern unwritten memory keeps. */
 unsigned char rc_pattern(uint64_t addr);
+/* Driver stores: into the memory and into the audit's snapshot. */
 void rc_mem_fill(struct rc_mem *m, uint64_t addr, size_t len);
+void rc_mem_put(struct rc_mem *m, uint64_t addr, const void *src, size_t len);
 /* The first address in [addr, addr+len) that is not the pattern, or -1. */
 int64_t rc_mem_unpatterned(struct rc_mem *m, uint64_t addr, size_t len);
 /*
- * The write audit: a snapshot, then the ranges the device may write, then
- * the first byte it changed elsewhere (-1: none).
+ * The write audit: begin, allow the ranges the device may write, end: the
+ * first byte it changed anywhere else since the session began (-1: none).
  */
 void rc_audit_begin(struct rc_mem *m);
 void rc_audit_allow(struct rc_mem *m, uint64_t addr, size_t len);
@@ -113,6 +115,7 @@ struct rc_split {
 	uint16_t free_head;
 	unsigned int nfree;
 	struct rc_chain *chains;	/* by head */
+	uint16_t *heads;		/* what we put in each avail slot */
 	uint64_t tables;		/* indirect tables: num slots */
 	unsigned int table_slot;	/* entries per slot */
 };
@@ -137,6 +140,8 @@ uint16_t rc_split_used_flags(struct rc_split *r);
 uint16_t rc_split_avail_event(struct rc_split *r);
 void rc_split_set_used_event(struct rc_split *r, uint16_t v);
 void rc_split_set_avail_flags(struct rc_split *r, uint16_t v);
+/* The head we made available at avail index idx (our record, not the ring). */
+uint16_t rc_split_head_at(const struct rc_split *r, uint16_t idx);
 /* Release a chain the test took from the used ring. */
 void rc_split_retire(struct rc_split *r, uint16_t head);
 /* Allow the device's writes to the used ring for entries [from, to). */
@@ -209,6 +214,11 @@ extern const unsigned int rc_split_nchecks;
 
 /* Why a check failed or was skipped: the first call wins. */
 void rc_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The same for a failure that is the statement's own finding (not one on
+ * the way to it): only such a failure can be a listed known deviation.
+ */
+void rc_why_own(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *rc_why_text(void);
 void rc_why_clear(void);
 

@@ -27,12 +27,10 @@ size_t rc_split_used_size(unsigned int num)
 	return 6 + 8 * (size_t)num;
 }
 
-/* A driver store: into the ring memory and into the audit's snapshot. */
 static void drv_put(struct rc_split *r, uint64_t addr, const void *src,
 		    size_t len)
 {
-	memcpy(rc_mem_ptr(r->mem, addr), src, len);
-	memcpy(r->mem->snap + addr, src, len);
+	rc_mem_put(r->mem, addr, src, len);
 }
 
 static void drv_put16(struct rc_split *r, uint64_t addr, uint16_t v)
@@ -71,7 +69,8 @@ int rc_split_init(struct rc_split *r, struct rc_mem *m, unsigned int num)
 	r->tables = rc_mem_alloc(m, (size_t)num * 16 * r->table_slot, RC_PAGE);
 	r->free_next = calloc(num, sizeof(*r->free_next));
 	r->chains = calloc(num, sizeof(*r->chains));
-	if (!r->free_next || !r->chains) {
+	r->heads = calloc(num, sizeof(*r->heads));
+	if (!r->free_next || !r->chains || !r->heads) {
 		rc_error("out of memory");
 		return -1;
 	}
@@ -83,8 +82,10 @@ void rc_split_free(struct rc_split *r)
 {
 	free(r->free_next);
 	free(r->chains);
+	free(r->heads);
 	r->free_next = NULL;
 	r->chains = NULL;
+	r->heads = NULL;
 }
 
 void rc_split_reset(struct rc_split *r)
@@ -159,6 +160,7 @@ int rc_split_post(struct rc_split *r, const struct rc_seg *segs,
 				 i + 1 < n ? descs[i + 1] : 0);
 	}
 	drv_put16(r, r->avail_addr + 4 + 2 * (r->avail_idx % r->num), head);
+	r->heads[r->avail_idx % r->num] = head;
 	r->avail_idx++;
 	return head;
 }
@@ -212,13 +214,19 @@ bool rc_split_take(struct rc_split *r, uint32_t *id, uint32_t *len)
 	return true;
 }
 
+uint16_t rc_split_head_at(const struct rc_split *r, uint16_t idx)
+{
+	return r->heads[idx % r->num];
+}
+
 void rc_split_retire(struct rc_split *r, uint16_t head)
 {
-	struct rc_chain *c = &r->chains[head];
+	struct rc_chain *c;
 	uint16_t d = head;
 
-	if (head >= r->num || !c->busy)
+	if (head >= r->num || !r->chains[head].busy)
 		return;
+	c = &r->chains[head];
 	/* Walk our own record of the chain, never the (device's) table. */
 	for (unsigned int i = 0; i < c->ndesc; i++) {
 		uint16_t next;

@@ -42,7 +42,7 @@ static int vn_tap(struct rc_target *t, struct vhost_net *vn, const char *name)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	int hdr = RC_NET_HDR_LEN, sock;
+	int hdr = RC_NET_HDR_LEN, rcvbuf = 4 << 20, sock;
 	char path[96];
 	FILE *f;
 
@@ -69,6 +69,8 @@ static int vn_tap(struct rc_target *t, struct vhost_net *vn, const char *name)
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) {
 		rc_error("%s: %s: %m", t->name, vn->ifname);
+		if (sock >= 0)
+			close(sock);
 		return -1;
 	}
 	ifr.ifr_flags |= IFF_UP;
@@ -85,6 +87,9 @@ static int vn_tap(struct rc_target *t, struct vhost_net *vn, const char *name)
 		rc_error("%s: packet socket: %m", t->name);
 		return -1;
 	}
+	/* Room for a whole round of frames between two pumps. */
+	setsockopt(vn->packet, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		   sizeof(rcvbuf));
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = vn->ifindex;
 	if (bind(vn->packet, (struct sockaddr *)&sll, sizeof(sll)) < 0) {

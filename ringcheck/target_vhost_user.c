@@ -93,7 +93,8 @@ static int vu_send(struct rc_target *t, uint32_t request, const void *payload,
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	memcpy(&msg.u, payload, size);
+	if (size)
+		memcpy(&msg.u, payload, size);
 	if (fd >= 0) {
 		struct cmsghdr *cm;
 

@@ -37,7 +37,7 @@ MUTANTS=(
 	used-flags-values:used-flags-values
 	event-used-flags-zero:event-used-flags-zero num-buffers:num-buffers
 	hostile-next-range:hostile-next-range hostile-loop:hostile-loop
-	hostile-head-range:hostile-head-range
+	hostile-head-range:hostile-head-range hostile-scribble:hostile-next-range
 	hostile-outside-memory:hostile-outside-memory vring-base:vring-base
 )
 

@@ -200,6 +200,8 @@ static void ring_broken(struct vq *q)
 	uint64_t one = 1;
 
 	q->broken = true;
+	if (mutant_is("hostile-scribble"))
+		q->desc[0] ^= 0xff;	/* "clean up" the bad chain */
 	if (q->err >= 0 && write(q->err, &one, 8) != 8)
 		die("error eventfd");
 }
