@@ -186,7 +186,7 @@ boot() {
 	*poll) flags="--net-backend=${b%poll} --net-busy-poll=$BUSY_POLL" ;;
 	*) flags=--net-backend=$b ;;
 	esac
-	$LGUEST --hv=$hv $flags 64m $KERNEL --initrd=$INITRD \
+	$LGUEST -v --hv=$hv $flags 64m $KERNEL --initrd=$INITRD \
 		--tunnet=192.168.$3.1 lguest.run=/test/guest-netbench.sh \
 		bench.host=192.168.$3.1 bench.bytes=$BYTES bench.udp=$UDP \
 		bench.rounds=$((ROUNDS + 1)) </dev/null >$out 2>$out.err &
@@ -201,6 +201,8 @@ started() {
 		tap=$(sed -n 's/^lguest: network: tap \([^ ]*\) .*/\1/p' $out.err | head -1)
 		eval "tap_$b=$tap"
 		echo "# $hv $b: $(grep '^lguest: network:' $out.err)"
+		# -v's word on the interrupt controllers the guest got.
+		echo "# $hv $b: $(grep -E '^lguest: (lg.ko guest|kvm: VM) with' $out.err)"
 		return 0
 	fi
 	not_ok "$hv $b: the guest boots and its network comes up"

@@ -32,7 +32,7 @@ ringcheck-testpmd: $(RINGCHECK_BIN)
 # The results matrix in Documentation/ring-conformance.md, from a run.
 ringcheck-doc: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
 	@tests/ringcheck/host/gen-doc.sh $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP) \
-		Documentation/ring-conformance.md
+		Documentation/ring-conformance.md $(BUILD)/vm/ringcheck.result
 
 HOST_TESTS += ringcheck-selftest ringcheck-testpmd
 
