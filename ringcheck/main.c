@@ -43,26 +43,30 @@ static const char usage[] =
 static char why_buf[512];
 static bool why_own;
 
+/* The first reason given wins; own: it is the statement's own finding. */
+static void vwhy(bool own, const char *fmt, va_list ap)
+{
+	if (why_buf[0])
+		return;
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	why_own = own;
+}
+
 void rc_why_own(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (why_buf[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	vwhy(true, fmt, ap);
 	va_end(ap);
-	why_own = true;
 }
 
 void rc_why(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (why_buf[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	vwhy(false, fmt, ap);
 	va_end(ap);
 }
 
@@ -304,6 +308,17 @@ int main(int argc, char **argv)
 	if (diff && ntargets < 2) {
 		fputs("ringcheck: --diff needs two targets or more\n", stderr);
 		return 2;
+	}
+	/* A target that cannot be reached is said once, not once per check. */
+	for (int i = optind; i < argc; i++) {
+		struct rc_target t = { .fd = -1 };
+		int err;
+
+		t.ops = target_kind(argv[i], &t.arg);
+		err = t.ops->open(&t, t.arg);
+		t.ops->close(&t);
+		if (err)
+			return 2;
 	}
 	/* -k with a whole id picks that check alone (used-id, not used-idx). */
 	for (unsigned int i = 0; only && i < nchecks; i++)

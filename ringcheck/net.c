@@ -180,46 +180,8 @@ static unsigned int cut(struct rc_seg *segs, uint64_t addr, uint32_t total,
 	return n;
 }
 
-int sess_post_rx(struct sess *s, uint32_t size, const uint32_t *pieces,
-		 bool indirect)
-{
-	struct rc_split *r = &s->q[RC_NET_RX].ring;
-	struct rc_seg segs[RC_MAX_SEGS];
-	unsigned int slot = s->rx_posted % r->num;
-	uint64_t addr = s->rx_bufs + (uint64_t)slot * SLOT;
-	unsigned int n = cut(segs, addr, size, pieces, true);
-	int head;
-
-	rc_mem_fill(&s->mem, addr, SLOT);
-	head = rc_split_post(r, segs, n, indirect, slot);
-	if (head >= 0)
-		s->rx_posted++;
-	return head;
-}
-
-int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
-		 bool indirect, uint32_t tag)
-{
-	struct rc_split *r = &s->q[RC_NET_TX].ring;
-	struct rc_seg segs[RC_MAX_SEGS];
-	unsigned int slot = s->tx_posted % r->num;
-	uint64_t addr = s->tx_bufs + (uint64_t)slot * SLOT;
-	unsigned int n = cut(segs, addr, RC_NET_HDR_LEN + frame_len, pieces,
-			     false);
-	int head;
-
-	fill_segs(&s->mem, segs, n, RC_NET_HDR_LEN, tag, frame_len);
-	head = rc_split_post(r, segs, n, indirect, tag);
-	if (head >= 0) {
-		s->tx_posted++;
-		s->sent_len[tag % MAX_TAGS] = frame_len;
-		s->delivered[tag % MAX_TAGS] = false;
-	}
-	return head;
-}
-
 int sess_post_rx_segs(struct sess *s, const struct rc_seg *layout,
-		      unsigned int n)
+		      unsigned int n, bool indirect)
 {
 	struct rc_split *r = &s->q[RC_NET_RX].ring;
 	struct rc_seg segs[RC_MAX_SEGS];
@@ -231,14 +193,14 @@ int sess_post_rx_segs(struct sess *s, const struct rc_seg *layout,
 		segs[i] = (struct rc_seg){ addr + layout[i].addr, layout[i].len,
 					   true };
 	rc_mem_fill(&s->mem, addr, SLOT);
-	head = rc_split_post(r, segs, n, false, slot);
+	head = rc_split_post(r, segs, n, indirect, slot);
 	if (head >= 0)
 		s->rx_posted++;
 	return head;
 }
 
 int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
-		      unsigned int n, uint32_t tag)
+		      unsigned int n, bool indirect, uint32_t tag)
 {
 	struct rc_split *r = &s->q[RC_NET_TX].ring;
 	struct rc_seg segs[RC_MAX_SEGS];
@@ -256,13 +218,32 @@ int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
 		return -1;
 	fill_segs(&s->mem, segs, n, RC_NET_HDR_LEN, tag,
 		  total - RC_NET_HDR_LEN);
-	head = rc_split_post(r, segs, n, false, tag);
+	head = rc_split_post(r, segs, n, indirect, tag);
 	if (head >= 0) {
 		s->tx_posted++;
 		s->sent_len[tag % MAX_TAGS] = total - RC_NET_HDR_LEN;
 		s->delivered[tag % MAX_TAGS] = false;
 	}
 	return head;
+}
+
+int sess_post_rx(struct sess *s, uint32_t size, const uint32_t *pieces,
+		 bool indirect)
+{
+	struct rc_seg layout[RC_MAX_SEGS];
+
+	return sess_post_rx_segs(s, layout, cut(layout, 0, size, pieces, true),
+				 indirect);
+}
+
+int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
+		 bool indirect, uint32_t tag)
+{
+	struct rc_seg layout[RC_MAX_SEGS];
+	unsigned int n = cut(layout, 0, RC_NET_HDR_LEN + frame_len, pieces,
+			     false);
+
+	return sess_post_tx_segs(s, layout, n, indirect, tag);
 }
 
 /* Copy a returned receive chain's first len bytes out, in order. */

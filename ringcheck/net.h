@@ -53,9 +53,9 @@ int sess_post_tx(struct sess *s, uint32_t frame_len, const uint32_t *pieces,
  * header in them.
  */
 int sess_post_rx_segs(struct sess *s, const struct rc_seg *layout,
-		      unsigned int n);
+		      unsigned int n, bool indirect);
 int sess_post_tx_segs(struct sess *s, const struct rc_seg *layout,
-		      unsigned int n, uint32_t tag);
+		      unsigned int n, bool indirect, uint32_t tag);
 /* Take and check what came back; -1 and rc_why() on a broken rule. */
 int sess_harvest_rx(struct sess *s);
 int sess_harvest_tx(struct sess *s);

@@ -27,15 +27,9 @@ size_t rc_split_used_size(unsigned int num)
 	return 6 + 8 * (size_t)num;
 }
 
-static void drv_put(struct rc_split *r, uint64_t addr, const void *src,
-		    size_t len)
-{
-	rc_mem_put(r->mem, addr, src, len);
-}
-
 static void drv_put16(struct rc_split *r, uint64_t addr, uint16_t v)
 {
-	drv_put(r, addr, &v, 2);
+	rc_mem_put(r->mem, addr, &v, 2);
 }
 
 static uint16_t dev_get16(struct rc_split *r, uint64_t addr)
@@ -53,7 +47,7 @@ static void put_desc(struct rc_split *r, uint64_t at, uint64_t addr,
 	memcpy(d + 8, &len, 4);
 	memcpy(d + 12, &flags, 2);
 	memcpy(d + 14, &next, 2);
-	drv_put(r, at, d, 16);
+	rc_mem_put(r->mem, at, d, 16);
 }
 
 int rc_split_init(struct rc_split *r, struct rc_mem *m, unsigned int num)

@@ -172,11 +172,9 @@ static int vn_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 
 static int vn_stop(struct rc_target *t, unsigned int i, uint16_t *avail)
 {
-	struct vhost_net *vn = t->priv;
 	struct vhost_vring_file none = { i, -1 };
 	struct vhost_vring_state s = { i, 0 };
 
-	(void)vn;
 	if (ioctl(t->fd, VHOST_NET_SET_BACKEND, &none) < 0 ||
 	    ioctl(t->fd, VHOST_GET_VRING_BASE, &s) < 0) {
 		rc_error("%s: stopping queue %u: %m", t->name, i);
