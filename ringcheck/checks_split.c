@@ -552,6 +552,11 @@ static enum rc_result check_event_used_flags_zero(struct rc_target *t)
 /* 5.1.6.4.1 num-buffers: 1 without MRG_RXBUF. */
 static enum rc_result check_num_buffers(struct rc_target *t)
 {
+	if (t->ops->raw_loop) {
+		rc_why("not applicable: %s is not a network device (its far end returns the transmit header as it was sent)",
+		       t->name);
+		return RC_SKIP;
+	}
 	START(&sess, t, 0, 256);
 	if (round_trip(&sess, 16, NULL) != RC_PASS)
 		return end(RC_FAIL);
@@ -608,7 +613,7 @@ static enum rc_result hostile(struct rc_target *t,
 	 */
 	reached = sess_broken(&sess, RC_NET_TX) ||
 		  rc_split_used_idx(tx) != 4;
-	if (!reached && t->ops->alive(t) &&
+	if (!reached && t->ops->stop && t->ops->alive(t) &&
 	    t->ops->stop(t, RC_NET_TX, &avail) == 0)
 		reached = avail == 5;
 	sess_end(&sess);
@@ -708,6 +713,10 @@ static enum rc_result check_vring_base(struct rc_target *t)
 {
 	uint16_t avail;
 
+	if (!t->ops->stop) {
+		rc_why("not applicable: %s is not a vhost device", t->name);
+		return RC_SKIP;
+	}
 	START(&sess, t, 0, 256);
 	if (round_trip(&sess, 40, NULL) != RC_PASS)
 		return end(RC_FAIL);

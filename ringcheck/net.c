@@ -108,6 +108,8 @@ bool sess_broken(struct sess *s, unsigned int queue)
 {
 	uint64_t n = 0;
 
+	if (s->t->ops->broken)
+		return s->t->ops->broken(s->t, queue);
 	return read(s->q[queue].err, &n, 8) == 8 && n;
 }
 

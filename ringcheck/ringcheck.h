@@ -172,13 +172,27 @@ struct rc_target_ops {
 	 */
 	int (*start)(struct rc_target *t, struct rc_mem *m,
 		     struct rc_queue *q, unsigned int nq);
-	/* Stop queue i; where the device had got to in its available ring. */
+	/*
+	 * Stop queue i; where the device had got to in its available ring.
+	 * NULL: the target has no such request (only vhost's do).
+	 */
 	int (*stop)(struct rc_target *t, unsigned int i, uint16_t *avail);
+	/*
+	 * Has the device declared queue i broken?  NULL: it says so on the
+	 * queue's error eventfd (vhost's VRING_ERR).
+	 */
+	bool (*broken)(struct rc_target *t, unsigned int i);
 	/* Does the device still answer? */
 	bool (*alive)(struct rc_target *t);
 	/* The far end's loop, if ringcheck must run it (NULL: the device's). */
 	void (*pump)(struct rc_target *t);
 	void (*close)(struct rc_target *t);
+	/*
+	 * The far end gives back the driver's bytes as they were, header
+	 * and all: a ring-level loop, not a network device, so what 5.1.6
+	 * says of received headers does not apply.
+	 */
+	bool raw_loop;
 };
 
 struct rc_target {
