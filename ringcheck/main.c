@@ -28,6 +28,9 @@ static const char usage[] =
 "                      back, e.g. dpdk-testpmd --forward-mode=io)\n"
 "  vhost-net[:TAP]     Linux's /dev/vhost-net on a new tap (or TAP),\n"
 "                      ringcheck looping its frames back (root)\n"
+"  vringfd             this project's /dev/vring with the vring_echo\n"
+"                      consumer looping transmit into receive\n"
+"                      (modprobe vringfd vring_echo)\n"
 "Options:\n"
 "  -l, --list          list the checks and exit\n"
 "  -k, --only=WORD     only the check whose id is WORD, or else those\n"
@@ -171,6 +174,10 @@ static const struct rc_target_ops *target_kind(const char *spec,
 		*arg = spec[9] ? spec + 10 : "";
 		return &rc_vhost_net_ops;
 	}
+	if (!strcmp(spec, "vringfd")) {
+		*arg = "";
+		return &rc_vringfd_ops;
+	}
 	return NULL;
 }
 
@@ -292,7 +299,7 @@ int main(int argc, char **argv)
 	}
 	ntargets = argc - optind;
 	if (!ntargets) {
-		fputs("ringcheck: no target (try vhost-user:SOCKET or vhost-net; --help)\n",
+		fputs("ringcheck: no target (try vhost-user:SOCKET, vhost-net or vringfd; --help)\n",
 		      stderr);
 		return 2;
 	}
@@ -300,7 +307,7 @@ int main(int argc, char **argv)
 		const char *arg;
 
 		if (!target_kind(argv[i], &arg)) {
-			fprintf(stderr, "ringcheck: unknown target '%s' (want vhost-user:SOCKET or vhost-net[:TAP])\n",
+			fprintf(stderr, "ringcheck: unknown target '%s' (want vhost-user:SOCKET, vhost-net[:TAP] or vringfd)\n",
 				argv[i]);
 			return 2;
 		}

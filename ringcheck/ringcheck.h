@@ -207,6 +207,7 @@ struct rc_target {
 
 extern const struct rc_target_ops rc_vhost_user_ops;
 extern const struct rc_target_ops rc_vhost_net_ops;
+extern const struct rc_target_ops rc_vringfd_ops;
 
 /* A line naming what went wrong, on stderr, for a target's failure. */
 void rc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

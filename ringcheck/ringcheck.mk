@@ -37,7 +37,8 @@ ringcheck-doc: $(RINGCHECK_BIN) $(RINGCHECK_VU_LOOP)
 HOST_TESTS += ringcheck-selftest ringcheck-testpmd
 
 # The ringcheck suite in the test VM (tests/ringcheck/vm/ringcheck.sh):
-# the vhost-net target against the VM's kernel, with its known deviations.
+# the vhost-net target against the VM's kernel, with its known deviations,
+# and the vringfd target (our modules, loaded from /lib/lguest).
 #
 #   make vm-suite SUITE=ringcheck
 $(BUILD)/vm/bin/ringcheck: $(wildcard ringcheck/*.c) $(wildcard ringcheck/*.h)
