@@ -46,4 +46,4 @@ VM_PROGS += $(BUILD)/vm/bin/ringcheck
 VM_SUITES += ringcheck
 VM_KMODS += tun vhost_net
 VM_SCRIPTS += tests/ringcheck/vm/ringcheck.sh tests/ringcheck/deviations.awk \
-	ringcheck/deviations/vhost-net-6.1
+	ringcheck/deviations/vhost-net-6.1 ringcheck/deviations/vhost-net-6.12
