@@ -154,21 +154,30 @@ static enum rc_result round_trip(struct sess *s, unsigned int n,
 	return round_trip_go(s, n, rx_from);
 }
 
-static enum rc_result start(struct sess *s, struct rc_target *t,
-			    uint64_t features, unsigned int num)
+static enum rc_result start_at(struct sess *s, struct rc_target *t,
+			       uint64_t features, unsigned int num, bool tight,
+			       uint16_t idx)
 {
-	int r = sess_start(s, t, features, num);
+	int r = sess_start_at(s, t, features, num, tight, idx);
 
 	return r > 0 ? RC_SKIP : r < 0 ? RC_FAIL : RC_PASS;
 }
 
-#define START(s, t, f, num) do {				\
-		enum rc_result _r = start(s, t, f, num);	\
-		if (_r != RC_PASS) {				\
-			sess_end(s);				\
-			return _r;				\
-		}						\
+static enum rc_result start(struct sess *s, struct rc_target *t,
+			    uint64_t features, unsigned int num)
+{
+	return start_at(s, t, features, num, false, 0);
+}
+
+/* A session, or the check ends (SKIP: the target cannot be checked). */
+#define START_AT(s, t, f, num, tight, idx) do {				\
+		enum rc_result _r = start_at(s, t, f, num, tight, idx);	\
+		if (_r != RC_PASS) {					\
+			sess_end(s);					\
+			return _r;					\
+		}							\
 	} while (0)
+#define START(s, t, f, num)	START_AT(s, t, f, num, false, 0)
 
 static struct sess sess;
 
@@ -405,11 +414,11 @@ static enum rc_result check_idx_wrap(struct rc_target *t)
 }
 
 /* Frames out and back with the receive queue's avail flags as given. */
-static enum rc_result calls_after(struct rc_target *t, uint64_t features,
-				  uint16_t avail_flags, int used_event,
-				  uint64_t *calls)
+static enum rc_result calls_after_at(struct rc_target *t, uint64_t features,
+				     uint16_t avail_flags, int used_event,
+				     uint16_t idx, uint64_t *calls)
 {
-	START(&sess, t, features, 256);
+	START_AT(&sess, t, features, 256, false, idx);
 	/* Whatever the start-up said, before the frames. */
 	if (round_trip(&sess, 1, NULL) != RC_PASS)
 		return RC_FAIL;
@@ -419,7 +428,8 @@ static enum rc_result calls_after(struct rc_target *t, uint64_t features,
 	rc_split_set_avail_flags(&sess.q[RC_NET_RX].ring, avail_flags);
 	if (used_event >= 0)
 		rc_split_set_used_event(&sess.q[RC_NET_RX].ring,
-					(uint16_t)(sess.rx_done + used_event));
+					(uint16_t)(sess.q[RC_NET_RX].ring.used_seen +
+						   used_event));
 	if (round_trip(&sess, 16, NULL) != RC_PASS)
 		return RC_FAIL;
 	/* A call may come late: wait up to a second for the first. */
@@ -427,6 +437,14 @@ static enum rc_result calls_after(struct rc_target *t, uint64_t features,
 	usleep(50000);
 	*calls += sess_calls(&sess, RC_NET_RX);
 	return RC_PASS;
+}
+
+/* used_event is that many entries past the used index reached. */
+static enum rc_result calls_after(struct rc_target *t, uint64_t features,
+				  uint16_t avail_flags, int used_event,
+				  uint64_t *calls)
+{
+	return calls_after_at(t, features, avail_flags, used_event, 0, calls);
 }
 
 /* 2.7.7.2 flags0-notify */
@@ -549,6 +567,84 @@ static enum rc_result check_event_used_flags_zero(struct rc_target *t)
 	return used_flags(t, RC_BIT(RC_F_EVENT_IDX), 0);
 }
 
+/* 2.7 alignment: the parts at their least alignments, packed together. */
+static enum rc_result check_alignment(struct rc_target *t)
+{
+	START_AT(&sess, t, 0, 256, true, 0);
+	if (round_trip(&sess, 64, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	return end(RC_PASS);
+}
+
+/* 2.7.7.2 ignore-used-event: without EVENT_IDX, used_event means nothing. */
+static enum rc_result check_ignore_used_event(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (calls_after(t, 0, 0, 1000, &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (!calls) {
+		rc_why("without EVENT_IDX, avail flags 0 and used_event 1000 entries ahead: 16 entries used and no call");
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* 2.7.7.2 event-wrap: used_event crossed where the index wraps. */
+static enum rc_result check_event_wrap(struct rc_target *t)
+{
+	uint64_t calls;
+
+	if (need_event_idx(t) != RC_PASS)
+		return RC_SKIP;
+	/* From 65530: one frame, then 16 with used_event at 3 (65539). */
+	if (calls_after_at(t, RC_BIT(RC_F_EVENT_IDX), 0, 8, 65530,
+			   &calls) != RC_PASS)
+		return end(RC_FAIL);
+	if (!calls) {
+		rc_why("the queues began at index 65530; used_event was 3, the used index went from 65531 to 11, and no call came");
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
+/* vhost: a ring stopped by GET_VRING_BASE is left alone. */
+static enum rc_result check_ring_stop(struct rc_target *t)
+{
+	struct rc_split *rx = &sess.q[RC_NET_RX].ring, *tx = &sess.q[RC_NET_TX].ring;
+	uint16_t avail, rx_from;
+
+	if (!t->ops->stop) {
+		rc_why("not applicable: %s is not a vhost device", t->name);
+		return RC_SKIP;
+	}
+	START(&sess, t, 0, 256);
+	if (round_trip(&sess, 8, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	if (t->ops->stop(t, RC_NET_TX, &avail))
+		return end(RC_FAIL);
+	rx_from = rx->avail_idx;
+	if (round_trip_post(&sess, 4, NULL) != RC_PASS)
+		return end(RC_FAIL);
+	rc_audit_begin(&sess.mem);
+	allow_rx_chains(&sess, rx_from);
+	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + 4);
+	rc_split_allow_used(tx, tx->used_seen, tx->used_seen);
+	rc_split_publish(rx);
+	rc_split_publish(tx);
+	sess_kick(&sess, RC_NET_RX);
+	sess_kick(&sess, RC_NET_TX);
+	usleep(200000);
+	if (!audit_passed(&sess, "after the transmit queue was stopped, "))
+		return end(RC_FAIL);
+	if (rc_split_used_idx(tx) != 8) {
+		rc_why("the transmit queue was stopped (GET_VRING_BASE said %u) after 8 chains, yet its used index went on to %u",
+		       avail, rc_split_used_idx(tx));
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
 /* 5.1.6.4.1 num-buffers: 1 without MRG_RXBUF. */
 static enum rc_result check_num_buffers(struct rc_target *t)
 {
@@ -575,14 +671,20 @@ static enum rc_result check_num_buffers(struct rc_target *t)
  * process that serves other guests stays up).  After the bad chain, the
  * target must still answer, and nothing outside the used rings moved.
  */
-static enum rc_result hostile(struct rc_target *t,
-			      void (*spoil)(struct sess *s, struct rc_split *tx))
+static enum rc_result hostile_with(struct rc_target *t, uint64_t features,
+				   bool indirect,
+				   void (*spoil)(struct sess *s, struct rc_split *tx))
 {
 	struct rc_split *rx = &sess.q[RC_NET_RX].ring, *tx = &sess.q[RC_NET_TX].ring;
 	uint16_t rx_from, avail = 0;
 	bool reached;
 
-	START(&sess, t, 0, 256);
+	if (features & ~t->offered) {
+		rc_why("%s does not offer the feature this malformed chain needs (%#llx)",
+		       t->name, (unsigned long long)(features & ~t->offered));
+		return RC_SKIP;
+	}
+	START(&sess, t, features, 256);
 	if (round_trip(&sess, 4, NULL) != RC_PASS)
 		return end(RC_FAIL);
 	/*
@@ -593,13 +695,14 @@ static enum rc_result hostile(struct rc_target *t,
 	for (unsigned int i = 0; i < 4; i++)
 		if (sess_post_rx(&sess, RX_SIZE, NULL, false) < 0)
 			return end(RC_FAIL);
-	if (sess_post_tx(&sess, 100, NULL, false, 1000) < 0)
+	if (sess_post_tx(&sess, 100, NULL, indirect, 1000) < 0)
 		return end(RC_FAIL);
 	rc_audit_begin(&sess.mem);
 	spoil(&sess, tx);
 	allow_rx_chains(&sess, rx_from);
 	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + 4);
-	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + 1);
+	/* The used ring is the device's: a bad driver gets no promise there. */
+	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + tx->num);
 	rc_split_publish(rx);
 	rc_split_publish(tx);
 	sess_kick(&sess, RC_NET_RX);
@@ -615,7 +718,8 @@ static enum rc_result hostile(struct rc_target *t,
 		  rc_split_used_idx(tx) != 4;
 	if (!reached && t->ops->stop && t->ops->alive(t) &&
 	    t->ops->stop(t, RC_NET_TX, &avail) == 0)
-		reached = avail == 5;
+		reached = avail != 4 &&
+			  (uint16_t)(avail - 4) <= (uint16_t)(tx->avail_idx - 4);
 	sess_end(&sess);
 	/* Alive: a new connection must carry frames again. */
 	t->ops->close(t);
@@ -633,18 +737,31 @@ static enum rc_result hostile(struct rc_target *t,
 	return end(RC_PASS);
 }
 
-/* Overwrite descriptor d of a ring (a driver store, so the audit knows). */
-static void set_desc(struct rc_split *r, uint16_t d, uint64_t addr,
-		     uint32_t len, uint16_t flags, uint16_t next)
+static enum rc_result hostile(struct rc_target *t,
+			      void (*spoil)(struct sess *s, struct rc_split *tx))
+{
+	return hostile_with(t, 0, false, spoil);
+}
+
+/* Overwrite the descriptor at address at (a driver store: the audit knows). */
+static void set_desc_at(struct rc_mem *m, uint64_t at, uint64_t addr,
+			uint32_t len, uint16_t flags, uint16_t next)
 {
 	unsigned char b[16];
-	uint64_t at = r->desc_addr + 16 * (uint64_t)d;
 
 	memcpy(b, &addr, 8);
 	memcpy(b + 8, &len, 4);
 	memcpy(b + 12, &flags, 2);
 	memcpy(b + 14, &next, 2);
-	rc_mem_put(r->mem, at, b, 16);
+	rc_mem_put(m, at, b, 16);
+}
+
+/* Overwrite descriptor d of a ring's table. */
+static void set_desc(struct rc_split *r, uint16_t d, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	set_desc_at(r->mem, r->desc_addr + 16 * (uint64_t)d, addr, len, flags,
+		    next);
 }
 
 static uint16_t last_head(struct rc_split *r)
@@ -686,6 +803,50 @@ static void spoil_outside_memory(struct sess *s, struct rc_split *tx)
 	uint16_t h = last_head(tx);
 
 	set_desc(tx, h, s->mem.size + RC_PAGE, 100, 0, 0);
+}
+
+/* avail idx moved by more than the ring holds (2.7.6.1 no-decrement's kin). */
+static void spoil_avail_jump(struct sess *s, struct rc_split *tx)
+{
+	(void)s;
+	tx->avail_idx += tx->num + 3;
+}
+
+/* An indirect table whose first entry is itself INDIRECT (2.7.5.3.1). */
+static void spoil_nested_indirect(struct sess *s, struct rc_split *tx)
+{
+	const struct rc_chain *c = &tx->chains[last_head(tx)];
+
+	(void)s;
+	set_desc_at(tx->mem, c->table, c->table, 16 * c->nsegs,
+		    RC_DESC_F_INDIRECT, 0);
+}
+
+/* An indirect table whose length is not a whole number of entries. */
+static void spoil_indirect_len(struct sess *s, struct rc_split *tx)
+{
+	uint16_t h = last_head(tx);
+	const struct rc_chain *c = &tx->chains[h];
+
+	(void)s;
+	set_desc(tx, h, c->table, 16 * c->nsegs + 8, RC_DESC_F_INDIRECT, 0);
+}
+
+static enum rc_result check_hostile_avail_jump(struct rc_target *t)
+{
+	return hostile(t, spoil_avail_jump);
+}
+
+static enum rc_result check_hostile_nested_indirect(struct rc_target *t)
+{
+	return hostile_with(t, RC_BIT(RC_F_INDIRECT_DESC), true,
+			    spoil_nested_indirect);
+}
+
+static enum rc_result check_hostile_indirect_len(struct rc_target *t)
+{
+	return hostile_with(t, RC_BIT(RC_F_INDIRECT_DESC), true,
+			    spoil_indirect_len);
 }
 
 static enum rc_result check_hostile_next_range(struct rc_target *t)
@@ -751,6 +912,9 @@ const struct rc_check rc_split_checks[] = {
 	C("2.7.5.3", "indirect-table", "device",
 	  "An INDIRECT descriptor's buffer is a table of descriptors that the device follows",
 	  check_indirect),
+	C("2.7", "alignment", "device",
+	  "The parts at their least alignments (descriptors 16, available 2, used 4), packed one after another across a page boundary, work",
+	  check_alignment),
 	C("2.7.8", "used-idx", "device",
 	  "used idx is where the device puts the next entry (mod N); it starts at 0 and only increases",
 	  check_used_idx),
@@ -772,6 +936,12 @@ const struct rc_check rc_split_checks[] = {
 	C("2.7.7.2", "event-no-crossing", "device SHOULD NOT",
 	  "With EVENT_IDX, otherwise the device does not notify",
 	  check_event_no_crossing),
+	C("2.7.7.2", "ignore-used-event", "device MUST",
+	  "Without EVENT_IDX the device ignores used_event: avail flags 0 still mean notify",
+	  check_ignore_used_event),
+	C("2.7.7.2", "event-wrap", "device MUST",
+	  "With EVENT_IDX, used_event is crossed where the 16-bit index wraps: the device notifies",
+	  check_event_wrap),
 	C("2.7.7.2", "event-ignore-flags", "device MUST",
 	  "With EVENT_IDX the device ignores the lower bit of avail flags",
 	  check_event_ignore_flags),
@@ -799,9 +969,21 @@ const struct rc_check rc_split_checks[] = {
 	C("2.7.5", "hostile-outside-memory", "device vs bad driver",
 	  "A buffer outside the memory the device was given: it writes nothing it was not given, and goes on answering",
 	  check_hostile_outside_memory),
+	C("2.7.6.1", "hostile-avail-jump", "device vs bad driver",
+	  "avail idx moved on by more than the queue size: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_avail_jump),
+	C("2.7.5.3.1", "hostile-nested-indirect", "device vs bad driver",
+	  "An INDIRECT descriptor inside an indirect table: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_nested_indirect),
+	C("2.7.5.3", "hostile-indirect-len", "device vs bad driver",
+	  "An indirect table whose length is not a multiple of 16: the device writes nothing it was not given, and goes on answering",
+	  check_hostile_indirect_len),
 	C("vhost", "vring-base", "vhost protocol",
 	  "GET_VRING_BASE stops a ring and returns the available index the device has reached",
 	  check_vring_base),
+	C("vhost", "ring-stop", "vhost protocol",
+	  "After GET_VRING_BASE the device leaves the ring alone: new chains and kicks are not used",
+	  check_ring_stop),
 };
 
 const unsigned int rc_split_nchecks =

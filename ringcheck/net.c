@@ -22,6 +22,12 @@
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num)
 {
+	return sess_start_at(s, t, features, num, false, 0);
+}
+
+int sess_start_at(struct sess *s, struct rc_target *t, uint64_t features,
+		  unsigned int num, bool tight, uint16_t idx)
+{
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->q[0].kick = s->q[0].call = s->q[0].err = -1;
@@ -37,8 +43,9 @@ int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	for (unsigned int i = 0; i < 2; i++) {
 		struct rc_queue *q = &s->q[i];
 
-		if (rc_split_init(&q->ring, &s->mem, num))
+		if (rc_split_init_at(&q->ring, &s->mem, num, tight))
 			return -1;
+		rc_split_reset_at(&q->ring, idx);
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

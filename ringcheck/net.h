@@ -29,6 +29,12 @@ struct sess {
  */
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num);
+/*
+ * The same with the rings' parts at their least alignments (tight), and
+ * both queues starting at index idx instead of 0.
+ */
+int sess_start_at(struct sess *s, struct rc_target *t, uint64_t features,
+		  unsigned int num, bool tight, uint16_t idx);
 void sess_end(struct sess *s);
 void sess_kick(struct sess *s, unsigned int queue);
 /* Calls since the last look. */

@@ -121,9 +121,14 @@ struct rc_split {
 };
 
 int rc_split_init(struct rc_split *r, struct rc_mem *m, unsigned int num);
+/* tight: each part at its least alignment, one after the other. */
+int rc_split_init_at(struct rc_split *r, struct rc_mem *m, unsigned int num,
+		     bool tight);
 void rc_split_free(struct rc_split *r);
 /* Forget every chain, zero both rings' indices (a device reset). */
 void rc_split_reset(struct rc_split *r);
+/* The same, the queue starting at index idx (targets pass it on). */
+void rc_split_reset_at(struct rc_split *r, uint16_t idx);
 /*
  * Build a chain of n segments, direct or through an indirect table, put
  * its head in the next available slot (not yet published): the head, or

@@ -50,15 +50,45 @@ static void put_desc(struct rc_split *r, uint64_t at, uint64_t addr,
 	rc_mem_put(r->mem, at, d, 16);
 }
 
+/*
+ * The three parts at exactly the alignments 2.7 requires (16, 2, 4) and no
+ * more, one after the other, with the descriptor table across a page
+ * boundary: where a device that assumes the legacy layout (2.7.2: the
+ * available ring right after the table, the used ring on the next page)
+ * or a 4096-byte alignment looks, there is something else.
+ */
+static void place_tight(struct rc_split *r, unsigned int num)
+{
+	size_t total = 48 + rc_split_desc_size(num) + 2 +
+		       rc_split_avail_size(num) + 8 + rc_split_used_size(num);
+	uint64_t at = rc_mem_alloc(r->mem, RC_PAGE + total, RC_PAGE);
+
+	r->desc_addr = at + RC_PAGE - 48;		/* 16, not 64 */
+	r->avail_addr = r->desc_addr + rc_split_desc_size(num) + 2; /* 2, not 4 */
+	r->used_addr = (r->avail_addr + rc_split_avail_size(num) + 3) & ~3ULL;
+	if (!(r->used_addr & 7))
+		r->used_addr += 4;			/* 4, not 8 */
+}
+
 int rc_split_init(struct rc_split *r, struct rc_mem *m, unsigned int num)
+{
+	return rc_split_init_at(r, m, num, false);
+}
+
+int rc_split_init_at(struct rc_split *r, struct rc_mem *m, unsigned int num,
+		     bool tight)
 {
 	memset(r, 0, sizeof(*r));
 	r->mem = m;
 	r->num = num;
-	/* The alignments of 2.7: 16, 2 and 4; we give each its own page. */
-	r->desc_addr = rc_mem_alloc(m, rc_split_desc_size(num), RC_PAGE);
-	r->avail_addr = rc_mem_alloc(m, rc_split_avail_size(num), RC_PAGE);
-	r->used_addr = rc_mem_alloc(m, rc_split_used_size(num), RC_PAGE);
+	if (tight) {
+		place_tight(r, num);
+	} else {
+		/* The alignments of 2.7: 16, 2 and 4; each has its own page. */
+		r->desc_addr = rc_mem_alloc(m, rc_split_desc_size(num), RC_PAGE);
+		r->avail_addr = rc_mem_alloc(m, rc_split_avail_size(num), RC_PAGE);
+		r->used_addr = rc_mem_alloc(m, rc_split_used_size(num), RC_PAGE);
+	}
 	r->table_slot = RC_MAX_SEGS;
 	r->tables = rc_mem_alloc(m, (size_t)num * 16 * r->table_slot, RC_PAGE);
 	r->free_next = calloc(num, sizeof(*r->free_next));
@@ -84,20 +114,29 @@ void rc_split_free(struct rc_split *r)
 
 void rc_split_reset(struct rc_split *r)
 {
-	r->avail_idx = 0;
-	r->used_seen = 0;
+	rc_split_reset_at(r, 0);
+}
+
+void rc_split_reset_at(struct rc_split *r, uint16_t idx)
+{
+	r->avail_idx = idx;
+	r->used_seen = idx;
 	for (unsigned int i = 0; i < r->num; i++)
 		r->free_next[i] = i + 1;
 	r->free_head = 0;
 	r->nfree = r->num;
 	memset(r->chains, 0, r->num * sizeof(*r->chains));
-	/* flags and idx of both rings, used_event and avail_event: 0. */
+	/*
+	 * Flags 0, both rings' idx where the queue starts (the device is
+	 * told the same: vhost's VRING_BASE), used_event and avail_event
+	 * there too.
+	 */
 	drv_put16(r, r->avail_addr, 0);
-	drv_put16(r, r->avail_addr + 2, 0);
-	drv_put16(r, r->avail_addr + 4 + 2 * r->num, 0);
+	drv_put16(r, r->avail_addr + 2, idx);
+	drv_put16(r, r->avail_addr + 4 + 2 * r->num, idx);
 	drv_put16(r, r->used_addr, 0);
-	drv_put16(r, r->used_addr + 2, 0);
-	drv_put16(r, r->used_addr + 4 + 8 * r->num, 0);
+	drv_put16(r, r->used_addr + 2, idx);
+	drv_put16(r, r->used_addr + 4 + 8 * r->num, idx);
 }
 
 static uint16_t take_desc(struct rc_split *r)

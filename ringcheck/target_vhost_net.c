@@ -144,7 +144,8 @@ static int vn_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 	}
 	for (unsigned int i = 0; i < nq; i++) {
 		struct rc_split *r = &q[i].ring;
-		struct vhost_vring_state num = { i, r->num }, base = { i, 0 };
+		struct vhost_vring_state num = { i, r->num },
+					 base = { i, r->avail_idx };
 		struct vhost_vring_addr addr = {
 			.index = i,
 			.desc_user_addr = (uintptr_t)rc_mem_ptr(m, r->desc_addr),

@@ -222,7 +222,7 @@ static int vu_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 		uint64_t index = i;
 
 		if (vu_state(t, VU_SET_VRING_NUM, i, r->num) ||
-		    vu_state(t, VU_SET_VRING_BASE, i, 0) ||
+		    vu_state(t, VU_SET_VRING_BASE, i, r->avail_idx) ||
 		    vu_send(t, VU_SET_VRING_ADDR, &addr, sizeof(addr), -1) ||
 		    vu_send(t, VU_SET_VRING_CALL, &index, 8, q[i].call) ||
 		    vu_send(t, VU_SET_VRING_ERR, &index, 8, q[i].err) ||

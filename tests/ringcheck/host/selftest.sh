@@ -39,6 +39,10 @@ MUTANTS=(
 	hostile-next-range:hostile-next-range hostile-loop:hostile-loop
 	hostile-head-range:hostile-head-range hostile-scribble:hostile-next-range
 	hostile-outside-memory:hostile-outside-memory vring-base:vring-base
+	alignment:alignment ignore-used-event:ignore-used-event
+	event-wrap:event-wrap hostile-avail-jump:hostile-avail-jump
+	hostile-nested-indirect:hostile-nested-indirect
+	hostile-indirect-len:hostile-indirect-len ring-stop:ring-stop
 )
 
 tap() {

@@ -158,6 +158,9 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs)
 		memcpy(&flags, d + 12, 2);
 		memcpy(&next, d + 14, 2);
 		if ((flags & 4) && !mutant_is("indirect-table")) {
+			if ((indirect && mutant_is("hostile-nested-indirect")) ||
+			    (len % 16 && mutant_is("hostile-indirect-len")))
+				exit(3);
 			if (indirect || !(dev.features & F_INDIRECT) ||
 			    len % 16 || !len || !(table = gpa_ptr(addr, len)))
 				return -1;
@@ -254,6 +257,11 @@ static void publish(struct vq *q, uint16_t old)
 		call = true;
 	if (mutant_is("event-ignore-flags") && event && (avail_flags & 1))
 		call = false;
+	if (mutant_is("ignore-used-event") && !event)	/* honoured anyway */
+		call = (uint16_t)(q->used_idx - used_event - 1) <
+		       (uint16_t)(q->used_idx - old);
+	if (mutant_is("event-wrap") && event)	/* compared without the wrap */
+		call = old <= used_event && used_event < q->used_idx;
 	if (call && q->used_idx != old && q->call >= 0 &&
 	    write(q->call, &one, 8) != 8)
 		die("call eventfd");
@@ -269,6 +277,14 @@ static uint16_t pending(struct vq *q)
 		return 0;
 	if (mutant_is("full-ring") && n == q->num)
 		return 0;
+	/* More than the ring holds: the driver is broken (2.7.6.1). */
+	if (n > q->num) {
+		if (mutant_is("hostile-avail-jump"))
+			exit(3);
+		if (!q->broken)
+			ring_broken(q);
+		return 0;
+	}
 	return n;
 }
 
@@ -450,6 +466,12 @@ static bool handle(void)
 		memcpy(&q->desc_ua, m.payload + 8, 8);
 		memcpy(&q->used_ua, m.payload + 16, 8);
 		memcpy(&q->avail_ua, m.payload + 24, 8);
+		if (mutant_is("alignment")) {
+			/* The legacy layout assumed (2.7.2), not the one given. */
+			q->avail_ua = q->desc_ua + 16 * q->num;
+			q->used_ua = (q->avail_ua + 6 + 2 * q->num + 4095) &
+				     ~4095ULL;
+		}
 		q->desc = ua_ptr(q->desc_ua, 16 * q->num);
 		q->used = ua_ptr(q->used_ua, 6 + 8 * q->num);
 		q->avail = ua_ptr(q->avail_ua, 6 + 2 * q->num);
@@ -473,7 +495,7 @@ static bool handle(void)
 
 		if (mutant_is("vring-base"))
 			s[1] = q->used_idx + 1;
-		q->started = false;
+		q->started = mutant_is("ring-stop") && q->started;
 		reply(&m, s, 8);
 		break;
 	}
