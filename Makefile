@@ -111,6 +111,7 @@ include tests/smp/vm/smp-vm.mk
 include tests/demo/host/demo-host.mk
 include bench/bench.mk bench/boot.mk bench/net.mk
 include ringcheck/ringcheck.mk
+include packaging/packaging.mk
 
 .DEFAULT_GOAL := all
 

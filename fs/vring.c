@@ -24,6 +24,7 @@
 #include <linux/hashtable.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
+#include <linux/lguest_misc.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -897,7 +898,7 @@ EXPORT_SYMBOL_GPL(vring_num);
  * card, which sets it all up (N:010).
  */
 static struct miscdevice vring_misc = {
-	.minor	= MISC_DYNAMIC_MINOR,
+	.minor	= VRING_MINOR,
 	.name	= "vring",
 	.fops	= &vring_fops,
 	.mode	= 0666,
@@ -908,3 +909,5 @@ module_misc_device(vring_misc);
 MODULE_DESCRIPTION("vringfd: file descriptors over virtio rings in user memory");
 MODULE_AUTHOR("lguest developers");
 MODULE_LICENSE("GPL");
+MODULE_ALIAS_MISCDEV(VRING_MINOR);
+MODULE_ALIAS("devname:vring");

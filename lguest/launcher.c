@@ -74,7 +74,7 @@ struct cpu *the_cpu;
 static bool setting_up = true;
 
 static const char usage_text[] =
-"usage: lguest [options] <mem> <bzImage> [kernel arguments...]\n"
+"Usage: lguest [options] <mem> <bzImage> [kernel arguments...]\n"
 "\n"
 "Boot the x86-64 Linux kernel <bzImage> in a guest with <mem> of RAM:\n"
 "a number of MiB (64) or with a suffix (64m, 1g); 16m to 3g.\n"

@@ -35,6 +35,9 @@ PACKAGES=(
 	# ringcheck's third-party target: dpdk-testpmd with DPDK's vhost-user
 	# back-end (the vhost PMD and the mempool driver it needs).
 	dpdk-dev librte-net-vhost23 librte-mempool-ring23
+	# make deb and make man: Debian packages with DKMS, the man page
+	# from --help.
+	debhelper dh-dkms dkms help2man fakeroot
 )
 
 missing=()

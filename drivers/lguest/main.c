@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/lguest_misc.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/sched/mm.h>
@@ -510,7 +511,7 @@ static const struct file_operations lguest_fops = {
 };
 
 static struct miscdevice lguest_dev = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = LGUEST_MINOR,
 	.name = "lguest",
 	.fops = &lguest_fops,
 	.mode = 0600,
@@ -555,3 +556,5 @@ module_init(lguest_init);
 module_exit(lguest_exit);
 MODULE_DESCRIPTION("lguest: run an x86-64 guest with AMD SVM and nested paging");
 MODULE_LICENSE("GPL");
+MODULE_ALIAS_MISCDEV(LGUEST_MINOR);
+MODULE_ALIAS("devname:lguest");

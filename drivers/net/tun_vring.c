@@ -33,6 +33,7 @@
 #include <linux/if_tap.h>
 #include <linux/if_tun.h>
 #include <linux/miscdevice.h>
+#include <linux/lguest_misc.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
@@ -973,7 +974,7 @@ static const struct file_operations tun_vring_fops = {
 };
 
 static struct miscdevice tun_vring_misc = {
-	.minor	= MISC_DYNAMIC_MINOR,
+	.minor	= TUN_VRING_MINOR,
 	.name	= "tun_vring",
 	.fops	= &tun_vring_fops,
 	.mode	= 0666,
@@ -984,3 +985,5 @@ module_misc_device(tun_vring_misc);
 MODULE_DESCRIPTION("tun_vring: a tap queue served from two vringfds");
 MODULE_AUTHOR("lguest developers");
 MODULE_LICENSE("GPL");
+MODULE_ALIAS_MISCDEV(TUN_VRING_MINOR);
+MODULE_ALIAS("devname:tun_vring");
