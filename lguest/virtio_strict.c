@@ -63,6 +63,8 @@ enum strict_id {
 	S_QUEUE_NUM_MAX,
 	S_QUEUE_CONFIG_READY,
 	S_QUEUE_READY_UNSET,
+	S_QUEUE_STOP_READBACK,
+	S_INTERRUPT_ACK_BITS,
 	S_AVAIL_AHEAD,
 	S_NO_DECREMENT,
 	S_AVAIL_FLAGS,
@@ -103,6 +105,8 @@ static const struct strict_statement statements[S_COUNT] = {
 	[S_QUEUE_NUM_MAX]	= { "4.2.2.2", "queue-num-max" },
 	[S_QUEUE_CONFIG_READY]	= { "4.2.2.2", "queue-config-ready" },
 	[S_QUEUE_READY_UNSET]	= { "4.2.3.2", "queue-ready-unset" },
+	[S_QUEUE_STOP_READBACK]	= { "4.2.2.2", "queue-stop-readback" },
+	[S_INTERRUPT_ACK_BITS]	= { "4.2.2.2", "interrupt-ack-bits" },
 	[S_AVAIL_AHEAD]		= { "2.7.13", "avail-ahead" },
 	[S_NO_DECREMENT]	= { "2.7.6.1", "no-decrement" },
 	[S_AVAIL_FLAGS]		= { "2.7.7.1", "avail-flags" },
@@ -145,6 +149,9 @@ struct strict_device {
 	bool magic_read, version_read, id_read;
 	bool reset_unread;		/* 0 written to Status, 0 not read back */
 	bool features_ok_unread;	/* FEATURES_OK written, Status not read */
+	int stopped_unread;		/* queue stopped, QueueReady not read; or -1 */
+	/* Chains judged, and of those through an indirect table: the work seen. */
+	unsigned long chains, indirect_chains;
 	/* [0] the device's own statements, [1 + q] queue q's. */
 	unsigned long counts[1 + VIRTIO_DEVICE_MAX_QUEUES][S_COUNT];
 	struct strict_queue queues[VIRTIO_DEVICE_MAX_QUEUES];
@@ -192,6 +199,7 @@ struct strict_device *strict_device_create(struct virtio_device *dev)
 	if (!sd)
 		die("out of memory for --virtio-strict");
 	sd->dev = dev;
+	sd->stopped_unread = -1;
 	if (!strncmp(name, "virtio-", 7))
 		name += 7;
 	snprintf(sd->name, sizeof(sd->name), "%s", name);
@@ -372,8 +380,9 @@ static void write_status(struct strict_device *sd, uint32_t value)
 /*L:715
  * The register window (4.2.2.2): 32-bit aligned accesses only, each
  * register in its own direction, nothing at an offset the table does not
- * have, and MagicValue, Version and DeviceID read before anything else
- * (4.2.3.1.1).  Config space, from 0x100 up, is the device type's: any
+ * have, no undefined bit in InterruptACK, a stopped queue's QueueReady
+ * read back before anything else is written, and MagicValue, Version and
+ * DeviceID read before anything else (4.2.3.1.1).  Config space, from 0x100 up, is the device type's: any
  * width there, but no writes while the features are still being chosen
  * (3.1.1, step 4).
  */
@@ -462,6 +471,8 @@ void strict_mmio_read(struct virtio_device *dev, uint64_t offset,
 
 	if (!sd || !check_access(sd, offset, len, false))
 		return;
+	if (offset == VIRTIO_MMIO_QUEUE_READY)
+		sd->stopped_unread = -1;
 	if (offset != VIRTIO_MMIO_STATUS)
 		return;
 	if (!value)
@@ -515,6 +526,9 @@ static void write_queue_register(struct strict_device *sd, uint64_t offset,
 		violation(sd, q, S_QUEUE_NUM_MAX,
 			  "QueueNum %u is over QueueNumMax %u", value, max);
 	sq->written |= bit;
+	/* Stopping a queue is over when QueueReady reads 0 (4.2.2.2). */
+	if (offset == VIRTIO_MMIO_QUEUE_READY && !value && dev->queues[q].ready)
+		sd->stopped_unread = q;
 	if (offset == VIRTIO_MMIO_QUEUE_READY && value &&
 	    !dev->queues[q].ready && (sq->written & QREG_ALL) != QREG_ALL)
 		violation(sd, q, S_QUEUE_READY_UNSET,
@@ -538,6 +552,12 @@ void strict_mmio_write(struct virtio_device *dev, uint64_t offset,
 	}
 	if (!check_access(sd, offset, len, true))
 		return;
+	if (sd->stopped_unread >= 0) {
+		violation(sd, sd->stopped_unread, S_QUEUE_STOP_READBACK,
+			  "register %#llx written after QueueReady 0 without reading QueueReady back",
+			  (unsigned long long)offset);
+		sd->stopped_unread = -1;
+	}
 	switch (offset) {
 	case VIRTIO_MMIO_STATUS:
 		write_status(sd, value);
@@ -549,6 +569,11 @@ void strict_mmio_write(struct virtio_device *dev, uint64_t offset,
 		else if (!(dev->status & VIRTIO_CONFIG_S_DRIVER))
 			violation(sd, -1, S_STATUS_ORDER,
 				  "DriverFeatures written before DRIVER");
+		break;
+	case VIRTIO_MMIO_INTERRUPT_ACK:
+		if (value & ~(VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG))
+			violation(sd, -1, S_INTERRUPT_ACK_BITS,
+				  "InterruptACK %#x sets undefined bits", value);
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		if (!(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -657,6 +682,8 @@ static void walk_indirect(struct strict_walk *w, const struct vring_desc *ind,
 	table = guest_ptr(w->vq->mem, le64toh(ind->addr), len);
 	if (!table)
 		return;		/* outside RAM: the walker's (R:050), not ours */
+	if (w->report)
+		w->sq->sd->indirect_chains++;
 	for (;;) {
 		struct vring_desc desc;
 		uint16_t flags;
@@ -783,6 +810,7 @@ static void check_head(struct strict_queue *sq, const struct virtqueue *vq,
 		return;
 	}
 	sq->digest[head] = walk_chain(sq, vq, head, true);
+	sq->sd->chains++;
 	sq->in_flight[head] = true;
 	sq->in_flight_count++;
 }
@@ -861,14 +889,17 @@ unsigned long virtio_strict_count(const char *id)
 
 static void print_summary(FILE *out, int status)
 {
-	unsigned long total = virtio_strict_total();
+	unsigned long total = virtio_strict_total(), chains = 0, indirect = 0;
 	unsigned int devices = 0;
 
-	for (struct strict_device *sd = strict_devices; sd; sd = sd->next)
+	for (struct strict_device *sd = strict_devices; sd; sd = sd->next) {
 		devices++;
+		chains += sd->chains;
+		indirect += sd->indirect_chains;
+	}
 	if (!total) {
-		fprintf(out, "lguest: virtio-strict: no violations (%u statements on %u devices)\n",
-			S_COUNT, devices);
+		fprintf(out, "lguest: virtio-strict: no violations (%u statements on %u devices; %lu chains judged, %lu through indirect tables)\n",
+			S_COUNT, devices, chains, indirect);
 		return;
 	}
 	fprintf(out, "lguest: virtio-strict: %lu violations (the guest's own exit status was %d); by device, queue and statement:\n",

@@ -188,7 +188,12 @@ static void good_driver_reports_nothing(void)
 		}
 		CHECK(driver_used(&s.drv, 0, &id, &len));
 	}
-	/* A reset, read back, and a second probe are fine too. */
+	/* Interrupts acknowledged, a queue stopped and read back, a reset
+	 * read back and a second probe are fine too. */
+	wr(&s, VIRTIO_MMIO_INTERRUPT_ACK, rd(&s, VIRTIO_MMIO_INTERRUPT_STATUS));
+	wr(&s, VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(&s, VIRTIO_MMIO_QUEUE_READY, 0);
+	CHECK(rd(&s, VIRTIO_MMIO_QUEUE_READY) == 0);
 	CHECK(driver_probe(&s.drv, s.win, ~0ULL, 1));
 	expect_nothing(&s);
 }
@@ -416,6 +421,30 @@ static void queue_ready_unset(void)
 	wr(&s, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
 	wr(&s, VIRTIO_MMIO_QUEUE_READY, 1);
 	expect_only(&s, "queue-ready-unset", "rng queue 0");
+}
+
+static void queue_stop_readback(void)
+{
+	struct strict s;
+
+	strict_begin(&s, false);
+	if (!probed(&s, ~0ULL, 1))
+		return strict_end(&s);
+	wr(&s, VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(&s, VIRTIO_MMIO_QUEUE_READY, 0);
+	wr(&s, VIRTIO_MMIO_STATUS, 0);
+	expect_only(&s, "queue-stop-readback", "rng queue 0");
+}
+
+static void interrupt_ack_bits(void)
+{
+	struct strict s;
+
+	strict_begin(&s, false);
+	if (!probed(&s, ~0ULL, 1))
+		return strict_end(&s);
+	wr(&s, VIRTIO_MMIO_INTERRUPT_ACK, 0x5);
+	expect_only(&s, "interrupt-ack-bits", "rng");
 }
 
 /* --- the ring --------------------------------------------------------------- */
@@ -719,6 +748,8 @@ const struct tap_test strict_tests[] = {
 	{ "strict: mutant 4.2.2.2 queue-num-max", queue_num_max },
 	{ "strict: mutant 4.2.2.2 queue-config-ready", queue_config_ready },
 	{ "strict: mutant 4.2.3.2 queue-ready-unset (no avail or used address)", queue_ready_unset },
+	{ "strict: mutant 4.2.2.2 queue-stop-readback (reset after QueueReady 0)", queue_stop_readback },
+	{ "strict: mutant 4.2.2.2 interrupt-ack-bits (bit 2)", interrupt_ack_bits },
 	{ "strict: mutant 2.7.13 avail-ahead (17 chains on a ring of 16)", avail_ahead },
 	{ "strict: mutant 2.7.6.1 no-decrement", no_decrement },
 	{ "strict: mutant 2.7.7.1 avail-flags (2)", avail_flags },
