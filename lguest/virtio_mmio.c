@@ -445,18 +445,24 @@ struct virtio_device *virtio_device_create(const struct virtio_device_model *mod
 
 /*
  * May run on either thread (launcher_exit()); each device's lock keeps
- * its counters still while they are read.
+ * its counters still while they are read.  But the launcher may be
+ * ending from inside a device's own handler, with that device's lock
+ * held (--virtio-strict=fatal, L:700): a lock we cannot take at once is
+ * held by this thread or busy on the other, and the counters are read
+ * as they are rather than waited for, which could be for ever.
  */
 void virtio_print_stats(FILE *out)
 {
 	for (unsigned int i = 0; i < device_count; i++) {
 		struct virtio_device *dev = devices[i];
+		bool locked;
 
 		if (!dev->model->print_stats)
 			continue;
-		pthread_mutex_lock(&dev->lock);
+		locked = !pthread_mutex_trylock(&dev->lock);
 		dev->model->print_stats(dev, out);
-		pthread_mutex_unlock(&dev->lock);
+		if (locked)
+			pthread_mutex_unlock(&dev->lock);
 	}
 }
 

@@ -140,6 +140,17 @@ static bool probed(struct strict *s, uint64_t wanted, unsigned int queues)
 	       CHECK(virtio_strict_total() == 0);
 }
 
+/* strict_begin() and probed(): false (and nothing left open) if not. */
+static bool live(struct strict *s, bool console, uint64_t wanted,
+		 unsigned int queues)
+{
+	strict_begin(s, console);
+	if (probed(s, wanted, queues))
+		return true;
+	strict_end(s);
+	return false;
+}
+
 static struct driver_ring *ring(struct strict *s, unsigned int queue)
 {
 	return &s->drv.queues[queue].ring;
@@ -169,9 +180,8 @@ static void good_driver_reports_nothing(void)
 	struct strict s;
 	uint32_t id, len;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	table = host(s.buf + 2048);
 	for (unsigned int i = 0; i < 3 * TEST_QUEUE_SIZE; i++) {
 		struct driver_buf two[2] = {
@@ -204,9 +214,8 @@ static void buffers_held_by_the_device_report_nothing(void)
 	struct driver_buf buf;
 	struct strict s;
 
-	strict_begin(&s, true);
-	if (!probed(&s, ~0ULL, 2))
-		return strict_end(&s);
+	if (!live(&s, true, ~0ULL, 2))
+		return;
 	for (unsigned int i = 0; i < TEST_QUEUE_SIZE; i++) {
 		buf = (struct driver_buf){ s.buf + 64 * i, 64, true };
 		driver_add(&s.drv, 0, &buf, 1);
@@ -231,9 +240,8 @@ static void status_clear(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	wr(&s, VIRTIO_MMIO_STATUS, rd(&s, VIRTIO_MMIO_STATUS) &
 	   ~VIRTIO_CONFIG_S_DRIVER_OK);
 	expect_only(&s, "status-clear", "rng");
@@ -286,9 +294,8 @@ static void features_after_ok(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	wr(&s, VIRTIO_MMIO_DRIVER_FEATURES, 0);
 	expect_only(&s, "features-after-ok", "rng");
 }
@@ -402,9 +409,8 @@ static void queue_config_ready(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	wr(&s, VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(&s, VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1000);
 	expect_only(&s, "queue-config-ready", "rng queue 0");
@@ -427,9 +433,8 @@ static void queue_stop_readback(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	wr(&s, VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(&s, VIRTIO_MMIO_QUEUE_READY, 0);
 	wr(&s, VIRTIO_MMIO_STATUS, 0);
@@ -440,9 +445,8 @@ static void interrupt_ack_bits(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	wr(&s, VIRTIO_MMIO_INTERRUPT_ACK, 0x5);
 	expect_only(&s, "interrupt-ack-bits", "rng");
 }
@@ -453,9 +457,8 @@ static void avail_ahead(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE, 0);
 	driver_ring_add_head(ring(&s, 0), 0);
 	driver_ring_set_avail_idx(ring(&s, 0), TEST_QUEUE_SIZE + 1);
@@ -468,9 +471,8 @@ static void no_decrement(void)
 	struct strict s;
 	uint32_t id, len;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE, 0);
 	offer(&s, 0);
 	CHECK(driver_used(&s.drv, 0, &id, &len));
@@ -483,9 +485,8 @@ static void avail_flags(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, VERSION_1, 1))
-		return strict_end(&s);
+	if (!live(&s, false, VERSION_1, 1))
+		return;
 	ring(&s, 0)->vr.avail->flags = 2;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE, 0);
 	offer(&s, 0);
@@ -496,9 +497,8 @@ static void head_range(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	offer(&s, TEST_QUEUE_SIZE);
 	expect_only(&s, "head-range", "rng queue 0");
 }
@@ -507,9 +507,8 @@ static void next_range(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
 		 TEST_QUEUE_SIZE + 4);
 	offer(&s, 0);
@@ -520,9 +519,8 @@ static void chain_length(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(&s, 1, s.buf, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	offer(&s, 0);
@@ -533,9 +531,8 @@ static void chain_bytes(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 0x80000000U, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(&s, 1, s.buf, 0x80000000U, VRING_DESC_F_WRITE, 0);
 	offer(&s, 0);
@@ -546,9 +543,8 @@ static void write_after_read(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	set_desc(&s, 1, s.buf + 8, 8, 0, 0);
 	offer(&s, 0);
@@ -572,9 +568,8 @@ static void indirect_negotiated(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, VERSION_1, 1))
-		return strict_end(&s);
+	if (!live(&s, false, VERSION_1, 1))
+		return;
 	indirect_table(&s, 32, 0);
 	offer(&s, 0);
 	expect_only(&s, "indirect-negotiated", "rng queue 0");
@@ -584,9 +579,8 @@ static void indirect_and_next(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	indirect_table(&s, 32, VRING_DESC_F_NEXT);
 	offer(&s, 0);
 	expect_only(&s, "indirect-and-next", "rng queue 0");
@@ -596,9 +590,8 @@ static void no_nested_indirect(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	indirect_table(&s, 32, 0)[1].flags = VRING_DESC_F_INDIRECT;
 	offer(&s, 0);
 	expect_only(&s, "no-nested-indirect", "rng queue 0");
@@ -608,9 +601,8 @@ static void indirect_len(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	indirect_table(&s, 24, 0);
 	offer(&s, 0);
 	expect_only(&s, "indirect-len", "rng queue 0");
@@ -620,9 +612,8 @@ static void indirect_next_range(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	indirect_table(&s, 32, 0)[0].next = 2;
 	offer(&s, 0);
 	expect_only(&s, "indirect-next-range", "rng queue 0");
@@ -633,9 +624,8 @@ static void head_in_flight(void)
 {
 	struct strict s;
 
-	strict_begin(&s, true);
-	if (!probed(&s, ~0ULL, 2))
-		return strict_end(&s);
+	if (!live(&s, true, ~0ULL, 2))
+		return;
 	set_desc(&s, 3, s.buf, 64, VRING_DESC_F_WRITE, 0);
 	offer(&s, 3);
 	offer(&s, 3);
@@ -684,9 +674,8 @@ static void repeats_are_counted_not_repeated(void)
 {
 	struct strict s;
 
-	strict_begin(&s, false);
-	if (!probed(&s, ~0ULL, 1))
-		return strict_end(&s);
+	if (!live(&s, false, ~0ULL, 1))
+		return;
 	for (unsigned int i = 0; i < 3; i++)
 		wr(&s, VIRTIO_MMIO_DRIVER_FEATURES, 0);
 	fflush(s.out);
