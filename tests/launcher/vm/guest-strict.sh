@@ -10,6 +10,7 @@
 # Block: 1 MiB of fresh random bytes written at 1 MiB into /dev/vda and
 # read back (the suite compares the file's bytes with the checksum);
 # rng: 4 KiB from /dev/hwrng (the virtio rng is the current one);
+# its driver unbound and bound again (a reset and a second probe);
 # network: pings of 56 and 1400 bytes to the host; console: a line the
 # suite types on the launcher's stdin comes back.
 
@@ -33,6 +34,16 @@ if ping -c 5 -W 5 "$host" >/dev/null 2>&1 && ping -c 5 -s 1400 -W 5 "$host" >/de
 	say "ping ok"
 else
 	say "ping failed"
+fi
+# The rng's driver unbound and bound again: a reset, the queue torn down
+# and a second probe, under the same eyes.
+drv=/sys/bus/virtio/drivers/virtio_rng
+dev=$(ls -d $drv/virtio* 2>/dev/null | head -1)
+dev=${dev##*/}
+if [ -n "$dev" ] && echo "$dev" >$drv/unbind && echo "$dev" >$drv/bind; then
+	say "rng rebound $(head -c 1024 /dev/hwrng | wc -c)"
+else
+	say "rng rebind failed ($dev)"
 fi
 say "hvc ready $tok"
 read -r line </dev/hvc0

@@ -9,7 +9,8 @@
 #   2. the real guest (Linux 6.1, build/guest/bzImage) on lg.ko and on
 #      KVM with every virtio device, each at work: the network card on
 #      the copy backend (pings both sizes), a disk (1 MiB written and read
-#      back, compared here), the rng (4 KiB), the console (hvc0 out, and
+#      back, compared here), the rng (4 KiB, then its driver unbound and
+#      bound again: a reset and a second probe), the console (hvc0 out, and
 #      a line in); strict mode must find nothing: "no violations", no
 #      violation line, the guest's own exit status 0;
 #   3. a driver that breaks one rule (mkminikernel badkick: the transmit
@@ -84,6 +85,8 @@ strict_guest() {
 		sh -c "[ '$(probe $name vda)' = 'ok $sum' ]"
 	check "$name: rng: 4096 bytes from the virtio rng ($(probe $name rng))" \
 		sh -c "echo '$(probe $name rng)' | grep -q '^virtio_rng.* 4096$'"
+	check "$name: rng: its driver unbound and bound again (a reset, a second probe) reads on ($(probe $name 'rng rebound'))" \
+		sh -c "[ '$(probe $name 'rng rebound')' = 1024 ]"
 	check "$name: console: hvc0 carries the guest's lines out and ours in" \
 		grep -q "^strict-test: hvc-input typed-$tok" $T/$name.out
 	violations $name
