@@ -107,6 +107,11 @@ struct cpu_ops {
 	int (*bind_irqfd)(struct cpu *cpu, int fd, unsigned int line,
 			  uint64_t isr_addr);
 	void (*print_stats)(struct cpu *cpu, FILE *out);
+	/*
+	 * Where CPU index is (its RIP), from that CPU's own thread while it
+	 * is out of the guest; 0, or -1 with errno.
+	 */
+	int (*get_rip)(struct cpu *cpu, unsigned int index, uint64_t *rip);
 	/* One line: where a CPU is (RIP, RSP, RFLAGS, control registers). */
 	void (*print_state)(struct cpu *cpu, unsigned int index, FILE *out);
 	/* The guest's TSC frequency in kHz, or 0 if the backend cannot tell. */

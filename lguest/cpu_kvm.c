@@ -475,6 +475,16 @@ static void kvm_print_stats(struct cpu *cpu, FILE *out)
 		sum[KSTAT_INTR], sum[KSTAT_OTHER]);
 }
 
+static int kvm_get_rip(struct cpu *cpu, unsigned int index, uint64_t *rip)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(to_kvm(cpu)->vcpu[index].fd, KVM_GET_REGS, &regs) < 0)
+		return -1;
+	*rip = regs.rip;
+	return 0;
+}
+
 static void kvm_print_state(struct cpu *cpu, unsigned int index, FILE *out)
 {
 	int fd = to_kvm(cpu)->vcpu[index].fd;
@@ -511,6 +521,7 @@ static const struct cpu_ops kvm_ops = {
 	.bind_ioeventfd = kvm_bind_ioeventfd,
 	.bind_irqfd = kvm_bind_irqfd,
 	.print_stats = kvm_print_stats,
+	.get_rip = kvm_get_rip,
 	.print_state = kvm_print_state,
 	.tsc_khz = kvm_tsc_khz,
 };

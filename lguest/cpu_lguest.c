@@ -196,6 +196,16 @@ static void lguest_print_state(struct cpu *cpu, unsigned int index,
 			r.cr4, r.efer);
 }
 
+static int lguest_get_rip(struct cpu *cpu, unsigned int index, uint64_t *rip)
+{
+	struct lguest_regs r;
+
+	if (ioctl(to_lguest(cpu)->vcpu_fd[index], LHREQ_GETREGS, &r) < 0)
+		return -1;
+	*rip = r.rip;
+	return 0;
+}
+
 /* lg.ko knows the host's TSC frequency, which is the guest's (H:065). */
 static unsigned int lguest_tsc_khz(struct cpu *cpu)
 {
@@ -214,6 +224,7 @@ static const struct cpu_ops lguest_ops = {
 	.bind_ioeventfd = lguest_bind_ioeventfd,
 	.bind_irqfd = lguest_bind_irqfd,
 	.print_stats = lguest_print_stats,
+	.get_rip = lguest_get_rip,
 	.print_state = lguest_print_state,
 	.tsc_khz = lguest_tsc_khz,
 };

@@ -98,6 +98,16 @@ void cmdline_append(const char *fmt, ...)
 #define VIRTIO_MMIO_BASE	0xfeb00000ULL
 #define VIRTIO_MMIO_SIZE	0x1000ULL
 
+/*
+ * The RIP of the guest CPU whose exit this thread is handling (a device
+ * register access): true and *rip, or false on a thread that runs no CPU
+ * (the I/O thread).  A system call: for reports (L:705), not the data path.
+ */
+bool guest_rip(uint64_t *rip);
+
+/* The end of the guest, from any thread, with the launcher's exit status. */
+void launcher_exit(int status) __attribute__((noreturn));
+
 /* Die with a clear one-line message (the launcher's err(1, ...) habit). */
 void die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));

@@ -67,6 +67,7 @@
 #include "launcher.h"
 #include "tunnet.h"
 #include "virtio_mmio.h"
+#include "virtio_strict.h"
 
 bool verbose;
 struct cpu *the_cpu;
@@ -132,6 +133,14 @@ static const char usage_text[] =
 "                      through an I/O APIC (MP table)\n"
 "  --apic              the same local APIC and I/O APIC for a guest with\n"
 "                      one CPU, which otherwise has the 8259 PIC alone\n"
+"  --virtio-strict[=fatal]\n"
+"                      judge the guest's virtio drivers against virtio 1.2:\n"
+"                      one line per statement a driver breaks (section,\n"
+"                      id, device, queue, the guest's RIP), a summary at\n"
+"                      exit and exit status 4; fatal: stop the guest at\n"
+"                      the first one.  The network card then runs on the\n"
+"                      copy backend (the kernel backends' rings are out\n"
+"                      of the launcher's sight)\n"
 "  -v, --verbose       say what is loaded where, and exit statistics\n"
 "  -h, --help          this text\n"
 "\n"
@@ -144,6 +153,8 @@ static const char usage_text[] =
 "  1    a usage or setup error\n"
 "  2    the hypervisor killed the guest (the reason is printed)\n"
 "  3    the guest rebooted (a triple fault; also a panic, with panic=-1)\n"
+"  4    --virtio-strict: a driver broke a rule (whatever way the guest\n"
+"       ended; the summary says which)\n"
 "  N    the guest wrote N to port 0xf4\n"
 "  130  three Ctrl-Cs\n";
 
@@ -174,6 +185,7 @@ void die(const char *fmt, ...)
  */
 void launcher_exit(int status)
 {
+	status = virtio_strict_finish(stderr, status);
 	if (verbose && the_cpu)
 		the_cpu->ops->print_stats(the_cpu, stderr);
 	if (verbose) {
@@ -415,12 +427,23 @@ static void print_cpu_state(struct cpu *cpu, unsigned int index)
  */
 static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Which CPU this thread runs, for guest_rip(); -1 on other threads. */
+static __thread int this_vcpu = -1;
+
+bool guest_rip(uint64_t *rip)
+{
+	if (this_vcpu < 0 || !the_cpu)
+		return false;
+	return the_cpu->ops->get_rip(the_cpu, this_vcpu, rip) == 0;
+}
+
 static void run_vcpu(struct cpu *cpu, unsigned int index)
 {
 	sig_atomic_t seen = 0;
 	struct cpu_exit exit;
 
 	memset(&exit, 0, sizeof(exit));
+	this_vcpu = index;
 	for (;;) {
 		if (seen != state_generation) {
 			seen = state_generation;
@@ -536,6 +559,8 @@ struct options {
 	const char *tunnet;
 	struct tunnet_config net;
 	enum net_backend net_backend;
+	bool net_backend_given;
+	enum virtio_strict_mode strict;	/* --virtio-strict */
 	unsigned int net_queues;	/* --queues, 0 if not given */
 	int net_coalesce;		/* --net-coalesce, -1 if not given */
 	int net_busy_poll;		/* --net-busy-poll, -1 if not given */
@@ -623,12 +648,31 @@ static char *join_args(char **args, int n)
 	return s;
 }
 
+/*L:735
+ * Strict mode judges what the driver does with its rings, so the rings
+ * must be walked where we can see them.  The vring and vhost backends
+ * hand the network card's rings to the kernel, whose walker we cannot
+ * watch: so in strict mode the card runs on the copy backend, said in one
+ * line, and asking for a kernel backend as well is a usage error.
+ */
+static void strict_network(struct options *opts)
+{
+	if (opts->strict == VIRTIO_STRICT_OFF || !opts->tunnet)
+		return;
+	if (opts->net_backend_given && opts->net_backend != NET_BACKEND_COPY)
+		die("--virtio-strict needs --net-backend=copy: the %s backend walks the rings in the kernel, where the launcher cannot judge them",
+		    net_backend_name(opts->net_backend));
+	if (!opts->net_backend_given)
+		fprintf(stderr, "lguest: virtio-strict: the network card uses the copy backend (the kernel backends walk the rings out of the launcher's sight)\n");
+	opts->net_backend = NET_BACKEND_COPY;
+}
+
 static void parse_args(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
 	       OPT_NET_COALESCE, OPT_CPUS, OPT_APIC, OPT_NET_RX_OFFLOADS,
-	       OPT_NET_BUSY_POLL };
+	       OPT_NET_BUSY_POLL, OPT_VIRTIO_STRICT };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -644,6 +688,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "net-coalesce", required_argument, NULL, OPT_NET_COALESCE },
 		{ "net-busy-poll", required_argument, NULL, OPT_NET_BUSY_POLL },
 		{ "net-rx-offloads", required_argument, NULL, OPT_NET_RX_OFFLOADS },
+		{ "virtio-strict", optional_argument, NULL, OPT_VIRTIO_STRICT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -690,6 +735,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			opts->tunnet = optarg;
 			break;
 		case OPT_NET_BACKEND:
+			opts->net_backend_given = true;
 			if (!strcmp(optarg, "vring"))
 				opts->net_backend = NET_BACKEND_VRING;
 			else if (!strcmp(optarg, "copy"))
@@ -740,6 +786,15 @@ static void parse_args(int argc, char **argv, struct options *opts)
 							  optarg, "microseconds",
 							  0, LGUEST_NET_BUSY_POLL_MAX);
 			break;
+		case OPT_VIRTIO_STRICT:
+			if (!optarg)
+				opts->strict = VIRTIO_STRICT_REPORT;
+			else if (!strcmp(optarg, "fatal"))
+				opts->strict = VIRTIO_STRICT_FATAL;
+			else
+				die("unknown --virtio-strict mode '%s' (--virtio-strict or --virtio-strict=fatal)",
+				    optarg);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -754,6 +809,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 			die("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	strict_network(opts);
 	if (opts->net_queues && !opts->tunnet)
 		die("--queues needs --tunnet");
 	if (opts->net_coalesce >= 0 &&
@@ -926,6 +982,7 @@ int main(int argc, char **argv)
 		return LGUEST_STATUS_ERROR;
 	}
 	io_start();
+	virtio_strict_set_mode(opts.strict);
 	create_devices(mem, &opts);
 	boot_load(mem, &opts.boot, &regs);
 	if (the_cpu->ops->set_boot_regs(the_cpu, 0, &regs) < 0)

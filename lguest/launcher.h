@@ -79,9 +79,6 @@ int uart_create(bool is_console);
 /* -v at exit: how many bytes the guest sent, and how many were lost. */
 void uart_print_stats(FILE *out);
 
-/* launcher.c: the end of the guest, from any thread. */
-void launcher_exit(int status) __attribute__((noreturn));
-
 /* The terminal (uart.c): raw mode on, and restored at every exit. */
 void terminal_restore(void);
 

@@ -24,10 +24,13 @@
 #include <stdint.h>
 
 #include <stdio.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "device.h"
 #include "virtio_mmio.h"
 #include "virtqueue.h"
+#include "virtio_strict.h"
 
 /*
  * The most queues a device may have: virtio-net's 8 queue pairs and its
@@ -39,6 +42,12 @@
 #define VIRTIO_DEVICE_MAX_QUEUES	(2 * LGUEST_NET_MAX_PAIRS + 1)
 
 struct virtio_device;
+struct strict_device;
+
+/* Features the transport itself offers, on top of the model's. */
+#define VIRTIO_MMIO_TRANSPORT_FEATURES	((1ULL << VIRTIO_F_VERSION_1) | \
+					 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
+					 (1ULL << VIRTIO_RING_F_EVENT_IDX))
 
 struct virtio_device_model {
 	const char *name;		/* for messages: "virtio-blk" */
@@ -97,6 +106,8 @@ struct virtio_device {
 	bool irq_external;
 	/* Set once a broken queue was reported, until the next reset. */
 	bool needs_reset_reported;
+	/* --virtio-strict's view of the driver (L:700), or NULL. */
+	struct strict_device *strict;
 
 	/* Device config space (offset 0x100 up), little-endian. */
 	void *config;

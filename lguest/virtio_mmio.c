@@ -26,12 +26,6 @@
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
 #define VIRTIO_MMIO_VENDOR	0x7473676c	/* "lgst" */
-#define VIRTIO_MMIO_CONFIG	0x100
-
-/* Features the transport itself offers, on top of the model's. */
-#define TRANSPORT_FEATURES	((1ULL << VIRTIO_F_VERSION_1) | \
-				 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
-				 (1ULL << VIRTIO_RING_F_EVENT_IDX))
 
 /* PIC lines for virtio devices: 0 is the PIT, 4 the UART, 8 the RTC's. */
 static const unsigned int virtio_irqs[] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
@@ -42,7 +36,7 @@ static unsigned int device_count;
 
 static uint64_t device_features(const struct virtio_device *dev)
 {
-	return dev->model->features | TRANSPORT_FEATURES;
+	return dev->model->features | VIRTIO_MMIO_TRANSPORT_FEATURES;
 }
 
 bool virtio_negotiated(const struct virtio_device *dev, unsigned int bit)
@@ -198,6 +192,8 @@ static void kick_queue(struct virtio_device *dev, unsigned int queue)
 		return;
 	if (!dev->queues[queue].ready)
 		return;
+	/* Strict mode judges new chains here, where the RIP is the driver's. */
+	strict_ring_check(&dev->queues[queue]);
 	dev->queues[queue].kicks++;
 	dev->model->queue_notify(dev, queue);
 }
@@ -378,8 +374,10 @@ static void virtio_mmio_read(void *opaque, uint64_t offset, void *data,
 	} else if (len == 4 && !(offset & 3)) {
 		value = read_register(dev, offset);
 		memcpy(data, &value, 4);
+		strict_mmio_read(dev, offset, len, value);
 	} else {
 		memset(data, 0, len);
+		strict_mmio_read(dev, offset, len, 0);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
@@ -388,13 +386,14 @@ static void virtio_mmio_write(void *opaque, uint64_t offset, const void *data,
 			      unsigned int len)
 {
 	struct virtio_device *dev = opaque;
-	uint32_t value;
+	uint32_t value = 0;
 
-	if (offset >= VIRTIO_MMIO_CONFIG || len != 4 || (offset & 3))
-		return;
-	memcpy(&value, data, 4);
+	memcpy(&value, data, len < 4 ? len : 4);
 	pthread_mutex_lock(&dev->lock);
-	write_register(dev, offset, value);
+	/* Strict mode sees every access, even those we ignore (L:715). */
+	strict_mmio_write(dev, offset, len, value);
+	if (offset < VIRTIO_MMIO_CONFIG && len == 4 && !(offset & 3))
+		write_register(dev, offset, value);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -432,6 +431,7 @@ struct virtio_device *virtio_device_create(const struct virtio_device_model *mod
 	dev->mmio_base = VIRTIO_MMIO_BASE + device_count * VIRTIO_MMIO_SIZE;
 	dev->irq = virtio_irqs[device_count];
 	pthread_mutex_init(&dev->lock, NULL);
+	dev->strict = strict_device_create(dev);
 	reset_device(dev);
 
 	if (mmio_register(dev->mmio_base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, dev))
@@ -445,18 +445,24 @@ struct virtio_device *virtio_device_create(const struct virtio_device_model *mod
 
 /*
  * May run on either thread (launcher_exit()); each device's lock keeps
- * its counters still while they are read.
+ * its counters still while they are read.  But the launcher may be
+ * ending from inside a device's own handler, with that device's lock
+ * held (--virtio-strict=fatal, L:700): a lock we cannot take at once is
+ * held by this thread or busy on the other, and the counters are read
+ * as they are rather than waited for, which could be for ever.
  */
 void virtio_print_stats(FILE *out)
 {
 	for (unsigned int i = 0; i < device_count; i++) {
 		struct virtio_device *dev = devices[i];
+		bool locked;
 
 		if (!dev->model->print_stats)
 			continue;
-		pthread_mutex_lock(&dev->lock);
+		locked = !pthread_mutex_trylock(&dev->lock);
 		dev->model->print_stats(dev, out);
-		pthread_mutex_unlock(&dev->lock);
+		if (locked)
+			pthread_mutex_unlock(&dev->lock);
 	}
 }
 
@@ -467,6 +473,8 @@ void virtio_destroy_all(void)
 
 		if (dev->model->destroy)
 			dev->model->destroy(dev);
+		if (dev->strict)
+			strict_device_destroy(dev->strict);
 		pthread_mutex_destroy(&dev->lock);
 		free(dev);
 		devices[i] = NULL;

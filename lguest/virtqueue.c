@@ -17,8 +17,13 @@
 
 void virtqueue_reset(struct virtqueue *vq, const struct guest_mem *mem)
 {
+	const struct virtqueue_observer *observer = vq->observer;
+	struct strict_queue *strict = vq->strict;
+
 	memset(vq, 0, offsetof(struct virtqueue, segs));
 	vq->mem = mem;
+	vq->strict = strict;
+	vq->observer = observer;
 }
 
 /* A ring we won't start: the transport reports the reason (L:695). */
@@ -71,6 +76,8 @@ bool virtqueue_start(struct virtqueue *vq, bool event_idx, bool indirect)
 	vq->event_idx = event_idx;
 	vq->indirect = indirect;
 	vq->ready = true;
+	if (vq->observer)
+		vq->observer->started(vq);
 	return true;
 }
 
@@ -132,10 +139,15 @@ int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain)
 
 	if (!vq->ready)
 		return virtqueue_broken(vq) ? -1 : 0;
+	if (vq->observer)
+		vq->observer->available(vq);
 	ret = vring_core_next_avail(&vq->core, &walked);
 	if (ret == 0 && vq->event_idx &&
-	    vring_core_enable_kicks(&vq->core) == 1)
+	    vring_core_enable_kicks(&vq->core) == 1) {
+		if (vq->observer)
+			vq->observer->available(vq);
 		ret = vring_core_next_avail(&vq->core, &walked);
+	}
 	if (ret <= 0)
 		return ret < 0 || virtqueue_broken(vq) ? -1 : 0;
 	return virtqueue_map(vq, &walked, chain);
@@ -148,8 +160,11 @@ void virtqueue_unpop(struct virtqueue *vq)
 
 void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 {
-	if (vq->ready)
-		vring_core_push_used(&vq->core, head, written);
+	if (!vq->ready)
+		return;
+	if (vq->observer)
+		vq->observer->used(vq, head);
+	vring_core_push_used(&vq->core, head, written);
 }
 
 bool virtqueue_needs_interrupt(struct virtqueue *vq)

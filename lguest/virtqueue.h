@@ -28,6 +28,21 @@
  */
 #define VIRTQUEUE_MAX_SIZE	256
 
+struct strict_queue;
+struct virtqueue;
+
+/*
+ * Someone watching what the driver does with a ring (strict mode, L:725):
+ * told when the queue starts, before the device looks for chains, and
+ * before it gives one back.  Through pointers, so that what links the
+ * queues alone (the fuzz target) needs nothing of strict mode.
+ */
+struct virtqueue_observer {
+	void (*started)(struct virtqueue *vq);
+	void (*available)(struct virtqueue *vq);
+	void (*used)(struct virtqueue *vq, uint16_t head);
+};
+
 struct virtqueue {
 	const struct guest_mem *mem;
 	/* What the driver wrote into the transport's queue registers. */
@@ -49,6 +64,12 @@ struct virtqueue {
 	 * beside the walker's own counters (R:095), for -v and kill -USR1.
 	 */
 	uint64_t kicks, runs;
+	/*
+	 * --virtio-strict's view of this ring (L:725) and its hooks, or
+	 * NULL; a reset keeps them.
+	 */
+	struct strict_queue *strict;
+	const struct virtqueue_observer *observer;
 	struct vring_seg segs[VIRTQUEUE_MAX_SIZE];
 };
 

@@ -10,7 +10,7 @@
 
 #include "launcher_unit.h"
 
-static void set_status(struct test_driver *drv, uint32_t bits)
+void driver_set_status(struct test_driver *drv, uint32_t bits)
 {
 	uint32_t status = mmio_read32(drv->win, VIRTIO_MMIO_STATUS);
 
@@ -67,6 +67,15 @@ static bool setup_queue(struct test_driver *drv, unsigned int index)
 bool driver_probe(struct test_driver *drv, struct fake_window *win,
 		  uint64_t wanted, unsigned int queue_count)
 {
+	if (!driver_probe_until_ready(drv, win, wanted, queue_count))
+		return false;
+	driver_set_status(drv, VIRTIO_CONFIG_S_DRIVER_OK);
+	return true;
+}
+
+bool driver_probe_until_ready(struct test_driver *drv, struct fake_window *win,
+			      uint64_t wanted, unsigned int queue_count)
+{
 	drv->win = win;
 	if (queue_count > TEST_MAX_QUEUES)
 		return false;
@@ -75,17 +84,16 @@ bool driver_probe(struct test_driver *drv, struct fake_window *win,
 	    !mmio_read32(win, VIRTIO_MMIO_DEVICE_ID))
 		return false;
 	mmio_write32(win, VIRTIO_MMIO_STATUS, 0);
-	set_status(drv, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	set_status(drv, VIRTIO_CONFIG_S_DRIVER);
+	driver_set_status(drv, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	driver_set_status(drv, VIRTIO_CONFIG_S_DRIVER);
 	drv->features = read_features(win) & wanted;
 	write_features(win, drv->features);
-	set_status(drv, VIRTIO_CONFIG_S_FEATURES_OK);
+	driver_set_status(drv, VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(mmio_read32(win, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK))
 		return false;
 	for (unsigned int i = 0; i < queue_count; i++)
 		if (!setup_queue(drv, i))
 			return false;
-	set_status(drv, VIRTIO_CONFIG_S_DRIVER_OK);
 	return true;
 }
 

@@ -14,6 +14,7 @@
 
 #include "launcher_unit.h"
 #include "virtio_mmio.h"
+#include "virtio_strict.h"
 
 struct guest_mem test_mem;
 struct fake_window fake_windows[16];
@@ -145,6 +146,34 @@ void cmdline_append(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The guest's RIP at a register access: a fixed, recognisable value, or
+ * none when a test plays the I/O thread.
+ */
+uint64_t fake_rip = FAKE_RIP;
+bool fake_on_io_thread;
+
+bool guest_rip(uint64_t *rip)
+{
+	if (fake_on_io_thread)
+		return false;
+	*rip = fake_rip;
+	return true;
+}
+
+/* The launcher ending (strict mode's fatal variant): back to the test. */
+jmp_buf *fake_exit_jump;
+int fake_exit_status = -1;
+
+void launcher_exit(int status)
+{
+	fake_exit_status = status;
+	if (!fake_exit_jump)
+		tap_bail_out("launcher_exit(%d) outside a test that expects it",
+			     status);
+	longjmp(*fake_exit_jump, 1);
+}
+
 /* A device dying on guest input is a failed test, not a crashed run. */
 void die(const char *fmt, ...)
 {
@@ -170,6 +199,12 @@ void fake_reset(void)
 	next_free_gpa = 0x1000;
 	fake_window_count = 0;
 	fake_watch_count = 0;
+	virtio_strict_set_mode(VIRTIO_STRICT_OFF);
+	virtio_strict_set_output(NULL);
+	fake_rip = FAKE_RIP;
+	fake_on_io_thread = false;
+	fake_exit_jump = NULL;
+	fake_exit_status = -1;
 	memset(irq_pulses, 0, sizeof(irq_pulses));
 	fake_cmdline[0] = '\0';
 }

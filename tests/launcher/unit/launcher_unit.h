@@ -9,6 +9,7 @@
 #ifndef LAUNCHER_UNIT_H
 #define LAUNCHER_UNIT_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,6 +48,14 @@ extern char fake_cmdline[1024];
 extern struct fake_watch fake_watches[FAKE_MAX_WATCHES];
 extern unsigned int fake_watch_count;
 
+/* guest_rip()'s answer (FAKE_RIP unless a test sets it), or none at all. */
+#define FAKE_RIP	0xffffffff81234567ULL
+extern uint64_t fake_rip;
+extern bool fake_on_io_thread;
+/* Where launcher_exit() jumps (a test that expects it sets it), and why. */
+extern jmp_buf *fake_exit_jump;
+extern int fake_exit_status;
+
 /* Fresh guest memory, no devices, no recorded calls. */
 void fake_reset(void);
 /* Guest-physical memory, page-aligned, from the fake guest's allocator. */
@@ -84,6 +93,11 @@ struct test_driver {
  */
 bool driver_probe(struct test_driver *drv, struct fake_window *win,
 		  uint64_t wanted, unsigned int queue_count);
+/* The same up to DRIVER_OK, which it leaves unset. */
+bool driver_probe_until_ready(struct test_driver *drv, struct fake_window *win,
+			      uint64_t wanted, unsigned int queue_count);
+/* Status |= bits, as Linux's virtio_add_status() does (read, then write). */
+void driver_set_status(struct test_driver *drv, uint32_t bits);
 /*
  * Put a chain (buffers at guest-physical addresses) into the descriptor
  * table and publish it on the avail ring; its head.
@@ -105,6 +119,7 @@ struct vring_desc *desc_entry(struct test_driver *drv, unsigned int queue,
 
 /* Each file's tests: a table of test functions ending in a NULL name. */
 extern const struct tap_test transport_tests[], blk_tests[], rng_tests[],
-	console_tests[], notify_tests[], hostile_tests[], net_tests[];
+	console_tests[], notify_tests[], hostile_tests[], net_tests[],
+	strict_tests[];
 
 #endif /* LAUNCHER_UNIT_H */

@@ -32,7 +32,7 @@ int main(void)
 {
 	const struct tap_test *suites[] = {
 		transport_tests, blk_tests, rng_tests, console_tests,
-		notify_tests, hostile_tests, net_tests,
+		notify_tests, hostile_tests, net_tests, strict_tests,
 	};
 	const unsigned int nsuites = sizeof(suites) / sizeof(suites[0]);
 	unsigned int count = 0;

@@ -10,6 +10,10 @@
 #             guest-side script sources)
 #   stock     (tests/launcher/vm/stock.sh) Debian's own kernel as an
 #             lguest guest; see tests/launcher/vm/stock-README
+#   strict    (tests/launcher/vm/strict.sh) --virtio-strict: the real
+#             guest's drivers at work on both hypervisors (guest-strict.sh
+#             in the guest) judged clean, and mkminikernel badkick's one
+#             broken rule reported
 #
 # Test helpers, static, in the test VM's /bin:
 #
@@ -26,10 +30,11 @@ $(LAUNCHER_HELPERS) $(LGUEST_EXIT): $(BUILD)/vm/bin/%: tests/launcher/vm/%.c
 
 VM_PROGS += $(LAUNCHER_HELPERS)
 VM_KMODS += kvm_amd
-VM_SUITES += launcher
-VM_SCRIPTS += tests/launcher/vm/launcher.sh tests/launcher/vm/guest-lib.sh
+VM_SUITES += launcher strict
+VM_SCRIPTS += tests/launcher/vm/launcher.sh tests/launcher/vm/guest-lib.sh \
+	tests/launcher/vm/strict.sh
 GUEST_SCRIPTS += $(addprefix tests/launcher/vm/,guest-lib.sh guest-probe.sh \
-	guest-hvc.sh guest-poweroff.sh)
+	guest-hvc.sh guest-poweroff.sh guest-strict.sh)
 
 # stock: the test host VM's /boot/vmlinuz-$(VM_KVER) (the stock 6.1
 # kernel, ~8 MB) booted by the launcher with a busybox initramfs, on

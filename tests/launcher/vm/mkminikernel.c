@@ -31,6 +31,11 @@
  *            "mini: device needs reset", reset it (status must read 0
  *            again), write STATUS.  0x11 if the card is not there or
  *            refuses the features; no timeout of its own (the test's)
+ *   badkick  a driver that breaks one rule of the handshake (virtio 1.2,
+ *            3.1.1): the same card set up by the book, but its transmit
+ *            queue notified before DRIVER_OK; then DRIVER_OK and STATUS.
+ *            For --virtio-strict, which must name that one statement
+ *            (notify-before-driver-ok) at the notify's RIP
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +65,7 @@ __asm__(
 "	cmp $'t', %al\n	je mode_triple\n"
 "	cmp $'r', %al\n	je mode_reset\n"
 "	cmp $'v', %al\n	je mode_badring\n"
+"	cmp $'k', %al\n	je mode_badkick\n"
 "	jmp fail\n"
 /* puts: rsi = string, NUL-terminated, to the UART */
 "puts:\n"
@@ -131,8 +137,12 @@ __asm__(
  * decodes (lg.ko's decode.c takes MOV, not CMP or TEST, as Linux's readl
  * does).
  */
+"mode_badkick:\n"
+"	mov $1, %r14d\n"
+"	jmp 8f\n"
 "mode_badring:\n"
-"	mov $0xfeb00000, %edi\n"
+"	xor %r14d, %r14d\n"
+"8:	mov $0xfeb00000, %edi\n"
 "	mov (%rdi), %eax\n"			/* MagicValue "virt" */
 "	cmp $0x74726976, %eax\n"
 "	jne fail\n"
@@ -143,6 +153,9 @@ __asm__(
 "	cmp $1, %eax\n"
 "	jne fail\n"
 "	movl $0, 0x70(%rdi)\n"			/* Status: reset */
+"	mov 0x70(%rdi), %eax\n"		/* reads 0: reset done */
+"	test %eax, %eax\n"
+"	jnz fail\n"
 "	movl $3, 0x70(%rdi)\n"			/* ACKNOWLEDGE | DRIVER */
 "	movl $1, 0x24(%rdi)\n"			/* DriverFeaturesSel 1: */
 "	movl $1, 0x20(%rdi)\n"			/*   VIRTIO_F_VERSION_1 */
@@ -169,6 +182,12 @@ __asm__(
 "	inc %ecx\n"
 "	cmp $2, %ecx\n"
 "	jb 6b\n"
+"	test %r14d, %r14d\n"			/* badkick: */
+"	jz 7f\n"
+"	movl $1, 0x50(%rdi)\n"			/* QueueNotify before DRIVER_OK */
+"	movl $15, 0x70(%rdi)\n"			/* then DRIVER_OK */
+"	jmp done\n"
+"7:\n"
 "	sub $0x10000, %esi\n"			/* the transmit queue's */
 "	movabs $0x800000000, %rax\n"		/* 32 GiB */
 "	mov %rax, (%rsi)\n"			/* desc[0].addr */
@@ -232,16 +251,16 @@ int main(int argc, char **argv)
 
 	static const char *const modes[] = {
 		"exit", "params", "bus", "echo", "halt", "triple", "reset",
-		"badring",
+		"badring", "badkick",
 	};
-	static const char letters[] = "xpbehtrv";
+	static const char letters[] = "xpbehtrvk";
 	unsigned int i;
 
 	for (i = 0; argc == 4 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(argv[1], modes[i]))
 			break;
 	if (argc != 4 || i == sizeof(modes) / sizeof(modes[0])) {
-		fprintf(stderr, "usage: mkminikernel exit|params|bus|echo|halt|triple|reset|badring STATUS FILE\n");
+		fprintf(stderr, "usage: mkminikernel exit|params|bus|echo|halt|triple|reset|badring|badkick STATUS FILE\n");
 		return 2;
 	}
 	image[0x1f1] = 1;			/* setup_sects */
