@@ -281,6 +281,10 @@ struct cpu *cpu_lguest_create(struct guest_mem *mem, unsigned int nr_cpus,
 	if (!lg)
 		die("out of memory");
 	lg->fd = open("/dev/lguest", O_RDWR | O_CLOEXEC);
+	if (lg->fd < 0 && (errno == EACCES || errno == EPERM)) {
+		fprintf(stderr, "lguest: cannot open /dev/lguest: %m (running guests takes the group that owns it, lguest as packaged: adduser $USER lguest)\n");
+		return NULL;
+	}
 	if (lg->fd < 0) {
 		fprintf(stderr, "lguest: cannot open /dev/lguest: %m (is lg.ko loaded? --hv=kvm uses /dev/kvm instead)\n");
 		return NULL;

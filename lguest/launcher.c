@@ -92,6 +92,11 @@ static const char usage_text[] =
 "                      (lguest.ip=, unless the kernel arguments give one)\n"
 "  --tunnet=bridge:BR[:MAC]\n"
 "                      the same, with the tap in the existing bridge BR\n"
+"  --tunnet=tap:NAME[:MAC]\n"
+"                      a network card on the existing tap NAME, left as\n"
+"                      it is: the way without root, on a tap root made\n"
+"                      for you (ip tuntap add NAME mode tap user $USER\n"
+"                      vnet_hdr multi_queue; ip link set NAME up)\n"
 "  --tunnet=macvtap:IFACE[:MODE][:MAC]\n"
 "                      a macvtap on the Ethernet interface IFACE instead\n"
 "                      of a tap: the guest joins IFACE's network and gets\n"
@@ -875,7 +880,7 @@ static void setup_signals(void)
  * init (guest/initramfs/init) takes its address from lguest.ip= on the
  * command line; a user who gives lguest.ip= among the kernel arguments
  * wins, since we then add none.  A bridged tap gets no address from us:
- * the bridge's network decides.
+ * the bridge's network decides; nor does a tap that existed before us.
  */
 static void create_network(struct guest_mem *mem, const struct options *opts)
 {
@@ -911,6 +916,12 @@ static void create_network(struct guest_mem *mem, const struct options *opts)
 			ifname, opts->net.lower,
 			tunnet_macvtap_mode_name(&opts->net), mac,
 			net_backend_name(opts->net_backend), mq);
+		return;
+	}
+	/* tap:NAME (N:425): its owner gave it its place in a network. */
+	if (opts->net.existing) {
+		fprintf(stderr, "lguest: network: tap %s (an existing tap, left as it was), guest MAC %s, %s backend%s\n",
+			ifname, mac, net_backend_name(opts->net_backend), mq);
 		return;
 	}
 	if (opts->net.bridged) {

@@ -193,16 +193,18 @@ void tunnet_parse(const char *arg, struct tunnet_config *config)
 	config->arg = arg;
 	if (!strncmp(arg, "macvtap:", 8)) {
 		mac = parse_macvtap(arg, config);
-	} else if (!strncmp(arg, "bridge:", 7)) {
-		const char *name = arg + 7;
+	} else if (!strncmp(arg, "bridge:", 7) || !strncmp(arg, "tap:", 4)) {
+		bool tap = arg[0] == 't';
+		const char *name = arg + (tap ? 4 : 7);
 		size_t len;
 
 		colon = strchr(name, ':');
 		len = colon ? (size_t)(colon - name) : strlen(name);
 		if (!len || len >= IFNAMSIZ)
-			die("--tunnet=%s: bad bridge name", arg);
-		memcpy(config->bridge, name, len);
-		config->bridged = true;
+			die("--tunnet=%s: bad %s name", arg, tap ? "tap" : "bridge");
+		memcpy(tap ? config->tap : config->bridge, name, len);
+		config->existing = tap;
+		config->bridged = !tap;
 		mac = colon ? colon + 1 : NULL;
 	} else {
 		colon = strchr(arg, ':');
@@ -429,6 +431,9 @@ static void tap_open_queues(const struct tunnet_config *config,
 		if (fds[q] == -ENOENT && !strcmp(what, "open"))
 			die("--tunnet: can't open /dev/net/tun: %s (is the tun module loaded?)",
 			    strerror(-fds[q]));
+		if (fds[q] == -EPERM && !strcmp(what, "TUNSETIFF"))
+			die("--tunnet=%s: making a tap needs CAP_NET_ADMIN; without it, have root make you one (ip tuntap add NAME mode tap user $USER vnet_hdr multi_queue; ip link set NAME up) and use --tunnet=tap:NAME",
+			    config->arg);
 		if (fds[q] < 0)
 			die("--tunnet: can't %s the tap's queue %u: %s",
 			    !strcmp(what, "TUNSETIFF") ? "create" : "set up",
@@ -449,6 +454,65 @@ static void tap_open_queues(const struct tunnet_config *config,
 		die("--tunnet: can't bring %s up%s%s: %s", ifname,
 		    master ? " in bridge " : "", master ? config->bridge : "",
 		    strerror(-err));
+}
+
+/*N:425
+ * --tunnet=tap:NAME takes a tap that exists: one an administrator made,
+ * persistent, for a user who is not root,
+ *
+ *	ip tuntap add NAME mode tap user U vnet_hdr multi_queue
+ *	ip link set NAME up
+ *
+ * and put where it belongs (an address, a bridge).  Attaching to a tap
+ * one owns needs no capability, and that is the whole of what we do: no
+ * address, no bridge, and the tap stays when we go.  A tap made with
+ * multi_queue takes only queues opened with IFF_MULTI_QUEUE and one made
+ * without takes one queue only, so its tun_flags in sysfs decide.  If
+ * the tap is down we cannot bring it up without CAP_NET_ADMIN: we try,
+ * and say what to run if that fails.
+ */
+static void existing_tap_open_queues(const struct tunnet_config *config,
+				     char ifname[IFNAMSIZ], int fds[],
+				     unsigned int nqueues)
+{
+	char buf[32];
+	unsigned long flags;
+	const char *what;
+	int ifindex, err;
+	bool multi;
+
+	if (!read_net_attr(config->tap, "tun_flags", buf, sizeof(buf)))
+		die("--tunnet=%s: no tap %s (ip tuntap add %s mode tap user $USER vnet_hdr multi_queue, as root)",
+		    config->arg, config->tap, config->tap);
+	flags = strtoul(buf, NULL, 0);
+	if (!(flags & IFF_TAP))
+		die("--tunnet=%s: %s is a tun (IP packets), not a tap", config->arg,
+		    config->tap);
+	multi = flags & IFF_MULTI_QUEUE;
+	if (nqueues > 1 && !multi)
+		die("--tunnet=%s: %u queues need a tap made with multi_queue; %s was not",
+		    config->arg, nqueues, config->tap);
+	memcpy(ifname, config->tap, IFNAMSIZ);
+	for (unsigned int q = 0; q < nqueues; q++) {
+		fds[q] = open_queue("/dev/net/tun", ifname, multi, &what);
+		if (fds[q] == -EPERM && !strcmp(what, "TUNSETIFF"))
+			die("--tunnet=%s: %s is not yours (its owner or group must be you: ip tuntap add %s mode tap user $USER ...)",
+			    config->arg, config->tap, config->tap);
+		if (fds[q] < 0 && !strcmp(what, "open"))
+			die("--tunnet=%s: can't open /dev/net/tun: %s", config->arg,
+			    strerror(-fds[q]));
+		if (fds[q] < 0)
+			die("--tunnet=%s: can't %s queue %u of %s: %s", config->arg,
+			    what, q, config->tap, strerror(-fds[q]));
+	}
+	ifindex = if_nametoindex(ifname);
+	if (read_net_attr(ifname, "flags", buf, sizeof(buf)) &&
+	    (strtoul(buf, NULL, 0) & IFF_UP))
+		return;
+	err = ifindex ? link_up(ifindex, 0) : -ENODEV;
+	if (err)
+		die("--tunnet=%s: %s is down and we can't bring it up: %s (as root: ip link set %s up)",
+		    config->arg, ifname, strerror(-err), ifname);
 }
 
 /*N:620
@@ -774,6 +838,8 @@ void tunnet_open_queues(const struct tunnet_config *config,
 		    TUNNET_MAX_QUEUES);
 	if (config->macvtap)
 		macvtap_setup(config, ifname, fds, nqueues);
+	else if (config->existing)
+		existing_tap_open_queues(config, ifname, fds, nqueues);
 	else
 		tap_open_queues(config, ifname, fds, nqueues);
 }

@@ -3,9 +3,10 @@
  * --tunnet: the host end of the guest's network card.  Either a tap device
  * made for this launcher alone (it disappears with our last file
  * descriptor on it, however we exit), given an address on a /24 shared
- * with the guest or attached to an existing bridge; or a macvtap on an
- * existing Ethernet interface, which a reaper process deletes when we
- * are gone.
+ * with the guest or attached to an existing bridge; or a persistent tap
+ * an administrator made for the user (tap:NAME, the way to a network
+ * without root); or a macvtap on an existing Ethernet interface, which a
+ * reaper process deletes when we are gone.
  */
 #ifndef LGUEST_TUNNET_H
 #define LGUEST_TUNNET_H
@@ -19,6 +20,8 @@ struct tunnet_config {
 	const char *arg;		/* --tunnet's value, for messages */
 	bool bridged;			/* bridge:BR, rather than an address */
 	char bridge[IFNAMSIZ];
+	bool existing;			/* tap:NAME, a tap that exists */
+	char tap[IFNAMSIZ];
 	bool macvtap;			/* macvtap:IFACE[:MODE] */
 	char lower[IFNAMSIZ];		/* the macvtap's IFACE */
 	uint32_t macvtap_mode;		/* MACVLAN_MODE_* */
@@ -29,8 +32,8 @@ struct tunnet_config {
 };
 
 /*
- * Parse --tunnet's value: IP, IP:MAC, bridge:BR, bridge:BR:MAC or
- * macvtap:IFACE[:MODE][:MAC] (IFACE is checked here: it must exist and be
+ * Parse --tunnet's value: IP, IP:MAC, bridge:BR, bridge:BR:MAC,
+ * tap:NAME[:MAC] or macvtap:IFACE[:MODE][:MAC] (IFACE is checked here: it must exist and be
  * Ethernet).  Dies with one line naming what was wrong.  arg must outlive
  * config.
  */
