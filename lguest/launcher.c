@@ -56,12 +56,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -146,6 +150,12 @@ static const char usage_text[] =
 "                      the first one.  The network card then runs on the\n"
 "                      copy backend (the kernel backends' rings are out\n"
 "                      of the launcher's sight)\n"
+"  --user=USER         started as root: become USER (a name, UID or\n"
+"                      UID:GID) once the devices are open, before the\n"
+"                      guest runs\n"
+"  --chroot=DIR        started as root: make DIR the launcher's / at the\n"
+"                      same moment (the vring and vhost backends need\n"
+"                      their device nodes in DIR/dev)\n"
 "  -v, --verbose       say what is loaded where, and exit statistics\n"
 "  -h, --help          this text\n"
 "\n"
@@ -570,7 +580,123 @@ struct options {
 	int net_coalesce;		/* --net-coalesce, -1 if not given */
 	int net_busy_poll;		/* --net-busy-poll, -1 if not given */
 	int net_rx_offloads;		/* --net-rx-offloads, -1 if not given */
+	const char *user;		/* --user, or NULL */
+	uid_t uid;
+	gid_t gid;
+	const char *chroot_dir;		/* --chroot, or NULL */
 };
+
+/*L:090
+ * --user and --chroot, as the original lguest had them: started as root
+ * (which opening /dev/net/tun to make a tap, or a bridge port, needs),
+ * the launcher opens everything it needs, then gives root up before the
+ * guest runs a single instruction: it moves into DIR, which becomes its
+ * /, and becomes USER, which takes every capability with it.  A guest
+ * that found a way to make the launcher do its bidding would then find
+ * an ordinary user in an empty directory.
+ *
+ * Two things are opened later, when the guest's network driver starts
+ * (and again after each reset): the vring backend's /dev/vring and
+ * /dev/tun_vring, the vhost backend's /dev/vhost-net.  Inside DIR those
+ * must be there as device nodes, which an administrator makes once (the
+ * modules' fixed minors make that possible); we check at the start and
+ * say how, rather than fail when the guest's driver loads.
+ *
+ * USER is a name from /etc/passwd (read here, before the chroot; the
+ * launcher is static, and glibc's name service would want its shared
+ * libraries) or a number, UID or UID:GID.
+ */
+static void parse_user(const char *arg, uid_t *uid, gid_t *gid)
+{
+	unsigned long u, g;
+	char line[512], *end;
+	FILE *f;
+
+	errno = 0;
+	u = strtoul(arg, &end, 10);
+	if (end != arg && !errno && u <= UINT32_MAX - 1) {
+		g = u;
+		if (*end == ':')
+			g = strtoul(end + 1, &end, 10);
+		if (*end || errno || g > UINT32_MAX - 1)
+			die("--user=%s: want a user name, UID or UID:GID", arg);
+		*uid = u;
+		*gid = g;
+		return;
+	}
+	f = fopen("/etc/passwd", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, ":"), *pw = strtok(NULL, ":");
+		char *us = strtok(NULL, ":"), *gs = strtok(NULL, ":");
+
+		if (!name || !pw || !us || !gs || strcmp(name, arg))
+			continue;
+		*uid = strtoul(us, NULL, 10);
+		*gid = strtoul(gs, NULL, 10);
+		fclose(f);
+		return;
+	}
+	if (f)
+		fclose(f);
+	die("--user=%s: no such user in /etc/passwd", arg);
+}
+
+/* A device node DIR/dev/NAME with the numbers the real one has. */
+static void confinement_node(const char *dir, const char *name,
+			     const char *why)
+{
+	char inside[PATH_MAX], outside[64];
+	struct stat in, out;
+
+	snprintf(inside, sizeof(inside), "%s/dev/%s", dir, name);
+	snprintf(outside, sizeof(outside), "/dev/%s", name);
+	if (stat(outside, &out) || !S_ISCHR(out.st_mode))
+		return;		/* the device check later says what is missing */
+	if (stat(inside, &in) || !S_ISCHR(in.st_mode) || in.st_rdev != out.st_rdev)
+		die("--chroot=%s: %s opens /dev/%s when the guest's driver starts, so %s must be that device (as root: mkdir -p %s/dev && mknod -m 0666 %s c %u %u)",
+		    dir, why, name, inside, dir, inside, major(out.st_rdev),
+		    minor(out.st_rdev));
+}
+
+static void confinement_check(const struct options *opts)
+{
+	struct stat st;
+
+	if ((opts->user || opts->chroot_dir) && geteuid())
+		die("--user and --chroot are for a launcher started as root (it gives root up once the devices are open)");
+	if (!opts->chroot_dir)
+		return;
+	if (stat(opts->chroot_dir, &st) || !S_ISDIR(st.st_mode))
+		die("--chroot=%s: not a directory", opts->chroot_dir);
+	if (!opts->tunnet)
+		return;
+	if (opts->net_backend == NET_BACKEND_VRING) {
+		confinement_node(opts->chroot_dir, "vring", "the vring backend");
+		confinement_node(opts->chroot_dir, "tun_vring", "the vring backend");
+	} else if (opts->net_backend == NET_BACKEND_VHOST) {
+		confinement_node(opts->chroot_dir, "vhost-net", "the vhost backend");
+	}
+}
+
+/* Into DIR, then USER: every device is open, the guest not yet run. */
+static void confine(const struct options *opts)
+{
+	if (opts->chroot_dir &&
+	    (chroot(opts->chroot_dir) || chdir("/")))
+		die("--chroot=%s: %m", opts->chroot_dir);
+	if (opts->user &&
+	    (setgroups(1, &opts->gid) || setgid(opts->gid) ||
+	     setuid(opts->uid)))
+		die("--user=%s: %m", opts->user);
+	if (opts->user && (setuid(0) == 0 || getuid() != opts->uid))
+		die("--user=%s: root could not be given up", opts->user);
+	if (opts->user || opts->chroot_dir)
+		verbose_printf("confined:%s%s%s%s (uid %u)\n",
+			       opts->chroot_dir ? " root " : "",
+			       opts->chroot_dir ? opts->chroot_dir : "",
+			       opts->user ? ", user " : "",
+			       opts->user ? opts->user : "", (unsigned int)getuid());
+}
 
 static uint64_t parse_mem(const char *arg)
 {
@@ -677,7 +803,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 	enum { OPT_INITRD = 256, OPT_BLOCK, OPT_BLOCK_RO, OPT_RNG, OPT_HV,
 	       OPT_CONSOLE, OPT_TUNNET, OPT_NET_BACKEND, OPT_QUEUES,
 	       OPT_NET_COALESCE, OPT_CPUS, OPT_APIC, OPT_NET_RX_OFFLOADS,
-	       OPT_NET_BUSY_POLL, OPT_VIRTIO_STRICT };
+	       OPT_NET_BUSY_POLL, OPT_VIRTIO_STRICT, OPT_USER, OPT_CHROOT };
 	static const struct option long_opts[] = {
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "block", required_argument, NULL, OPT_BLOCK },
@@ -694,6 +820,8 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		{ "net-busy-poll", required_argument, NULL, OPT_NET_BUSY_POLL },
 		{ "net-rx-offloads", required_argument, NULL, OPT_NET_RX_OFFLOADS },
 		{ "virtio-strict", optional_argument, NULL, OPT_VIRTIO_STRICT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "chroot", required_argument, NULL, OPT_CHROOT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -800,6 +928,13 @@ static void parse_args(int argc, char **argv, struct options *opts)
 				die("unknown --virtio-strict mode '%s' (--virtio-strict or --virtio-strict=fatal)",
 				    optarg);
 			break;
+		case OPT_USER:
+			opts->user = optarg;
+			parse_user(optarg, &opts->uid, &opts->gid);
+			break;
+		case OPT_CHROOT:
+			opts->chroot_dir = optarg;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -815,6 +950,7 @@ static void parse_args(int argc, char **argv, struct options *opts)
 		}
 	}
 	strict_network(opts);
+	confinement_check(opts);
 	if (opts->net_queues && !opts->tunnet)
 		die("--queues needs --tunnet");
 	if (opts->net_coalesce >= 0 &&
@@ -998,6 +1134,7 @@ int main(int argc, char **argv)
 	boot_load(mem, &opts.boot, &regs);
 	if (the_cpu->ops->set_boot_regs(the_cpu, 0, &regs) < 0)
 		die("setting the boot registers: %m");
+	confine(&opts);
 	run_guest(the_cpu);
 }
 

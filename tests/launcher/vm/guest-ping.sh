@@ -5,6 +5,8 @@
 # host's end of the tap and say how it went.  Parameters:
 #   ping.host=IP      whom to ping
 #   ping.token=T      echoed back first
+#   ping.stay=N       then stay N seconds more (default 0), while the
+#                     host looks at the launcher
 
 . /test/guest-lib.sh
 
@@ -15,3 +17,5 @@ if ping -c 3 -W 5 "$(param ping.host)" >/dev/null 2>&1; then
 else
 	say "ping failed"
 fi
+stay=$(param ping.stay)
+sleep "${stay:-0}"

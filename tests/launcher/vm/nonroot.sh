@@ -13,7 +13,11 @@
 #      there afterwards (it is the administrator's);
 #   3. one clear line, status 1, when it cannot work: the user not in the
 #      group, no such tap, someone else's tap, --tunnet=IP without
-#      CAP_NET_ADMIN.
+#      CAP_NET_ADMIN;
+#   4. started as root with --user and --chroot: the guest works, and
+#      while it runs /proc says the launcher is that user with that root;
+#      the vring backend in a directory without its device nodes, and
+#      --user without root or for no such user, are one line each.
 # Run by /init with busybox ash; TAP on stdout.
 
 trap '' PIPE
@@ -105,4 +109,55 @@ check "the refused launches left no tap of their own" \
 	sh -c "! ls /sys/class/net | grep -q '^lguest'"
 mktap -d rcother0
 check "$TAP goes when its administrator deletes it" sh -c "mktap -d $TAP && [ ! -e /sys/class/net/$TAP ]"
+
+# --- 4. root, confined ----------------------------------------------------------
+
+JAIL=$T/jail
+mkdir -p $JAIL
+
+# confined NAME BACKEND: root's launcher with --user and --chroot; the
+# guest pings and stays 5 s while we read /proc.
+confined() {
+	name=$1 backend=$2
+	tok=$(rand_token)
+	( timeout 300 $LGUEST --user=$USER_ID:$USER_ID --chroot=$JAIL \
+		--net-backend=$backend --tunnet=10.79.0.1 64m $KERNEL --initrd=$INITRD \
+		lguest.run=/test/guest-ping.sh ping.host=10.79.0.1 ping.token=$tok \
+		ping.stay=5 </dev/null >$T/$name.out 2>$T/$name.err
+	  echo $? >$T/$name.status ) &
+	wait_for_line "ping-test: ping " 200 $T/$name.out $T/$name.status
+	pid=$(pidof lguest | cut -d' ' -f1)
+	uids=$(sed -n 's/^Uid:[[:space:]]*//p' /proc/$pid/status 2>/dev/null | tr -s '\t ' ' ')
+	groups=$(sed -n 's/^Groups:[[:space:]]*//p' /proc/$pid/status 2>/dev/null | tr -d ' \t')
+	root=$(readlink /proc/$pid/root)
+	caps=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$pid/status 2>/dev/null)
+	wait
+	status=$(cat $T/$name.status)
+	SAY_AS=ping-test
+	check "$name: the guest pings 10.79.0.1 and exits 0 ($backend backend; status $status, ping $(probe $name ping))" \
+		sh -c "[ '$status' = 0 ] && [ '$(probe $name ping)' = ok ]"
+	check "$name: while it ran, the launcher was uid $USER_ID everywhere ($uids), groups '$groups', no capability ($caps), root $JAIL ($root)" \
+		sh -c "[ '$uids' = '$USER_ID $USER_ID $USER_ID $USER_ID' ] && [ '$groups' = '$USER_ID' ] &&
+		       [ '$caps' = 0000000000000000 ] && [ '$root' = '$JAIL' ]"
+	[ "$status" = 0 ] || { show_tail $T/$name.out 10; show_tail $T/$name.err 10; }
+}
+
+confined confined-copy copy
+timeout 60 $LGUEST --user=$USER_ID --chroot=$JAIL --tunnet=10.79.0.1 64m $KERNEL \
+	</dev/null >$T/jail-nodes.out 2>&1
+status=$?
+check "the vring backend in a directory without its nodes: status 1 (got $status), one line saying how to make them" \
+	sh -c "[ $status = 1 ] && sed -n 1p $T/jail-nodes.out | grep -q '^lguest: --chroot=$JAIL: the vring backend opens /dev/vring when the guest.s driver starts, so $JAIL/dev/vring must be that device (as root: mkdir -p $JAIL/dev && mknod -m 0666 $JAIL/dev/vring c 10 244)$'"
+show $T/jail-nodes.out 2
+mkdir -p $JAIL/dev
+mknod -m 0666 $JAIL/dev/vring c 10 244
+mknod -m 0666 $JAIL/dev/tun_vring c 10 245
+confined confined-vring vring
+refused user-not-root $USER_ID,$GROUP_ID \
+	"lguest: --user and --chroot are for a launcher started as root (it gives root up once the devices are open)" \
+	--user=$USER_ID
+timeout 60 $LGUEST --user=nosuch 64m $KERNEL </dev/null >$T/nosuch.out 2>&1
+status=$?
+check "--user=nosuch: status 1 (got $status), one line" \
+	sh -c "[ $status = 1 ] && [ \"\$(sed -n 1p $T/nosuch.out)\" = 'lguest: --user=nosuch: no such user in /etc/passwd' ]"
 exit 0
