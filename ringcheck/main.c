@@ -239,8 +239,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct rc_check *checks = rc_split_checks;
-	unsigned int nchecks = rc_split_nchecks, ntargets, n = 0, failed = 0;
+	static struct rc_check *checks;	/* static: reachable to the end */
+	unsigned int nchecks = rc_split_nchecks + rc_packed_nchecks;
+	unsigned int ntargets, n = 0, failed = 0;
 	const char *only = NULL;
 	enum format fmt = TAP;
 	bool list = false, diff = false, only_exact = false, matched = false;
@@ -248,6 +249,13 @@ int main(int argc, char **argv)
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* The split ring's checks, then the packed ring's. */
+	checks = malloc(nchecks * sizeof(*checks));
+	if (!checks)
+		return 2;
+	memcpy(checks, rc_split_checks, rc_split_nchecks * sizeof(*checks));
+	memcpy(checks + rc_split_nchecks, rc_packed_checks,
+	       rc_packed_nchecks * sizeof(*checks));
 	while ((c = getopt_long(argc, argv, "lk:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
