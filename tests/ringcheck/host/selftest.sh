@@ -39,6 +39,27 @@ MUTANTS=(
 	hostile-next-range:hostile-next-range hostile-loop:hostile-loop
 	hostile-head-range:hostile-head-range hostile-scribble:hostile-next-range
 	hostile-outside-memory:hostile-outside-memory vring-base:vring-base
+	# The packed ring's (vu_loop breaks rule ID on packed rings only).
+	packed-used-id:packed-used-id packed-writable-bounds:packed-used-id
+	packed-used-len:packed-used-len
+	packed-write-readable:packed-no-write-readable
+	packed-used-write-flag:packed-used-write-flag
+	packed-used-flags:packed-used-flags packed-wrap:packed-wrap
+	packed-chain-skip:packed-chain-skip packed-any-layout:packed-any-layout
+	packed-zero-length:packed-zero-length packed-max-chain:packed-max-chain
+	packed-indirect-table:packed-indirect-table
+	packed-full-ring:packed-full-ring packed-avail-flag:packed-avail-flag
+	packed-event-enable:packed-event-enable
+	packed-event-disable:packed-event-disable
+	packed-event-desc:packed-event-desc
+	packed-event-desc-far:packed-event-desc-far
+	packed-device-event-flags:packed-device-event-flags
+	packed-hostile-outside-memory:packed-hostile-outside-memory
+	packed-hostile-scribble:packed-hostile-outside-memory
+	packed-hostile-chain-long:packed-hostile-chain-long
+	packed-hostile-indirect-len:packed-hostile-indirect-len
+	packed-hostile-nested-indirect:packed-hostile-nested-indirect
+	packed-vring-base:packed-vring-base
 )
 
 tap() {
