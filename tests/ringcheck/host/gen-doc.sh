@@ -79,7 +79,10 @@ lines = [
     "(`dpdk-testpmd --forward-mode=io`)"
     + (f", and Linux {vm_kernel}'s vhost-net from the ringcheck suite's "
        "last run in the test VM (`make vm-suite SUITE=ringcheck`)" if vm_col else "")
-    + ". DEVIATION: a failure listed in ringcheck/deviations/ (see below).",
+    + ". DEVIATION: a failure listed in ringcheck/deviations/ (see below)."
+    + (" A dash in the vhost-net column: that run had no such check (its "
+       "result file is older than the check)."
+       if vm_col and any("vm" not in rows[k] for k in order) else ""),
     "",
     "| Section | Statement | Kind | What is checked | vu_loop | DPDK vhost-user |"
     + (" vhost-net |" if vm_col else ""),
