@@ -66,6 +66,37 @@ static enum rc_result check_indirect(struct rc_target *t)
 	return body_indirect(t, PACKED);
 }
 
+/*
+ * 2.8.7 packed-indirect-write: "In descriptors with VIRTQ_DESC_F_INDIRECT
+ * set VIRTQ_DESC_F_WRITE is reserved and is ignored by the device": both
+ * queues' indirect descriptors carry WRITE.
+ */
+static enum rc_result check_indirect_write(struct rc_target *t)
+{
+	static const uint32_t odd_tx[] = { 5, 7, 1, 30, 0 };
+	static const uint32_t odd_rx[] = { RC_NET_HDR_LEN, 100, 1, 0 };
+	const struct layout ind = { odd_rx, odd_tx, true, true };
+
+	NEED_PACKED(t);
+	NEED(t, RC_F_INDIRECT_DESC, "VIRTIO_RING_F_INDIRECT_DESC");
+	START(&sess, t, PACKED | RC_BIT(RC_F_INDIRECT_DESC), 256);
+	for (unsigned int round = 0; round < 2; round++) {
+		uint16_t rx_from = vq_posted(&sess.q[RC_NET_RX]);
+
+		if (round_trip_post(&sess, 16, &ind) != RC_PASS)
+			return end(RC_FAIL);
+		for (unsigned int i = 0; i < 2; i++) {
+			struct rc_packed *p = &sess.q[i].pring;
+
+			for (unsigned int k = 0; k < p->npending; k++)
+				p->pending_flags[k] |= RC_DESC_F_WRITE;
+		}
+		if (round_trip_go(&sess, 16, rx_from) != RC_PASS)
+			return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
 static enum rc_result check_full_ring(struct rc_target *t)
 {
 	NEED_PACKED(t);
@@ -104,6 +135,24 @@ static enum rc_result check_chain_skip(struct rc_target *t)
 
 	NEED_PACKED(t);
 	return laps(t, &l, 7);
+}
+
+/*
+ * 2.8.6 packed-id-last: "Buffer ID is included in the last descriptor in
+ * the list", and only there: the others name another id.
+ */
+static enum rc_result check_id_last(struct rc_target *t)
+{
+	const struct layout l = { three, three, false, false };
+
+	NEED_PACKED(t);
+	START(&sess, t, PACKED, 256);
+	sess.q[RC_NET_RX].pring.id_last_only = true;
+	sess.q[RC_NET_TX].pring.id_last_only = true;
+	for (unsigned int round = 0; round < 4; round++)
+		if (round_trip(&sess, 16, &l) != RC_PASS)
+			return end(RC_FAIL);
+	return end(RC_PASS);
 }
 
 /*
@@ -474,6 +523,9 @@ const struct rc_check rc_packed_checks[] = {
 	C("2.8.6", "packed-chain-skip", "device",
 	  "One used descriptor for a whole chain, after which the device skips forward by the chain's length",
 	  check_chain_skip),
+	C("2.8.6", "packed-id-last", "device",
+	  "The Buffer ID of a list is in its last descriptor: the device returns that one (the others hold another id)",
+	  check_id_last),
 	C("2.8.18", "packed-any-layout", "device MUST",
 	  "The device uses a list's descriptors in the order made available, however the message is split",
 	  check_any_layout),
@@ -486,6 +538,9 @@ const struct rc_check rc_packed_checks[] = {
 	C("2.8.7", "packed-indirect-table", "device",
 	  "An INDIRECT descriptor's buffer is a table of len/16 descriptors in order, WRITE their only flag",
 	  check_indirect),
+	C("2.8.7", "packed-indirect-write", "device",
+	  "WRITE in a descriptor that names an indirect table is reserved and ignored by the device",
+	  check_indirect_write),
 	C("2.8", "packed-full-ring", "device",
 	  "A ring full of driver descriptors (N outstanding) is used like any other",
 	  check_full_ring),

@@ -110,6 +110,10 @@ int rc_packed_post(struct rc_packed *r, const struct rc_seg *segs,
 		uint16_t slot = r->next_avail;
 		uint16_t flags = avail_bits(r->avail_wrap);
 		uint64_t at = r->desc_addr + 16 * (uint64_t)slot;
+		uint16_t desc_id = id;
+
+		if (r->id_last_only && i + 1 < need)
+			desc_id = (uint16_t)((id + 1) % r->num);
 
 		if (indirect)
 			flags |= RC_DESC_F_INDIRECT;
@@ -117,20 +121,21 @@ int rc_packed_post(struct rc_packed *r, const struct rc_seg *segs,
 			flags |= (segs[i].writable ? RC_DESC_F_WRITE : 0) |
 				 (i + 1 < n ? RC_DESC_F_NEXT : 0);
 		/*
-		 * The id goes in every descriptor (2.8.6 asks for it in the
-		 * last); the head's flags wait for rc_packed_publish(), so
-		 * the device never sees part of a chain.
+		 * The id goes in every descriptor unless id_last_only (2.8.6
+		 * asks for it in the last); the head's flags wait for
+		 * rc_packed_publish(), so the device never sees part of a
+		 * chain.
 		 */
 		if (i == 0) {
 			uint16_t old;
 
 			memcpy(&old, r->mem->snap + at + 14, 2);
 			put_desc(r->mem, at, indirect ? c->table : segs[i].addr,
-				 indirect ? 16 * n : segs[i].len, id, old);
+				 indirect ? 16 * n : segs[i].len, desc_id, old);
 			r->pending_slot[r->npending] = slot;
 			r->pending_flags[r->npending++] = flags;
 		} else {
-			put_desc(r->mem, at, segs[i].addr, segs[i].len, id,
+			put_desc(r->mem, at, segs[i].addr, segs[i].len, desc_id,
 				 flags);
 		}
 		if (++r->next_avail == r->num) {

@@ -184,6 +184,11 @@ struct rc_packed {
 	unsigned int npending;
 	uint64_t tables;		/* indirect tables: num slots */
 	unsigned int table_slot;	/* entries per slot */
+	/*
+	 * The buffer id in a list's last descriptor only (2.8.6 asks no
+	 * more); the others name the next id, which is not this buffer.
+	 */
+	bool id_last_only;
 };
 
 int rc_packed_init(struct rc_packed *r, struct rc_mem *m, unsigned int num);

@@ -45,9 +45,11 @@ MUTANTS=(
 	packed-write-readable:packed-no-write-readable
 	packed-used-write-flag:packed-used-write-flag
 	packed-used-flags:packed-used-flags packed-wrap:packed-wrap
-	packed-chain-skip:packed-chain-skip packed-any-layout:packed-any-layout
+	packed-chain-skip:packed-chain-skip packed-id-last:packed-id-last
+	packed-any-layout:packed-any-layout
 	packed-zero-length:packed-zero-length packed-max-chain:packed-max-chain
 	packed-indirect-table:packed-indirect-table
+	packed-indirect-write:packed-indirect-write
 	packed-full-ring:packed-full-ring packed-avail-flag:packed-avail-flag
 	packed-event-enable:packed-event-enable
 	packed-event-disable:packed-event-disable

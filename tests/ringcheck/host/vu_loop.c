@@ -212,14 +212,18 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs,
 		}
 		read_desc(table + 16 * i, &d);
 		if (!indirect) {
+			/* The list's id is in its last descriptor (2.8.6). */
+			if (!*ndesc || !mutant_is("id-last"))
+				*id = d.id;
 			++*ndesc;
-			*id = d.id;
 		}
 		if ((d.flags & 4) && !mutant_is("indirect-table")) {
 			if (indirect && mutant_is("hostile-nested-indirect"))
 				exit(3);
 			if (d.len % 16 && mutant_is("hostile-indirect-len"))
 				exit(3);
+			if ((d.flags & 2) && mutant_is("indirect-write"))
+				return -1;	/* "a writable table is no table" */
 			if (indirect || !(dev.features & F_INDIRECT) ||
 			    (packed() && (d.flags & 1)) ||
 			    d.len % 16 || !d.len || !(table = gpa_ptr(d.addr, d.len)))
