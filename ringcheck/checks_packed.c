@@ -339,7 +339,7 @@ static enum rc_result check_device_event_flags(struct rc_target *t)
 
 /* ---- hostile packed chains (net.c's hostile() runs them) ---- */
 
-/* The last transmit chain posted: its id and head slot. */
+/* The last transmit chain posted (one descriptor): its id and head slot. */
 static uint16_t last_id(struct rc_packed *p)
 {
 	return p->ids[(uint16_t)(p->posted - 1) % p->num];

@@ -679,7 +679,7 @@ enum rc_result hostile(struct rc_target *t, uint64_t features,
 		       void (*spoil)(struct sess *s, struct rc_queue *tx))
 {
 	struct rc_queue *tx = &sess.q[RC_NET_TX];
-	uint16_t rx_from, before, avail = 0;
+	uint16_t rx_from, past, avail = 0;
 	bool reached;
 
 	START(&sess, t, features, 256);
@@ -693,9 +693,9 @@ enum rc_result hostile(struct rc_target *t, uint64_t features,
 	for (unsigned int i = 0; i < 4; i++)
 		if (sess_post_rx(&sess, RX_SIZE, NULL, false) < 0)
 			return end(RC_FAIL);
-	before = vq_avail_pos(tx);
 	if (sess_post_tx(&sess, 100, NULL, false, 1000) < 0)
 		return end(RC_FAIL);
+	past = vq_avail_pos(tx);
 	spoil(&sess, tx);
 	sess_go(&sess, 4, 1, rx_from);
 	usleep(100000);
@@ -708,7 +708,7 @@ enum rc_result hostile(struct rc_target *t, uint64_t features,
 	reached = sess_broken(&sess, RC_NET_TX) || vq_used_pending(tx);
 	if (!reached && t->ops->stop && t->ops->alive(t) &&
 	    t->ops->stop(t, RC_NET_TX, &avail) == 0)
-		reached = avail != before;
+		reached = avail == past;
 	sess_end(&sess);
 	/* Alive: a new connection must carry frames again. */
 	t->ops->close(t);

@@ -99,4 +99,4 @@ start = text.index("<!-- BEGIN RINGCHECK RESULTS")
 end = text.index("<!-- END RINGCHECK RESULTS -->") + len("<!-- END RINGCHECK RESULTS -->")
 open(doc, "w").write(text[:start] + "\n".join(lines) + text[end:])
 PY
-echo "gen-doc: $doc: $(grep -c '^| [0-9v]' "$doc") rows in the ringcheck matrix"
+echo "gen-doc: $doc: $(sed -n '/BEGIN RINGCHECK RESULTS/,/END RINGCHECK RESULTS/p' "$doc" | grep -c '^| [0-9v]') rows in the ringcheck matrix"
