@@ -499,6 +499,37 @@ static enum rc_result check_vring_base(struct rc_target *t)
 	return end(RC_PASS);
 }
 
+/*
+ * vhost: SET_VRING_BASE of a packed ring gives the slot and, in bit 15,
+ * the wrap counter the device starts from.  Three slots before the end
+ * with the counter 0: the first chains cross the end at once; after 300
+ * more (two flips) GET_VRING_BASE must say slot 41, counter 0.
+ */
+static enum rc_result check_set_vring_base(struct rc_target *t)
+{
+	uint16_t avail, start = rc_packed_pos(253, false);
+	uint16_t want = rc_packed_pos((253 + 300) % 256, false);
+
+	NEED_PACKED(t);
+	if (!t->ops->stop) {
+		rc_why("not applicable: %s is not a vhost device", t->name);
+		return RC_SKIP;
+	}
+	sess_packed_start(start);
+	START(&sess, t, PACKED, 256);
+	for (unsigned int i = 0; i < 3; i++)
+		if (round_trip(&sess, 100, NULL) != RC_PASS)
+			return end(RC_FAIL);
+	if (t->ops->stop(t, RC_NET_TX, &avail))
+		return end(RC_FAIL);
+	if (avail != want) {
+		rc_why("started at %#x, GET_VRING_BASE of the transmit queue says %#x after 300 chains of one descriptor; want %#x",
+		       start, avail, want);
+		return end(RC_FAIL);
+	}
+	return end(RC_PASS);
+}
+
 #define C(sec, id, kind, text, fn) { sec, id, kind, text, fn }
 
 const struct rc_check rc_packed_checks[] = {
@@ -577,6 +608,9 @@ const struct rc_check rc_packed_checks[] = {
 	C("vhost", "packed-vring-base", "vhost protocol",
 	  "GET_VRING_BASE of a packed ring: the next descriptor the device reads, its wrap counter in bit 15",
 	  check_vring_base),
+	C("vhost", "packed-set-vring-base", "vhost protocol",
+	  "SET_VRING_BASE of a packed ring: the device starts at the slot given, with the wrap counter in bit 15",
+	  check_set_vring_base),
 };
 
 const unsigned int rc_packed_nchecks =

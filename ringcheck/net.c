@@ -19,9 +19,20 @@
 
 #define SESS_MEM	(2UL << 20)	/* rings and 2 x 256 slots, with room */
 
+/* Where the next session's packed rings start: slot | wrap << 15. */
+static uint16_t packed_start = 0x8000;
+
+void sess_packed_start(uint16_t pos)
+{
+	packed_start = pos;
+}
+
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num)
 {
+	uint16_t start = packed_start;
+
+	packed_start = 0x8000;	/* for this session only */
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->q[0].kick = s->q[0].call = s->q[0].err = -1;
@@ -42,6 +53,12 @@ int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 		if (q->packed ? rc_packed_init(&q->pring, &s->mem, num) :
 		    rc_split_init(&q->ring, &s->mem, num))
 			return -1;
+		if (q->packed) {
+			q->pring.next_avail = q->pring.next_used =
+				(start & 0x7fff) % num;
+			q->pring.avail_wrap = q->pring.used_wrap =
+				start & 0x8000;
+		}
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

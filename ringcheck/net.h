@@ -33,6 +33,12 @@ struct sess {
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num);
 void sess_end(struct sess *s);
+/*
+ * The next session's packed rings start at slot | wrap << 15 (the reset
+ * state, slot 0 and wrap counter 1, is the default), as a vhost front-end
+ * that restores a ring with SET_VRING_BASE would have them.
+ */
+void sess_packed_start(uint16_t pos);
 
 /* A queue of either layout (net.c): what split and packed share. */
 unsigned int vq_num(const struct rc_queue *q);

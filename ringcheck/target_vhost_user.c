@@ -223,14 +223,14 @@ static int vu_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 		 * the descriptor ring as desc, the driver area (the driver
 		 * event suppression structure) as avail, the device area as
 		 * used.  Its base is a descriptor slot with the wrap counter
-		 * in bit 15: slot 0, counter 1 (2.8.1).
+		 * in bit 15 (after a reset: slot 0, counter 1, 2.8.1).
 		 */
 		if (q[i].packed) {
 			addr.desc = (uintptr_t)rc_mem_ptr(m, p->desc_addr);
 			addr.avail = (uintptr_t)rc_mem_ptr(m, p->driver_addr);
 			addr.used = (uintptr_t)rc_mem_ptr(m, p->device_addr);
 			num = p->num;
-			base = rc_packed_pos(0, true);
+			base = rc_packed_pos(p->next_avail, p->avail_wrap);
 		} else {
 			addr.desc = (uintptr_t)rc_mem_ptr(m, r->desc_addr);
 			addr.avail = (uintptr_t)rc_mem_ptr(m, r->avail_addr);

@@ -62,6 +62,7 @@ MUTANTS=(
 	packed-hostile-indirect-len:packed-hostile-indirect-len
 	packed-hostile-nested-indirect:packed-hostile-nested-indirect
 	packed-vring-base:packed-vring-base
+	packed-set-vring-base:packed-set-vring-base
 )
 
 tap() {

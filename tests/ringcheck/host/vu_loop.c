@@ -660,6 +660,8 @@ static bool handle(void)
 			/* Packed: the slot, and the wrap counter in bit 15. */
 			q->last_avail = q->used_idx = base & 0x7fff;
 			q->avail_wrap = q->used_wrap = base & 0x8000;
+			if (mutant_is("set-vring-base"))	/* "always 1" */
+				q->avail_wrap = q->used_wrap = true;
 		}
 		break;
 	}
