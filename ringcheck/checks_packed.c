@@ -35,36 +35,20 @@ static bool offers(struct rc_target *t, unsigned int bit, const char *name)
 
 #define NEED_PACKED(t) NEED(t, RC_F_RING_PACKED, "VIRTIO_F_RING_PACKED")
 
-static enum rc_result check_used_id(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	return body_loop(t, PACKED);
-}
+/* A check whose body is the split ring's (checks_split.c), on a packed ring. */
+#define ON_PACKED(name, body)					\
+	static enum rc_result name(struct rc_target *t)		\
+	{							\
+		NEED_PACKED(t);					\
+		return body(t, PACKED);				\
+	}
 
-static enum rc_result check_any_layout(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	return body_any_layout(t, PACKED);
-}
-
-static enum rc_result check_zero_length(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	return body_zero_length(t, PACKED);
-}
-
-static enum rc_result check_max_chain(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	return body_max_chain(t, PACKED);
-}
-
-static enum rc_result check_indirect(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	NEED(t, RC_F_INDIRECT_DESC, "VIRTIO_RING_F_INDIRECT_DESC");
-	return body_indirect(t, PACKED);
-}
+ON_PACKED(check_used_id, body_loop)
+ON_PACKED(check_any_layout, body_any_layout)
+ON_PACKED(check_zero_length, body_zero_length)
+ON_PACKED(check_max_chain, body_max_chain)
+ON_PACKED(check_indirect, body_indirect)
+ON_PACKED(check_full_ring, body_full_ring)
 
 /*
  * 2.8.7 packed-indirect-write: "In descriptors with VIRTQ_DESC_F_INDIRECT
@@ -97,12 +81,6 @@ static enum rc_result check_indirect_write(struct rc_target *t)
 	return end(RC_PASS);
 }
 
-static enum rc_result check_full_ring(struct rc_target *t)
-{
-	NEED_PACKED(t);
-	return body_full_ring(t, PACKED);
-}
-
 static const uint32_t three[] = { RC_NET_HDR_LEN, 30, 0 };
 
 /*
@@ -112,9 +90,11 @@ static const uint32_t three[] = { RC_NET_HDR_LEN, 30, 0 };
  * round that is no divisor of 64 puts chains across the ring's end.
  */
 static enum rc_result laps(struct rc_target *t, const struct layout *l,
-			   unsigned int round)
+			   unsigned int round, bool id_last_only)
 {
 	START(&sess, t, PACKED, 64);
+	sess.q[RC_NET_RX].pring.id_last_only = id_last_only;
+	sess.q[RC_NET_TX].pring.id_last_only = id_last_only;
 	while (sess.rx_done < 2000)
 		if (round_trip(&sess, round, l) != RC_PASS)
 			return end(RC_FAIL);
@@ -125,7 +105,7 @@ static enum rc_result laps(struct rc_target *t, const struct layout *l,
 static enum rc_result check_wrap(struct rc_target *t)
 {
 	NEED_PACKED(t);
-	return laps(t, NULL, 24);
+	return laps(t, NULL, 24, false);
 }
 
 /* 2.8.6 packed-chain-skip: three descriptors a chain, one used for each. */
@@ -134,25 +114,20 @@ static enum rc_result check_chain_skip(struct rc_target *t)
 	const struct layout l = { three, three, false, false };
 
 	NEED_PACKED(t);
-	return laps(t, &l, 7);
+	return laps(t, &l, 7, false);
 }
 
 /*
  * 2.8.6 packed-id-last: "Buffer ID is included in the last descriptor in
- * the list", and only there: the others name another id.
+ * the list", and only there: the others name another id (2000 frames in
+ * three descriptors each, five at a time).
  */
 static enum rc_result check_id_last(struct rc_target *t)
 {
 	const struct layout l = { three, three, false, false };
 
 	NEED_PACKED(t);
-	START(&sess, t, PACKED, 256);
-	sess.q[RC_NET_RX].pring.id_last_only = true;
-	sess.q[RC_NET_TX].pring.id_last_only = true;
-	for (unsigned int round = 0; round < 4; round++)
-		if (round_trip(&sess, 16, &l) != RC_PASS)
-			return end(RC_FAIL);
-	return end(RC_PASS);
+	return laps(t, &l, 5, true);
 }
 
 /*
@@ -162,7 +137,7 @@ static enum rc_result check_id_last(struct rc_target *t)
 static enum rc_result check_used_flags(struct rc_target *t)
 {
 	NEED_PACKED(t);
-	return laps(t, NULL, 16);
+	return laps(t, NULL, 16, false);
 }
 
 /* 2.8.3 packed-used-write-flag: WRITE in a used descriptor. */
@@ -242,67 +217,53 @@ static enum rc_result check_avail_flag(struct rc_target *t)
 					"after kicks with a descriptor not made available, "));
 }
 
-/* 2.8.10 event suppression: the receive queue's calls after 16 frames. */
-static enum rc_result check_event_enable(struct rc_target *t)
+/*
+ * 2.8.10 event suppression: 16 frames received with the receive queue's
+ * driver event flags as given (DESC: at the used descriptor `ahead`
+ * entries on); want: whether a call must come, else none may.
+ */
+static enum rc_result events(struct rc_target *t, uint16_t flags, int ahead,
+			     bool want)
 {
-	uint64_t calls;
+	static const char *const name[] = { "ENABLE", "DISABLE", "DESC" };
+	uint64_t f = PACKED, calls;
+	char at[64] = "";
 
 	NEED_PACKED(t);
-	if (calls_after(t, PACKED, RC_EVENT_ENABLE, -1, &calls) != RC_PASS)
+	if (flags == RC_EVENT_DESC) {
+		NEED(t, RC_F_EVENT_IDX, "VIRTIO_F_RING_EVENT_IDX");
+		f |= RC_BIT(RC_F_EVENT_IDX);
+		snprintf(at, sizeof(at), " at the descriptor %d entries ahead",
+			 ahead);
+	}
+	if (calls_after(t, f, flags, ahead, &calls) != RC_PASS)
 		return end(RC_FAIL);
-	if (!calls) {
-		rc_why("16 frames received with driver event flags ENABLE and no call");
+	if (!calls == want) {
+		rc_why("driver event flags %s%s: 16 entries used and %llu calls",
+		       name[flags], at, (unsigned long long)calls);
 		return end(RC_FAIL);
 	}
 	return end(RC_PASS);
+}
+
+static enum rc_result check_event_enable(struct rc_target *t)
+{
+	return events(t, RC_EVENT_ENABLE, -1, true);
 }
 
 static enum rc_result check_event_disable(struct rc_target *t)
 {
-	uint64_t calls;
-
-	NEED_PACKED(t);
-	if (calls_after(t, PACKED, RC_EVENT_DISABLE, -1, &calls) != RC_PASS)
-		return end(RC_FAIL);
-	if (calls) {
-		rc_why("%llu calls for 16 frames received with driver event flags DISABLE",
-		       (unsigned long long)calls);
-		return end(RC_FAIL);
-	}
-	return end(RC_PASS);
+	return events(t, RC_EVENT_DISABLE, -1, false);
 }
 
 static enum rc_result check_event_desc(struct rc_target *t)
 {
-	uint64_t calls;
-
-	NEED_PACKED(t);
-	NEED(t, RC_F_EVENT_IDX, "VIRTIO_F_RING_EVENT_IDX");
-	if (calls_after(t, PACKED | RC_BIT(RC_F_EVENT_IDX), RC_EVENT_DESC, 7,
-			&calls) != RC_PASS)
-		return end(RC_FAIL);
-	if (!calls) {
-		rc_why("driver event flags DESC at the descriptor 7 entries ahead, 16 entries used, and no call");
-		return end(RC_FAIL);
-	}
-	return end(RC_PASS);
+	return events(t, RC_EVENT_DESC, 7, true);
 }
 
 static enum rc_result check_event_desc_far(struct rc_target *t)
 {
-	uint64_t calls;
-
-	NEED_PACKED(t);
-	NEED(t, RC_F_EVENT_IDX, "VIRTIO_F_RING_EVENT_IDX");
-	if (calls_after(t, PACKED | RC_BIT(RC_F_EVENT_IDX), RC_EVENT_DESC, 100,
-			&calls) != RC_PASS)
-		return end(RC_FAIL);
-	if (calls) {
-		rc_why("driver event flags DESC at the descriptor 100 entries ahead, 16 entries used, and %llu calls",
-		       (unsigned long long)calls);
-		return end(RC_FAIL);
-	}
-	return end(RC_PASS);
+	return events(t, RC_EVENT_DESC, 100, false);
 }
 
 /*
@@ -474,60 +435,27 @@ static enum rc_result check_hostile_nested_indirect(struct rc_target *t)
 /*
  * vhost: GET_VRING_BASE of a packed ring says the next descriptor the
  * device will read in bits 0-14 and its wrap counter in bit 15.  300
- * one-descriptor chains on a ring of 256: slot 44, counter 0.
+ * one-descriptor chains on a ring of 256 from the reset state (slot 0,
+ * counter 1): slot 44, counter 0.
  */
 static enum rc_result check_vring_base(struct rc_target *t)
 {
-	uint16_t avail, want = rc_packed_pos(300 - 256, false);
-
 	NEED_PACKED(t);
-	if (!t->ops->stop) {
-		rc_why("not applicable: %s is not a vhost device", t->name);
-		return RC_SKIP;
-	}
-	START(&sess, t, PACKED, 256);
-	for (unsigned int i = 0; i < 3; i++)
-		if (round_trip(&sess, 100, NULL) != RC_PASS)
-			return end(RC_FAIL);
-	if (t->ops->stop(t, RC_NET_TX, &avail))
-		return end(RC_FAIL);
-	if (avail != want) {
-		rc_why("GET_VRING_BASE of the transmit queue says %#x (slot %u, wrap counter %u) after it used 300 chains of one descriptor on a ring of 256; want %#x (slot 44, wrap counter 0)",
-		       avail, avail & 0x7fff, avail >> 15, want);
-		return end(RC_FAIL);
-	}
-	return end(RC_PASS);
+	return body_vring_base(t, PACKED, rc_packed_pos(0, true), 300,
+			       rc_packed_pos(44, false));
 }
 
 /*
  * vhost: SET_VRING_BASE of a packed ring gives the slot and, in bit 15,
  * the wrap counter the device starts from.  Three slots before the end
  * with the counter 0: the first chains cross the end at once; after 300
- * more (two flips) GET_VRING_BASE must say slot 41, counter 0.
+ * (two flips) GET_VRING_BASE must say slot 41, counter 0.
  */
 static enum rc_result check_set_vring_base(struct rc_target *t)
 {
-	uint16_t avail, start = rc_packed_pos(253, false);
-	uint16_t want = rc_packed_pos((253 + 300) % 256, false);
-
 	NEED_PACKED(t);
-	if (!t->ops->stop) {
-		rc_why("not applicable: %s is not a vhost device", t->name);
-		return RC_SKIP;
-	}
-	sess_packed_start(start);
-	START(&sess, t, PACKED, 256);
-	for (unsigned int i = 0; i < 3; i++)
-		if (round_trip(&sess, 100, NULL) != RC_PASS)
-			return end(RC_FAIL);
-	if (t->ops->stop(t, RC_NET_TX, &avail))
-		return end(RC_FAIL);
-	if (avail != want) {
-		rc_why("started at %#x, GET_VRING_BASE of the transmit queue says %#x after 300 chains of one descriptor; want %#x",
-		       start, avail, want);
-		return end(RC_FAIL);
-	}
-	return end(RC_PASS);
+	return body_vring_base(t, PACKED, rc_packed_pos(253, false), 300,
+			       rc_packed_pos((253 + 300) % 256, false));
 }
 
 #define C(sec, id, kind, text, fn) { sec, id, kind, text, fn }

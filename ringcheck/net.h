@@ -171,6 +171,13 @@ enum rc_result body_indirect(struct rc_target *t, uint64_t f);
 enum rc_result body_zero_length(struct rc_target *t, uint64_t f);
 enum rc_result body_max_chain(struct rc_target *t, uint64_t f);
 enum rc_result body_full_ring(struct rc_target *t, uint64_t f);
+/*
+ * vhost: n chains of one descriptor out and back from start (a packed
+ * ring's slot | wrap << 15; a split ring starts at 0), then
+ * GET_VRING_BASE of the transmit queue must say want.
+ */
+enum rc_result body_vring_base(struct rc_target *t, uint64_t f,
+			       uint16_t start, unsigned int n, uint16_t want);
 enum rc_result calls_after(struct rc_target *t, uint64_t features,
 			   uint16_t avail_flags, int used_event,
 			   uint64_t *calls);
