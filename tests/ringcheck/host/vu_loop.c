@@ -9,12 +9,13 @@
  * ring's rules as the specification has them, so ringcheck must pass
  * every check against it; and given MUTANT, the id of one of ringcheck's
  * checks, it breaks exactly the rule that check is about, so that check
- * must fail.  It serves split rings (2.7) and, when the front-end
- * negotiates VIRTIO_F_RING_PACKED, packed ones (2.8); a mutant named
- * packed-ID breaks rule ID on packed rings only.  Between the two, no check can pass whatever the device
- * does.  Written from the virtio specification and the vhost-user
- * protocol; it is a test fixture, not a back-end to build on (one
- * connection at a time, one thread, no dirty log).
+ * must fail.  Between the two, no check can pass whatever the device
+ * does.  It serves split rings (2.7) and, when the front-end negotiates
+ * VIRTIO_F_RING_PACKED, packed ones (2.8); a mutant named packed-ID
+ * breaks rule ID on packed rings only.  Written from the virtio
+ * specification and the vhost-user protocol; it is a test fixture, not a
+ * back-end to build on (one connection at a time, one thread, no dirty
+ * log).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,27 +47,6 @@
 
 static const char *mutant = "";
 
-static struct {
-	int conn;
-	uint64_t features;
-	unsigned char *mem;
-	uint64_t mem_size, mem_ua, mem_gpa;
-	struct vq *vq;
-} dev;
-
-static bool packed(void)
-{
-	return dev.features & F_RING_PACKED;
-}
-
-/* Mutant ID on split rings; packed-ID on packed ones. */
-static bool mutant_is(const char *id)
-{
-	if (packed())
-		return !strncmp(mutant, "packed-", 7) && !strcmp(mutant + 7, id);
-	return !strcmp(mutant, id);
-}
-
 /*
  * A queue.  Packed rings use desc as the descriptor ring, avail as the
  * driver event suppression structure and used as the device's; the
@@ -84,7 +64,26 @@ struct vq {
 	bool started, broken;
 };
 
-static struct vq queues[NQ];
+static struct {
+	int conn;
+	uint64_t features;
+	unsigned char *mem;
+	uint64_t mem_size, mem_ua, mem_gpa;
+	struct vq vq[NQ];
+} dev;
+
+static bool packed(void)
+{
+	return dev.features & F_RING_PACKED;
+}
+
+/* Mutant ID on split rings; packed-ID on packed ones. */
+static bool mutant_is(const char *id)
+{
+	if (packed())
+		return !strncmp(mutant, "packed-", 7) && !strcmp(mutant + 7, id);
+	return !strcmp(mutant, id);
+}
 
 static void die(const char *what)
 {
@@ -97,7 +96,7 @@ static void reset(void)
 	if (dev.mem)
 		munmap(dev.mem, dev.mem_size);
 	for (int i = 0; i < NQ; i++) {
-		struct vq *q = &queues[i];
+		struct vq *q = &dev.vq[i];
 
 		if (q->kick >= 0)
 			close(q->kick);
@@ -109,8 +108,6 @@ static void reset(void)
 	if (dev.conn >= 0)
 		close(dev.conn);
 	memset(&dev, 0, sizeof(dev));
-	memset(queues, 0, sizeof(queues));
-	dev.vq = queues;
 	dev.conn = -1;
 	for (int i = 0; i < NQ; i++)
 		dev.vq[i].kick = dev.vq[i].call = dev.vq[i].err = -1;
