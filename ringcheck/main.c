@@ -29,7 +29,8 @@ static const char usage[] =
 "  vhost-net[:TAP]     Linux's /dev/vhost-net on a new tap (or TAP),\n"
 "                      ringcheck looping its frames back (root)\n"
 "Options:\n"
-"  -l, --list          list the checks and exit\n"
+"  -l, --list          list the checks (with -k, those whose ids\n"
+"                      contain WORD) and exit\n"
 "  -k, --only=WORD     only the check whose id is WORD, or else those\n"
 "                      whose ids contain WORD\n"
 "  -f, --format=FMT    tap (the default), json or junit\n"
@@ -294,8 +295,10 @@ int main(int argc, char **argv)
 	}
 	if (list) {
 		for (unsigned int i = 0; i < nchecks; i++)
-			printf("%-10s %-24s %-20s %s\n", checks[i].section,
-			       checks[i].id, checks[i].kind, checks[i].text);
+			if (!only || strstr(checks[i].id, only))
+				printf("%-10s %-24s %-20s %s\n",
+				       checks[i].section, checks[i].id,
+				       checks[i].kind, checks[i].text);
 		return 0;
 	}
 	ntargets = argc - optind;
