@@ -12,185 +12,15 @@
 
 #include "net.h"
 
-#define RX_SIZE		(RC_NET_HDR_LEN + 1514)
-#define WAIT_MS		5000
-
-/* Frame lengths that vary: 60 to 1514 bytes. */
-static uint32_t frame_len(uint32_t i)
-{
-	return 60 + (i * 397) % (1514 - 60 + 1);
-}
-
-struct layout {
-	const uint32_t *rx_pieces, *tx_pieces;
-	bool rx_indirect, tx_indirect;
-};
-
-/* What an address in the session's memory is, for a failure message. */
-static void where(struct sess *s, uint64_t addr, char *out, size_t len)
-{
-	for (unsigned int i = 0; i < 2; i++) {
-		struct rc_split *r = &s->q[i].ring;
-		const char *q = i == RC_NET_RX ? "receive" : "transmit";
-
-		if (addr >= r->desc_addr && addr < r->desc_addr + rc_split_desc_size(r->num)) {
-			snprintf(out, len, "the %s queue's descriptor table", q);
-			return;
-		}
-		if (addr >= r->avail_addr && addr < r->avail_addr + rc_split_avail_size(r->num)) {
-			snprintf(out, len, "the %s queue's available ring", q);
-			return;
-		}
-		if (addr >= r->used_addr && addr < r->used_addr + rc_split_used_size(r->num)) {
-			snprintf(out, len, "the %s queue's used ring", q);
-			return;
-		}
-		if (addr >= r->tables && addr < r->tables + (uint64_t)r->num * 16 * r->table_slot) {
-			snprintf(out, len, "the %s queue's indirect tables", q);
-			return;
-		}
-	}
-	if (addr >= s->tx_bufs && addr < s->tx_bufs + (uint64_t)s->q[1].ring.num * SLOT) {
-		snprintf(out, len, "transmit buffer slot %llu, byte %llu (device-readable)",
-			 (unsigned long long)((addr - s->tx_bufs) / SLOT),
-			 (unsigned long long)((addr - s->tx_bufs) % SLOT));
-		return;
-	}
-	if (addr >= s->rx_bufs && addr < s->rx_bufs + (uint64_t)s->q[0].ring.num * SLOT) {
-		snprintf(out, len, "receive buffer slot %llu, byte %llu",
-			 (unsigned long long)((addr - s->rx_bufs) / SLOT),
-			 (unsigned long long)((addr - s->rx_bufs) % SLOT));
-		return;
-	}
-	snprintf(out, len, "memory no ring or buffer uses");
-}
-
 /*
- * The audit's verdict: did the device write only where it was allowed
- * since rc_audit_begin()?  If not, rc_why() says where, after what.
- * (Frames it handed a tap are looped back first, for targets that need it.)
+ * The bodies below take the features to ask for, the ring's layout among
+ * them: checks_packed.c runs the same bodies on a packed ring.
  */
-static bool audit_passed(struct sess *s, const char *after)
-{
-	char what[96];
-	int64_t bad;
-
-	if (s->t->ops->pump)
-		s->t->ops->pump(s->t);
-	bad = rc_audit_end(&s->mem);
-	if (bad < 0)
-		return true;
-	where(s, (uint64_t)bad, what, sizeof(what));
-	rc_why("%sthe device wrote at %#llx, in %s: it was given no such right",
-	       after, (unsigned long long)bad, what);
-	return false;
-}
-
-/* Let the audit accept writes to the receive chains posted since from. */
-static void allow_rx_chains(struct sess *s, uint16_t from)
-{
-	struct rc_split *rx = &s->q[RC_NET_RX].ring;
-
-	for (uint16_t i = from; i != rx->avail_idx; i++) {
-		const struct rc_chain *c = &rx->chains[rc_split_head_at(rx, i)];
-
-		for (unsigned int k = 0; k < c->nsegs; k++)
-			rc_audit_allow(&s->mem, c->segs[k].addr, c->segs[k].len);
-	}
-}
-
-/* Post n receive chains and n transmit frames (unpublished). */
-static enum rc_result round_trip_post(struct sess *s, unsigned int n,
-				      const struct layout *l)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		int head = sess_post_rx(s, RX_SIZE, l ? l->rx_pieces : NULL,
-					l && l->rx_indirect);
-
-		if (head < 0 ||
-		    sess_post_tx(s, frame_len(s->tx_posted),
-				 l ? l->tx_pieces : NULL, l && l->tx_indirect,
-				 s->tx_posted) < 0) {
-			rc_why("no room in the rings for %u chains", n);
-			return RC_FAIL;
-		}
-	}
-	return RC_PASS;
-}
-
-/*
- * Publish what was posted (n of each, the receive chains from avail index
- * rx_from), kick both queues, harvest everything (net.c checks each
- * entry), and hold every byte the device changed against the writable
- * buffers and used rings it was given.
- */
-static enum rc_result round_trip_go(struct sess *s, unsigned int n,
-				    uint16_t rx_from)
-{
-	struct rc_split *rx = &s->q[RC_NET_RX].ring, *tx = &s->q[RC_NET_TX].ring;
-	uint32_t rx_want = s->rx_done + n, tx_want = s->tx_done + n;
-
-	rc_audit_begin(&s->mem);
-	allow_rx_chains(s, rx_from);
-	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + n);
-	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + n);
-	rc_split_publish(rx);
-	rc_split_publish(tx);
-	sess_kick(s, RC_NET_RX);
-	sess_kick(s, RC_NET_TX);
-	if (sess_wait(s, rx_want, tx_want, WAIT_MS))
-		return RC_FAIL;
-	return audit_passed(s, "") ? RC_PASS : RC_FAIL;
-}
-
-/* n frames out and back, in one go. */
-static enum rc_result round_trip(struct sess *s, unsigned int n,
-				 const struct layout *l)
-{
-	uint16_t rx_from = s->q[RC_NET_RX].ring.avail_idx;
-
-	if (round_trip_post(s, n, l) != RC_PASS)
-		return RC_FAIL;
-	return round_trip_go(s, n, rx_from);
-}
-
-static enum rc_result start_at(struct sess *s, struct rc_target *t,
-			       uint64_t features, unsigned int num, bool tight,
-			       uint16_t idx)
-{
-	int r = sess_start_at(s, t, features, num, tight, idx);
-
-	return r > 0 ? RC_SKIP : r < 0 ? RC_FAIL : RC_PASS;
-}
-
-static enum rc_result start(struct sess *s, struct rc_target *t,
-			    uint64_t features, unsigned int num)
-{
-	return start_at(s, t, features, num, false, 0);
-}
-
-/* A session, or the check ends (SKIP: the target cannot be checked). */
-#define START_AT(s, t, f, num, tight, idx) do {				\
-		enum rc_result _r = start_at(s, t, f, num, tight, idx);	\
-		if (_r != RC_PASS) {					\
-			sess_end(s);					\
-			return _r;					\
-		}							\
-	} while (0)
-#define START(s, t, f, num)	START_AT(s, t, f, num, false, 0)
-
-static struct sess sess;
-
-static enum rc_result end(enum rc_result r)
-{
-	sess_end(&sess);
-	return r;
-}
 
 /* 2.7.8 used-id, used-len; 2.7.5.1 no-write-readable; 2.7.5 writable-bounds. */
-static enum rc_result check_loop(struct rc_target *t)
+enum rc_result body_loop(struct rc_target *t, uint64_t f)
 {
-	START(&sess, t, 0, 256);
+	START(&sess, t, f, 256);
 	if (round_trip(&sess, 64, NULL) != RC_PASS)
 		return end(RC_FAIL);
 	/* One chain in flight: a wrong id cannot name another in flight. */
@@ -210,12 +40,12 @@ static const uint32_t odd_rx[] = { RC_NET_HDR_LEN, 100, 1, 0 };
 static const uint32_t hdr_apart[] = { RC_NET_HDR_LEN, 0 };
 
 /* 2.7.4.1 any-layout: the header split and merged anyhow. */
-static enum rc_result check_any_layout(struct rc_target *t)
+enum rc_result body_any_layout(struct rc_target *t, uint64_t f)
 {
 	const struct layout odd = { odd_rx, odd_tx, false, false };
 	const struct layout apart = { hdr_apart, hdr_apart, false, false };
 
-	START(&sess, t, 0, 256);
+	START(&sess, t, f, 256);
 	if (round_trip(&sess, 32, &odd) != RC_PASS ||
 	    round_trip(&sess, 32, &apart) != RC_PASS)
 		return end(RC_FAIL);
@@ -223,7 +53,7 @@ static enum rc_result check_any_layout(struct rc_target *t)
 }
 
 /* 2.7.5.3 indirect-table. */
-static enum rc_result check_indirect(struct rc_target *t)
+enum rc_result body_indirect(struct rc_target *t, uint64_t f)
 {
 	const struct layout ind = { odd_rx, odd_tx, true, true };
 
@@ -231,35 +61,12 @@ static enum rc_result check_indirect(struct rc_target *t)
 		rc_why("%s does not offer VIRTIO_RING_F_INDIRECT_DESC", t->name);
 		return RC_SKIP;
 	}
-	START(&sess, t, RC_BIT(RC_F_INDIRECT_DESC), 256);
+	START(&sess, t, f | RC_BIT(RC_F_INDIRECT_DESC), 256);
 	return end(round_trip(&sess, 32, &ind));
 }
 
-/*
- * Frames out and back with the chains given: n of each, published and
- * kicked together, checked by the harvest and the audit.
- */
-static enum rc_result round_trip_segs(struct sess *s, unsigned int n,
-				      const struct rc_seg *rx_layout,
-				      unsigned int rx_n,
-				      const struct rc_seg *tx_layout,
-				      unsigned int tx_n)
-{
-	uint16_t rx_from = s->q[RC_NET_RX].ring.avail_idx;
-
-	for (unsigned int i = 0; i < n; i++) {
-		if (sess_post_rx_segs(s, rx_layout, rx_n, false) < 0 ||
-		    sess_post_tx_segs(s, tx_layout, tx_n, false,
-				      s->tx_posted) < 0) {
-			rc_why("no room in the rings for %u chains", n);
-			return RC_FAIL;
-		}
-	}
-	return round_trip_go(s, n, rx_from);
-}
-
 /* 2.7.4.1 zero-length: empty descriptors inside both kinds of chain. */
-static enum rc_result check_zero_length(struct rc_target *t)
+enum rc_result body_zero_length(struct rc_target *t, uint64_t f)
 {
 	static const struct rc_seg tx[] = {
 		{ 0, 0, false }, { 0, RC_NET_HDR_LEN, false },
@@ -273,12 +80,12 @@ static enum rc_result check_zero_length(struct rc_target *t)
 		{ RC_NET_HDR_LEN + 100, 1514 - 100, true },
 	};
 
-	START(&sess, t, 0, 256);
+	START(&sess, t, f, 256);
 	return end(round_trip_segs(&sess, 16, rx, 5, tx, 6));
 }
 
 /* 2.7.5 max-chain: chains as long as the queue (16 descriptors). */
-static enum rc_result check_max_chain(struct rc_target *t)
+enum rc_result body_max_chain(struct rc_target *t, uint64_t f)
 {
 	struct rc_seg tx[16], rx[16];
 	uint32_t off = 0;
@@ -292,7 +99,7 @@ static enum rc_result check_max_chain(struct rc_target *t)
 	for (unsigned int i = 0; i < 16; i++)
 		rx[i] = (struct rc_seg){ i * 96, i < 15 ? 96 : 1526 - 15 * 96,
 					 true };
-	START(&sess, t, 0, 16);
+	START(&sess, t, f, 16);
 	return end(round_trip_segs(&sess, 1, rx, 16, tx, 16));
 }
 
@@ -359,14 +166,7 @@ static enum rc_result check_spurious_kick(struct rc_target *t)
 
 		rc_split_allow_used(r, r->used_seen, r->used_seen);
 	}
-	for (unsigned int k = 0; k < 5; k++) {
-		sess_kick(&sess, RC_NET_RX);
-		sess_kick(&sess, RC_NET_TX);
-		usleep(10000);
-	}
-	if (!audit_passed(&sess, "after kicks with nothing new, "))
-		return end(RC_FAIL);
-	return end(round_trip(&sess, 8, NULL));
+	return end(kicks_change_nothing(&sess, "after kicks with nothing new, "));
 }
 
 /* 2.7.8 used-idx: from 0, by one per entry. */
@@ -394,9 +194,9 @@ static enum rc_result check_used_idx(struct rc_target *t)
 }
 
 /* 2.7.13 full-ring: N chains outstanding on both rings at once. */
-static enum rc_result check_full_ring(struct rc_target *t)
+enum rc_result body_full_ring(struct rc_target *t, uint64_t f)
 {
-	START(&sess, t, 0, 64);
+	START(&sess, t, f, 64);
 	if (round_trip(&sess, 64, NULL) != RC_PASS ||
 	    round_trip(&sess, 64, NULL) != RC_PASS)
 		return end(RC_FAIL);
@@ -413,11 +213,19 @@ static enum rc_result check_idx_wrap(struct rc_target *t)
 	return end(RC_PASS);
 }
 
-/* Frames out and back with the receive queue's avail flags as given. */
-static enum rc_result calls_after_at(struct rc_target *t, uint64_t features,
-				     uint16_t avail_flags, int used_event,
-				     uint16_t idx, uint64_t *calls)
+/*
+ * Frames out and back with the receive queue's suppression as given:
+ * split, avail flags and used_event (used_event entries ahead, if not
+ * negative); packed, the driver event flags and, with a used_event, the
+ * descriptor offset and wrap counter of the entry that many ahead.  A
+ * split ring's queues start at index idx.
+ */
+enum rc_result calls_after_at(struct rc_target *t, uint64_t features,
+			      uint16_t avail_flags, int used_event,
+			      uint16_t idx, uint64_t *calls)
 {
+	struct rc_queue *rx = &sess.q[RC_NET_RX];
+
 	START_AT(&sess, t, features, 256, false, idx);
 	/* Whatever the start-up said, before the frames. */
 	if (round_trip(&sess, 1, NULL) != RC_PASS)
@@ -425,11 +233,19 @@ static enum rc_result calls_after_at(struct rc_target *t, uint64_t features,
 	sess_wait_calls(&sess, RC_NET_RX, 200);
 	usleep(50000);
 	sess_calls(&sess, RC_NET_RX);
-	rc_split_set_avail_flags(&sess.q[RC_NET_RX].ring, avail_flags);
-	if (used_event >= 0)
-		rc_split_set_used_event(&sess.q[RC_NET_RX].ring,
-					(uint16_t)(sess.q[RC_NET_RX].ring.used_seen +
-						   used_event));
+	if (rx->packed) {
+		/* One descriptor a chain: entries ahead are slots ahead. */
+		unsigned int slot = rx->pring.next_used + (used_event > 0 ? used_event : 0);
+		bool wrap = rx->pring.used_wrap ^ (slot >= rx->pring.num);
+
+		rc_packed_set_driver_event(&rx->pring, avail_flags,
+					   rc_packed_pos(slot % rx->pring.num, wrap));
+	} else {
+		rc_split_set_avail_flags(&rx->ring, avail_flags);
+		if (used_event >= 0)
+			rc_split_set_used_event(&rx->ring,
+						(uint16_t)(rx->ring.used_seen + used_event));
+	}
 	if (round_trip(&sess, 16, NULL) != RC_PASS)
 		return RC_FAIL;
 	/* A call may come late: wait up to a second for the first. */
@@ -440,9 +256,9 @@ static enum rc_result calls_after_at(struct rc_target *t, uint64_t features,
 }
 
 /* used_event is that many entries past the used index reached. */
-static enum rc_result calls_after(struct rc_target *t, uint64_t features,
-				  uint16_t avail_flags, int used_event,
-				  uint64_t *calls)
+enum rc_result calls_after(struct rc_target *t, uint64_t features,
+			   uint16_t avail_flags, int used_event,
+			   uint64_t *calls)
 {
 	return calls_after_at(t, features, avail_flags, used_event, 0, calls);
 }
@@ -665,84 +481,6 @@ static enum rc_result check_num_buffers(struct rc_target *t)
 	return end(RC_PASS);
 }
 
-/*
- * Hostile chains.  A device owes a bad driver nothing but safety: it must
- * not write outside what it was given, and it must go on answering (the
- * process that serves other guests stays up).  After the bad chain, the
- * target must still answer, and nothing outside the used rings moved.
- */
-static enum rc_result hostile_with(struct rc_target *t, uint64_t features,
-				   bool indirect,
-				   void (*spoil)(struct sess *s, struct rc_split *tx))
-{
-	struct rc_split *rx = &sess.q[RC_NET_RX].ring, *tx = &sess.q[RC_NET_TX].ring;
-	uint16_t rx_from, avail = 0;
-	bool reached;
-
-	if (features & ~t->offered) {
-		rc_why("%s does not offer the feature this malformed chain needs (%#llx)",
-		       t->name, (unsigned long long)(features & ~t->offered));
-		return RC_SKIP;
-	}
-	START(&sess, t, features, 256);
-	if (round_trip(&sess, 4, NULL) != RC_PASS)
-		return end(RC_FAIL);
-	/*
-	 * Receive buffers waiting, so that a device which takes a frame
-	 * only when it has somewhere to put it does read the bad chain.
-	 */
-	rx_from = rx->avail_idx;
-	for (unsigned int i = 0; i < 4; i++)
-		if (sess_post_rx(&sess, RX_SIZE, NULL, false) < 0)
-			return end(RC_FAIL);
-	if (sess_post_tx(&sess, 100, NULL, indirect, 1000) < 0)
-		return end(RC_FAIL);
-	rc_audit_begin(&sess.mem);
-	spoil(&sess, tx);
-	allow_rx_chains(&sess, rx_from);
-	rc_split_allow_used(rx, rx->used_seen, rx->used_seen + 4);
-	/* The used ring is the device's: a bad driver gets no promise there. */
-	rc_split_allow_used(tx, tx->used_seen, tx->used_seen + tx->num);
-	rc_split_publish(rx);
-	rc_split_publish(tx);
-	sess_kick(&sess, RC_NET_RX);
-	sess_kick(&sess, RC_NET_TX);
-	usleep(100000);
-	if (!audit_passed(&sess, "after a malformed chain, "))
-		return end(RC_FAIL);
-	/*
-	 * Did the device reach the bad chain at all?  It said so on the
-	 * error eventfd, or used it, or its available index went past it.
-	 */
-	reached = sess_broken(&sess, RC_NET_TX) ||
-		  rc_split_used_idx(tx) != 4;
-	if (!reached && t->ops->stop && t->ops->alive(t) &&
-	    t->ops->stop(t, RC_NET_TX, &avail) == 0)
-		reached = avail != 4 &&
-			  (uint16_t)(avail - 4) <= (uint16_t)(tx->avail_idx - 4);
-	sess_end(&sess);
-	/* Alive: a new connection must carry frames again. */
-	t->ops->close(t);
-	if (t->ops->open(t, t->arg) || start(&sess, t, 0, 256) != RC_PASS ||
-	    round_trip(&sess, 4, NULL) != RC_PASS) {
-		rc_why_clear();
-		rc_why("%s no longer carries frames after a malformed chain",
-		       t->name);
-		return end(RC_FAIL);
-	}
-	if (!reached) {
-		rc_why("not shown: the device neither used the malformed chain, nor signalled an error, nor moved its available index past it (it stopped the queue there, or never read it)");
-		return end(RC_SKIP);
-	}
-	return end(RC_PASS);
-}
-
-static enum rc_result hostile(struct rc_target *t,
-			      void (*spoil)(struct sess *s, struct rc_split *tx))
-{
-	return hostile_with(t, 0, false, spoil);
-}
-
 /* Overwrite the descriptor at address at (a driver store: the audit knows). */
 static void set_desc_at(struct rc_mem *m, uint64_t at, uint64_t addr,
 			uint32_t len, uint16_t flags, uint16_t next)
@@ -769,8 +507,9 @@ static uint16_t last_head(struct rc_split *r)
 	return rc_split_head_at(r, r->avail_idx - 1);
 }
 
-static void spoil_next_range(struct sess *s, struct rc_split *tx)
+static void spoil_next_range(struct sess *s, struct rc_queue *q)
 {
+	struct rc_split *tx = &q->ring;
 	uint16_t h = last_head(tx);
 
 	(void)s;
@@ -778,8 +517,9 @@ static void spoil_next_range(struct sess *s, struct rc_split *tx)
 		 tx->num + 5);
 }
 
-static void spoil_loop(struct sess *s, struct rc_split *tx)
+static void spoil_loop(struct sess *s, struct rc_queue *q)
 {
+	struct rc_split *tx = &q->ring;
 	uint16_t h = last_head(tx), other = (h + 1) % tx->num;
 	uint64_t a = tx->chains[h].segs[0].addr;
 
@@ -788,8 +528,9 @@ static void spoil_loop(struct sess *s, struct rc_split *tx)
 	set_desc(tx, other, a, 50, RC_DESC_F_NEXT, h);
 }
 
-static void spoil_head_range(struct sess *s, struct rc_split *tx)
+static void spoil_head_range(struct sess *s, struct rc_queue *q)
 {
+	struct rc_split *tx = &q->ring;
 	uint16_t bad = tx->num + 3;
 	uint64_t at = tx->avail_addr + 4 +
 		      2 * ((uint16_t)(tx->avail_idx - 1) % tx->num);
@@ -798,79 +539,103 @@ static void spoil_head_range(struct sess *s, struct rc_split *tx)
 	rc_mem_put(tx->mem, at, &bad, 2);
 }
 
-static void spoil_outside_memory(struct sess *s, struct rc_split *tx)
+static void spoil_outside_memory(struct sess *s, struct rc_queue *q)
 {
+	struct rc_split *tx = &q->ring;
 	uint16_t h = last_head(tx);
 
 	set_desc(tx, h, s->mem.size + RC_PAGE, 100, 0, 0);
 }
 
 /* avail idx moved by more than the ring holds (2.7.6.1 no-decrement's kin). */
-static void spoil_avail_jump(struct sess *s, struct rc_split *tx)
+static void spoil_avail_jump(struct sess *s, struct rc_queue *q)
 {
 	(void)s;
-	tx->avail_idx += tx->num + 3;
+	q->ring.avail_idx += q->ring.num + 3;
+}
+
+/*
+ * The last transmit chain (one descriptor) made indirect: its two halves
+ * in a table of its own, the head naming the table with the length given.
+ */
+static uint64_t indirect_head(struct rc_split *tx, uint32_t table_len)
+{
+	uint16_t h = last_head(tx);
+	const struct rc_seg *seg = &tx->chains[h].segs[0];
+	uint64_t table = tx->tables + (uint64_t)h * 16 * tx->table_slot;
+	uint32_t half = seg->len / 2;
+
+	set_desc_at(tx->mem, table, seg->addr, half, RC_DESC_F_NEXT, 1);
+	set_desc_at(tx->mem, table + 16, seg->addr + half, seg->len - half, 0, 0);
+	set_desc(tx, h, table, table_len, RC_DESC_F_INDIRECT, 0);
+	return table;
 }
 
 /* An indirect table whose first entry is itself INDIRECT (2.7.5.3.1). */
-static void spoil_nested_indirect(struct sess *s, struct rc_split *tx)
+static void spoil_nested_indirect(struct sess *s, struct rc_queue *q)
 {
-	const struct rc_chain *c = &tx->chains[last_head(tx)];
+	uint64_t table = indirect_head(&q->ring, 32);
 
 	(void)s;
-	set_desc_at(tx->mem, c->table, c->table, 16 * c->nsegs,
-		    RC_DESC_F_INDIRECT, 0);
+	set_desc_at(q->ring.mem, table, table, 32, RC_DESC_F_INDIRECT, 0);
 }
 
 /* An indirect table whose length is not a whole number of entries. */
-static void spoil_indirect_len(struct sess *s, struct rc_split *tx)
+static void spoil_indirect_len(struct sess *s, struct rc_queue *q)
 {
-	uint16_t h = last_head(tx);
-	const struct rc_chain *c = &tx->chains[h];
-
 	(void)s;
-	set_desc(tx, h, c->table, 16 * c->nsegs + 8, RC_DESC_F_INDIRECT, 0);
+	indirect_head(&q->ring, 24);
 }
 
 static enum rc_result check_hostile_avail_jump(struct rc_target *t)
 {
-	return hostile(t, spoil_avail_jump);
+	return hostile(t, 0, spoil_avail_jump);
+}
+
+static enum rc_result hostile_indirect(struct rc_target *t,
+				       void (*spoil)(struct sess *s,
+						     struct rc_queue *q))
+{
+	if (!(t->offered & RC_BIT(RC_F_INDIRECT_DESC))) {
+		rc_why("%s does not offer VIRTIO_RING_F_INDIRECT_DESC", t->name);
+		return RC_SKIP;
+	}
+	return hostile(t, RC_BIT(RC_F_INDIRECT_DESC), spoil);
 }
 
 static enum rc_result check_hostile_nested_indirect(struct rc_target *t)
 {
-	return hostile_with(t, RC_BIT(RC_F_INDIRECT_DESC), true,
-			    spoil_nested_indirect);
+	return hostile_indirect(t, spoil_nested_indirect);
 }
 
 static enum rc_result check_hostile_indirect_len(struct rc_target *t)
 {
-	return hostile_with(t, RC_BIT(RC_F_INDIRECT_DESC), true,
-			    spoil_indirect_len);
+	return hostile_indirect(t, spoil_indirect_len);
 }
 
 static enum rc_result check_hostile_next_range(struct rc_target *t)
 {
-	return hostile(t, spoil_next_range);
+	return hostile(t, 0, spoil_next_range);
 }
 
 static enum rc_result check_hostile_loop(struct rc_target *t)
 {
-	return hostile(t, spoil_loop);
+	return hostile(t, 0, spoil_loop);
 }
 
 static enum rc_result check_hostile_head_range(struct rc_target *t)
 {
-	return hostile(t, spoil_head_range);
+	return hostile(t, 0, spoil_head_range);
 }
 
 static enum rc_result check_hostile_outside_memory(struct rc_target *t)
 {
-	return hostile(t, spoil_outside_memory);
+	return hostile(t, 0, spoil_outside_memory);
 }
 
 /* vhost: GET_VRING_BASE after the queue stopped says how far it read. */
-static enum rc_result check_vring_base(struct rc_target *t)
+enum rc_result body_vring_base(struct rc_target *t, uint64_t f,
+			       uint16_t start, unsigned int n, uint16_t want)
 {
 	uint16_t avail;
 
@@ -878,18 +643,41 @@ static enum rc_result check_vring_base(struct rc_target *t)
 		rc_why("not applicable: %s is not a vhost device", t->name);
 		return RC_SKIP;
 	}
-	START(&sess, t, 0, 256);
-	if (round_trip(&sess, 40, NULL) != RC_PASS)
-		return end(RC_FAIL);
+	if (f & RC_BIT(RC_F_RING_PACKED))
+		sess_packed_start(start);
+	START(&sess, t, f, 256);
+	for (unsigned int done = 0; done < n; done += 100)
+		if (round_trip(&sess, n - done < 100 ? n - done : 100,
+			       NULL) != RC_PASS)
+			return end(RC_FAIL);
 	if (t->ops->stop(t, RC_NET_TX, &avail))
 		return end(RC_FAIL);
-	if (avail != 40) {
-		rc_why("GET_VRING_BASE of the transmit queue says %u after it used 40 chains",
-		       avail);
+	if (avail != want) {
+		rc_why("GET_VRING_BASE of the transmit queue says %u (%#x) after it used %u chains from %#x; want %u (%#x)",
+		       avail, avail, n, start, want, want);
 		return end(RC_FAIL);
 	}
 	return end(RC_PASS);
 }
+
+static enum rc_result check_vring_base(struct rc_target *t)
+{
+	return body_vring_base(t, 0, 0, 40, 40);
+}
+
+/* The shared bodies on a split ring (checks_packed.c runs them on packed). */
+#define ON_SPLIT(name, body)					\
+	static enum rc_result name(struct rc_target *t)		\
+	{							\
+		return body(t, 0);				\
+	}
+
+ON_SPLIT(check_loop, body_loop)
+ON_SPLIT(check_any_layout, body_any_layout)
+ON_SPLIT(check_indirect, body_indirect)
+ON_SPLIT(check_zero_length, body_zero_length)
+ON_SPLIT(check_max_chain, body_max_chain)
+ON_SPLIT(check_full_ring, body_full_ring)
 
 #define C(sec, id, kind, text, fn) { sec, id, kind, text, fn }
 

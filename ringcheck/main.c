@@ -32,7 +32,8 @@ static const char usage[] =
 "                      consumer looping transmit into receive\n"
 "                      (modprobe vringfd vring_echo)\n"
 "Options:\n"
-"  -l, --list          list the checks and exit\n"
+"  -l, --list          list the checks (with -k, those whose ids\n"
+"                      contain WORD) and exit\n"
 "  -k, --only=WORD     only the check whose id is WORD, or else those\n"
 "                      whose ids contain WORD\n"
 "  -f, --format=FMT    tap (the default), json or junit\n"
@@ -246,8 +247,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct rc_check *checks = rc_split_checks;
-	unsigned int nchecks = rc_split_nchecks, ntargets, n = 0, failed = 0;
+	static struct rc_check *checks;	/* static: reachable to the end */
+	unsigned int nchecks = rc_split_nchecks + rc_packed_nchecks;
+	unsigned int ntargets, n = 0, failed = 0;
 	const char *only = NULL;
 	enum format fmt = TAP;
 	bool list = false, diff = false, only_exact = false, matched = false;
@@ -255,6 +257,13 @@ int main(int argc, char **argv)
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* The split ring's checks, then the packed ring's. */
+	checks = malloc(nchecks * sizeof(*checks));
+	if (!checks)
+		return 2;
+	memcpy(checks, rc_split_checks, rc_split_nchecks * sizeof(*checks));
+	memcpy(checks + rc_split_nchecks, rc_packed_checks,
+	       rc_packed_nchecks * sizeof(*checks));
 	while ((c = getopt_long(argc, argv, "lk:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -293,8 +302,10 @@ int main(int argc, char **argv)
 	}
 	if (list) {
 		for (unsigned int i = 0; i < nchecks; i++)
-			printf("%-10s %-24s %-20s %s\n", checks[i].section,
-			       checks[i].id, checks[i].kind, checks[i].text);
+			if (!only || strstr(checks[i].id, only))
+				printf("%-10s %-24s %-20s %s\n",
+				       checks[i].section, checks[i].id,
+				       checks[i].kind, checks[i].text);
 		return 0;
 	}
 	ntargets = argc - optind;

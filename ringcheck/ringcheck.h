@@ -41,6 +41,13 @@
 #define RC_AVAIL_F_NO_INTERRUPT	1
 #define RC_USED_F_NO_NOTIFY	1
 
+/* The packed ring's flags and event suppression values (2.8.1, 2.8.10). */
+#define RC_PDESC_F_AVAIL	(1 << 7)
+#define RC_PDESC_F_USED		(1 << 15)
+#define RC_EVENT_ENABLE		0
+#define RC_EVENT_DISABLE	1
+#define RC_EVENT_DESC		2
+
 /* The network device's queues and header (5.1.2, 5.1.6). */
 #define RC_NET_RX		0
 #define RC_NET_TX		1
@@ -105,6 +112,10 @@ struct rc_chain {
 	uint32_t tag;			/* the test's own */
 };
 
+/* Our record of a chain in flight: n segments, ndesc ring descriptors. */
+void rc_chain_init(struct rc_chain *c, const struct rc_seg *segs,
+		   unsigned int n, unsigned int ndesc, uint32_t tag);
+
 struct rc_split {
 	struct rc_mem *mem;
 	unsigned int num;
@@ -156,10 +167,70 @@ size_t rc_split_desc_size(unsigned int num);
 size_t rc_split_avail_size(unsigned int num);
 size_t rc_split_used_size(unsigned int num);
 
+/* ---- the driver's side of a packed ring (2.8) ---- */
+
+struct rc_packed {
+	struct rc_mem *mem;
+	unsigned int num;
+	/* The descriptor ring and the two event suppression structures. */
+	uint64_t desc_addr, driver_addr, device_addr;
+	uint16_t next_avail;		/* slot the next chain starts at */
+	bool avail_wrap;		/* the Driver Ring Wrap Counter */
+	uint16_t next_used;		/* slot the next used descriptor is in */
+	bool used_wrap;			/* its wrap counter, as we follow it */
+	uint16_t posted;		/* chains made available, free-running */
+	unsigned int inflight;		/* descriptors not yet used */
+	uint16_t *free_ids;		/* stack of free buffer ids */
+	unsigned int nfree;
+	struct rc_chain *chains;	/* by buffer id */
+	uint16_t *ids;			/* id of the k-th chain posted (mod num) */
+	/* Heads written but not yet made available (their flags last). */
+	uint16_t *pending_slot, *pending_flags;
+	unsigned int npending;
+	uint64_t tables;		/* indirect tables: num slots */
+	unsigned int table_slot;	/* entries per slot */
+	/*
+	 * The buffer id in a list's last descriptor only (2.8.6 asks no
+	 * more); the others name the next id, which is not this buffer.
+	 */
+	bool id_last_only;
+};
+
+int rc_packed_init(struct rc_packed *r, struct rc_mem *m, unsigned int num);
+void rc_packed_free(struct rc_packed *r);
+/*
+ * Build a chain of n segments in the ring from next_avail on (or one
+ * descriptor naming an indirect table), every flag but the head's
+ * written: the buffer id, or -1 if the ring has no room.
+ */
+int rc_packed_post(struct rc_packed *r, const struct rc_seg *segs,
+		   unsigned int n, bool indirect, uint32_t tag);
+/* Make the posted chains available: their heads' flags, in ring order. */
+void rc_packed_publish(struct rc_packed *r);
+/*
+ * The next used descriptor, if the device wrote one (its USED bit is our
+ * used wrap counter): its id, len and flags.  With a known id, next_used
+ * moves past the chain's descriptors (2.8.6).
+ */
+bool rc_packed_take(struct rc_packed *r, uint32_t *id, uint32_t *len,
+		    uint16_t *flags);
+void rc_packed_retire(struct rc_packed *r, uint16_t id);
+/* Allow the device's used descriptors over every slot in flight. */
+void rc_packed_allow_used(struct rc_packed *r);
+/* The driver event suppression structure (read by the device). */
+void rc_packed_set_driver_event(struct rc_packed *r, uint16_t flags,
+				uint16_t off_wrap);
+/* The device event suppression structure's flags (written by it). */
+uint16_t rc_packed_device_event_flags(struct rc_packed *r);
+/* Slot and wrap counter as one 16-bit value: slot | wrap << 15. */
+uint16_t rc_packed_pos(uint16_t slot, bool wrap);
+
 /* ---- targets ---- */
 
 struct rc_queue {
+	bool packed;		/* the layout: pring, else ring */
 	struct rc_split ring;
+	struct rc_packed pring;
 	int kick;		/* eventfd we write */
 	int call;		/* eventfd the device writes */
 	int err;		/* eventfd the device writes on a broken ring */
@@ -231,6 +302,8 @@ struct rc_check {
 
 extern const struct rc_check rc_split_checks[];
 extern const unsigned int rc_split_nchecks;
+extern const struct rc_check rc_packed_checks[];
+extern const unsigned int rc_packed_nchecks;
 
 /* Why a check failed or was skipped: the first call wins. */
 void rc_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -139,6 +139,23 @@ void rc_split_reset_at(struct rc_split *r, uint16_t idx)
 	drv_put16(r, r->used_addr + 4 + 8 * r->num, idx);
 }
 
+void rc_chain_init(struct rc_chain *c, const struct rc_seg *segs,
+		   unsigned int n, unsigned int ndesc, uint32_t tag)
+{
+	memset(c, 0, sizeof(*c));
+	c->busy = true;
+	c->nsegs = n;
+	c->ndesc = ndesc;
+	c->tag = tag;
+	memcpy(c->segs, segs, n * sizeof(*segs));
+	for (unsigned int i = 0; i < n; i++) {
+		if (segs[i].writable)
+			c->writable += segs[i].len;
+		else
+			c->readable += segs[i].len;
+	}
+}
+
 static uint16_t take_desc(struct rc_split *r)
 {
 	uint16_t d = r->free_head;
@@ -162,18 +179,7 @@ int rc_split_post(struct rc_split *r, const struct rc_seg *segs,
 		descs[i] = take_desc(r);
 	head = descs[0];
 	c = &r->chains[head];
-	memset(c, 0, sizeof(*c));
-	c->busy = true;
-	c->nsegs = n;
-	c->ndesc = need;
-	c->tag = tag;
-	memcpy(c->segs, segs, n * sizeof(*segs));
-	for (unsigned int i = 0; i < n; i++) {
-		if (segs[i].writable)
-			c->writable += segs[i].len;
-		else
-			c->readable += segs[i].len;
-	}
+	rc_chain_init(c, segs, n, need, tag);
 	if (indirect) {
 		/* 2.7.5.3: the table's own descriptors chain by index. */
 		c->table = r->tables + (uint64_t)head * 16 * r->table_slot;

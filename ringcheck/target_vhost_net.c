@@ -136,6 +136,12 @@ static int vn_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 	};
 	uint64_t features = t->features;
 
+	/* Linux 6.1 offers no packed rings; a kernel that does needs more. */
+	if (features & RC_BIT(RC_F_RING_PACKED)) {
+		rc_error("%s: the kernel offers VIRTIO_F_RING_PACKED, but this target sets up split rings only",
+			 t->name);
+		return -1;
+	}
 	if (ioctl(t->fd, VHOST_SET_FEATURES, &features) < 0 ||
 	    ioctl(t->fd, VHOST_SET_MEM_TABLE, &mem) < 0) {
 		rc_error("%s: VHOST_SET_FEATURES or VHOST_SET_MEM_TABLE: %m",

@@ -210,19 +210,35 @@ static int vu_start(struct rc_target *t, struct rc_mem *m, struct rc_queue *q,
 		return -1;
 	for (unsigned int i = 0; i < nq; i++) {
 		struct rc_split *r = &q[i].ring;
+		struct rc_packed *p = &q[i].pring;
 		struct {
 			uint32_t index, flags;
 			uint64_t desc, used, avail, log;
-		} addr = {
-			.index = i,
-			.desc = (uintptr_t)rc_mem_ptr(m, r->desc_addr),
-			.used = (uintptr_t)rc_mem_ptr(m, r->used_addr),
-			.avail = (uintptr_t)rc_mem_ptr(m, r->avail_addr),
-		};
+		} addr = { .index = i };
 		uint64_t index = i;
+		uint32_t num = r->num, base = 0;
 
-		if (vu_state(t, VU_SET_VRING_NUM, i, r->num) ||
-		    vu_state(t, VU_SET_VRING_BASE, i, r->avail_idx) ||
+		/*
+		 * A packed ring's three parts go where the split ring's do:
+		 * the descriptor ring as desc, the driver area (the driver
+		 * event suppression structure) as avail, the device area as
+		 * used.  Its base is a descriptor slot with the wrap counter
+		 * in bit 15 (after a reset: slot 0, counter 1, 2.8.1).
+		 */
+		if (q[i].packed) {
+			addr.desc = (uintptr_t)rc_mem_ptr(m, p->desc_addr);
+			addr.avail = (uintptr_t)rc_mem_ptr(m, p->driver_addr);
+			addr.used = (uintptr_t)rc_mem_ptr(m, p->device_addr);
+			num = p->num;
+			base = rc_packed_pos(p->next_avail, p->avail_wrap);
+		} else {
+			addr.desc = (uintptr_t)rc_mem_ptr(m, r->desc_addr);
+			addr.avail = (uintptr_t)rc_mem_ptr(m, r->avail_addr);
+			addr.used = (uintptr_t)rc_mem_ptr(m, r->used_addr);
+			base = r->avail_idx;
+		}
+		if (vu_state(t, VU_SET_VRING_NUM, i, num) ||
+		    vu_state(t, VU_SET_VRING_BASE, i, base) ||
 		    vu_send(t, VU_SET_VRING_ADDR, &addr, sizeof(addr), -1) ||
 		    vu_send(t, VU_SET_VRING_CALL, &index, 8, q[i].call) ||
 		    vu_send(t, VU_SET_VRING_ERR, &index, 8, q[i].err) ||

@@ -10,9 +10,12 @@
  * every check against it; and given MUTANT, the id of one of ringcheck's
  * checks, it breaks exactly the rule that check is about, so that check
  * must fail.  Between the two, no check can pass whatever the device
- * does.  Written from the virtio specification and the vhost-user
- * protocol; it is a test fixture, not a back-end to build on (one
- * connection at a time, one thread, no dirty log).
+ * does.  It serves split rings (2.7) and, when the front-end negotiates
+ * VIRTIO_F_RING_PACKED, packed ones (2.8); a mutant named packed-ID
+ * breaks rule ID on packed rings only.  Written from the virtio
+ * specification and the vhost-user protocol; it is a test fixture, not a
+ * back-end to build on (one connection at a time, one thread, no dirty
+ * log).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,20 +36,30 @@
 #define F_INDIRECT	(1ULL << 28)
 #define F_EVENT_IDX	(1ULL << 29)
 #define F_VERSION_1	(1ULL << 32)
-#define OFFERED		(F_INDIRECT | F_EVENT_IDX | F_VERSION_1)
+#define F_RING_PACKED	(1ULL << 34)
+#define OFFERED		(F_INDIRECT | F_EVENT_IDX | F_VERSION_1 | F_RING_PACKED)
+
+/* Packed descriptor flags and event suppression values (2.8.1, 2.8.10). */
+#define PF_AVAIL	(1 << 7)
+#define PF_USED		(1 << 15)
+#define EV_DISABLE	1
+#define EV_DESC		2
 
 static const char *mutant = "";
 
-static bool mutant_is(const char *id)
-{
-	return !strcmp(mutant, id);
-}
-
+/*
+ * A queue.  Packed rings use desc as the descriptor ring, avail as the
+ * driver event suppression structure and used as the device's; the
+ * indices are then descriptor slots, with a wrap counter each, and
+ * used_seq counts the slots the device has used (for event suppression).
+ */
 struct vq {
 	unsigned int num;
 	uint64_t desc_ua, avail_ua, used_ua;	/* front-end addresses */
 	unsigned char *desc, *avail, *used;	/* ours */
 	uint16_t last_avail, used_idx;
+	bool avail_wrap, used_wrap;
+	uint32_t used_seq;
 	int kick, call, err;
 	bool started, broken;
 };
@@ -58,6 +71,19 @@ static struct {
 	uint64_t mem_size, mem_ua, mem_gpa;
 	struct vq vq[NQ];
 } dev;
+
+static bool packed(void)
+{
+	return dev.features & F_RING_PACKED;
+}
+
+/* Mutant ID on split rings; packed-ID on packed ones. */
+static bool mutant_is(const char *id)
+{
+	if (packed())
+		return !strncmp(mutant, "packed-", 7) && !strcmp(mutant + 7, id);
+	return !strcmp(mutant, id);
+}
 
 static void die(const char *what)
 {
@@ -123,26 +149,55 @@ struct seg {
 
 #define MAX_SEGS 64
 
+/* One descriptor of a table: split (next at 14) or packed (id, flags). */
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next, id;
+};
+
+static void read_desc(const unsigned char *d, struct desc *out)
+{
+	memcpy(&out->addr, d, 8);
+	memcpy(&out->len, d + 8, 4);
+	if (packed()) {
+		memcpy(&out->id, d + 12, 2);
+		memcpy(&out->flags, d + 14, 2);
+		out->next = 0;
+	} else {
+		memcpy(&out->flags, d + 12, 2);
+		memcpy(&out->next, d + 14, 2);
+		out->id = 0;
+	}
+}
+
 /*
- * The chain at head: its segments, or -1 for a chain no device may use
- * (the caller breaks the ring: the error eventfd, nothing used).
+ * The chain at head (an index into the descriptor table, or the packed
+ * ring's slot): its segments, or -1 for a chain no device may use (the
+ * caller breaks the ring: the error eventfd, nothing used).  A packed
+ * chain's ring descriptors go to *ndesc and its buffer id to *id.
+ *
+ * Split chains follow next; packed ones run on to the next slot (round
+ * the ring) while NEXT is set, and a packed indirect table is len/16
+ * entries in order with no NEXT at all (2.8.7).
  */
-static int walk(struct vq *q, uint16_t head, struct seg *segs)
+static int walk(struct vq *q, uint16_t head, struct seg *segs,
+		unsigned int *ndesc, uint16_t *id)
 {
 	const unsigned char *table = q->desc;
 	unsigned int n = 0, limit = q->num, i = head;
 	bool indirect = false, extra = false;
 
+	*ndesc = 0;
 	if (head >= q->num && !mutant_is("hostile-head-range"))
 		return -1;
 	for (unsigned int steps = 0;;) {
-		const unsigned char *d;
-		uint64_t addr;
-		uint32_t len;
-		uint16_t flags, next;
+		struct desc d;
+		bool more;
 
 		if (steps++ >= limit) {
-			if (mutant_is("hostile-loop"))
+			if (mutant_is("hostile-loop") ||
+			    mutant_is("hostile-chain-long"))
 				exit(3);	/* a device that dies of it */
 			return -1;
 		}
@@ -152,49 +207,60 @@ static int walk(struct vq *q, uint16_t head, struct seg *segs)
 				exit(3);
 			return -1;
 		}
-		d = table + 16 * i;
-		memcpy(&addr, d, 8);
-		memcpy(&len, d + 8, 4);
-		memcpy(&flags, d + 12, 2);
-		memcpy(&next, d + 14, 2);
-		if ((flags & 4) && !mutant_is("indirect-table")) {
-			if ((indirect && mutant_is("hostile-nested-indirect")) ||
-			    (len % 16 && mutant_is("hostile-indirect-len")))
+		read_desc(table + 16 * i, &d);
+		if (!indirect) {
+			/* The list's id is in its last descriptor (2.8.6). */
+			if (!*ndesc || !mutant_is("id-last"))
+				*id = d.id;
+			++*ndesc;
+		}
+		if ((d.flags & 4) && !mutant_is("indirect-table")) {
+			if (indirect && mutant_is("hostile-nested-indirect"))
 				exit(3);
+			if (d.len % 16 && mutant_is("hostile-indirect-len"))
+				exit(3);
+			if ((d.flags & 2) && mutant_is("indirect-write"))
+				return -1;	/* "a writable table is no table" */
 			if (indirect || !(dev.features & F_INDIRECT) ||
-			    len % 16 || !len || !(table = gpa_ptr(addr, len)))
+			    (packed() && (d.flags & 1)) ||
+			    d.len % 16 || !d.len || !(table = gpa_ptr(d.addr, d.len)))
 				return -1;
 			indirect = true;
-			limit = len / 16;
+			limit = d.len / 16;
 			i = 0;
 			steps = 0;
 			continue;
 		}
 		if (n == MAX_SEGS) {
-			if (mutant_is("hostile-loop"))
+			if (mutant_is("hostile-loop") ||
+			    mutant_is("hostile-chain-long"))
 				exit(3);
 			return -1;
 		}
 		if (mutant_is("max-chain") && n == 8)
 			return -1;	/* "nobody chains more than 8" */
-		if (mutant_is("zero-length") && !len)
+		if (mutant_is("zero-length") && !d.len)
 			return n;	/* "an empty descriptor ends the chain" */
-		segs[n].p = gpa_ptr(addr, len);
-		segs[n].len = len;
-		segs[n].w = flags & 2;
+		segs[n].p = gpa_ptr(d.addr, d.len);
+		segs[n].len = d.len;
+		segs[n].w = d.flags & 2;
 		if (!segs[n].p) {
 			if (mutant_is("hostile-outside-memory"))
 				exit(3);
 			return -1;
 		}
 		n++;
-		if (!(flags & 1)) {
+		more = packed() && indirect ? i + 1 < limit : d.flags & 1;
+		if (!more) {
 			/* The mutant follows next once more anyway. */
 			if (!mutant_is("next-without-flag") || extra || indirect)
 				return n;
 			extra = true;
 		}
-		i = next;
+		if (packed())
+			i = indirect ? i + 1 : (i + 1) % q->num;
+		else
+			i = d.next;
 	}
 }
 
@@ -209,12 +275,45 @@ static void ring_broken(struct vq *q)
 		die("error eventfd");
 }
 
-static void put_used(struct vq *q, uint32_t id, uint32_t len)
+/*
+ * A packed used descriptor in the next used slot: len and id, then the
+ * flags (AVAIL and USED both our wrap counter, WRITE if we wrote into
+ * the buffer) with a release store; then past the chain's ndesc slots.
+ */
+static void put_used_packed(struct vq *q, uint16_t id, uint32_t len,
+			    unsigned int ndesc, bool wrote)
+{
+	unsigned char *d = q->desc + 16 * q->used_idx;
+	uint16_t flags = q->used_wrap ? PF_AVAIL | PF_USED : 0;
+
+	if (wrote && !mutant_is("used-write-flag"))
+		flags |= 2;
+	if (mutant_is("used-flags"))
+		flags ^= PF_AVAIL;
+	if (mutant_is("chain-skip"))
+		ndesc = 1;	/* "one used descriptor, one slot" */
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &id, 2);
+	st16(d + 14, flags);
+	q->used_seq += ndesc;
+	q->used_idx += ndesc;
+	if (q->used_idx >= q->num) {
+		q->used_idx -= q->num;
+		q->used_wrap = !q->used_wrap;
+	}
+}
+
+static void put_used(struct vq *q, uint32_t id, uint32_t len,
+		     unsigned int ndesc, bool wrote)
 {
 	unsigned char *e = q->used + 4 + 8 * (q->used_idx % q->num);
 
 	if (mutant_is("used-id"))
 		id ^= 1;
+	if (packed()) {
+		put_used_packed(q, (uint16_t)id, len, ndesc, wrote);
+		return;
+	}
 	memcpy(e, &id, 4);
 	memcpy(e + 4, &len, 4);
 	q->used_idx++;
@@ -222,15 +321,64 @@ static void put_used(struct vq *q, uint32_t id, uint32_t len)
 		q->used_idx++;
 }
 
+static void call(struct vq *q)
+{
+	uint64_t one = 1;
+
+	if (q->call >= 0 && write(q->call, &one, 8) != 8)
+		die("call eventfd");
+}
+
+/*
+ * Packed: the used descriptors are out; signal if the driver event
+ * suppression structure asks (2.8.10).  DESC names the slot and wrap
+ * counter of a used descriptor: signal if this batch, slots [old, now)
+ * in used_seq's count, wrote it.  A wrap counter other than ours puts
+ * the slot in the lap before.
+ */
+static void publish_packed(struct vq *q, uint32_t old)
+{
+	uint16_t off_wrap = ld16(q->avail), flags = ld16(q->avail + 2) & 3;
+	uint32_t batch = q->used_seq - old;
+	bool notify;
+
+	/* Our own structure: kicks always welcome. */
+	st16(q->used, 0);
+	st16(q->used + 2, mutant_is("device-event-flags") ? 3 : 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (flags == EV_DESC && (dev.features & F_EVENT_IDX)) {
+		uint32_t ev = q->used_seq - q->used_idx + (off_wrap & 0x7fff);
+
+		if (!!(off_wrap >> 15) != q->used_wrap)
+			ev -= q->num;
+		notify = ev - old < batch;
+		if (mutant_is("event-desc"))
+			notify = false;
+		if (mutant_is("event-desc-far"))
+			notify = true;
+	} else {
+		notify = flags != EV_DISABLE;
+		if (mutant_is("event-enable") && flags != EV_DISABLE)
+			notify = false;
+		if (mutant_is("event-disable") && flags == EV_DISABLE)
+			notify = true;
+	}
+	if (notify && batch)
+		call(q);
+}
+
 /* Publish used entries [old, used_idx) and signal if the driver wants. */
-static void publish(struct vq *q, uint16_t old)
+static void publish(struct vq *q, uint32_t old)
 {
 	uint16_t flags = 0, avail_flags, used_event;
-	bool event = dev.features & F_EVENT_IDX, call;
-	uint64_t one = 1;
+	bool event = dev.features & F_EVENT_IDX, call_it;
 
 	if (!q->started)
 		return;
+	if (packed()) {
+		publish_packed(q, old);
+		return;
+	}
 	if (mutant_is("used-flags-values"))
 		flags = 2;
 	if (mutant_is("event-used-flags-zero") && event)
@@ -243,28 +391,27 @@ static void publish(struct vq *q, uint16_t old)
 	avail_flags = ld16(q->avail);
 	used_event = ld16(q->avail + 4 + 2 * q->num);
 	if (event)
-		call = (uint16_t)(q->used_idx - used_event - 1) <
-		       (uint16_t)(q->used_idx - old);
+		call_it = (uint16_t)(q->used_idx - used_event - 1) <
+			  (uint16_t)(q->used_idx - old);
 	else
-		call = !(avail_flags & 1);
+		call_it = !(avail_flags & 1);
 	if (mutant_is("flags0-notify") && !event)
-		call = false;
+		call_it = false;
 	if (mutant_is("flags1-no-notify") && !event)
-		call = true;
+		call_it = true;
 	if (mutant_is("event-crossing") && event)
-		call = false;
+		call_it = false;
 	if (mutant_is("event-no-crossing") && event)
-		call = true;
+		call_it = true;
 	if (mutant_is("event-ignore-flags") && event && (avail_flags & 1))
-		call = false;
+		call_it = false;
 	if (mutant_is("ignore-used-event") && !event)	/* honoured anyway */
-		call = (uint16_t)(q->used_idx - used_event - 1) <
-		       (uint16_t)(q->used_idx - old);
+		call_it = (uint16_t)(q->used_idx - used_event - 1) <
+			  (uint16_t)(q->used_idx - old);
 	if (mutant_is("event-wrap") && event)	/* compared without the wrap */
-		call = old <= used_event && used_event < q->used_idx;
-	if (call && q->used_idx != old && q->call >= 0 &&
-	    write(q->call, &one, 8) != 8)
-		die("call eventfd");
+		call_it = old <= used_event && used_event < q->used_idx;
+	if (call_it && q->used_idx != (uint16_t)old)
+		call(q);
 }
 
 /* Chains the driver made available and we have not taken. */
@@ -293,6 +440,52 @@ static uint16_t next_head(struct vq *q)
 	return ld16(q->avail + 4 + 2 * (q->last_avail++ % q->num));
 }
 
+/*
+ * Packed: is the descriptor in the next slot available?  Its AVAIL bit
+ * is our wrap counter and its USED bit is not (2.8.1, 2.8.15).
+ */
+static bool packed_avail(struct vq *q)
+{
+	uint16_t f = ld16(q->desc + 16 * q->last_avail + 14);
+	bool avail = f & PF_AVAIL, used = f & PF_USED;
+
+	if (mutant_is("avail-flag"))
+		return avail == q->avail_wrap;	/* "AVAIL is enough" */
+	return avail == q->avail_wrap && used != q->avail_wrap;
+}
+
+static bool has_avail(struct vq *q)
+{
+	return packed() ? packed_avail(q) : pending(q) != 0;
+}
+
+/*
+ * Take the next chain the driver made available: its segments (n, or -1
+ * for a bad chain), its id (split: head) and its ring descriptors.
+ */
+static int next_chain(struct vq *q, struct seg *segs, uint16_t *id,
+		      unsigned int *ndesc)
+{
+	int n;
+
+	if (!packed()) {
+		uint16_t unused;
+
+		*id = next_head(q);
+		return walk(q, *id, segs, ndesc, &unused);
+	}
+	n = walk(q, q->last_avail, segs, ndesc, id);
+	if (n < 0)
+		return n;
+	q->last_avail += *ndesc;
+	if (q->last_avail >= q->num) {
+		q->last_avail -= q->num;
+		if (!mutant_is("wrap"))	/* "the counter never flips" */
+			q->avail_wrap = !q->avail_wrap;
+	}
+	return n;
+}
+
 /* The spurious-kick mutant: a kick with nothing new uses an entry. */
 static void spurious(int kick)
 {
@@ -300,10 +493,10 @@ static void spurious(int kick)
 		struct vq *q = &dev.vq[i];
 		uint16_t old = q->used_idx;
 
-		if (q->kick != kick || !q->started || pending(q) ||
+		if (q->kick != kick || !q->started || packed() || pending(q) ||
 		    !mutant_is("spurious-kick"))
 			continue;
-		put_used(q, 0, 0);
+		put_used(q, 0, 0, 1, false);
 		publish(q, old);
 	}
 }
@@ -314,13 +507,22 @@ static void loop_frames(void)
 	struct vq *rx = &dev.vq[0], *tx = &dev.vq[1];
 	static unsigned char frame[65536];
 	struct seg segs[MAX_SEGS];
-	uint16_t rx_old = rx->used_idx, tx_old = tx->used_idx;
+	/* Split: used indices; packed: slots used, counted. */
+	uint32_t rx_old = packed() ? rx->used_seq : rx->used_idx;
+	uint32_t tx_old = packed() ? tx->used_seq : tx->used_idx;
+	unsigned int taken = 0;
 
 	while (rx->started && tx->started && !rx->broken && !tx->broken &&
-	       pending(tx) && pending(rx)) {
-		uint16_t head = next_head(tx), rhead;
+	       has_avail(tx) && has_avail(rx)) {
+		uint16_t head, rhead;
+		unsigned int ndesc, rndesc;
 		uint32_t len = 0, off;
-		int n = walk(tx, head, segs);
+		int n;
+
+		/* "A ring full of chains": never take the N-th at once. */
+		if (packed() && mutant_is("full-ring") && ++taken == tx->num)
+			break;
+		n = next_chain(tx, segs, &head, &ndesc);
 
 		if (n < 0) {
 			ring_broken(tx);
@@ -347,10 +549,10 @@ static void loop_frames(void)
 		}
 		if (mutant_is("write-readable"))
 			segs[0].p[0] ^= 0x5a;
-		put_used(tx, head, mutant_is("used-len-tx") ? len : 0);
+		put_used(tx, head, mutant_is("used-len-tx") ? len : 0, ndesc,
+			 false);
 
-		rhead = next_head(rx);
-		n = walk(rx, rhead, segs);
+		n = next_chain(rx, segs, &rhead, &rndesc);
 		if (n < 0) {
 			ring_broken(rx);
 			break;
@@ -371,7 +573,10 @@ static void loop_frames(void)
 		}
 		if (mutant_is("writable-bounds") && n && segs[n - 1].w)
 			segs[n - 1].p[segs[n - 1].len] ^= 0x5a;
-		put_used(rx, rhead, off);
+		if (mutant_is("used-len"))	/* "the whole buffer" */
+			for (int i = off = 0; i < n; i++)
+				off += segs[i].len;
+		put_used(rx, rhead, off, rndesc, off != 0);
 	}
 	publish(tx, tx_old);
 	publish(rx, rx_old);
@@ -460,6 +665,14 @@ static bool handle(void)
 
 		memcpy(&base, m.payload + 4, 4);
 		q->last_avail = q->used_idx = base;
+		q->used_seq = 0;
+		if (packed()) {
+			/* Packed: the slot, and the wrap counter in bit 15. */
+			q->last_avail = q->used_idx = base & 0x7fff;
+			q->avail_wrap = q->used_wrap = base & 0x8000;
+			if (mutant_is("set-vring-base"))	/* "always 1" */
+				q->avail_wrap = q->used_wrap = true;
+		}
 		break;
 	}
 	case SET_VRING_ADDR:
@@ -473,8 +686,9 @@ static bool handle(void)
 				     ~4095ULL;
 		}
 		q->desc = ua_ptr(q->desc_ua, 16 * q->num);
-		q->used = ua_ptr(q->used_ua, 6 + 8 * q->num);
-		q->avail = ua_ptr(q->avail_ua, 6 + 2 * q->num);
+		/* Packed: the device and driver event suppression areas. */
+		q->used = ua_ptr(q->used_ua, packed() ? 4 : 6 + 8 * q->num);
+		q->avail = ua_ptr(q->avail_ua, packed() ? 4 : 6 + 2 * q->num);
 		break;
 	case SET_VRING_CALL:
 	case SET_VRING_ERR:
@@ -493,7 +707,11 @@ static bool handle(void)
 	case GET_VRING_BASE: {
 		uint32_t s[2] = { index, q->last_avail };
 
-		if (mutant_is("vring-base"))
+		if (packed())
+			s[1] = q->last_avail |
+			       (q->avail_wrap != mutant_is("vring-base") ?
+				0x8000 : 0);
+		else if (mutant_is("vring-base"))
 			s[1] = q->used_idx + 1;
 		q->started = mutant_is("ring-stop") && q->started;
 		reply(&m, s, 8);
