@@ -37,7 +37,7 @@ PACKAGES=(
 	dpdk-dev librte-net-vhost23 librte-mempool-ring23
 	# make deb and make man: Debian packages with DKMS, the man page
 	# from --help.
-	debhelper dh-dkms dkms help2man fakeroot
+	debhelper dh-dkms dkms help2man fakeroot man-db
 )
 
 missing=()
