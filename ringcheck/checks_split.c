@@ -481,24 +481,11 @@ static enum rc_result check_num_buffers(struct rc_target *t)
 	return end(RC_PASS);
 }
 
-/* Overwrite the descriptor at address at (a driver store: the audit knows). */
-static void set_desc_at(struct rc_mem *m, uint64_t at, uint64_t addr,
-			uint32_t len, uint16_t flags, uint16_t next)
-{
-	unsigned char b[16];
-
-	memcpy(b, &addr, 8);
-	memcpy(b + 8, &len, 4);
-	memcpy(b + 12, &flags, 2);
-	memcpy(b + 14, &next, 2);
-	rc_mem_put(m, at, b, 16);
-}
-
 /* Overwrite descriptor d of a ring's table. */
 static void set_desc(struct rc_split *r, uint16_t d, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	set_desc_at(r->mem, r->desc_addr + 16 * (uint64_t)d, addr, len, flags,
+	rc_put_desc(r->mem, r->desc_addr + 16 * (uint64_t)d, addr, len, flags,
 		    next);
 }
 
@@ -565,8 +552,9 @@ static uint64_t indirect_head(struct rc_split *tx, uint32_t table_len)
 	uint64_t table = tx->tables + (uint64_t)h * 16 * tx->table_slot;
 	uint32_t half = seg->len / 2;
 
-	set_desc_at(tx->mem, table, seg->addr, half, RC_DESC_F_NEXT, 1);
-	set_desc_at(tx->mem, table + 16, seg->addr + half, seg->len - half, 0, 0);
+	rc_put_desc(tx->mem, table, seg->addr, half, RC_DESC_F_NEXT, 1);
+	rc_put_desc(tx->mem, table + 16, seg->addr + half, seg->len - half,
+		    0, 0);
 	set_desc(tx, h, table, table_len, RC_DESC_F_INDIRECT, 0);
 	return table;
 }
@@ -577,7 +565,7 @@ static void spoil_nested_indirect(struct sess *s, struct rc_queue *q)
 	uint64_t table = indirect_head(&q->ring, 32);
 
 	(void)s;
-	set_desc_at(q->ring.mem, table, table, 32, RC_DESC_F_INDIRECT, 0);
+	rc_put_desc(q->ring.mem, table, table, 32, RC_DESC_F_INDIRECT, 0);
 }
 
 /* An indirect table whose length is not a whole number of entries. */

@@ -135,3 +135,15 @@ int64_t rc_audit_end(struct rc_mem *m)
 	memset(m->allow, 0, m->top);
 	return bad;
 }
+
+void rc_put_desc(struct rc_mem *m, uint64_t at, uint64_t addr, uint32_t len,
+		 uint16_t w12, uint16_t w14)
+{
+	unsigned char d[16];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &w12, 2);
+	memcpy(d + 14, &w14, 2);
+	rc_mem_put(m, at, d, 16);
+}

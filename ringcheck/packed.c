@@ -25,18 +25,6 @@ uint16_t rc_packed_pos(uint16_t slot, bool wrap)
 	return (uint16_t)(slot | (wrap ? 0x8000 : 0));
 }
 
-static void put_desc(struct rc_mem *m, uint64_t at, uint64_t addr,
-		     uint32_t len, uint16_t id, uint16_t flags)
-{
-	unsigned char d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &id, 2);
-	memcpy(d + 14, &flags, 2);
-	rc_mem_put(m, at, d, 16);
-}
-
 /* The AVAIL and USED bits of an available descriptor (2.8.1). */
 static uint16_t avail_bits(bool wrap)
 {
@@ -66,7 +54,7 @@ int rc_packed_init(struct rc_packed *r, struct rc_mem *m, unsigned int num)
 	}
 	/* "The descriptor ring is zero-initialized" (2.8.13). */
 	for (unsigned int i = 0; i < num; i++) {
-		put_desc(m, r->desc_addr + 16 * (uint64_t)i, 0, 0, 0, 0);
+		rc_put_desc(m, r->desc_addr + 16 * (uint64_t)i, 0, 0, 0, 0);
 		r->free_ids[i] = num - 1 - i;	/* id 0 on top */
 	}
 	r->nfree = num;
@@ -102,7 +90,7 @@ int rc_packed_post(struct rc_packed *r, const struct rc_seg *segs,
 		/* 2.8.7: entries in order, WRITE their only flag, no id. */
 		c->table = r->tables + (uint64_t)id * 16 * r->table_slot;
 		for (unsigned int i = 0; i < n; i++)
-			put_desc(r->mem, c->table + 16 * i, segs[i].addr,
+			rc_put_desc(r->mem, c->table + 16 * i, segs[i].addr,
 				 segs[i].len, 0,
 				 segs[i].writable ? RC_DESC_F_WRITE : 0);
 	}
@@ -130,13 +118,14 @@ int rc_packed_post(struct rc_packed *r, const struct rc_seg *segs,
 			uint16_t old;
 
 			memcpy(&old, r->mem->snap + at + 14, 2);
-			put_desc(r->mem, at, indirect ? c->table : segs[i].addr,
-				 indirect ? 16 * n : segs[i].len, desc_id, old);
+			rc_put_desc(r->mem, at,
+				    indirect ? c->table : segs[i].addr,
+				    indirect ? 16 * n : segs[i].len, desc_id, old);
 			r->pending_slot[r->npending] = slot;
 			r->pending_flags[r->npending++] = flags;
 		} else {
-			put_desc(r->mem, at, segs[i].addr, segs[i].len, desc_id,
-				 flags);
+			rc_put_desc(r->mem, at, segs[i].addr, segs[i].len,
+				    desc_id, flags);
 		}
 		if (++r->next_avail == r->num) {
 			r->next_avail = 0;

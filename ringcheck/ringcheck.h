@@ -82,6 +82,13 @@ unsigned char rc_pattern(uint64_t addr);
 /* Driver stores: into the memory and into the audit's snapshot. */
 void rc_mem_fill(struct rc_mem *m, uint64_t addr, size_t len);
 void rc_mem_put(struct rc_mem *m, uint64_t addr, const void *src, size_t len);
+/*
+ * A driver store of one 16-byte descriptor at at: both layouts have the
+ * address, the length, then two 16-bit words (a split ring's flags and
+ * next, a packed ring's buffer id and flags).
+ */
+void rc_put_desc(struct rc_mem *m, uint64_t at, uint64_t addr, uint32_t len,
+		 uint16_t w12, uint16_t w14);
 /* The first address in [addr, addr+len) that is not the pattern, or -1. */
 int64_t rc_mem_unpatterned(struct rc_mem *m, uint64_t addr, size_t len);
 /*

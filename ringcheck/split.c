@@ -38,18 +38,6 @@ static uint16_t dev_get16(struct rc_split *r, uint64_t addr)
 			       __ATOMIC_ACQUIRE);
 }
 
-static void put_desc(struct rc_split *r, uint64_t at, uint64_t addr,
-		     uint32_t len, uint16_t flags, uint16_t next)
-{
-	unsigned char d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	rc_mem_put(r->mem, at, d, 16);
-}
-
 /*
  * The three parts at exactly the alignments 2.7 requires (16, 2, 4) and no
  * more, one after the other, with the descriptor table across a page
@@ -184,19 +172,20 @@ int rc_split_post(struct rc_split *r, const struct rc_seg *segs,
 		/* 2.7.5.3: the table's own descriptors chain by index. */
 		c->table = r->tables + (uint64_t)head * 16 * r->table_slot;
 		for (unsigned int i = 0; i < n; i++)
-			put_desc(r, c->table + 16 * i, segs[i].addr, segs[i].len,
-				 (segs[i].writable ? RC_DESC_F_WRITE : 0) |
-				 (i + 1 < n ? RC_DESC_F_NEXT : 0),
-				 i + 1 < n ? i + 1 : 0);
-		put_desc(r, r->desc_addr + 16 * head, c->table, 16 * n,
-			 RC_DESC_F_INDIRECT, 0);
+			rc_put_desc(r->mem, c->table + 16 * i, segs[i].addr,
+				    segs[i].len,
+				    (segs[i].writable ? RC_DESC_F_WRITE : 0) |
+				    (i + 1 < n ? RC_DESC_F_NEXT : 0),
+				    i + 1 < n ? i + 1 : 0);
+		rc_put_desc(r->mem, r->desc_addr + 16 * head, c->table, 16 * n,
+			    RC_DESC_F_INDIRECT, 0);
 	} else {
 		for (unsigned int i = 0; i < n; i++)
-			put_desc(r, r->desc_addr + 16 * descs[i], segs[i].addr,
-				 segs[i].len,
-				 (segs[i].writable ? RC_DESC_F_WRITE : 0) |
-				 (i + 1 < n ? RC_DESC_F_NEXT : 0),
-				 i + 1 < n ? descs[i + 1] : 0);
+			rc_put_desc(r->mem, r->desc_addr + 16 * descs[i],
+				    segs[i].addr, segs[i].len,
+				    (segs[i].writable ? RC_DESC_F_WRITE : 0) |
+				    (i + 1 < n ? RC_DESC_F_NEXT : 0),
+				    i + 1 < n ? descs[i + 1] : 0);
 	}
 	drv_put16(r, r->avail_addr + 4 + 2 * (r->avail_idx % r->num), head);
 	r->heads[r->avail_idx % r->num] = head;

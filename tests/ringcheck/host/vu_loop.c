@@ -738,11 +738,18 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		mutant = argv[2];
 	signal(SIGPIPE, SIG_IGN);
-	strcpy(sa.sun_path, argv[1]);
+	/*
+	 * Bound under another name and renamed once listening: whoever
+	 * waits for SOCKET to appear may connect at once (between bind()
+	 * and listen() a connect() is refused).
+	 */
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.new", argv[1]) >=
+	    (int)sizeof(sa.sun_path))
+		die(argv[1]);
 	unlink(sa.sun_path);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(lfd, 1))
+	    listen(lfd, 1) || rename(sa.sun_path, argv[1]))
 		die(argv[1]);
 	dev.conn = -1;
 	reset();
