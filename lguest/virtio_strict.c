@@ -161,10 +161,19 @@ struct strict_device {
 static enum virtio_strict_mode strict_mode;
 static struct strict_device *strict_devices;
 static FILE *strict_out;
+/*
+ * =fatal: a violation has claimed the stop and is ending the launcher.
+ * The vCPU threads and the I/O thread judge different devices under
+ * different locks, so two can find a violation at the same moment; the
+ * first to set this ends the launcher, the others say nothing (the run
+ * ends at the first violation, and exit() must not run twice at once).
+ */
+static bool strict_stopping;
 
 void virtio_strict_set_mode(enum virtio_strict_mode mode)
 {
 	strict_mode = mode;
+	__atomic_store_n(&strict_stopping, false, __ATOMIC_RELEASE);
 }
 
 enum virtio_strict_mode virtio_strict_mode(void)
@@ -240,6 +249,14 @@ violation(struct strict_device *sd, int queue, enum strict_id id,
 	uint64_t rip;
 	va_list ap;
 
+	/*
+	 * Under =fatal every violation is the first, unless another thread's
+	 * is ending the launcher already: then this one is after the end, and
+	 * neither counted nor said (its thread goes on until exit() ends it).
+	 */
+	if (strict_mode == VIRTIO_STRICT_FATAL &&
+	    __atomic_exchange_n(&strict_stopping, true, __ATOMIC_ACQ_REL))
+		return;
 	if ((*count)++)
 		return;
 	if (queue >= 0)

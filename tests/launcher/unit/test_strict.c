@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "launcher_unit.h"
+#include "virtio_device.h"
 #include "virtio_mmio.h"
 #include "virtio_strict.h"
 
@@ -708,6 +709,53 @@ static void fatal_stops_at_the_first(void)
 	strict_end(&s);
 }
 
+/*
+ * =fatal with two threads: the vCPU thread and the I/O thread each judge
+ * their own devices, under their own locks, so both can find a violation
+ * at once.  The first stops the launcher; the second, on its way while
+ * the first is in launcher_exit(), must not print a second line and a
+ * second "stopping" line, nor end the launcher a second time (two exit()
+ * calls at once run the atexit handlers and tear stdio down from two
+ * threads).  The simulated exit returns here, which is what the second
+ * thread sees: the stop already under way.
+ */
+static void fatal_stops_once(void)
+{
+	struct virtio_device *dev;
+	jmp_buf jump;
+	struct strict s;
+	size_t after_first;
+
+	strict_begin(&s, false);
+	dev = s.win->opaque;
+	virtio_strict_set_mode(VIRTIO_STRICT_FATAL);
+	fake_exit_jump = &jump;
+	if (!setjmp(jump)) {
+		discover(&s);
+		wr(&s, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_DRIVER);
+		CHECK(!"launcher_exit() was called");
+	}
+	/* The real exit never comes back to unlock what it held. */
+	pthread_mutex_unlock(&dev->lock);
+	fflush(s.out);
+	after_first = s.size;
+	fake_exit_status = -1;
+	if (!setjmp(jump)) {
+		/* Another statement, as the other thread would break it. */
+		wr(&s, VIRTIO_MMIO_INTERRUPT_ACK, 0x5);
+	} else {
+		pthread_mutex_unlock(&dev->lock);
+	}
+	fake_exit_jump = NULL;
+	fflush(s.out);
+	CHECK(fake_exit_status == -1);
+	if (!CHECK(s.size == after_first))
+		tap_diag("after the stop: %s", s.text + after_first);
+	CHECK(virtio_strict_count("interrupt-ack-bits") == 0);
+	CHECK(virtio_strict_count("status-order") == 1);
+	strict_end(&s);
+}
+
 /* Off (the default): nothing judged, nothing printed, the status kept. */
 static void off_judges_nothing(void)
 {
@@ -756,6 +804,7 @@ const struct tap_test strict_tests[] = {
 	{ "strict: mutant 2.7.13.1 desc-changed (found on the I/O thread)", desc_changed },
 	{ "strict: repeats are counted, reported once, summed at exit", repeats_are_counted_not_repeated },
 	{ "strict: =fatal stops the guest at the first violation, status 4", fatal_stops_at_the_first },
+	{ "strict: =fatal stops once: a racing second violation says nothing", fatal_stops_once },
 	{ "strict: off, nothing is judged and the exit status is kept", off_judges_nothing },
 	{ NULL, NULL },
 };
