@@ -150,8 +150,8 @@ static bool guest_write(struct fuzz_guest *g, uint64_t gpa, const void *src,
 
 /* ---- Setting up and restarting the queue ---------------------------- */
 
-/* The transport's part: QueueReady with the registers as the guest set them. */
-static void fuzz_start(struct fuzz_guest *g)
+/* The queue as after a reset, its registers as the guest set them. */
+static void queue_reset(struct fuzz_guest *g)
 {
 	struct virtqueue *vq = g->vq;
 	uint64_t desc = vq->desc_gpa, avail = vq->avail_gpa;
@@ -163,6 +163,12 @@ static void fuzz_start(struct fuzz_guest *g)
 	vq->desc_gpa = desc;
 	vq->avail_gpa = avail;
 	vq->used_gpa = used;
+}
+
+/* The transport's part: QueueReady with the registers as the guest set them. */
+static void fuzz_start(struct fuzz_guest *g)
+{
+	queue_reset(g);
 	if (!virtqueue_start(g->vq, g->event_idx, g->indirect))
 		FUZZ_CHECK(virtqueue_broken(g->vq) && !g->vq->ready);
 	g->chain_valid = g->can_unpop = false;
@@ -557,9 +563,15 @@ static void op_register(struct fuzz_guest *g, struct fuzz_input *in,
 			dev->status |= value;
 			break;
 		}
-		/* A reset while the device holds chains: all forgotten. */
+		/*
+		 * A reset while the device holds chains: all forgotten.  The
+		 * queue stops; a restart then finds the registers as the
+		 * driver would write them again, the same ring (a reset
+		 * clears them, but a ring that can never start again would
+		 * end the input's interest here).
+		 */
 		dev->status = 0;
-		virtqueue_reset(g->vq, &g->mem);
+		queue_reset(g);
 		g->chain_valid = g->can_unpop = false;
 		g->nheads = 0;
 		g->was_broken = false;
