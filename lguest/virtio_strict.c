@@ -246,6 +246,7 @@ violation(struct strict_device *sd, int queue, enum strict_id id,
 {
 	unsigned long *count = &sd->counts[queue + 1][id];
 	char where[32] = "";
+	bool have_rip;
 	uint64_t rip;
 	va_list ap;
 
@@ -261,20 +262,28 @@ violation(struct strict_device *sd, int queue, enum strict_id id,
 		return;
 	if (queue >= 0)
 		snprintf(where, sizeof(where), " queue %d", queue);
+	have_rip = guest_rip(&rip);
+	/*
+	 * The line is written in pieces, and the vCPU thread and the I/O
+	 * thread may each be judging a device of their own: the stream's
+	 * lock (stdio's own, recursive) keeps each line whole.
+	 */
+	flockfile(output());
 	fprintf(output(), "lguest: virtio-strict: %s%s: %s %s: ", sd->name,
 		where, statements[id].section, statements[id].id);
 	va_start(ap, fmt);
 	vfprintf(output(), fmt, ap);
 	va_end(ap);
-	if (guest_rip(&rip))
+	if (have_rip)
 		fprintf(output(), " (rip %#llx)\n", (unsigned long long)rip);
 	else
 		fprintf(output(), " (rip unknown: seen on the I/O thread)\n");
-	fflush(output());
-	if (strict_mode == VIRTIO_STRICT_FATAL) {
+	if (strict_mode == VIRTIO_STRICT_FATAL)
 		fprintf(output(), "lguest: virtio-strict: stopping the guest at the first violation (--virtio-strict=fatal)\n");
+	fflush(output());
+	funlockfile(output());
+	if (strict_mode == VIRTIO_STRICT_FATAL)
 		launcher_exit(LGUEST_STATUS_STRICT);
-	}
 }
 
 /*L:710
