@@ -668,6 +668,45 @@ static void desc_changed(void)
 	close(in[1]);
 }
 
+/*
+ * The guest publishes a chain between strict mode's look at avail->idx
+ * and the walker's, as a second vCPU refilling a ring can, or the guest's
+ * one vCPU while the I/O thread takes receive buffers: a kick with
+ * nothing new, strict mode finds nothing (read 1 at the notify, read 2 in
+ * the pop), and the walker's read (3) finds the chain and takes it.  The
+ * device uses it at once.  Strict mode must have judged it before then:
+ * a chain it judges only after its head came back stays "in flight" in
+ * its books for ever, and the driver's next, correct, use of that head
+ * is reported as head-in-flight.
+ */
+static struct strict *race_strict;
+
+static void race_publish(void)
+{
+	driver_ring_publish_head(ring(race_strict, 0), 0);
+}
+
+static void chain_taken_between_reads(void)
+{
+	struct strict s;
+	uint32_t id, len;
+
+	if (!live(&s, false, VERSION_1, 1))
+		return;
+	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE, 0);
+	race_strict = &s;
+	fake_race_gpa = s.drv.queues[0].avail_gpa + 2;
+	fake_race_countdown = 3;
+	fake_race = race_publish;
+	driver_kick(&s.drv, 0);
+	CHECK(!fake_race);	/* the guest did publish in between */
+	CHECK(driver_used(&s.drv, 0, &id, &len) && id == 0);
+	/* The driver has head 0 back and offers it again: all by the book. */
+	offer(&s, 0);
+	CHECK(driver_used(&s.drv, 0, &id, &len) && id == 0);
+	expect_nothing(&s);
+}
+
 /* --- reporting ---------------------------------------------------------------- */
 
 /* One line the first time, a count after; the summary has the count. */
@@ -802,6 +841,7 @@ const struct tap_test strict_tests[] = {
 	{ "strict: mutant 2.7.5.3 indirect-next-range", indirect_next_range },
 	{ "strict: mutant 2.7.13.1 head-in-flight (a held head offered again)", head_in_flight },
 	{ "strict: mutant 2.7.13.1 desc-changed (found on the I/O thread)", desc_changed },
+	{ "strict: a chain published between strict's read and the walker's is judged before it is used", chain_taken_between_reads },
 	{ "strict: repeats are counted, reported once, summed at exit", repeats_are_counted_not_repeated },
 	{ "strict: =fatal stops the guest at the first violation, status 4", fatal_stops_at_the_first },
 	{ "strict: =fatal stops once: a racing second violation says nothing", fatal_stops_once },
