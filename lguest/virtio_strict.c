@@ -695,7 +695,12 @@ static void walk_indirect(struct strict_walk *w, const struct vring_desc *ind,
 			  unsigned int index)
 {
 	uint32_t len = le32toh(ind->len);
-	const struct vring_desc *table;
+	/*
+	 * Bytes: the guest puts an indirect table at any address, and a
+	 * struct vring_desc pointer to one that is not 8-aligned is
+	 * undefined in C even if only memcpy() reads through it.
+	 */
+	const uint8_t *table;
 	unsigned int entries, i = 0;
 
 	if (!len || len % sizeof(struct vring_desc)) {
@@ -714,7 +719,7 @@ static void walk_indirect(struct strict_walk *w, const struct vring_desc *ind,
 		struct vring_desc desc;
 		uint16_t flags;
 
-		memcpy(&desc, &table[i], sizeof(desc));
+		memcpy(&desc, table + (size_t)i * sizeof(desc), sizeof(desc));
 		digest_add(w, &desc, sizeof(desc));
 		flags = le16toh(desc.flags);
 		if (flags & VRING_DESC_F_INDIRECT) {
