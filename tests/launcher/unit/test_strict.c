@@ -620,6 +620,37 @@ static void indirect_next_range(void)
 	expect_only(&s, "indirect-next-range", "rng queue 0");
 }
 
+/*
+ * A hostile guest's tables, for strict mode's own walker: a loop inside
+ * an indirect table ends at the queue size, said as chain-length (the
+ * walk is bounded by the queue, not by the table); a table of nearly
+ * 4 GiB that RAM cannot hold is read nowhere and judged by nobody but
+ * the ring walker, which breaks the ring.
+ */
+static void indirect_loop(void)
+{
+	struct strict s;
+
+	if (!live(&s, false, ~0ULL, 1))
+		return;
+	indirect_table(&s, 32, 0)[1].flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+	((struct vring_desc *)host(s.buf + 2048))[1].next = 0;
+	offer(&s, 0);
+	expect_only(&s, "chain-length", "rng queue 0");
+}
+
+static void indirect_huge(void)
+{
+	struct strict s;
+
+	if (!live(&s, false, ~0ULL, 1))
+		return;
+	indirect_table(&s, 0xfffffff0U, 0);
+	set_desc(&s, 0, s.buf + 2048, 0xfffffff0U, VRING_DESC_F_INDIRECT, 0);
+	offer(&s, 0);
+	expect_nothing(&s);
+}
+
 /* The console holds receive buffers until input comes. */
 static void head_in_flight(void)
 {
@@ -839,6 +870,8 @@ const struct tap_test strict_tests[] = {
 	{ "strict: mutant 2.7.5.3.1 no-nested-indirect", no_nested_indirect },
 	{ "strict: mutant 2.7.5.3 indirect-len (24 bytes)", indirect_len },
 	{ "strict: mutant 2.7.5.3 indirect-next-range", indirect_next_range },
+	{ "strict: a loop inside an indirect table ends at the queue size (chain-length)", indirect_loop },
+	{ "strict: an indirect table of nearly 4 GiB is read nowhere", indirect_huge },
 	{ "strict: mutant 2.7.13.1 head-in-flight (a held head offered again)", head_in_flight },
 	{ "strict: mutant 2.7.13.1 desc-changed (found on the I/O thread)", desc_changed },
 	{ "strict: a chain published between strict's read and the walker's is judged before it is used", chain_taken_between_reads },
