@@ -161,10 +161,19 @@ struct strict_device {
 static enum virtio_strict_mode strict_mode;
 static struct strict_device *strict_devices;
 static FILE *strict_out;
+/*
+ * =fatal: a violation has claimed the stop and is ending the launcher.
+ * The vCPU threads and the I/O thread judge different devices under
+ * different locks, so two can find a violation at the same moment; the
+ * first to set this ends the launcher, the others say nothing (the run
+ * ends at the first violation, and exit() must not run twice at once).
+ */
+static bool strict_stopping;
 
 void virtio_strict_set_mode(enum virtio_strict_mode mode)
 {
 	strict_mode = mode;
+	__atomic_store_n(&strict_stopping, false, __ATOMIC_RELEASE);
 }
 
 enum virtio_strict_mode virtio_strict_mode(void)
@@ -237,27 +246,44 @@ violation(struct strict_device *sd, int queue, enum strict_id id,
 {
 	unsigned long *count = &sd->counts[queue + 1][id];
 	char where[32] = "";
+	bool have_rip;
 	uint64_t rip;
 	va_list ap;
 
+	/*
+	 * Under =fatal every violation is the first, unless another thread's
+	 * is ending the launcher already: then this one is after the end, and
+	 * neither counted nor said (its thread goes on until exit() ends it).
+	 */
+	if (strict_mode == VIRTIO_STRICT_FATAL &&
+	    __atomic_exchange_n(&strict_stopping, true, __ATOMIC_ACQ_REL))
+		return;
 	if ((*count)++)
 		return;
 	if (queue >= 0)
 		snprintf(where, sizeof(where), " queue %d", queue);
+	have_rip = guest_rip(&rip);
+	/*
+	 * The line is written in pieces, and the vCPU thread and the I/O
+	 * thread may each be judging a device of their own: the stream's
+	 * lock (stdio's own, recursive) keeps each line whole.
+	 */
+	flockfile(output());
 	fprintf(output(), "lguest: virtio-strict: %s%s: %s %s: ", sd->name,
 		where, statements[id].section, statements[id].id);
 	va_start(ap, fmt);
 	vfprintf(output(), fmt, ap);
 	va_end(ap);
-	if (guest_rip(&rip))
+	if (have_rip)
 		fprintf(output(), " (rip %#llx)\n", (unsigned long long)rip);
 	else
 		fprintf(output(), " (rip unknown: seen on the I/O thread)\n");
-	fflush(output());
-	if (strict_mode == VIRTIO_STRICT_FATAL) {
+	if (strict_mode == VIRTIO_STRICT_FATAL)
 		fprintf(output(), "lguest: virtio-strict: stopping the guest at the first violation (--virtio-strict=fatal)\n");
+	fflush(output());
+	funlockfile(output());
+	if (strict_mode == VIRTIO_STRICT_FATAL)
 		launcher_exit(LGUEST_STATUS_STRICT);
-	}
 }
 
 /*L:710
@@ -669,7 +695,12 @@ static void walk_indirect(struct strict_walk *w, const struct vring_desc *ind,
 			  unsigned int index)
 {
 	uint32_t len = le32toh(ind->len);
-	const struct vring_desc *table;
+	/*
+	 * Bytes: the guest puts an indirect table at any address, and a
+	 * struct vring_desc pointer to one that is not 8-aligned is
+	 * undefined in C even if only memcpy() reads through it.
+	 */
+	const uint8_t *table;
 	unsigned int entries, i = 0;
 
 	if (!len || len % sizeof(struct vring_desc)) {
@@ -688,7 +719,7 @@ static void walk_indirect(struct strict_walk *w, const struct vring_desc *ind,
 		struct vring_desc desc;
 		uint16_t flags;
 
-		memcpy(&desc, &table[i], sizeof(desc));
+		memcpy(&desc, table + (size_t)i * sizeof(desc), sizeof(desc));
 		digest_add(w, &desc, sizeof(desc));
 		flags = le16toh(desc.flags);
 		if (flags & VRING_DESC_F_INDIRECT) {

@@ -150,6 +150,14 @@ int virtqueue_pop(struct virtqueue *vq, struct virtqueue_chain *chain)
 	}
 	if (ret <= 0)
 		return ret < 0 || virtqueue_broken(vq) ? -1 : 0;
+	/*
+	 * The walker read avail->idx after the observer did, so the guest
+	 * (another vCPU, or its only one while the I/O thread pops) may have
+	 * published the chain just taken in between: the observer looks
+	 * again, so that it has seen the chain before the device uses it.
+	 */
+	if (vq->observer)
+		vq->observer->available(vq);
 	return virtqueue_map(vq, &walked, chain);
 }
 

@@ -33,8 +33,9 @@ struct virtqueue;
 
 /*
  * Someone watching what the driver does with a ring (strict mode, L:725):
- * told when the queue starts, before the device looks for chains, and
- * before it gives one back.  Through pointers, so that what links the
+ * told when the queue starts, before the device looks for chains and
+ * again once it took one (so a chain published meanwhile is seen before
+ * it is used), and before it gives one back.  Through pointers, so that what links the
  * queues alone (the fuzz target) needs nothing of strict mode.
  */
 struct virtqueue_observer {

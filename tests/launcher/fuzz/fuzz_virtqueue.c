@@ -33,10 +33,25 @@
  *  - a pop says 0 only when the ring holds nothing more, and with
  *    EVENT_IDX only once avail_event asks the guest to kick for the next
  *    chain, so no chain waits for a kick that will not come.
+ *
+ * The queue is queue 0 of a device in --virtio-strict mode (L:700), so
+ * strict mode's own ring walker (lguest/virtio_strict.c) judges every
+ * chain the guest offers and every chain given back, on the same hostile
+ * rings, and its register judge sees the guest's register writes and
+ * reads (offsets, widths and values from the input, QueueSel past the
+ * device's queues included), resets and queues stopped and resized with
+ * chains in its bookkeeping.  Strict mode is a bystander: everything
+ * above must hold with it watching, it writes no guest RAM, and it says
+ * at most one line per (queue, statement), each a line of its own.
+ *
  * A failed check aborts, which libFuzzer records as a crash.  Built with
  * fuzz_replay.c instead of libFuzzer it replays saved inputs.
  */
+#define _GNU_SOURCE		/* fopencookie() */
+#include <linux/virtio_mmio.h>
+
 #include "fuzz_input.h"
+#include "virtio_device.h"
 #include "virtqueue.h"
 
 #define FUZZ_RAM_SIZE		0x4000ULL	/* 16 KiB of guest RAM */
@@ -53,7 +68,9 @@ enum fuzz_layout {
 struct fuzz_guest {
 	struct guest_mem mem;
 	uint8_t *before;		/* RAM as the guest last left it */
-	struct virtqueue vq;
+	/* A strict-mode device; vq is its queue 0. */
+	struct virtio_device *dev;
+	struct virtqueue *vq;
 	bool event_idx, indirect;
 	struct virtqueue_chain chain;
 	bool chain_valid;		/* the last pop filled chain */
@@ -133,28 +150,37 @@ static bool guest_write(struct fuzz_guest *g, uint64_t gpa, const void *src,
 
 /* ---- Setting up and restarting the queue ---------------------------- */
 
+/* The queue as after a reset, its registers as the guest set them. */
+static void queue_reset(struct fuzz_guest *g)
+{
+	struct virtqueue *vq = g->vq;
+	uint64_t desc = vq->desc_gpa, avail = vq->avail_gpa;
+	uint64_t used = vq->used_gpa;
+	uint16_t size = vq->size;
+
+	virtqueue_reset(vq, &g->mem);
+	vq->size = size;
+	vq->desc_gpa = desc;
+	vq->avail_gpa = avail;
+	vq->used_gpa = used;
+}
+
 /* The transport's part: QueueReady with the registers as the guest set them. */
 static void fuzz_start(struct fuzz_guest *g)
 {
-	struct virtqueue saved = g->vq;
-
-	virtqueue_reset(&g->vq, &g->mem);
-	g->vq.size = saved.size;
-	g->vq.desc_gpa = saved.desc_gpa;
-	g->vq.avail_gpa = saved.avail_gpa;
-	g->vq.used_gpa = saved.used_gpa;
-	if (!virtqueue_start(&g->vq, g->event_idx, g->indirect))
-		FUZZ_CHECK(virtqueue_broken(&g->vq) && !g->vq.ready);
+	queue_reset(g);
+	if (!virtqueue_start(g->vq, g->event_idx, g->indirect))
+		FUZZ_CHECK(virtqueue_broken(g->vq) && !g->vq->ready);
 	g->chain_valid = g->can_unpop = false;
 	g->nheads = 0;
 	g->pushed = false;
-	g->was_broken = virtqueue_broken(&g->vq);
+	g->was_broken = virtqueue_broken(g->vq);
 }
 
 static void fuzz_layout(struct fuzz_guest *g, struct fuzz_input *in,
 			enum fuzz_layout layout)
 {
-	struct virtqueue *vq = &g->vq;
+	struct virtqueue *vq = g->vq;
 	uint64_t avail_bytes = 6 + 2ULL * vq->size;
 	uint64_t used_bytes = 6 + 8ULL * vq->size;
 
@@ -177,11 +203,89 @@ static void fuzz_layout(struct fuzz_guest *g, struct fuzz_input *in,
 	}
 }
 
+/* ---- Strict mode watching ------------------------------------------- */
+
+/*
+ * Strict mode's lines go here: counted, and each checked to be one line
+ * that starts as every report does.  One device per input, so at most
+ * one line per (queue, statement): 1 + VIRTIO_DEVICE_MAX_QUEUES places
+ * times fewer than 64 statements.
+ */
+#define FUZZ_STRICT_LINES_MAX	((1 + VIRTIO_DEVICE_MAX_QUEUES) * 64)
+
+static unsigned long strict_lines;
+static bool strict_line_start = true;
+
+static ssize_t strict_write(void *cookie, const char *buf, size_t len)
+{
+	static const char prefix[] = "lguest: virtio-strict: fuzz";
+	static size_t matched;
+
+	(void)cookie;
+	for (size_t i = 0; i < len; i++) {
+		if (strict_line_start)
+			matched = 0;
+		strict_line_start = buf[i] == '\n';
+		if (matched < sizeof(prefix) - 1) {
+			FUZZ_CHECK(buf[i] == prefix[matched]);
+			matched++;
+		}
+		if (buf[i] == '\n')
+			strict_lines++;
+	}
+	return len;
+}
+
+static const struct virtio_device_model fuzz_model = {
+	.name = "virtio-fuzz",
+	.queue_count = 1,
+};
+
+static void strict_setup(struct fuzz_guest *g)
+{
+	static FILE *out;
+
+	if (!out) {
+		out = fopencookie(NULL, "w", (cookie_io_functions_t){
+					  .write = strict_write });
+		if (!out)
+			abort();
+		setvbuf(out, NULL, _IONBF, 0);
+		virtio_strict_set_output(out);
+		virtio_strict_set_mode(VIRTIO_STRICT_REPORT);
+	}
+	strict_lines = 0;
+	g->dev = calloc(1, sizeof(*g->dev));
+	if (!g->dev)
+		abort();
+	g->dev->model = &fuzz_model;
+	g->dev->mem = &g->mem;
+	/* As a live device: its queue is used only after DRIVER_OK. */
+	g->dev->status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+	g->dev->strict = strict_device_create(g->dev);
+	FUZZ_CHECK(g->dev->strict);
+	g->vq = &g->dev->queues[0];
+	g->vq->mem = &g->mem;
+}
+
+static void strict_teardown(struct fuzz_guest *g)
+{
+	FUZZ_CHECK(strict_line_start);
+	FUZZ_CHECK(strict_lines <= virtio_strict_total());
+	FUZZ_CHECK(strict_lines <= FUZZ_STRICT_LINES_MAX);
+	strict_device_destroy(g->dev->strict);
+	free(g->dev);
+}
+
 static void fuzz_setup(struct fuzz_guest *g, struct fuzz_input *in)
 {
 	uint8_t shape = take8(in), options = take8(in);
 	uint16_t tables;
-	struct virtqueue *vq = &g->vq;
+	struct virtqueue *vq;
+
+	strict_setup(g);
+	vq = g->vq;
 
 	g->mem.size = FUZZ_RAM_SIZE;
 	g->mem.base = calloc(1, FUZZ_RAM_SIZE);
@@ -236,10 +340,10 @@ static void check_chain(const struct fuzz_guest *g)
 	const struct virtqueue_chain *chain = &g->chain;
 	unsigned int count = chain->out_count + chain->in_count;
 
-	FUZZ_CHECK(chain->head < g->vq.size);
+	FUZZ_CHECK(chain->head < g->vq->size);
 	FUZZ_CHECK(count <= VIRTQUEUE_MAX_SIZE);
 	if (!g->indirect)
-		FUZZ_CHECK(count <= g->vq.size);
+		FUZZ_CHECK(count <= g->vq->size);
 	FUZZ_CHECK(iov_total(g, chain->out, chain->out_count) ==
 		   chain->out_bytes);
 	FUZZ_CHECK(iov_total(g, chain->in, chain->in_count) ==
@@ -254,7 +358,7 @@ static void check_chain(const struct fuzz_guest *g)
  */
 static bool in_used_ring(const struct fuzz_guest *g, uint64_t gpa)
 {
-	const struct virtqueue *vq = &g->vq;
+	const struct virtqueue *vq = g->vq;
 
 	return g->used_writable && gpa >= vq->used_gpa &&
 	       gpa - vq->used_gpa < 6 + 8ULL * vq->size;
@@ -276,7 +380,7 @@ static bool in_writable(const struct fuzz_guest *g, uint64_t gpa)
 /* Before a device call: may it write the used ring? */
 static void snapshot(struct fuzz_guest *g)
 {
-	g->used_writable = g->vq.ready && !virtqueue_broken(&g->vq);
+	g->used_writable = g->vq->ready && !virtqueue_broken(g->vq);
 }
 
 /*
@@ -304,7 +408,7 @@ static void check_writes(struct fuzz_guest *g,
 /* Broken exactly when it says so, for one clear line, and for good. */
 static void check_broken(struct fuzz_guest *g)
 {
-	const char *why = virtqueue_broken(&g->vq);
+	const char *why = virtqueue_broken(g->vq);
 
 	FUZZ_CHECK(!g->was_broken || why);
 	FUZZ_CHECK(!why || (why[0] && !strchr(why, '\n')));
@@ -316,7 +420,7 @@ static void check_broken(struct fuzz_guest *g)
 /* Nothing left to take: the ring is drained, and (EVENT_IDX) armed. */
 static void check_drained(struct fuzz_guest *g)
 {
-	const struct virtqueue *vq = &g->vq;
+	const struct virtqueue *vq = g->vq;
 	uint16_t avail_idx, avail_event;
 
 	if (!vq->ready)
@@ -335,10 +439,10 @@ static void op_pop(struct fuzz_guest *g)
 	int ret;
 
 	snapshot(g);
-	ret = virtqueue_pop(&g->vq, &g->chain);
+	ret = virtqueue_pop(g->vq, &g->chain);
 	check_writes(g, in_used_ring);
 	FUZZ_CHECK(ret >= -1 && ret <= 1);
-	FUZZ_CHECK((ret == -1) == !!virtqueue_broken(&g->vq));
+	FUZZ_CHECK((ret == -1) == !!virtqueue_broken(g->vq));
 	g->chain_valid = g->can_unpop = ret == 1;
 	if (ret == 0)
 		check_drained(g);
@@ -355,7 +459,7 @@ static void op_unpop(struct fuzz_guest *g)
 	if (!g->can_unpop)
 		return;
 	snapshot(g);
-	virtqueue_unpop(&g->vq);
+	virtqueue_unpop(g->vq);
 	check_writes(g, NULL);
 	if (g->nheads)
 		g->nheads--;
@@ -374,13 +478,13 @@ static void op_push(struct fuzz_guest *g, struct fuzz_input *in)
 		g->heads[pick] = g->heads[--g->nheads];
 	}
 	snapshot(g);
-	virtqueue_push(&g->vq, head, written);
+	virtqueue_push(g->vq, head, written);
 	check_writes(g, in_used_ring);
 	g->can_unpop = false;
-	if (!g->vq.ready || virtqueue_broken(&g->vq))
+	if (!g->vq->ready || virtqueue_broken(g->vq))
 		return;
-	FUZZ_CHECK(get16(g, g->vq.used_gpa + 2, &used_idx));
-	FUZZ_CHECK(used_idx == g->vq.core.used_idx);
+	FUZZ_CHECK(get16(g, g->vq->used_gpa + 2, &used_idx));
+	FUZZ_CHECK(used_idx == g->vq->core.used_idx);
 	g->pushed = true;
 }
 
@@ -389,9 +493,9 @@ static void op_interrupt(struct fuzz_guest *g)
 	bool wanted;
 
 	snapshot(g);
-	wanted = virtqueue_needs_interrupt(&g->vq);
+	wanted = virtqueue_needs_interrupt(g->vq);
 	check_writes(g, NULL);
-	FUZZ_CHECK(!wanted || (g->pushed && !virtqueue_broken(&g->vq)));
+	FUZZ_CHECK(!wanted || (g->pushed && !virtqueue_broken(g->vq)));
 	g->pushed = false;
 }
 
@@ -422,13 +526,85 @@ static void op_device_copy(struct fuzz_guest *g, struct fuzz_input *in,
 	g->can_unpop = false;
 }
 
+/*
+ * The guest at the register window, as strict mode sees it: any offset
+ * up into config space, any width, any value.  The transport's part is
+ * played only as far as strict mode reads it back: QueueSel, the status
+ * (a reset puts the queue back to before QueueReady), the features, and
+ * QueueReady 0 stopping the queue.
+ */
+static void op_register(struct fuzz_guest *g, struct fuzz_input *in,
+			bool write)
+{
+	uint64_t offset = take16(in) % (VIRTIO_MMIO_CONFIG + 0x10);
+	unsigned int len = 1U << (take8(in) % 4);
+	uint32_t value = take32(in);
+	struct virtio_device *dev = g->dev;
+
+	snapshot(g);
+	if (!write) {
+		strict_mmio_read(dev, offset, len, value);
+		check_writes(g, NULL);
+		return;
+	}
+	strict_mmio_write(dev, offset, len, value);
+	check_writes(g, NULL);
+	if (len != 4 || (offset & 3))
+		return;
+	switch (offset) {
+	case VIRTIO_MMIO_QUEUE_SEL:
+		dev->queue_select = value;
+		break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		dev->driver_features = value;
+		break;
+	case VIRTIO_MMIO_STATUS:
+		if (value) {
+			dev->status |= value;
+			break;
+		}
+		/*
+		 * A reset while the device holds chains: all forgotten.  The
+		 * queue stops; a restart then finds the registers as the
+		 * driver would write them again, the same ring (a reset
+		 * clears them, but a ring that can never start again would
+		 * end the input's interest here).
+		 */
+		dev->status = 0;
+		queue_reset(g);
+		g->chain_valid = g->can_unpop = false;
+		g->nheads = 0;
+		g->was_broken = false;
+		break;
+	case VIRTIO_MMIO_QUEUE_READY:
+		if (!value && dev->queue_select == 0) {
+			g->vq->ready = false;
+			g->can_unpop = false;
+		}
+		break;
+	}
+}
+
+/*
+ * The driver stops the queue and gives it a new QueueNum while chains are
+ * in flight; a restart (fuzz_start) then starts it at that size.
+ */
+static void op_resize(struct fuzz_guest *g, struct fuzz_input *in)
+{
+	uint8_t shape = take8(in);
+
+	g->vq->ready = false;
+	g->vq->size = shape & 0x80 ? take16(in) : 1U << (shape % 9);
+	g->can_unpop = false;
+}
+
 /* ---- The guest, between calls --------------------------------------- */
 
 /* Publish head in the next avail slot, as a driver would. */
 static void op_publish(struct fuzz_guest *g, struct fuzz_input *in)
 {
-	uint16_t head = take16(in), size = g->vq.size, idx;
-	uint64_t avail = g->vq.avail_gpa;
+	uint16_t head = take16(in), size = g->vq->size, idx;
+	uint64_t avail = g->vq->avail_gpa;
 
 	if (!size || !get16(g, avail + 2, &idx))
 		return;
@@ -451,7 +627,7 @@ static void op_scribble(struct fuzz_guest *g, struct fuzz_input *in)
 
 static void fuzz_step(struct fuzz_guest *g, struct fuzz_input *in)
 {
-	unsigned int op = take8(in) % 10;
+	unsigned int op = take8(in) % 13;
 
 	switch (op) {
 	case 0:
@@ -477,8 +653,15 @@ static void fuzz_step(struct fuzz_guest *g, struct fuzz_input *in)
 	case 8:
 		op_scribble(g, in);
 		break;
-	default:
+	case 9:
 		fuzz_start(g);
+		break;
+	case 10:
+	case 11:
+		op_register(g, in, op == 10);
+		break;
+	default:
+		op_resize(g, in);
 		break;
 	}
 	check_broken(g);
@@ -497,6 +680,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every step eats at least one byte, so this ends. */
 	while (in.pos < in.size)
 		fuzz_step(g, &in);
+	strict_teardown(g);
 	free(g->before);
 	free(g->mem.base);
 	free(g);
@@ -507,5 +691,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 void die(const char *fmt, ...)
 {
 	(void)fmt;
+	abort();
+}
+
+/* Strict mode's: no vCPU here, so no RIP. */
+bool guest_rip(uint64_t *rip)
+{
+	(void)rip;
+	return false;
+}
+
+/* Only --virtio-strict=fatal ends the launcher, and we report. */
+void launcher_exit(int status)
+{
+	(void)status;
 	abort();
 }

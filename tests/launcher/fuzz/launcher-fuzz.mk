@@ -3,7 +3,8 @@
 # The launcher's virtqueue fuzz target (tests/launcher/fuzz/): its
 # virtqueues (lguest/virtqueue.c) on the ring walker (fs/vring_core.c),
 # through the launcher's own guest-RAM accessors (lguest/vring_mem.c,
-# guest_ptr() in lguest/mem.c), linked as the launcher links them.  The
+# guest_ptr() in lguest/mem.c), linked as the launcher links them, with
+# --virtio-strict's judge (lguest/virtio_strict.c) watching.  The
 # harness around it is the vring_core fuzzer's (tests/vringfd/fuzz/).
 #
 #   make launcher-fuzz-run     libFuzzer for $(FUZZ_SECONDS) s from the
@@ -16,9 +17,10 @@
 # make_corpus.py here).
 
 VIRTQUEUE_FUZZ_SRCS := tests/launcher/fuzz/fuzz_virtqueue.c lguest/virtqueue.c \
-	lguest/vring_mem.c lguest/mem.c fs/vring_core.c
+	lguest/vring_mem.c lguest/mem.c fs/vring_core.c lguest/virtio_strict.c
 VIRTQUEUE_FUZZ_HDRS := tests/vringfd/fuzz/fuzz_input.h lguest/virtqueue.h \
-	lguest/device.h lguest/launcher.h lib/vring_core_user.h lib/kernel_user.h fs/vring_core.h
+	lguest/device.h lguest/launcher.h lib/vring_core_user.h lib/kernel_user.h fs/vring_core.h \
+	lguest/virtio_strict.h lguest/virtio_device.h lguest/virtio_mmio.h
 VIRTQUEUE_FUZZ_CFLAGS := $(USER_CFLAGS) -Ilguest -Ifs -Itests/vringfd/fuzz
 VIRTQUEUE_FUZZ_CORPUS := tests/launcher/fuzz/corpus
 

@@ -82,6 +82,24 @@ def restart():
     return b'\x09'
 
 
+# Strict mode's register window (fuzz_virtqueue.c's op_register): a
+# 32-bit write or read of a register at offset.
+def reg_write(offset, value):
+    return b'\x0a' + struct.pack('<HBI', offset, 2, value)
+
+
+def reg_read(offset):
+    return b'\x0b' + struct.pack('<HBI', offset, 2, 0)
+
+
+# Stop the queue and give it 2^log_size entries (started by restart()).
+def resize(log_size):
+    return b'\x0c' + bytes([log_size])
+
+
+MMIO_STATUS, MMIO_QUEUE_SEL, MMIO_QUEUE_READY = 0x70, 0x30, 0x44
+
+
 def serve_one(written=16):
     return (pop() + device_read(0, 64) + device_write(0, written) +
             push(0, written) + interrupt())
@@ -141,6 +159,25 @@ SEEDS = {
         ops=serve_one() + restart() + publish(0) + serve_one()),
     'buffer-past-ram': queue(
         2, APART, [desc(RAM - 8, 16, F_WRITE)], [0], ops=serve_one()),
+    # Strict mode's bookkeeping against the device's: two chains taken,
+    # the device reset while it holds them, the queue started again and
+    # a stale head given back; then a 256-entry queue shrunk to 4 with
+    # chains in flight, and QueueSel far past the device's one queue.
+    'strict-reset-in-flight': queue(
+        4, INDIRECT | APART, [desc(0x3000, 8, F_WRITE),
+                              desc(TABLE_GPA, 4 * 16, F_INDIRECT)], [0, 1],
+        table=chained_table(4),
+        ops=pop() + pop() + reg_write(MMIO_STATUS, 0) +
+        reg_read(MMIO_STATUS) + restart() + push(0, 8) + publish(1) +
+        serve_one() + publish(1) + publish(1) + pop()),
+    'strict-resize-in-flight': queue(
+        8, APART, [desc(0x3000, 8, F_WRITE | F_NEXT, 1),
+                   desc(0x3100, 8, F_WRITE)], [0, 0, 0],
+        ops=pop() + reg_write(MMIO_QUEUE_SEL, 0) +
+        reg_write(MMIO_QUEUE_READY, 0) + resize(2) + restart() +
+        push(0, 8) + publish(3) + serve_one() +
+        reg_write(MMIO_QUEUE_SEL, 0xffffffff) +
+        reg_write(MMIO_QUEUE_READY, 1) + reg_write(0x38, 4096)),
     'scribbles': queue(
         6, EVENT_IDX | INDIRECT | APART | FOLD,
         [desc(0x1234567 * i, 0x777 * i, i % 8, (i * 7) % 64)

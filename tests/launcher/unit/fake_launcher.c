@@ -29,10 +29,25 @@ jmp_buf die_jump;
 bool die_armed;
 char die_message[256];
 
+/*
+ * A guest vCPU running while the launcher reads its RAM: the test arms
+ * a hook that runs once, at the Nth lookup of one guest address (the
+ * count makes "between strict mode's read and the walker's" a place).
+ */
+uint64_t fake_race_gpa;
+unsigned int fake_race_countdown;
+void (*fake_race)(void);
+
 void *guest_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
 	if (gpa > mem->size || len > mem->size - gpa)
 		return NULL;
+	if (fake_race && gpa == fake_race_gpa && !--fake_race_countdown) {
+		void (*race)(void) = fake_race;
+
+		fake_race = NULL;
+		race();
+	}
 	return mem->base + gpa;
 }
 
@@ -203,6 +218,7 @@ void fake_reset(void)
 	virtio_strict_set_output(NULL);
 	fake_rip = FAKE_RIP;
 	fake_on_io_thread = false;
+	fake_race = NULL;
 	fake_exit_jump = NULL;
 	fake_exit_status = -1;
 	memset(irq_pulses, 0, sizeof(irq_pulses));

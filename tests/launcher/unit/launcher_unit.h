@@ -52,6 +52,10 @@ extern unsigned int fake_watch_count;
 #define FAKE_RIP	0xffffffff81234567ULL
 extern uint64_t fake_rip;
 extern bool fake_on_io_thread;
+/* Run race() once, at the countdown-th guest_ptr() of gpa. */
+extern uint64_t fake_race_gpa;
+extern unsigned int fake_race_countdown;
+extern void (*fake_race)(void);
 /* Where launcher_exit() jumps (a test that expects it sets it), and why. */
 extern jmp_buf *fake_exit_jump;
 extern int fake_exit_status;

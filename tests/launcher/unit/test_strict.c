@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "launcher_unit.h"
+#include "virtio_device.h"
 #include "virtio_mmio.h"
 #include "virtio_strict.h"
 
@@ -619,6 +620,37 @@ static void indirect_next_range(void)
 	expect_only(&s, "indirect-next-range", "rng queue 0");
 }
 
+/*
+ * A hostile guest's tables, for strict mode's own walker: a loop inside
+ * an indirect table ends at the queue size, said as chain-length (the
+ * walk is bounded by the queue, not by the table); a table of nearly
+ * 4 GiB that RAM cannot hold is read nowhere and judged by nobody but
+ * the ring walker, which breaks the ring.
+ */
+static void indirect_loop(void)
+{
+	struct strict s;
+
+	if (!live(&s, false, ~0ULL, 1))
+		return;
+	indirect_table(&s, 32, 0)[1].flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+	((struct vring_desc *)host(s.buf + 2048))[1].next = 0;
+	offer(&s, 0);
+	expect_only(&s, "chain-length", "rng queue 0");
+}
+
+static void indirect_huge(void)
+{
+	struct strict s;
+
+	if (!live(&s, false, ~0ULL, 1))
+		return;
+	indirect_table(&s, 0xfffffff0U, 0);
+	set_desc(&s, 0, s.buf + 2048, 0xfffffff0U, VRING_DESC_F_INDIRECT, 0);
+	offer(&s, 0);
+	expect_nothing(&s);
+}
+
 /* The console holds receive buffers until input comes. */
 static void head_in_flight(void)
 {
@@ -667,6 +699,45 @@ static void desc_changed(void)
 	close(in[1]);
 }
 
+/*
+ * The guest publishes a chain between strict mode's look at avail->idx
+ * and the walker's, as a second vCPU refilling a ring can, or the guest's
+ * one vCPU while the I/O thread takes receive buffers: a kick with
+ * nothing new, strict mode finds nothing (read 1 at the notify, read 2 in
+ * the pop), and the walker's read (3) finds the chain and takes it.  The
+ * device uses it at once.  Strict mode must have judged it before then:
+ * a chain it judges only after its head came back stays "in flight" in
+ * its books for ever, and the driver's next, correct, use of that head
+ * is reported as head-in-flight.
+ */
+static struct strict *race_strict;
+
+static void race_publish(void)
+{
+	driver_ring_publish_head(ring(race_strict, 0), 0);
+}
+
+static void chain_taken_between_reads(void)
+{
+	struct strict s;
+	uint32_t id, len;
+
+	if (!live(&s, false, VERSION_1, 1))
+		return;
+	set_desc(&s, 0, s.buf, 8, VRING_DESC_F_WRITE, 0);
+	race_strict = &s;
+	fake_race_gpa = s.drv.queues[0].avail_gpa + 2;
+	fake_race_countdown = 3;
+	fake_race = race_publish;
+	driver_kick(&s.drv, 0);
+	CHECK(!fake_race);	/* the guest did publish in between */
+	CHECK(driver_used(&s.drv, 0, &id, &len) && id == 0);
+	/* The driver has head 0 back and offers it again: all by the book. */
+	offer(&s, 0);
+	CHECK(driver_used(&s.drv, 0, &id, &len) && id == 0);
+	expect_nothing(&s);
+}
+
 /* --- reporting ---------------------------------------------------------------- */
 
 /* One line the first time, a count after; the summary has the count. */
@@ -704,6 +775,53 @@ static void fatal_stops_at_the_first(void)
 	}
 	fake_exit_jump = NULL;
 	CHECK(fake_exit_status == LGUEST_STATUS_STRICT);
+	CHECK(virtio_strict_count("status-order") == 1);
+	strict_end(&s);
+}
+
+/*
+ * =fatal with two threads: the vCPU thread and the I/O thread each judge
+ * their own devices, under their own locks, so both can find a violation
+ * at once.  The first stops the launcher; the second, on its way while
+ * the first is in launcher_exit(), must not print a second line and a
+ * second "stopping" line, nor end the launcher a second time (two exit()
+ * calls at once run the atexit handlers and tear stdio down from two
+ * threads).  The simulated exit returns here, which is what the second
+ * thread sees: the stop already under way.
+ */
+static void fatal_stops_once(void)
+{
+	struct virtio_device *dev;
+	jmp_buf jump;
+	struct strict s;
+	size_t after_first;
+
+	strict_begin(&s, false);
+	dev = s.win->opaque;
+	virtio_strict_set_mode(VIRTIO_STRICT_FATAL);
+	fake_exit_jump = &jump;
+	if (!setjmp(jump)) {
+		discover(&s);
+		wr(&s, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_DRIVER);
+		CHECK(!"launcher_exit() was called");
+	}
+	/* The real exit never comes back to unlock what it held. */
+	pthread_mutex_unlock(&dev->lock);
+	fflush(s.out);
+	after_first = s.size;
+	fake_exit_status = -1;
+	if (!setjmp(jump)) {
+		/* Another statement, as the other thread would break it. */
+		wr(&s, VIRTIO_MMIO_INTERRUPT_ACK, 0x5);
+	} else {
+		pthread_mutex_unlock(&dev->lock);
+	}
+	fake_exit_jump = NULL;
+	fflush(s.out);
+	CHECK(fake_exit_status == -1);
+	if (!CHECK(s.size == after_first))
+		tap_diag("after the stop: %s", s.text + after_first);
+	CHECK(virtio_strict_count("interrupt-ack-bits") == 0);
 	CHECK(virtio_strict_count("status-order") == 1);
 	strict_end(&s);
 }
@@ -752,10 +870,14 @@ const struct tap_test strict_tests[] = {
 	{ "strict: mutant 2.7.5.3.1 no-nested-indirect", no_nested_indirect },
 	{ "strict: mutant 2.7.5.3 indirect-len (24 bytes)", indirect_len },
 	{ "strict: mutant 2.7.5.3 indirect-next-range", indirect_next_range },
+	{ "strict: a loop inside an indirect table ends at the queue size (chain-length)", indirect_loop },
+	{ "strict: an indirect table of nearly 4 GiB is read nowhere", indirect_huge },
 	{ "strict: mutant 2.7.13.1 head-in-flight (a held head offered again)", head_in_flight },
 	{ "strict: mutant 2.7.13.1 desc-changed (found on the I/O thread)", desc_changed },
+	{ "strict: a chain published between strict's read and the walker's is judged before it is used", chain_taken_between_reads },
 	{ "strict: repeats are counted, reported once, summed at exit", repeats_are_counted_not_repeated },
 	{ "strict: =fatal stops the guest at the first violation, status 4", fatal_stops_at_the_first },
+	{ "strict: =fatal stops once: a racing second violation says nothing", fatal_stops_once },
 	{ "strict: off, nothing is judged and the exit status is kept", off_judges_nothing },
 	{ NULL, NULL },
 };
