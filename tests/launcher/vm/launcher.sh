@@ -384,6 +384,12 @@ check "pty: ^C ^C, a 1.5 s pause, ^C: the guest lives on (status 45); terminal r
 pty pty-three three $LGUEST --hv=kvm 32m $T/mini-echo
 check "pty: three ^Cs within a second: status 130, the message, terminal restored" \
 	sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 130 ]"
+# With -v the exit prints the serial port's counters, under the lock the
+# Ctrl-C handler holds: they must not wait for it.
+pty pty-three-v three $LGUEST -v --hv=kvm 32m $T/mini-echo
+check "pty: -v, three ^Cs: status 130 and the serial port's counters, not a hang" \
+	sh -c "[ $pty_ok -eq 0 ] && [ '$pty_status' = 130 ] &&
+	       grep -q 'lguest: serial port: [0-9]* bytes out' $T/pty-three-v.out"
 if [ -c /dev/lguest ]; then
 	pty lg-pty-three three $LGUEST --hv=lguest 32m $T/mini-echo
 	check "lguest: pty: three ^Cs within a second: status 130, terminal restored" \
