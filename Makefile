@@ -208,6 +208,7 @@ check:
 bench:
 	+@MAKE="$(MAKE)" BUILD=$(BUILD) VM_KVER=$(VM_KVER) INITRAMFS=$(INITRAMFS) \
 		BENCH_SUITES="$(BENCH_SUITES)" scripts/check.sh bench
+	@$(MAKE) --no-print-directory bench-plots
 
 # Two lg.ko guests moving TCP both ways on four queue pairs each for
 # SOAK_SECS: a hunt for rare failures under load (check runs it for 60 s).

@@ -22,10 +22,24 @@ VM_SCRIPTS += bench/bench.sh
 include bench/smp.mk
 
 # Documentation/benchmarks.rst from the last `make bench` run's results
-# (bench/gen-doc.sh); run it after make bench, and commit the page.
+# (bench/gen-doc.sh), with its tables as pictures in
+# Documentation/benchmarks/ (bench/plot.py); run it after make bench, and
+# commit the page and the pictures.
 BENCH_DOC_SUITES := bench-net
-.PHONY: bench-doc
+.PHONY: bench-doc bench-plots bench-plot-check
 bench-doc:
+	rm -f Documentation/benchmarks/*.png
+	bench/plot.py Documentation/benchmarks $(BENCH_DOC_SUITES:%=$(BUILD)/vm/%.result)
 	bench/gen-doc.sh $(BENCH_DOC_SUITES:%=$(BUILD)/vm/%.result) \
 		>Documentation/benchmarks.rst.tmp
 	mv Documentation/benchmarks.rst.tmp Documentation/benchmarks.rst
+
+# make bench's tables as pictures, one per table: $(BUILD)/bench/plots/
+# (the bench target makes them after its suites).
+bench-plots:
+	bench/plot.py $(BUILD)/bench/plots $(wildcard $(BENCH_SUITES:%=$(BUILD)/vm/%.result))
+
+# bench/plot.py against a result of known shape (tests/bench/host/).
+bench-plot-check:
+	@tests/bench/host/plot-check.sh
+HOST_TESTS += bench-plot-check

@@ -6,6 +6,7 @@
 # The benchmark page, generated from the result files of a `make bench`
 # run (build/vm/bench-*.result), never written by hand: each suite's
 # tables (its "# " lines from its first table on) as they were printed,
+# then as pictures (Documentation/benchmarks/SUITE-N.png, bench/plot.py),
 # under the commit, the date and the machine they came from.  `make
 # bench-doc` runs it on the results that are there.
 set -euo pipefail
@@ -49,4 +50,10 @@ for result in "$@"; do
 	awk '/^# (bench-|[a-z]+, per MiB)/ { on = 1 } on && /^# / { sub(/^# /, "    "); print }' "$result" |
 		sed 's/[[:space:]]*$//'
 	echo
+	# The same tables as pictures (bench/plot.py, make bench-doc).
+	for png in Documentation/benchmarks/"$suite"-*.png; do
+		[[ -f $png ]] || continue
+		printf '.. image:: benchmarks/%s\n   :alt: %s, table %s\n\n' \
+			"$(basename "$png")" "$suite" "$(basename "$png" .png | sed 's/.*-//')"
+	done
 done

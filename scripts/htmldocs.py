@@ -5,7 +5,8 @@
 #
 #   htmldocs.py JOURNEY_TXT DOC_DIR OUT_DIR
 #
-# OUT_DIR gets a copy of DOC_DIR's conf.py, index.rst and *.rst, plus:
+# OUT_DIR gets a copy of DOC_DIR's conf.py, index.rst and *.rst (and the
+# pictures in DOC_DIR/benchmarks/), plus:
 #   journey.rst          the tour (JOURNEY_TXT, as scripts/journey.pl
 #                        prints it), each stop with an anchor (#R-010) and
 #                        a link to its line in the source, and every
@@ -220,6 +221,10 @@ def main():
     for name in sorted(os.listdir(doc_dir)):
         if name == 'conf.py' or name.endswith('.rst'):
             shutil.copy(os.path.join(doc_dir, name), out_dir)
+    # The benchmark page's pictures (make bench-doc).
+    pictures = os.path.join(doc_dir, 'benchmarks')
+    if os.path.isdir(pictures):
+        shutil.copytree(pictures, os.path.join(out_dir, 'benchmarks'))
     title, intro, chapters = parse_journey(journey)
     keys = write_journey(out_dir, title, intro, chapters)
     files = write_source_pages(out_dir, chapters)

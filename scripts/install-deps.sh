@@ -32,6 +32,8 @@ PACKAGES=(
 	strace iperf3 e2fsprogs
 	# make htmldocs: Documentation and the journey as HTML.
 	python3-sphinx
+	# make bench and bench-doc: the tables as pictures (bench/plot.py).
+	python3-matplotlib
 	# ringcheck's third-party target: dpdk-testpmd with DPDK's vhost-user
 	# back-end (the vhost PMD and the mempool driver it needs).
 	dpdk-dev librte-net-vhost23 librte-mempool-ring23
