@@ -24,6 +24,8 @@
  * ECHO, ISIG), and after the launcher exits its attributes equal those
  * from before.  Prints "# ..." lines and "status N" (the launcher's exit
  * status, -1 for a signal); exits 0 when every check passed, 1 if not.
+ * With PTY_RUN_TRANSCRIPT=FILE in the environment, everything read from
+ * the pty goes into FILE.
  */
 #define _GNU_SOURCE		/* memmem */
 #include <errno.h>
@@ -218,5 +220,14 @@ int main(int argc, char **argv)
 	else
 		printf("# terminal attributes restored\n");
 	printf("status %d\n", status);
+	/* What the launcher and the guest wrote, for a test to look at. */
+	if (getenv("PTY_RUN_TRANSCRIPT")) {
+		FILE *f = fopen(getenv("PTY_RUN_TRANSCRIPT"), "w");
+
+		if (f) {
+			fwrite(output, 1, output_len, f);
+			fclose(f);
+		}
+	}
 	return failures ? 1 : 0;
 }
