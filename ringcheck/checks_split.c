@@ -260,7 +260,8 @@ enum rc_result calls_after(struct rc_target *t, uint64_t features,
 			   uint16_t avail_flags, int used_event,
 			   uint64_t *calls)
 {
-	return calls_after_at(t, features, avail_flags, used_event, 0, calls);
+	return calls_after_at(t, features, avail_flags, used_event,
+			      SESS_START_RESET(features), calls);
 }
 
 /* 2.7.7.2 flags0-notify */
@@ -631,9 +632,7 @@ enum rc_result body_vring_base(struct rc_target *t, uint64_t f,
 		rc_why("not applicable: %s is not a vhost device", t->name);
 		return RC_SKIP;
 	}
-	if (f & RC_BIT(RC_F_RING_PACKED))
-		sess_packed_start(start);
-	START(&sess, t, f, 256);
+	START_AT(&sess, t, f, 256, false, start);
 	for (unsigned int done = 0; done < n; done += 100)
 		if (round_trip(&sess, n - done < 100 ? n - done : 100,
 			       NULL) != RC_PASS)

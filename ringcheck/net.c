@@ -19,26 +19,16 @@
 
 #define SESS_MEM	(2UL << 20)	/* rings and 2 x 256 slots, with room */
 
-/* Where the next session's packed rings start: slot | wrap << 15. */
-static uint16_t packed_start = 0x8000;
-
-void sess_packed_start(uint16_t pos)
-{
-	packed_start = pos;
-}
-
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num)
 {
-	return sess_start_at(s, t, features, num, false, 0);
+	return sess_start_at(s, t, features, num, false,
+			     SESS_START_RESET(features));
 }
 
 int sess_start_at(struct sess *s, struct rc_target *t, uint64_t features,
-		  unsigned int num, bool tight, uint16_t idx)
+		  unsigned int num, bool tight, uint16_t start)
 {
-	uint16_t start = packed_start;
-
-	packed_start = 0x8000;	/* for this session only */
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->q[0].kick = s->q[0].call = s->q[0].err = -1;
@@ -65,7 +55,7 @@ int sess_start_at(struct sess *s, struct rc_target *t, uint64_t features,
 			q->pring.avail_wrap = q->pring.used_wrap =
 				start & 0x8000;
 		} else {
-			rc_split_reset_at(&q->ring, idx);
+			rc_split_reset_at(&q->ring, start);
 		}
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -519,7 +509,8 @@ enum rc_result sess_start_check_at(struct sess *s, struct rc_target *t,
 enum rc_result sess_start_check(struct sess *s, struct rc_target *t,
 				uint64_t features, unsigned int num)
 {
-	return sess_start_check_at(s, t, features, num, false, 0);
+	return sess_start_check_at(s, t, features, num, false,
+				   SESS_START_RESET(features));
 }
 
 enum rc_result end(enum rc_result r)

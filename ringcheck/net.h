@@ -33,18 +33,16 @@ struct sess {
 int sess_start(struct sess *s, struct rc_target *t, uint64_t features,
 	       unsigned int num);
 /*
- * The same with the rings' parts at their least alignments (tight), and
- * both queues starting at index idx instead of 0.
+ * The same with the rings' parts at their least alignments (tight, split
+ * rings), and both queues starting where a vhost front-end restoring
+ * them with SET_VRING_BASE would have them: start is a split ring's index,
+ * or a packed ring's slot | wrap << 15.  SESS_START_RESET(features) is
+ * the state after a reset: index 0; slot 0 with wrap counter 1.
  */
+#define SESS_START_RESET(f)	((f) & RC_BIT(RC_F_RING_PACKED) ? 0x8000 : 0)
 int sess_start_at(struct sess *s, struct rc_target *t, uint64_t features,
-		  unsigned int num, bool tight, uint16_t idx);
+		  unsigned int num, bool tight, uint16_t start);
 void sess_end(struct sess *s);
-/*
- * The next session's packed rings start at slot | wrap << 15 (the reset
- * state, slot 0 and wrap counter 1, is the default), as a vhost front-end
- * that restores a ring with SET_VRING_BASE would have them.
- */
-void sess_packed_start(uint16_t pos);
 
 /* A queue of either layout (net.c): what split and packed share. */
 unsigned int vq_num(const struct rc_queue *q);
@@ -127,7 +125,7 @@ enum rc_result end(enum rc_result r);
 			return _r;					\
 		}							\
 	} while (0)
-#define START(s, t, f, num)	START_AT(s, t, f, num, false, 0)
+#define START(s, t, f, num)	START_AT(s, t, f, num, false, SESS_START_RESET(f))
 
 /*
  * The audit's verdict: did the device write only where it was allowed
