@@ -626,10 +626,12 @@ static void parse_user(const char *arg, uid_t *uid, gid_t *gid)
 	}
 	f = fopen("/etc/passwd", "re");
 	while (f && fgets(line, sizeof(line), f)) {
-		char *name = strtok(line, ":"), *pw = strtok(NULL, ":");
-		char *us = strtok(NULL, ":"), *gs = strtok(NULL, ":");
+		/* strsep, not strtok: an empty password field is a field. */
+		char *rest = line, *name = strsep(&rest, ":");
+		char *pw = strsep(&rest, ":"), *us = strsep(&rest, ":");
+		char *gs = strsep(&rest, ":");
 
-		if (!name || !pw || !us || !gs || strcmp(name, arg))
+		if (!pw || !us || !gs || strcmp(name, arg))
 			continue;
 		*uid = strtoul(us, NULL, 10);
 		*gid = strtoul(gs, NULL, 10);

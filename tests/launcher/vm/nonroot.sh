@@ -114,13 +114,15 @@ check "$TAP goes when its administrator deletes it" sh -c "mktap -d $TAP && [ ! 
 
 JAIL=$T/jail
 mkdir -p $JAIL
+# A user by name, with an empty password field (a field all the same).
+echo "tester::$USER_ID:$USER_ID::/tmp:/bin/sh" >>/etc/passwd
 
-# confined NAME BACKEND: root's launcher with --user and --chroot; the
+# confined NAME BACKEND USER: root's launcher with --user and --chroot; the
 # guest pings and stays 5 s while we read /proc.
 confined() {
 	name=$1 backend=$2
 	tok=$(rand_token)
-	( timeout 300 $LGUEST --user=$USER_ID:$USER_ID --chroot=$JAIL \
+	( timeout 300 $LGUEST --user=$3 --chroot=$JAIL \
 		--net-backend=$backend --tunnet=10.79.0.1 64m $KERNEL --initrd=$INITRD \
 		lguest.run=/test/guest-ping.sh ping.host=10.79.0.1 ping.token=$tok \
 		ping.stay=5 </dev/null >$T/$name.out 2>$T/$name.err
@@ -142,7 +144,7 @@ confined() {
 	[ "$status" = 0 ] || { show_tail $T/$name.out 10; show_tail $T/$name.err 10; }
 }
 
-confined confined-copy copy
+confined confined-copy copy tester
 timeout 60 $LGUEST --user=$USER_ID --chroot=$JAIL --tunnet=10.79.0.1 64m $KERNEL \
 	</dev/null >$T/jail-nodes.out 2>&1
 status=$?
@@ -152,7 +154,7 @@ show $T/jail-nodes.out 2
 mkdir -p $JAIL/dev
 mknod -m 0666 $JAIL/dev/vring c 10 244
 mknod -m 0666 $JAIL/dev/tun_vring c 10 245
-confined confined-vring vring
+confined confined-vring vring $USER_ID:$USER_ID
 refused user-not-root $USER_ID,$GROUP_ID \
 	"lguest: --user and --chroot are for a launcher started as root (it gives root up once the devices are open)" \
 	--user=$USER_ID
